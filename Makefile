@@ -1,0 +1,48 @@
+# nncourse: the three commands a newcomer needs are `make book`, `make lab` and `make test`.
+# Each one creates .venv and installs requirements.txt on first use.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup book lab test test-unit test-notebooks bench lint browser-deps clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade --quiet pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (nncourse)" >/dev/null
+	touch $(STAMP)
+
+# Widget JavaScript for the static site comes from the npm registry, never a CDN.
+widget-js: setup
+	bash scripts/build-widget-js.sh
+
+book: setup widget-js
+	$(VENV)/bin/jupyter-book build . --warningiserror --keep-going --builder html
+	bash scripts/build-widget-js.sh --copy-into _build/html
+
+lab: setup
+	$(VENV)/bin/jupyter lab notebooks/
+
+# Headless Chromium for the browser test (Debian package; never a downloaded browser).
+browser-deps:
+	bash scripts/ensure-chromium.sh
+
+test: setup book browser-deps
+	$(VENV)/bin/ruff check nncourse tests benchmarks
+	$(PY) -m pytest tests -n 2 --timeout 900
+	$(PY) -m pytest --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg --timeout 300
+
+bench: setup
+	$(PY) -m benchmarks
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf _build .jupyter_cache release grades

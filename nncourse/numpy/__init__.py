@@ -1,0 +1,1 @@
+"""The NumPy reference: every component of a neural network, written out."""
