@@ -38,8 +38,23 @@ __all__ = [
 def _check_beta(value: Any, name: str) -> float:
     value = check_positive(value, name, allow_zero=True)
     if not value < 1.0:
-        raise ValueError(f"{name} must be in [0, 1); got {value!r}. Typical values are 0.9 or 0.999.")
+        raise ValueError(
+            f"{name} must be in [0, 1); got {value!r}. Typical values are 0.9 or 0.999."
+        )
     return value
+
+
+def _adam_hyperparameters(lr: float, betas: tuple[float, float], eps: float,
+                          weight_decay: float, amsgrad: bool) -> dict[str, Any]:
+    """Validated hyperparameters of Adam and AdamW."""
+    check_positive(lr, "lr", allow_zero=True)
+    if len(tuple(betas)) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2); got {betas!r}.")
+    betas = (_check_beta(betas[0], "betas[0]"), _check_beta(betas[1], "betas[1]"))
+    check_positive(eps, "eps", allow_zero=True)
+    check_positive(weight_decay, "weight_decay", allow_zero=True)
+    return {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+            "amsgrad": bool(amsgrad)}
 
 
 class Optimizer:
@@ -125,7 +140,7 @@ class Optimizer:
                 f"load_state_dict: the saved state has {len(saved)} parameters, this optimizer "
                 f"has {len(self.params)}. Build the optimizer on the same model."
             )
-        for i, (p, s) in enumerate(zip(self.params, saved)):
+        for i, (p, s) in enumerate(zip(self.params, saved, strict=True)):
             for key, value in s.items():
                 if isinstance(value, np.ndarray) and value.shape != p.shape:
                     raise ValueError(
@@ -135,7 +150,7 @@ class Optimizer:
         self.state = [
             {k: (np.array(v, dtype=p.data.dtype) if isinstance(v, np.ndarray) else v)
              for k, v in s.items()}
-            for p, s in zip(self.params, saved)
+            for p, s in zip(self.params, saved, strict=True)
         ]
         for name, value in state_dict.get("hyperparameters", {}).items():
             if name in self._hyperparameter_names:
@@ -195,7 +210,7 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         """Apply one update to every parameter using its current ``.grad``."""
-        for p, state in zip(self.params, self.state):
+        for p, state in zip(self.params, self.state, strict=True):
             g = p.grad
             if self.weight_decay != 0:
                 g = g + self.weight_decay * p.data
@@ -253,7 +268,7 @@ class RMSprop(Optimizer):
     def step(self) -> None:
         """Apply one update to every parameter using its current ``.grad``."""
         alpha = self.alpha
-        for p, state in zip(self.params, self.state):
+        for p, state in zip(self.params, self.state, strict=True):
             if not state:
                 state["step"] = 0
                 state["square_avg"] = np.zeros_like(p.data)
@@ -313,20 +328,12 @@ class Adam(Optimizer):
     def __init__(self, params: Iterable[Parameter], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False) -> None:
-        check_positive(lr, "lr", allow_zero=True)
-        if len(tuple(betas)) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2); got {betas!r}.")
-        beta1 = _check_beta(betas[0], "betas[0]")
-        beta2 = _check_beta(betas[1], "betas[1]")
-        check_positive(eps, "eps", allow_zero=True)
-        check_positive(weight_decay, "weight_decay", allow_zero=True)
-        super().__init__(params, {"lr": lr, "betas": (beta1, beta2), "eps": eps,
-                                  "weight_decay": weight_decay, "amsgrad": bool(amsgrad)})
+        super().__init__(params, _adam_hyperparameters(lr, betas, eps, weight_decay, amsgrad))
 
     def step(self) -> None:
         """Apply one update to every parameter using its current ``.grad``."""
         beta1, beta2 = self.betas
-        for p, state in zip(self.params, self.state):
+        for p, state in zip(self.params, self.state, strict=True):
             if not state:
                 state["step"] = 0
                 state["exp_avg"] = np.zeros_like(p.data)
@@ -377,20 +384,12 @@ class AdamW(Optimizer):
     def __init__(self, params: Iterable[Parameter], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
-        check_positive(lr, "lr", allow_zero=True)
-        if len(tuple(betas)) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2); got {betas!r}.")
-        beta1 = _check_beta(betas[0], "betas[0]")
-        beta2 = _check_beta(betas[1], "betas[1]")
-        check_positive(eps, "eps", allow_zero=True)
-        check_positive(weight_decay, "weight_decay", allow_zero=True)
-        super().__init__(params, {"lr": lr, "betas": (beta1, beta2), "eps": eps,
-                                  "weight_decay": weight_decay, "amsgrad": bool(amsgrad)})
+        super().__init__(params, _adam_hyperparameters(lr, betas, eps, weight_decay, amsgrad))
 
     def step(self) -> None:
         """Apply one update to every parameter using its current ``.grad``."""
         beta1, beta2 = self.betas
-        for p, state in zip(self.params, self.state):
+        for p, state in zip(self.params, self.state, strict=True):
             if not state:
                 state["step"] = 0
                 state["exp_avg"] = np.zeros_like(p.data)

@@ -40,7 +40,8 @@ class LRScheduler:
     def __init__(self, optimizer: Any) -> None:
         if not hasattr(optimizer, "lr"):
             raise TypeError(
-                f"A schedule needs an optimizer with an 'lr' attribute; got {type(optimizer).__name__}."
+                "A schedule needs an optimizer with an 'lr' attribute; "
+                f"got {type(optimizer).__name__}."
             )
         self.optimizer = optimizer
         # As torch: the first schedule attached records the starting lr; later ones reuse it.

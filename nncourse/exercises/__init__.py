@@ -1,0 +1,53 @@
+"""Auto-graded exercises and quizzes for learners.
+
+**Checking code.** Pass your object explicitly; the checker draws its own seeded inputs,
+calls your function, and compares with the reference (shapes, dtypes, invariants, gradient
+checks). The result renders as a table in Jupyter and as text in a terminal::
+
+    from nncourse.exercises import check
+
+    def linear_backward(grad_out, x, weight):
+        # BEGIN SOLUTION
+        grad_x = grad_out @ weight            # (B, out) @ (out, in) -> (B, in)
+        grad_weight = grad_out.T @ x          # (out, B) @ (B, in) -> (out, in)
+        grad_bias = grad_out.sum(axis=0)      # (out,)
+        # END SOLUTION
+        return grad_x, grad_weight, grad_bias
+
+    check("backprop.linear_backward", linear_backward)
+
+**Numbers and widgets.** For a value or a widget whose state is the answer, pass the value or
+the widget (anything with ``.answer()`` or ``.value``). The grader re-runs your notebook from
+its source only, so write the value you settled on in code::
+
+    from nncourse.exercises import answer, exercise_widget
+    picker = exercise_widget("loop.learning_rate")   # slider + Check button (instant feedback)
+    picker
+    learning_rate = 0.05                            # what you found on the slider
+    answer("loop.learning_rate", learning_rate)      # graded: the checker re-trains with it
+
+``answer`` is ``check`` under a name that reads better for values. The grader finds every
+``check("<id>", <expression>)`` / ``answer("<id>", <expression>)`` call in the notebook
+(the id must be a string literal), re-evaluates ``<expression>`` in a sandbox, and judges it.
+
+**Quizzes.** Chapter questions are registered in ``nncourse/exercises/quizzes/<chapter>.py``
+(see :mod:`nncourse.exercises.quizzes`) and shown with ``quiz("ch03")``. Questions are
+:class:`MultipleChoice` (feedback per choice) or :class:`Numeric` (feedback when too low/high).
+
+**The registry.** ``get_exercise(id)`` returns the single definition (id, title, points, named
+cases with their own points, hints) that notebooks, the grader and the book all read;
+``list_exercises(chapter="ch03")`` lists them.
+"""
+
+from .answer_widgets import exercise_widget
+from .checking import answer, check
+from .quiz import Choice, MultipleChoice, Numeric, Quiz
+from .quizzes import get_question, quiz, register_quiz
+from .registry import Case, Exercise, get_exercise, list_exercises, register
+from .results import CaseResult, CheckResult
+
+__all__ = [
+    "Case", "CaseResult", "CheckResult", "Choice", "Exercise", "MultipleChoice", "Numeric",
+    "Quiz", "answer", "check", "exercise_widget", "get_exercise", "get_question",
+    "list_exercises", "quiz", "register", "register_quiz",
+]

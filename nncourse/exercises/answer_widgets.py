@@ -1,0 +1,59 @@
+"""Widget-driven exercises: a control whose state is the answer, with a Check button.
+
+Example:
+    >>> w = exercise_widget("loop.learning_rate")   # doctest: +SKIP
+    >>> w.value = 0.1; w.answer()                    # doctest: +SKIP
+    0.1
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .checking import check
+from .registry import get_exercise
+
+
+def exercise_widget(exercise_id: str) -> Any:
+    """Build the control of a ``kind="widget"`` exercise plus a Check button and feedback.
+
+    The returned box has ``.answer()`` (the current state) and ``.value``, so
+    ``check(exercise_id, box)`` checks whatever the learner picked.
+    """
+    import ipywidgets as widgets
+
+    exercise = get_exercise(exercise_id)
+    spec = exercise.widget or {}
+    if "log_slider" in spec:
+        opts = spec["log_slider"]
+        control = widgets.FloatLogSlider(value=10 ** opts.get("value", opts["min"]), base=10,
+                                         min=opts["min"], max=opts["max"], step=0.01,
+                                         description=opts.get("description", "value"),
+                                         readout_format=".3g")
+        controls = {"value": control}
+    elif "dropdowns" in spec:
+        controls = {name: widgets.Dropdown(options=options, description=name)
+                    for name, options in spec["dropdowns"].items()}
+    else:
+        raise ValueError(f"Exercise {exercise_id!r} has no widget spec (kind={exercise.kind!r}).")
+    output = widgets.Output()
+    button = widgets.Button(description="Check", button_style="primary")
+    box = widgets.VBox([widgets.HTML(f"<strong>{exercise.title}</strong>"),
+                        *controls.values(), button, output])
+
+    def current() -> Any:
+        if list(controls) == ["value"]:
+            return float(controls["value"].value)
+        return {name: control.value for name, control in controls.items()}
+
+    def on_click(_: Any) -> None:
+        output.clear_output()
+        with output:
+            from IPython.display import display
+
+            display(check(exercise_id, current()))
+
+    button.on_click(on_click)
+    box.answer = current
+    box.controls = controls
+    return box

@@ -1,0 +1,157 @@
+"""Quiz questions and their ipywidgets: multiple choice and numeric answers, feedback per choice.
+
+Questions are plain data (testable without a browser); ``.widget()`` builds the UI.
+
+Example:
+    >>> q = MultipleChoice("ch03.q1", "Which shape has grad_weight for Linear(5, 3)?",
+    ...                    [Choice("(5, 3)", feedback="That is (in, out); PyTorch stores (out, in)."),
+    ...                     Choice("(3, 5)", correct=True, feedback="Same shape as the weight.")])
+    >>> q.grade(1)
+    (True, 'Same shape as the weight.')
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a multiple-choice question, with the feedback shown when it is picked."""
+
+    text: str
+    correct: bool = False
+    feedback: str = ""
+
+
+@dataclass
+class MultipleChoice:
+    """A question with one or more correct choices (the learner picks one).
+
+    Args:
+        id: unique id, e.g. ``"ch03.linear_shapes"``.
+        prompt: the question (Markdown/HTML allowed).
+        choices: at least two :class:`Choice`, at least one correct.
+        points: for self-assessment totals.
+    """
+
+    id: str
+    prompt: str
+    choices: list[Choice]
+    points: float = 1.0
+
+    def __post_init__(self) -> None:
+        if len(self.choices) < 2 or not any(choice.correct for choice in self.choices):
+            raise ValueError(f"Question {self.id!r} needs at least two choices and one marked "
+                             f"correct=True; got {len(self.choices)} choice(s).")
+
+    def grade(self, selected: int) -> tuple[bool, str]:
+        """``(correct, feedback)`` for the choice at index ``selected``."""
+        if not isinstance(selected, int) or not 0 <= selected < len(self.choices):
+            raise ValueError(f"selected must be an index 0..{len(self.choices) - 1}; "
+                             f"got {selected!r}.")
+        choice = self.choices[selected]
+        default = "Correct." if choice.correct else "Not quite — try another option."
+        return choice.correct, choice.feedback or default
+
+    def widget(self) -> Any:
+        """An ipywidgets box: the prompt, radio buttons, a Check button, a feedback line."""
+        import ipywidgets as widgets
+
+        radio = widgets.RadioButtons(options=[(c.text, i) for i, c in enumerate(self.choices)],
+                                     value=None, layout=widgets.Layout(width="max-content"))
+        return _assemble(self, radio, lambda: self.grade(radio.value) if radio.value is not None
+                         else (False, "Pick an option first."))
+
+
+@dataclass
+class Numeric:
+    """A question with a numeric answer, accepted within ``rtol``/``atol``.
+
+    Args:
+        answer: the correct value.
+        feedback_low / feedback_high: shown when the learner's number is too small / too big.
+        feedback_correct: shown when it is right.
+    """
+
+    id: str
+    prompt: str
+    answer: float
+    rtol: float = 1e-2
+    atol: float = 0.0
+    feedback_low: str = ""
+    feedback_high: str = ""
+    feedback_correct: str = ""
+    points: float = 1.0
+
+    def grade(self, value: float) -> tuple[bool, str]:
+        """``(correct, feedback)`` for the number ``value``."""
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            return False, f"Enter a number; got {value!r}."
+        if not math.isfinite(value):
+            return False, "Enter a finite number."
+        if abs(value - self.answer) <= self.atol + self.rtol * abs(self.answer):
+            return True, self.feedback_correct or "Correct."
+        if value < self.answer:
+            return False, self.feedback_low or "Too small."
+        return False, self.feedback_high or "Too large."
+
+    def widget(self) -> Any:
+        """An ipywidgets box: the prompt, a number field, a Check button, a feedback line."""
+        import ipywidgets as widgets
+
+        field_ = widgets.FloatText(value=0.0, description="answer")
+        return _assemble(self, field_, lambda: self.grade(field_.value))
+
+
+Question = MultipleChoice | Numeric
+
+
+def _assemble(question: Question, control: Any, grade: Any) -> Any:
+    import ipywidgets as widgets
+
+    button = widgets.Button(description="Check", button_style="primary")
+    feedback = widgets.HTML()
+
+    def on_click(_: Any) -> None:
+        correct, text = grade()
+        color = "#1a7f37" if correct else "#b42318"
+        feedback.value = f"<span style='color:{color}'>{'✔' if correct else '✘'} {text}</span>"
+
+    button.on_click(on_click)
+    box = widgets.VBox([widgets.HTML(f"<p>{question.prompt}</p>"), control,
+                        widgets.HBox([button, feedback])])
+    box.check_button, box.feedback, box.control = button, feedback, control
+    return box
+
+
+@dataclass
+class Quiz:
+    """An ordered list of questions shown together (displaying it in Jupyter shows the widgets)."""
+
+    title: str
+    questions: list[Question] = field(default_factory=list)
+
+    def widget(self) -> Any:
+        """A VBox with the title and one widget per question."""
+        import ipywidgets as widgets
+
+        return widgets.VBox([widgets.HTML(f"<h4>{self.title}</h4>")]
+                            + [question.widget() for question in self.questions])
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget())
+
+    def __str__(self) -> str:
+        lines = [self.title]
+        for number, question in enumerate(self.questions, 1):
+            lines.append(f"{number}. {question.prompt}")
+            if isinstance(question, MultipleChoice):
+                lines += [f"   ({chr(97 + i)}) {c.text}" for i, c in enumerate(question.choices)]
+        return "\n".join(lines)

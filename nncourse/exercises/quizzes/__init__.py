@@ -1,0 +1,85 @@
+"""Quiz registry: chapter authors register questions here; ``quiz("ch03")`` shows them.
+
+Each chapter's questions live in ``nncourse/exercises/quizzes/<chapter>.py``
+(``ch01_training_loop.py``, ``ch02_gradient_descent.py``, ``ch03_backpropagation.py``,
+``ch04_activation_functions.py``) and call :func:`register_quiz` at import time::
+
+    from nncourse.exercises.quiz import Choice, MultipleChoice, Numeric
+    from nncourse.exercises.quizzes import register_quiz
+
+    register_quiz("ch03", [
+        MultipleChoice("ch03.linear_shapes", "For Linear(5, 3), grad_weight has shape ...",
+                       [Choice("(5, 3)", feedback="That is x.T @ grad_out: (in, out)."),
+                        Choice("(3, 5)", correct=True, feedback="Right: like the weight.")]),
+        Numeric("ch03.relu_grad", "d relu(x)/dx at x = 2?", answer=1.0,
+                feedback_low="ReLU passes the gradient through for x > 0."),
+    ], title="Backpropagation: check yourself")
+
+A notebook then shows them with ``from nncourse.exercises import quiz; quiz("ch03")``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from ..quiz import Question, Quiz
+
+#: chapter key ("ch01") -> questions, in registration order.
+QUESTIONS: dict[str, list[Question]] = {}
+TITLES: dict[str, str] = {}
+_loaded = False
+
+
+def _chapter_key(chapter: str | int) -> str:
+    text = str(chapter).strip().lower()
+    if text.isdigit():
+        return f"ch{int(text):02d}"
+    if text.startswith("ch") and text[2:4].isdigit():
+        return text[:4]
+    raise ValueError(f"chapter must look like 'ch03' or 3; got {chapter!r}.")
+
+
+def register_quiz(chapter: str | int, questions: list[Question], title: str | None = None) -> None:
+    """Add ``questions`` to a chapter's quiz (question ids must be unique across the course)."""
+    key = _chapter_key(chapter)
+    known = {q.id for qs in QUESTIONS.values() for q in qs}
+    for question in questions:
+        if question.id in known:
+            raise ValueError(f"Quiz question id {question.id!r} is already registered.")
+        known.add(question.id)
+    QUESTIONS.setdefault(key, []).extend(questions)
+    if title:
+        TITLES[key] = title
+
+
+def _load_all() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{info.name}")
+
+
+def quiz(chapter: str | int) -> Quiz:
+    """The quiz of a chapter (display it in Jupyter to get the widgets).
+
+    Example:
+        >>> quiz("ch03")   # doctest: +SKIP
+    """
+    _load_all()
+    key = _chapter_key(chapter)
+    if key not in QUESTIONS:
+        raise KeyError(f"No quiz registered for {key!r}; known: {sorted(QUESTIONS)}.")
+    return Quiz(TITLES.get(key, f"Chapter {key[2:]} quiz"), list(QUESTIONS[key]))
+
+
+def get_question(question_id: str) -> Question:
+    """Look up a question by id across all chapters."""
+    _load_all()
+    for questions in QUESTIONS.values():
+        for question in questions:
+            if question.id == question_id:
+                return question
+    raise KeyError(f"No quiz question {question_id!r}.")

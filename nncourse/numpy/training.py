@@ -1,0 +1,351 @@
+"""The training loop: mini-batches, ``fit``, ``evaluate`` and ``predict``.
+
+The model, the data and the loop are separate: a model is a :class:`Module`, the
+data are arrays, and :func:`fit` runs the loop that every chapter shows::
+
+    for each epoch:
+        for each mini-batch (x_b, y_b):
+            prediction = model(x_b)                    # forward
+            loss = loss_fn.forward(prediction, y_b)
+            model.backward(loss_fn.backward())         # fills param.grad
+            optimizer.step()                           # updates the weights
+
+Example:
+    >>> history = fit(model, CrossEntropyLoss(), Adam(model.parameters()), x, y,
+    ...               epochs=5, batch_size=32, validation_data=(x_val, y_val))
+    >>> history.history["val_accuracy"][-1]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from nncourse._checks import as_float_array
+from nncourse.numpy import metrics as _metrics
+from nncourse.numpy.callbacks import Callback, EarlyStopping, LivePlot, ProgressBar
+from nncourse.numpy.module import Module
+
+__all__ = ["History", "iterate_minibatches", "train_step", "fit", "evaluate", "predict",
+           "Callback", "EarlyStopping", "ProgressBar", "LivePlot"]
+
+
+
+def _auto_average(metric: Callable[..., float]) -> Callable[[np.ndarray, np.ndarray], float]:
+    """Binary average for labels in {0, 1}, macro average for more classes."""
+
+    def score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+        labels = np.union1d(_metrics.to_labels(y_true), _metrics.to_labels(y_pred))
+        binary = np.all(np.isin(labels, (0, 1)))
+        return metric(y_true, y_pred, average="binary" if binary else "macro")
+
+    score.__name__ = metric.__name__
+    return score
+
+
+METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
+    "accuracy": _metrics.accuracy,
+    "precision": _auto_average(_metrics.precision),
+    "recall": _auto_average(_metrics.recall),
+    "f1": _auto_average(_metrics.f1_score),
+}
+
+
+class History:
+    """What :func:`fit` returns: per-epoch values and why training stopped.
+
+    Attributes:
+        history: dict of lists, one value per epoch: "loss", the metrics (e.g.
+            "accuracy"), "val_loss" / "val_<metric>" with validation data, and "lr".
+        epoch: the epoch numbers (0-based) that ran.
+        stopped_reason: None if all epochs ran, else a sentence (early stopping, NaN loss).
+    """
+
+    def __init__(self) -> None:
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+        self.stopped_reason: str | None = None
+
+    def append(self, epoch: int, logs: dict[str, float]) -> None:
+        self.epoch.append(epoch)
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(float(value))
+
+    def __getitem__(self, key: str) -> list[float]:
+        return self.history[key]
+
+    def __repr__(self) -> str:
+        return f"History(epochs={len(self.epoch)}, keys={list(self.history)})"
+
+
+def _check_int(value: Any, name: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
+    return int(value)
+
+
+def _check_data(x: Any, y: Any, name: str = "x_train", target: str = "y_train") -> tuple:
+    x = as_float_array(x, name)
+    y_arr = np.asarray(y)
+    if np.issubdtype(y_arr.dtype, np.floating) and not np.all(np.isfinite(y_arr)):
+        raise ValueError(f"{target} contains NaN or infinite values; clean the targets first.")
+    if x.ndim == 0 or y_arr.ndim == 0:
+        raise ValueError(f"{name} and {target} must be arrays with one row per sample.")
+    if x.shape[0] != y_arr.shape[0]:
+        raise ValueError(
+            f"{name} and {target} must have the same number of samples (first dimension); "
+            f"got {x.shape[0]} and {y_arr.shape[0]}. Check that inputs and labels line up."
+        )
+    if x.shape[0] == 0:
+        raise ValueError(f"{name} is empty; fit needs at least one sample.")
+    return x, y_arr
+
+
+def iterate_minibatches(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool = True,
+                        rng: np.random.Generator | int | None = None
+                        ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield ``(x_batch, y_batch)`` covering every sample exactly once.
+
+    ``batch_size=1`` gives plain stochastic gradient descent, ``batch_size >= N``
+    full-batch gradient descent; the last, smaller batch is kept, so there are
+    ``ceil(N / batch_size)`` batches.
+
+    Args:
+        x: inputs, shape (N, ...).
+        y: targets, shape (N, ...).
+        batch_size: samples per batch (>= 1).
+        shuffle: visit the samples in a new random order (drawn from ``rng``).
+        rng: a NumPy Generator, or a seed for one.
+
+    Example:
+        >>> [len(xb) for xb, _ in iterate_minibatches(np.zeros((5, 2)), np.zeros(5), 2)]
+        [2, 2, 1]
+    """
+    batch_size = _check_int(batch_size, "batch_size")
+    n = len(x)
+    if len(y) != n:
+        raise ValueError(f"x and y must have the same length; got {n} and {len(y)}.")
+    if shuffle:
+        rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            index = order[start:start + batch_size]
+            yield x[index], y[index]
+    else:
+        for start in range(0, n, batch_size):  # slices are views: no copy
+            yield x[start:start + batch_size], y[start:start + batch_size]
+
+
+def _l2_term(model: Module, strength: float) -> float:
+    """Add the gradient of (strength / 2) * sum ||W||^2 over weight matrices; return the value."""
+    value = 0.0
+    for name, p in model.named_parameters():
+        if name.endswith("bias") or p.data.ndim < 2:
+            continue  # biases are not decayed, as is usual for L2 regularisation
+        value += 0.5 * strength * float(np.sum(p.data * p.data))
+        p.grad += strength * p.data
+    return value
+
+
+def train_step(model: Module, loss_fn: Any, optimizer: Any, x_batch: np.ndarray,
+               y_batch: np.ndarray, l2: float = 0.0) -> tuple[float, np.ndarray]:
+    """One forward, backward and optimizer step on a batch.
+
+    Returns:
+        (batch loss, model output of shape (B, ...)) -- the output is from before the update.
+    """
+    output = model(x_batch)
+    loss = loss_fn.forward(output, y_batch)
+    # backward() overwrites every param.grad, so no zero_grad() is needed here.
+    model.backward(loss_fn.backward())
+    if l2:
+        loss += _l2_term(model, l2)
+    optimizer.step()
+    return float(loss), output
+
+
+def _metric_functions(metrics: Sequence[str | Callable] | str) -> dict[str, Callable]:
+    if isinstance(metrics, str):
+        metrics = (metrics,)
+    out: dict[str, Callable] = {}
+    for m in metrics:
+        if isinstance(m, str):
+            if m not in METRICS:
+                raise ValueError(f"Unknown metric {m!r}. Expected one of {sorted(METRICS)} "
+                                 "or a function metric(y_true, y_pred) -> float.")
+            out[m] = METRICS[m]
+        elif callable(m):
+            out[getattr(m, "__name__", "metric")] = m
+        else:
+            raise TypeError(f"A metric must be a name or a function; got {type(m).__name__}.")
+    return out
+
+
+def _is_loss(loss_fn: Any, name: str) -> bool:
+    return any(cls.__name__ == name for cls in type(loss_fn).__mro__)
+
+
+def _predictions_for_metrics(loss_fn: Any, output: np.ndarray) -> np.ndarray:
+    """Logits of a binary (BCEWithLogits) model become 0/1 labels (logit > 0 means p > 0.5)."""
+    if _is_loss(loss_fn, "BCEWithLogitsLoss"):
+        return (output.reshape(len(output), -1)[:, 0] > 0).astype(np.int64)
+    return output
+
+
+def predict(model: Module, x: np.ndarray, batch_size: int | None = 1024) -> np.ndarray:
+    """Model outputs in evaluation mode (dropout off), computed in batches.
+
+    Returns:
+        the stacked outputs, shape (N, ...). The model's previous mode is restored.
+    """
+    x = as_float_array(x, "x")
+    was_training = model.training
+    model.eval()
+    size = batch_size or len(x)
+    try:
+        outputs = [model(x[i:i + size]) for i in range(0, len(x), size)]
+    finally:
+        model.train(was_training)
+    return np.concatenate(outputs, axis=0)
+
+
+def evaluate(model: Module, loss_fn: Any, x: np.ndarray, y: np.ndarray,
+             metrics: Sequence[str | Callable] = ("accuracy",),
+             batch_size: int | None = 1024) -> dict[str, float]:
+    """Mean loss and metrics over a data set, in evaluation mode (dropout off).
+
+    Args:
+        model, loss_fn: as :func:`fit`. x: inputs (N, ...); y: targets (N, ...).
+        metrics: metric names or functions, as :func:`fit`.
+        batch_size: forward this many samples at a time (None: all at once).
+
+    Returns:
+        ``{"loss": ..., "<metric>": ...}``; the model's previous mode is restored.
+
+    Example:
+        >>> evaluate(model, CrossEntropyLoss(), x_test, y_test)["accuracy"]
+    """
+    x, y = _check_data(x, y, "x", "y")
+    return _evaluate(model, loss_fn, x, y, _metric_functions(metrics), batch_size)
+
+
+def _evaluate(model: Module, loss_fn: Any, x: np.ndarray, y: np.ndarray,
+              functions: dict[str, Callable], batch_size: int | None) -> dict[str, float]:
+    was_training = model.training
+    model.eval()
+    size = batch_size or len(x)
+    total, outputs = 0.0, []
+    try:
+        for i in range(0, len(x), size):
+            xb, yb = x[i:i + size], y[i:i + size]
+            out = model(xb)
+            total += float(loss_fn.forward(out, yb)) * len(xb)  # mean loss -> sum
+            outputs.append(out)
+    finally:
+        model.train(was_training)
+    prediction = _predictions_for_metrics(loss_fn, np.concatenate(outputs, axis=0))
+    logs = {"loss": total / len(x)}
+    logs.update({name: float(f(y, prediction)) for name, f in functions.items()})
+    return logs
+
+
+def fit(model: Module, loss_fn: Any, optimizer: Any, x_train: np.ndarray, y_train: np.ndarray,
+        epochs: int, batch_size: int = 32, validation_data: tuple | None = None,
+        metrics: Sequence[str | Callable] = ("accuracy",), callbacks: Sequence[Callback] = (),
+        shuffle: bool = True, seed: int | None = 0, verbose: bool = False, *,
+        scheduler: Any = None, l2: float = 0.0) -> History:
+    """Train ``model`` with mini-batch gradient descent and record a :class:`History`.
+
+    Args:
+        model: a Module (forward/backward).
+        loss_fn: a loss object with ``forward(prediction, target)`` and ``backward()``.
+        optimizer: built on ``model.parameters()``.
+        x_train: inputs (N, ...); y_train: targets (N, ...) (labels or values).
+        epochs: passes over the data (>= 1).
+        batch_size: samples per step; 1 = SGD, >= N = full batch (see iterate_minibatches).
+        validation_data: optional ``(x_val, y_val)`` evaluated after each epoch.
+        metrics: names ("accuracy", "precision", "recall", "f1"; the last three are
+            binary for labels {0, 1}, macro-averaged otherwise) or functions
+            ``f(y_true, y_pred)``. With an MSELoss the default accuracy is dropped.
+        callbacks: Callback objects (EarlyStopping, ProgressBar, LivePlot, ...).
+        shuffle: reshuffle every epoch; ``seed`` fixes the order (same seed, same run).
+        verbose: show a ProgressBar.
+        scheduler: optional learning-rate schedule; ``scheduler.step()`` after each epoch.
+        l2: L2 strength lambda; adds lambda/2 * sum ||W||^2 over weight matrices to the loss.
+
+    Returns:
+        History. If the loss becomes NaN/inf, training stops and ``stopped_reason`` says so.
+    """
+    x_train, y_train = _check_data(x_train, y_train)
+    epochs = _check_int(epochs, "epochs")
+    batch_size = _check_int(batch_size, "batch_size")
+    l2 = float(l2)
+    if not l2 >= 0:
+        raise ValueError(f"l2 must be >= 0; got {l2}.")
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise ValueError("validation_data must be a pair (x_val, y_val).")
+        x_val, y_val = _check_data(*validation_data, "x_val", "y_val")
+    if _is_loss(loss_fn, "MSELoss") and tuple(metrics) == ("accuracy",):
+        metrics = ()  # accuracy means nothing for regression targets
+    functions = _metric_functions(metrics)
+    callbacks = list(callbacks) + ([ProgressBar()] if verbose else [])
+    for cb in callbacks:
+        if not isinstance(cb, Callback):
+            raise TypeError(f"callbacks must be Callback objects; got {type(cb).__name__}.")
+        cb.model, cb.optimizer = model, optimizer
+
+    rng = np.random.default_rng(seed)
+    history = History()
+    steps_per_epoch = math.ceil(len(x_train) / batch_size)
+    for cb in callbacks:
+        cb.on_train_begin({"epochs": epochs, "steps_per_epoch": steps_per_epoch})
+    for epoch in range(epochs):
+        model.train()
+        for cb in callbacks:
+            cb.on_epoch_begin(epoch, {})
+        logs: dict[str, float] = {"lr": float(optimizer.lr)}
+        total, outputs, targets = 0.0, [], []
+        for batch, (xb, yb) in enumerate(iterate_minibatches(x_train, y_train, batch_size,
+                                                             shuffle, rng)):
+            loss, output = train_step(model, loss_fn, optimizer, xb, yb, l2)
+            if not math.isfinite(loss):
+                history.stopped_reason = (
+                    f"loss became {loss} at epoch {epoch}, batch {batch}: training diverged. "
+                    "Lower the learning rate, check the inputs are scaled, or clip gradients."
+                )
+                break
+            total += loss * len(xb)
+            if functions:
+                outputs.append(output)
+                targets.append(yb)
+            for cb in callbacks:
+                cb.on_batch_end(batch, {"loss": loss, "size": len(xb)})
+        if history.stopped_reason is not None:
+            logs["loss"] = math.nan
+            history.append(epoch, logs)
+            break
+        logs["loss"] = total / len(x_train)
+        if functions:
+            prediction = _predictions_for_metrics(loss_fn, np.concatenate(outputs, axis=0))
+            truth = np.concatenate(targets, axis=0)
+            logs.update({name: float(f(truth, prediction)) for name, f in functions.items()})
+        if validation_data is not None:
+            val = _evaluate(model, loss_fn, x_val, y_val, functions, batch_size=1024)
+            logs.update({"val_" + k: v for k, v in val.items()})
+        history.append(epoch, logs)
+        stop = False
+        for cb in callbacks:
+            stop = bool(cb.on_epoch_end(epoch, dict(logs))) or cb.stop_training or stop
+        if scheduler is not None:
+            scheduler.step()
+        if stop:
+            reasons = [cb.stop_reason for cb in callbacks if cb.stop_reason]
+            history.stopped_reason = "; ".join(reasons) or f"a callback stopped at epoch {epoch}"
+            break
+    for cb in callbacks:
+        cb.on_train_end({"history": history})
+    return history
