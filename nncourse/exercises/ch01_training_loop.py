@@ -295,9 +295,10 @@ def _fit_judge(part: str):
         steps_per_epoch = math.ceil(n / size)
         if part == "counts":
             if losses.shape != (epochs,):
+                how = "one epoch too few" if losses.size == epochs - 1 else (
+                    "one epoch too many" if losses.size == epochs + 1 else "wrong epochs")
                 return f"returned {losses.size} losses for epochs={epochs}: the loop runs " \
-                       f"{'one epoch too few' if losses.size == epochs - 1 else 'the wrong number of epochs'}" \
-                       f" — use `for epoch in range(epochs)` and append once per epoch"
+                       f"{how} — use `for epoch in range(epochs)` and append once per epoch"
             if outputs["samples"] != epochs * n:
                 return f"the model saw {outputs['samples']} samples, expected {epochs} × {n}: " \
                        f"every epoch visits every sample once (keep the last partial batch)"

@@ -183,7 +183,8 @@ def _leaky_judge(part: int):
 
 register(Exercise(
     id="activations.leaky_relu", title="Leaky ReLU, forward and backward", chapter="ch04",
-    kind="functions", run=_leaky_run, solution=(leaky_relu_solution, leaky_relu_backward_solution),
+    kind="functions", run=_leaky_run,
+    solution=(leaky_relu_solution, leaky_relu_backward_solution),
     prompt="Write `leaky_relu(x, negative_slope=0.01)` and `leaky_relu_backward(grad_out, x, "
            "negative_slope=0.01)`; check them together: check('activations.leaky_relu', "
            "(leaky_relu, leaky_relu_backward)).",

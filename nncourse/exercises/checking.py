@@ -27,7 +27,7 @@ def describe_exception(exc: BaseException, limit: int = 300) -> str:
 
 
 def run_answer(exercise: Exercise, answer: Any, inputs: dict) -> dict:
-    """Call the learner's ``answer`` on ``inputs``; return ``{"ok": outputs}`` or ``{"error": msg}``.
+    """Call the learner's ``answer`` on ``inputs``: ``{"ok": outputs}`` or ``{"error": msg}``.
 
     Inputs are deep-copied so the learner cannot change what the judge sees.
     """
@@ -81,7 +81,8 @@ def check(exercise_id: str, answer: Any, seed: int = 0) -> CheckResult:
             result.cases.append(CaseResult(case.name, False, 0.0, case.points, "not run"))
             continue
         inputs = exercise.inputs_for(case, seed)
-        result.cases.append(judge_case(exercise, case, inputs, run_answer(exercise, answer, inputs)))
+        outcome = run_answer(exercise, answer, inputs)
+        result.cases.append(judge_case(exercise, case, inputs, outcome))
     return result
 
 

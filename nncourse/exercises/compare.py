@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-_MAX_ITEMS = 10_000_000
+_MAX_ITEMS = 1_000_000
 
 
 def to_plain(value: Any, _depth: int = 0) -> Any:
@@ -84,8 +84,10 @@ def compare_arrays(name: str, got: Any, expected: np.ndarray, rtol: float = 1e-6
     if problem:
         return problem
     if arr.shape != expected.shape:
-        msg = f"{name} has shape {arr.shape}, expected {expected.shape}"
-        return f"{msg}{'; ' + shape_hint if shape_hint else ''}."
+        if shape_hint.startswith("expected"):
+            return f"{name} has shape {arr.shape}, {shape_hint}"
+        return f"{name} has shape {arr.shape}, expected {expected.shape}" + \
+            (f"; {shape_hint}" if shape_hint else "")
     bad_values = int(arr.size - np.count_nonzero(np.isfinite(arr)))
     if bad_values:
         return (f"{name} contains {bad_values} NaN or infinite value(s) (expected all finite); "

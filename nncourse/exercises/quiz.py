@@ -4,7 +4,7 @@ Questions are plain data (testable without a browser); ``.widget()`` builds the 
 
 Example:
     >>> q = MultipleChoice("ch03.q1", "Which shape has grad_weight for Linear(5, 3)?",
-    ...                    [Choice("(5, 3)", feedback="That is (in, out); PyTorch stores (out, in)."),
+    ...                    [Choice("(5, 3)", feedback="That is (in, out)."),
     ...                     Choice("(3, 5)", correct=True, feedback="Same shape as the weight.")])
     >>> q.grade(1)
     (True, 'Same shape as the weight.')

@@ -141,13 +141,12 @@ def iterate_minibatches(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: 
 
 def _l2_term(model: Module, strength: float) -> float:
     """Add the gradient of (strength / 2) * sum ||W||^2 over weight matrices; return the value."""
-    value = 0.0
-    for name, p in model.named_parameters():
-        if name.endswith("bias") or p.data.ndim < 2:
-            continue  # biases are not decayed, as is usual for L2 regularisation
-        value += 0.5 * strength * float(np.sum(p.data * p.data))
-        p.grad += strength * p.data
-    return value
+    from nncourse.numpy.losses import add_l2_penalty_grad, l2_penalty
+
+    # Biases are not decayed, as is usual for L2 regularisation.
+    weights = [p for name, p in model.named_parameters() if not name.endswith("bias")]
+    add_l2_penalty_grad(weights, strength)
+    return l2_penalty(weights, strength)
 
 
 def train_step(model: Module, loss_fn: Any, optimizer: Any, x_batch: np.ndarray,

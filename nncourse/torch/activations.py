@@ -13,9 +13,12 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
-__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax"]
+__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "identity", "softmax", "log_softmax",
+           "ACTIVATIONS", "get_activation"]
 
 
 def relu(x: torch.Tensor) -> torch.Tensor:
@@ -72,3 +75,44 @@ def softmax(x: torch.Tensor, dim: int = -1) -> torch.Tensor:
     shifted = x - x.amax(dim=dim, keepdim=True)
     exp = torch.exp(shifted)
     return exp / exp.sum(dim=dim, keepdim=True)
+
+
+def identity(x: torch.Tensor) -> torch.Tensor:
+    """``x`` unchanged (the "no activation" choice). Shape: any -> same."""
+    return x
+
+
+def log_softmax(x: torch.Tensor, dim: int = -1) -> torch.Tensor:
+    """``log(softmax(x))`` computed as ``x - max - log(sum(exp(x - max)))`` (no log of 0).
+
+    Example:
+        >>> log_softmax(torch.zeros(1, 2))
+        tensor([[-0.6931, -0.6931]])
+    """
+    shifted = x - x.amax(dim=dim, keepdim=True)
+    return shifted - torch.log(torch.exp(shifted).sum(dim=dim, keepdim=True))
+
+
+#: name -> element-wise function (the NumPy twin pairs each with its derivative; autograd
+#: needs none). leaky_relu uses negative_slope=0.01.
+ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "relu": relu, "leaky_relu": leaky_relu, "sigmoid": sigmoid, "tanh": tanh,
+    "linear": identity, "identity": identity,
+}
+
+
+def get_activation(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
+    """Look up an element-wise activation by name (case-insensitive).
+
+    Raises:
+        ValueError: unknown name; the message lists the valid ones.
+
+    Example:
+        >>> get_activation("ReLU")(torch.tensor([-1.0]))
+        tensor([0.])
+    """
+    key = name.lower() if isinstance(name, str) else name
+    if key not in ACTIVATIONS:
+        raise ValueError(f"Unknown activation {name!r}. Expected one of: "
+                         f"{', '.join(map(repr, ACTIVATIONS))}.")
+    return ACTIVATIONS[key]

@@ -54,7 +54,7 @@ def _build_torch(layer: Any) -> nn.Module:
         return T.Sequential(*[_build_torch(child) for child in _children(layer)])
     if name == "Linear":
         in_features, out_features, bias = _linear_sizes(layer)
-        return T.Linear(in_features, out_features, bias=bias, init="zeros")
+        return T.Linear(in_features, out_features, bias=bias, init="zeros")  # weights copied next
     if name == "LeakyReLU":
         return T.LeakyReLU(getattr(layer, "negative_slope", 0.01))
     if name == "Softmax":
@@ -63,8 +63,10 @@ def _build_torch(layer: Any) -> nn.Module:
         return T.Dropout(layer.p)
     if name == "BatchNorm1d":
         return T.BatchNorm1d(int(layer.running_mean.shape[0]), eps=layer.eps,
-                             momentum=layer.momentum)
-    if name in ("ReLU", "Sigmoid", "Tanh", "Flatten"):
+                             momentum=layer.momentum, affine=getattr(layer, "affine", True))
+    if name == "Flatten":
+        return T.Flatten(getattr(layer, "start_dim", 1), getattr(layer, "end_dim", -1))
+    if name in ("ReLU", "Sigmoid", "Tanh"):
         return getattr(T, name)()
     raise _unsupported(layer, "from_numpy_model")
 
@@ -85,8 +87,11 @@ def _build_numpy(layer: nn.Module) -> Any:
     if isinstance(layer, nn.Dropout) or name == "Dropout":
         return N.Dropout(layer.p)
     if isinstance(layer, nn.BatchNorm1d):
-        return N.BatchNorm1d(layer.num_features, eps=layer.eps, momentum=layer.momentum)
-    for cls in ("ReLU", "Sigmoid", "Tanh", "Flatten"):
+        return N.BatchNorm1d(layer.num_features, eps=layer.eps, momentum=layer.momentum,
+                             affine=layer.affine)
+    if isinstance(layer, nn.Flatten):
+        return N.Flatten(layer.start_dim, layer.end_dim)
+    for cls in ("ReLU", "Sigmoid", "Tanh"):
         if isinstance(layer, getattr(nn, cls)) or name == cls:
             return getattr(N, cls)()
     raise _unsupported(layer, "to_numpy_model")
@@ -111,7 +116,7 @@ def from_numpy_model(model: Any, dtype: torch.dtype = torch.float32,
     if isinstance(model, nn.Module):
         raise TypeError("from_numpy_model expects a NumPy model; this is already a torch "
                         "module (use to_numpy_model to go the other way).")
-    twin = _build_torch(model)
+    twin = _build_torch(model).to(dtype=dtype)  # before loading, or float64 values get rounded
     state = {}
     for name, value in model.state_dict().items():
         array = np.asarray(value)
@@ -123,7 +128,6 @@ def from_numpy_model(model: Any, dtype: torch.dtype = torch.float32,
         if name in twin_state and value.dim() != twin_state[name].dim():
             state[name] = value.reshape(twin_state[name].shape)  # e.g. a 0-d counter
     twin.load_state_dict(state, strict=True)
-    twin.to(dtype=dtype)
     twin.train(bool(getattr(model, "training", True)))
     return twin.to(device) if device is not None else twin
 

@@ -33,7 +33,15 @@ def to_tensor(values: Any, dtype: torch.dtype, name: str) -> torch.Tensor:
         >>> to_tensor(np.zeros((2, 3)), torch.float32, "x").dtype
         torch.float32
     """
-    tensor = values if isinstance(values, torch.Tensor) else torch.as_tensor(np.asarray(values))
+    if isinstance(values, torch.Tensor):
+        tensor = values
+    else:
+        array = np.asarray(values)
+        if array.dtype == object or not (np.issubdtype(array.dtype, np.number)
+                                         or array.dtype == bool):
+            raise TypeError(f"{name} must be a numeric array; got dtype {array.dtype}. Convert "
+                            f"it with np.asarray({name}, dtype=np.float32).")
+        tensor = torch.as_tensor(array)
     if tensor.is_complex():
         raise TypeError(f"{name} must be real-valued; got {tensor.dtype}.")
     if tensor.is_floating_point() or tensor.dtype == torch.bool:

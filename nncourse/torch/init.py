@@ -1,162 +1,215 @@
-"""Weight initializers for torch modules, the twins of :mod:`nncourse.numpy.init`.
+"""Weight initializers for torch tensors and modules, the twins of :mod:`nncourse.numpy.init`.
 
-Each initializer fills a weight of shape ``(out_features, in_features)`` in
-place (the trailing underscore is PyTorch's convention for in-place
-functions) with the scale that keeps activations from shrinking or exploding
-layer after layer:
+Same names, same formulas (those of ``torch.nn.init``), and the same numbers:
+the values are drawn by the NumPy reference and copied into the tensor, so a
+torch layer built with ``seed=0`` starts from exactly the weights of the NumPy
+layer built with ``seed=0``. The trailing underscore is PyTorch's mark of an
+in-place function.
 
-==================  ===================================================
-``zeros``           all zeros (every unit learns the same thing: a lesson)
-``normal``          :math:`\\mathcal N(0, 0.01^2)`, small and scale-blind
-``xavier_uniform``  :math:`U(-a, a)`, :math:`a = \\sqrt{6 / (n_{in} + n_{out})}` (tanh, sigmoid)
-``xavier_normal``   :math:`\\mathcal N(0, 2 / (n_{in} + n_{out}))`
-``he_uniform``      :math:`U(-a, a)`, :math:`a = \\sqrt{6 / n_{in}}` (ReLU)
+==================  ===========================================================
+``xavier_uniform``  :math:`U(-a, a)`, :math:`a = g\\sqrt{6 / (n_{in} + n_{out})}` (tanh, sigmoid)
+``xavier_normal``   :math:`\\mathcal N(0, g^2 \\cdot 2 / (n_{in} + n_{out}))`
+``he_uniform``      :math:`U(-b, b)`, :math:`b = \\sqrt{6 / n_{in}}` (ReLU)
 ``he_normal``       :math:`\\mathcal N(0, 2 / n_{in})` (ReLU)
 ``lecun_normal``    :math:`\\mathcal N(0, 1 / n_{in})`
-==================  ===================================================
+==================  ===========================================================
 
-Random draws use a ``torch.Generator`` when one is given, so a seeded layer is
-reproducible without touching the global random state.
+The random source may be a seed, a ``np.random.Generator``, a ``torch.Generator``,
+or None, which takes a seed from torch's global generator (so
+``torch.manual_seed`` makes the run reproducible, as with ``torch.nn.init``).
 
 Example:
     >>> layer = torch.nn.Linear(4, 3)
-    >>> he_uniform_(layer.weight, generator=torch.Generator().manual_seed(0))
+    >>> he_uniform_(layer.weight, rng=0)
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
+from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
 from nncourse._checks import check_choice
+from nncourse.numpy import init as reference
+from nncourse.numpy.init import calculate_gain
 
-__all__ = ["INITIALIZERS", "zeros_", "normal_", "xavier_uniform_", "xavier_normal_",
-           "he_uniform_", "he_normal_", "lecun_normal_", "initialize_", "init_module"]
-
-
-def _fans(weight: torch.Tensor) -> tuple[int, int]:
-    if weight.dim() != 2:
-        raise ValueError(
-            f"Initializers expect a 2-D weight (out_features, in_features); got shape "
-            f"{tuple(weight.shape)}."
-        )
-    fan_out, fan_in = weight.shape  # PyTorch layout: (out_features, in_features)
-    return int(fan_in), int(fan_out)
+__all__ = ["calculate_gain", "as_numpy_generator", "zeros_", "ones_", "constant_", "normal_",
+           "uniform_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
+           "kaiming_normal_", "he_uniform_", "he_normal_", "lecun_normal_", "lecun_uniform_",
+           "torch_default_", "INITIALIZERS", "initialize_", "init_module"]
 
 
-def _uniform_(weight: torch.Tensor, bound: float, generator: torch.Generator | None) -> None:
+def as_numpy_generator(rng: Any = None) -> np.random.Generator:
+    """A NumPy Generator from a seed, a NumPy or torch Generator, or None (torch's global RNG).
+
+    Example:
+        >>> as_numpy_generator(0).integers(10) == as_numpy_generator(0).integers(10)
+        True
+    """
+    if isinstance(rng, torch.Generator) or rng is None:
+        # One draw from torch's generator seeds NumPy's: torch.manual_seed still rules.
+        seed = int(torch.randint(0, 2**62, (1,), generator=rng))
+        return np.random.default_rng(seed)
+    return reference.as_generator(rng)
+
+
+def _fill_(tensor: torch.Tensor, values: np.ndarray) -> torch.Tensor:
     with torch.no_grad():
-        # Draw on the CPU with the (CPU) generator, then copy: same numbers on every device.
-        values = torch.rand(weight.shape, generator=generator, dtype=torch.float64)
-        weight.copy_((2 * values - 1) * bound)
+        tensor.copy_(torch.from_numpy(np.ascontiguousarray(values)))  # casts dtype and device
+    return tensor
 
 
-def _normal_(weight: torch.Tensor, std: float, generator: torch.Generator | None) -> None:
+def _shape(tensor: torch.Tensor) -> tuple[int, ...]:
+    return tuple(int(s) for s in tensor.shape)
+
+
+def zeros_(tensor: torch.Tensor, rng: Any = None) -> torch.Tensor:
+    """Fill with zeros (every unit then learns the same thing: the symmetry lesson)."""
     with torch.no_grad():
-        values = torch.randn(weight.shape, generator=generator, dtype=torch.float64)
-        weight.copy_(values * std)
+        return tensor.zero_()
 
 
-def zeros_(weight: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Fill with zeros. Example: ``zeros_(layer.weight)``."""
+def ones_(tensor: torch.Tensor, rng: Any = None) -> torch.Tensor:
+    """Fill with ones."""
     with torch.no_grad():
-        weight.zero_()
-    return weight
+        return tensor.fill_(1.0)
 
 
-def normal_(weight: torch.Tensor, generator: torch.Generator | None = None,
-            std: float = 0.01) -> torch.Tensor:
-    """Fill from N(0, std^2), std=0.01 by default. Example: ``normal_(layer.weight)``."""
-    _normal_(weight, std, generator)
-    return weight
+def constant_(tensor: torch.Tensor, rng: Any = None, value: float = 0.0) -> torch.Tensor:
+    """Fill with ``value``. Example: ``constant_(layer.bias, value=0.1)``."""
+    with torch.no_grad():
+        return tensor.fill_(float(value))
 
 
-def xavier_uniform_(weight: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Glorot uniform, bound sqrt(6 / (fan_in + fan_out)). Example: ``xavier_uniform_(w)``."""
-    fan_in, fan_out = _fans(weight)
-    _uniform_(weight, math.sqrt(6.0 / (fan_in + fan_out)), generator)
-    return weight
+def normal_(tensor: torch.Tensor, rng: Any = None, mean: float = 0.0,
+            std: float = 1.0) -> torch.Tensor:
+    """Draws from N(mean, std^2). Example: ``normal_(w, rng=0, std=0.01)``."""
+    return _fill_(tensor, reference.normal(_shape(tensor), as_numpy_generator(rng), mean, std))
 
 
-def xavier_normal_(weight: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Glorot normal, std sqrt(2 / (fan_in + fan_out)). Example: ``xavier_normal_(w)``."""
-    fan_in, fan_out = _fans(weight)
-    _normal_(weight, math.sqrt(2.0 / (fan_in + fan_out)), generator)
-    return weight
+def uniform_(tensor: torch.Tensor, rng: Any = None, a: float = 0.0, b: float = 1.0) -> torch.Tensor:
+    """Draws from U(a, b). Example: ``uniform_(w, rng=0, a=-0.1, b=0.1)``."""
+    return _fill_(tensor, reference.uniform(_shape(tensor), as_numpy_generator(rng), a, b))
 
 
-def he_uniform_(weight: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Kaiming uniform for ReLU, bound sqrt(6 / fan_in). Example: ``he_uniform_(w)``."""
-    fan_in, _ = _fans(weight)
-    _uniform_(weight, math.sqrt(6.0 / fan_in), generator)
-    return weight
+def xavier_uniform_(tensor: torch.Tensor, rng: Any = None, gain: float = 1.0) -> torch.Tensor:
+    """Glorot uniform, bound gain * sqrt(6 / (fan_in + fan_out)). Example: ``xavier_uniform_(w)``.
+    """
+    values = reference.xavier_uniform(_shape(tensor), as_numpy_generator(rng), gain)
+    return _fill_(tensor, values)
 
 
-def he_normal_(weight: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Kaiming normal for ReLU, std sqrt(2 / fan_in). Example: ``he_normal_(w)``."""
-    fan_in, _ = _fans(weight)
-    _normal_(weight, math.sqrt(2.0 / fan_in), generator)
-    return weight
+def xavier_normal_(tensor: torch.Tensor, rng: Any = None, gain: float = 1.0) -> torch.Tensor:
+    """Glorot normal, std gain * sqrt(2 / (fan_in + fan_out)). Example: ``xavier_normal_(w)``."""
+    return _fill_(tensor, reference.xavier_normal(_shape(tensor), as_numpy_generator(rng), gain))
 
 
-def lecun_normal_(weight: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-    """LeCun normal, std sqrt(1 / fan_in). Example: ``lecun_normal_(w)``."""
-    fan_in, _ = _fans(weight)
-    _normal_(weight, math.sqrt(1.0 / fan_in), generator)
-    return weight
+def kaiming_uniform_(tensor: torch.Tensor, rng: Any = None, a: float = 0.0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu") -> torch.Tensor:
+    """He uniform, bound gain * sqrt(3 / fan) (torch.nn.init defaults). Example: see he_uniform_."""
+    values = reference.kaiming_uniform(_shape(tensor), as_numpy_generator(rng), a, mode,
+                                       nonlinearity)
+    return _fill_(tensor, values)
 
 
-#: name -> in-place initializer, the names ``Linear(init=...)`` accepts.
+def kaiming_normal_(tensor: torch.Tensor, rng: Any = None, a: float = 0.0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu") -> torch.Tensor:
+    """He normal, std gain / sqrt(fan) (torch.nn.init defaults)."""
+    values = reference.kaiming_normal(_shape(tensor), as_numpy_generator(rng), a, mode,
+                                      nonlinearity)
+    return _fill_(tensor, values)
+
+
+def he_uniform_(tensor: torch.Tensor, rng: Any = None) -> torch.Tensor:
+    """Kaiming uniform for ReLU, bound sqrt(6 / fan_in). Example: ``he_uniform_(w, rng=0)``."""
+    return _fill_(tensor, reference.he_uniform(_shape(tensor), as_numpy_generator(rng)))
+
+
+def he_normal_(tensor: torch.Tensor, rng: Any = None) -> torch.Tensor:
+    """Kaiming normal for ReLU, std sqrt(2 / fan_in)."""
+    return _fill_(tensor, reference.he_normal(_shape(tensor), as_numpy_generator(rng)))
+
+
+def lecun_normal_(tensor: torch.Tensor, rng: Any = None) -> torch.Tensor:
+    """LeCun normal, std sqrt(1 / fan_in)."""
+    return _fill_(tensor, reference.lecun_normal(_shape(tensor), as_numpy_generator(rng)))
+
+
+def lecun_uniform_(tensor: torch.Tensor, rng: Any = None) -> torch.Tensor:
+    """LeCun uniform, bound sqrt(3 / fan_in)."""
+    return _fill_(tensor, reference.lecun_uniform(_shape(tensor), as_numpy_generator(rng)))
+
+
+def torch_default_(tensor: torch.Tensor, rng: Any = None) -> torch.Tensor:
+    """``torch.nn.Linear``'s own default: U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
+    return _fill_(tensor, reference.torch_default(_shape(tensor), as_numpy_generator(rng)))
+
+
+def _small_normal_(tensor: torch.Tensor, rng: Any = None) -> torch.Tensor:
+    return normal_(tensor, rng, std=0.01)
+
+
+#: name -> in-place initializer ``f(tensor, rng)``; the same keys as the NumPy ``INITIALIZERS``
+#: ("normal" is N(0, 0.01^2) there and here).
 INITIALIZERS: dict[str, Callable[..., torch.Tensor]] = {
-    "zeros": zeros_, "normal": normal_, "xavier_uniform": xavier_uniform_,
-    "xavier_normal": xavier_normal_, "he_uniform": he_uniform_, "he_normal": he_normal_,
-    "lecun_normal": lecun_normal_,
+    "torch_default": torch_default_, "zeros": zeros_, "ones": ones_, "normal": _small_normal_,
+    "uniform": uniform_, "xavier_uniform": xavier_uniform_, "xavier_normal": xavier_normal_,
+    "kaiming_uniform": kaiming_uniform_, "kaiming_normal": kaiming_normal_,
+    "he_uniform": he_uniform_, "he_normal": he_normal_, "lecun_normal": lecun_normal_,
+    "lecun_uniform": lecun_uniform_,
 }
 
 
-def initialize_(weight: torch.Tensor, init: str,
-                generator: torch.Generator | None = None) -> torch.Tensor:
-    """Fill ``weight`` in place with the initializer called ``init``.
+def initialize_(tensor: torch.Tensor, scheme: str, rng: Any = None,
+                nonlinearity: str | None = None) -> torch.Tensor:
+    """Fill ``tensor`` in place with the named scheme (the values of ``numpy.init.initialize``).
 
     Args:
-        weight: (out_features, in_features) tensor.
-        init: a key of :data:`INITIALIZERS`.
-        generator: a seeded ``torch.Generator`` for reproducible draws.
+        tensor: (out_features, in_features) weight.
+        scheme: a key of :data:`INITIALIZERS`.
+        rng: seed, NumPy or torch Generator, or None (torch's global RNG).
+        nonlinearity: sets the gain of xavier_* / kaiming_* schemes.
 
     Returns:
-        ``weight``.
+        ``tensor``.
 
     Example:
-        >>> initialize_(torch.empty(3, 4), "xavier_uniform").shape
+        >>> initialize_(torch.empty(3, 4), "xavier_uniform", rng=0).shape
         torch.Size([3, 4])
     """
-    check_choice(init, "init", INITIALIZERS)
-    return INITIALIZERS[init](weight, generator=generator)
+    check_choice(scheme, "init", INITIALIZERS)
+    values = reference.initialize(_shape(tensor), scheme, as_numpy_generator(rng), nonlinearity)
+    return _fill_(tensor, values)
 
 
-def init_module(module: nn.Module, init: str = "he_uniform", seed: int | None = None) -> nn.Module:
-    """Re-initialize every linear layer of ``module``: weights with ``init``, biases to zero.
+def init_module(model: nn.Module, scheme: str = "he_uniform", nonlinearity: str | None = None,
+                rng: Any = None, seed: int | None = None) -> nn.Module:
+    """Re-initialize every linear layer's weight with ``scheme``; biases become zero.
 
     Args:
-        module: any module; its ``torch.nn.Linear`` sub-modules are initialized in order.
-        init: a key of :data:`INITIALIZERS`.
-        seed: seed for a private generator (None draws from the global torch RNG).
+        model: any module; its ``Linear`` layers (nncourse's or ``torch.nn``'s) in order.
+        scheme: a key of :data:`INITIALIZERS`.
+        nonlinearity: passed to gain-aware schemes.
+        rng, seed: the random source (one of them, for reproducible weights).
 
     Returns:
-        ``module`` (for chaining).
+        ``model`` (for chaining).
 
     Example:
-        >>> model = init_module(model, "xavier_uniform", seed=0)
+        >>> model = init_module(model, "xavier_uniform", nonlinearity="tanh", seed=0)
     """
-    check_choice(init, "init", INITIALIZERS)
-    generator = torch.Generator().manual_seed(seed) if seed is not None else None
-    for layer in module.modules():
-        if isinstance(layer, nn.Linear):
-            initialize_(layer.weight, init, generator)
+    from nncourse.torch.layers import Linear  # layers import this module
+
+    check_choice(scheme, "init", INITIALIZERS)
+    if rng is not None and seed is not None:
+        raise ValueError("Pass either rng or seed, not both.")
+    generator = as_numpy_generator(rng if rng is not None else seed)
+    for layer in model.modules():
+        if isinstance(layer, (Linear, nn.Linear)):
+            initialize_(layer.weight, scheme, generator, nonlinearity)
             if layer.bias is not None:
-                with torch.no_grad():
-                    layer.bias.zero_()
-    return module
+                zeros_(layer.bias)
+    return model

@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ from torch import nn
 
 from nncourse._checks import check_positive
 from nncourse.torch import activations as A
-from nncourse.torch.init import INITIALIZERS, initialize_
+from nncourse.torch.init import INITIALIZERS, as_numpy_generator, initialize_
 
 __all__ = ["linear_forward", "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
            "Dropout", "BatchNorm1d", "Flatten", "Sequential"]
@@ -46,12 +47,8 @@ def linear_forward(x: torch.Tensor, weight: torch.Tensor,
     return out + bias if bias is not None else out
 
 
-def _generator(rng: Any, seed: int | None) -> torch.Generator | None:
-    """A CPU torch.Generator from a seed, a torch.Generator or a NumPy Generator (or None)."""
-    if rng is not None and seed is not None:
-        raise ValueError("Pass either rng or seed, not both.")
-    if seed is not None:
-        return torch.Generator().manual_seed(int(seed))
+def _generator(rng: Any) -> torch.Generator | None:
+    """A torch.Generator from a torch or NumPy Generator (or None)."""
     if rng is None or isinstance(rng, torch.Generator):
         return rng
     if isinstance(rng, np.random.Generator):
@@ -67,11 +64,14 @@ class Linear(nn.Module):
     Args:
         in_features: size of each input row.
         out_features: size of each output row.
-        bias: learn an additive bias (initialized to zero).
-        init: weight initializer, a key of :data:`nncourse.torch.init.INITIALIZERS`
-            (default "he_uniform", suited to ReLU).
-        rng: a ``torch.Generator`` (or NumPy Generator) for the initial weights.
-        seed: or a seed for a private generator (reproducible, global RNG untouched).
+        bias: learn an additive bias.
+        init: a key of :data:`nncourse.torch.init.INITIALIZERS`. The default,
+            "torch_default", draws like ``torch.nn.Linear``: weight and bias from
+            U(-1/sqrt(in_features), 1/sqrt(in_features)). Every other scheme sets the bias to 0.
+        rng: a seed, ``np.random.Generator`` or ``torch.Generator`` for the initial values.
+        seed: or a seed (give rng or seed, not both). With the same seed the weights
+            equal those of ``nncourse.numpy.layers.Linear`` exactly; with neither,
+            they come from torch's global generator (``torch.manual_seed`` rules).
         device, dtype: where and in which precision to create the parameters.
 
     Shapes:
@@ -84,7 +84,7 @@ class Linear(nn.Module):
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 init: str = "he_uniform", rng: Any = None, seed: int | None = None, *,
+                 init: str = "torch_default", rng: Any = None, seed: int | None = None, *,
                  device: torch.device | str | None = None,
                  dtype: torch.dtype | None = None) -> None:
         super().__init__()
@@ -94,11 +94,20 @@ class Linear(nn.Module):
         if init not in INITIALIZERS:
             raise ValueError(f"Unknown init {init!r}. Expected one of: "
                              f"{', '.join(map(repr, INITIALIZERS))}.")
+        if rng is not None and seed is not None:
+            raise ValueError("Pass either rng or seed, not both.")
         self.in_features, self.out_features, self.init = int(in_features), int(out_features), init
         factory = {"device": device, "dtype": dtype}
         self.weight = nn.Parameter(torch.empty(self.out_features, self.in_features, **factory))
         self.bias = nn.Parameter(torch.zeros(self.out_features, **factory)) if bias else None
-        initialize_(self.weight, init, _generator(rng, seed))
+        # Draw exactly as the NumPy Linear does (same generator, same order of draws).
+        generator = as_numpy_generator(rng if rng is not None else seed)
+        initialize_(self.weight, init, generator)
+        if self.bias is not None and init == "torch_default":
+            bound = 1.0 / math.sqrt(self.in_features)
+            with torch.no_grad():
+                values = generator.uniform(-bound, bound, self.out_features)
+                self.bias.copy_(torch.from_numpy(values))
 
     def _check_input(self, x: torch.Tensor) -> None:
         if not isinstance(x, torch.Tensor):
@@ -225,7 +234,9 @@ class Dropout(nn.Module):
             raise ValueError(f"Dropout p must be in [0, 1); got {p}. p=1 would drop everything.")
         self.p = p
         self._seed = seed
-        self._generator = _generator(rng, None)
+        if rng is not None and seed is not None:
+            raise ValueError("Pass either rng or seed, not both.")
+        self._generator = _generator(rng)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training or self.p == 0:
@@ -249,17 +260,20 @@ class BatchNorm1d(nn.BatchNorm1d):
 
     Args:
         num_features: features per sample. eps: added to the variance.
-        momentum: weight of the newest batch in the running statistics.
+        momentum: weight of the newest batch in the running statistics (None: a
+            cumulative average over all batches so far).
+        affine: learn the scale ``weight`` (gamma) and shift ``bias`` (beta).
 
     Example:
         >>> BatchNorm1d(4)(torch.randn(8, 4)).shape
         torch.Size([8, 4])
     """
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, *,
-                 device: torch.device | str | None = None,
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, *, device: torch.device | str | None = None,
                  dtype: torch.dtype | None = None) -> None:
-        super().__init__(num_features, eps=eps, momentum=momentum, device=device, dtype=dtype)
+        super().__init__(num_features, eps=eps, momentum=momentum, affine=affine, device=device,
+                         dtype=dtype)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 2 or x.shape[1] != self.num_features:
@@ -271,10 +285,15 @@ class BatchNorm1d(nn.BatchNorm1d):
 
 
 class Flatten(nn.Flatten):
-    """Reshape (B, d1, d2, ...) to (B, d1 * d2 * ...). Example: images before a Linear."""
+    """Merge dimensions ``start_dim..end_dim`` into one: (B, 28, 28) -> (B, 784).
 
-    def __init__(self) -> None:
-        super().__init__(start_dim=1, end_dim=-1)
+    Example:
+        >>> Flatten()(torch.zeros(2, 28, 28)).shape
+        torch.Size([2, 784])
+    """
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__(start_dim=int(start_dim), end_dim=int(end_dim))
 
 
 class Sequential(nn.Sequential):

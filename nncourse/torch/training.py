@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -36,7 +37,7 @@ import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from nncourse.numpy.training import History, _check_data, _check_int
+from nncourse.numpy.training import History
 from nncourse.torch import amp as amp_
 from nncourse.torch.callbacks import Callback, ProgressBar, SnapshotModel, overrides_batch_end
 from nncourse.torch.checkpoint import load_checkpoint, save_checkpoint
@@ -63,6 +64,12 @@ from nncourse.torch.evaluation import (
 from nncourse.torch.reproducibility import deterministic_algorithms, seed_everything
 
 __all__ = ["History", "Trainer", "fit", "evaluate", "predict", "train_step"]
+
+
+def _check_int(value: Any, name: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
+    return int(value)
 
 
 class Trainer:
@@ -143,8 +150,22 @@ class Trainer:
         return y
 
     def _tensors(self, x: Any, y: Any, dtype: torch.dtype, names: tuple[str, str]) -> tuple:
-        x, y = _check_data(x, y, *names)  # the NumPy fit's checks and messages
-        return to_tensor(x, dtype, names[0]), self._targets(y, dtype, names[1])
+        """CPU tensors from arrays, with the NumPy fit's checks (done once, in torch)."""
+        x, y = to_tensor(x, dtype, names[0]), self._targets(y, dtype, names[1])
+        if x.dim() == 0 or y.dim() == 0:
+            raise ValueError(f"{names[0]} and {names[1]} must be arrays with one row per sample.")
+        if len(x) != len(y):
+            raise ValueError(
+                f"{names[0]} and {names[1]} must have the same number of samples (first "
+                f"dimension); got {len(x)} and {len(y)}. Check that inputs and labels line up.")
+        if len(x) == 0:
+            raise ValueError(f"{names[0]} is empty; fit needs at least one sample.")
+        for name, tensor in zip(names, (x, y), strict=True):
+            if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+                bad = int((~torch.isfinite(tensor)).sum())
+                raise ValueError(f"{name} contains {bad} NaN or infinite value(s). Clean the data "
+                                 "(or check the preprocessing) before training.")
+        return x, y
 
     # ------------------------------------------------------------------ fit
     def fit(self, x_train: Any, y_train: Any = None, epochs: int = 1, batch_size: int = 32,

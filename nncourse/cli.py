@@ -1,0 +1,89 @@
+"""The ``nncourse`` command: ``release``, ``grade`` and ``validate`` for instructors.
+
+Example:
+    $ nncourse release notebooks/ --out release/
+    $ nncourse grade submissions/*.ipynb --out grades/ --extra-tests private_tests/ --jobs 4
+    $ nncourse validate notebooks/ --release release/ --extra-tests private_tests/
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from nncourse.grading.sandbox import Limits
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nncourse", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    release = commands.add_parser("release", help="student notebooks from solution notebooks")
+    release.add_argument("source", help="a solution notebook or a directory of them")
+    release.add_argument("--out", required=True, help="directory for the student versions")
+
+    grade = commands.add_parser("grade", help="grade submissions in a sandbox")
+    grade.add_argument("submissions", nargs="+", help=".ipynb files or directories")
+    grade.add_argument("--out", required=True, help="directory for gradebook.csv and feedback")
+    grade.add_argument("--extra-tests", help="directory of private test modules (EXTRA_CASES)")
+    grade.add_argument("--exercises", help="comma-separated exercise ids (default: all found)")
+    grade.add_argument("--jobs", type=int, default=2, help="parallel submissions (default 2)")
+    grade.add_argument("--timeout", type=float, default=5.0, help="seconds per exercise case")
+    grade.add_argument("--cell-timeout", type=float, default=10.0, help="seconds per cell")
+    grade.add_argument("--memory-mb", type=int, default=2048, help="address-space limit")
+    grade.add_argument("--seed", type=int, help="base seed of the test inputs (default random)")
+    grade.add_argument("--feedback", choices=("md", "html"), default="md")
+    grade.add_argument("--results-json", action="store_true",
+                       help="also write Gradescope results/<student>.json")
+
+    validate = commands.add_parser("validate", help="solutions pass; releases hold no solutions")
+    validate.add_argument("notebooks", help="solution notebooks (file or directory)")
+    validate.add_argument("--release", help="released notebooks to inspect")
+    validate.add_argument("--extra-tests", help="private tests (must pass, must not ship)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``nncourse`` console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    if args.command == "release":
+        from nncourse.grading.release import ReleaseError, release_notebooks
+
+        try:
+            written = release_notebooks(args.source, args.out)
+        except ReleaseError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        for path in written:
+            print(f"wrote {path}")
+        return 0
+    if args.command == "grade":
+        from nncourse.grading.grade import grade_submissions
+
+        limits = Limits(exercise_timeout=args.timeout, cell_timeout=args.cell_timeout,
+                        memory_bytes=args.memory_mb << 20)
+        ids = [e.strip() for e in args.exercises.split(",")] if args.exercises else None
+        try:
+            report = grade_submissions(args.submissions, args.out, exercise_ids=ids,
+                                       extra_tests=args.extra_tests, limits=limits,
+                                       jobs=args.jobs, seed=args.seed,
+                                       feedback_format=args.feedback,
+                                       results_json=args.results_json)
+        except (ValueError, KeyError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        for student, total in sorted(report.totals.items()):
+            print(f"{student}: {total:g}")
+        print(f"wrote {args.out}/gradebook.csv (seed {report.seed})")
+        return 0
+    from nncourse.grading.validate import validate
+
+    problems = validate(args.notebooks, release_dir=args.release, extra_tests=args.extra_tests)
+    for problem in problems:
+        print(f"problem: {problem}")
+    print("ok" if not problems else f"{len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""What every explorer shares: controls -> compute -> draw, a status line, a PNG view.
+
+An explorer owns one matplotlib Figure, redraws it after each change and shows it as a
+PNG in an ``ipywidgets.Image`` (no pyplot state, works the same headless and in a
+notebook). Drawing axes, ticks and labels is what costs time, so the static part is drawn
+once and cached (blitting); each update redraws only the artists listed in ``self.dynamic``
+(created with ``animated=True``). A subclass calls :meth:`invalidate` when the static part
+changes (new contours, new axis limits).
+
+Numerically bad settings become a message in the status line, never a traceback.
+``state`` is a plain dict of the current control values, so exercises can check what a
+learner chose.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from typing import Any
+
+import ipywidgets as widgets
+import matplotlib as mpl
+import numpy as np
+from matplotlib.figure import Figure
+
+from nncourse.plots.style import STYLE, new_figure
+
+__all__ = ["Explorer", "figure_png", "single_threaded_blas"]
+
+
+def single_threaded_blas() -> Any:
+    """A context manager limiting BLAS to one thread.
+
+    The explorers multiply small matrices; on a machine with few, busy cores a
+    multi-threaded BLAS spends far longer synchronising its threads than computing
+    (a 256x256 product measured 40 ms threaded vs 1 ms on one thread).
+    """
+    global _CONTROLLER
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        import contextlib
+
+        return contextlib.nullcontext()
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1, user_api="blas")
+
+
+_CONTROLLER: Any = None
+
+
+def figure_png(fig: Figure, dpi: int = 72) -> bytes:
+    """Render a Figure to PNG bytes (the costly part of a redraw; keep dpi modest)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def rgba_png(rgba: Any) -> bytes:
+    """Encode an (H, W, 4) uint8 buffer as PNG quickly (light compression)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(rgba)[..., :3]).save(buffer, format="png", compress_level=1)
+    return buffer.getvalue()
+
+
+class Explorer:
+    """Base class: subclasses fill ``self.controls`` and implement ``compute`` and ``draw``.
+
+    Attributes:
+        controls: name -> ipywidgets control; ``state`` reads their values.
+        status: an HTML line with the latest message ("ok", "diverged at step 12", ...).
+        image: the rendered figure.
+        figure: the matplotlib Figure drawn into.
+        result: what the last successful ``compute`` returned.
+    """
+
+    figure_size: tuple[int, int] = (1, 1)  # (ncols, nrows) of panels
+    panel_size: tuple[float, float] = (4.2, 3.4)
+    dpi: int = 80
+
+    def __init__(self) -> None:
+        self.controls: dict[str, widgets.Widget] = {}
+        self.status = widgets.HTML(value="")
+        self.image = widgets.Image(format="png")
+        ncols, nrows = self.figure_size
+        self.figure, axes = new_figure(ncols=ncols, nrows=nrows, width=self.panel_size[0],
+                                       height=self.panel_size[1])
+        self.axes = axes
+        self.figure.set_dpi(self.dpi)
+        self.dynamic: list[Any] = []
+        self._background: Any = None
+        self.result: Any = None
+        self.status_text = ""
+        self._widget: widgets.Widget | None = None
+
+    # --- to implement ------------------------------------------------------
+    def compute(self, **state: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def draw(self, result: Any) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def message(self, result: Any) -> str:
+        """The status line after a successful compute (override to explain the result)."""
+        return "ok"
+
+    # --- shared machinery --------------------------------------------------
+    @property
+    def state(self) -> dict[str, Any]:
+        """The current settings as a plain dict (what compute receives)."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    @property
+    def value(self) -> dict[str, Any]:
+        """Alias of :attr:`state` (ipywidgets convention)."""
+        return self.state
+
+    def set_state(self, **values: Any) -> None:
+        """Set several controls, then update once."""
+        unknown = set(values) - set(self.controls)
+        if unknown:
+            raise ValueError(f"Unknown setting(s) {sorted(unknown)}; expected some of "
+                             f"{sorted(self.controls)}.")
+        with self.hold():
+            for name, value in values.items():
+                self.controls[name].value = value
+        self.update()
+
+    def hold(self) -> _Hold:
+        """Context manager that suspends updates (to change several controls at once)."""
+        return _Hold(self)
+
+    def _observe_controls(self) -> None:
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+
+    def _on_change(self, change: Any = None) -> None:
+        if not getattr(self, "_held", False):
+            self.update()
+
+    def set_status(self, text: str, level: str = "info") -> None:
+        color = {"info": "#000000", "warning": "#D55E00", "error": "#D55E00"}[level]
+        self.status_text = text
+        self.status.value = f'<span style="color:{color}">{html.escape(text)}</span>'
+
+    def update(self) -> None:
+        """Compute with the current state and redraw; errors go to the status line."""
+        try:
+            with single_threaded_blas():
+                result = self.compute(**self.state)
+        except (ValueError, TypeError, FloatingPointError, OverflowError, ZeroDivisionError) as e:
+            self.set_status(f"Cannot compute with these settings: {e}", "error")
+            return
+        self.result = result
+        with mpl.rc_context(STYLE):
+            self.draw(result)
+        self.render()
+        text = self.message(result)
+        self.set_status(text, "warning" if text.lower().startswith(("diverged", "warning"))
+                        else "info")
+
+    def invalidate(self) -> None:
+        """The static part changed: redraw everything on the next render."""
+        self._background = None
+
+    def render(self) -> None:
+        """Draw (static part from cache, then the dynamic artists) and push the PNG."""
+        canvas = self.figure.canvas
+        if self._background is None:
+            canvas.draw()  # animated artists are skipped here and drawn below
+            self._background = canvas.copy_from_bbox(self.figure.bbox)
+        else:
+            canvas.restore_region(self._background)
+        for artist in self.dynamic:
+            if artist.get_figure() is not None:
+                self.figure.draw_artist(artist)
+        self.image.value = rgba_png(canvas.buffer_rgba())
+
+    def static(self) -> Figure:
+        """The current figure as an ordinary static Figure (for the book)."""
+        for artist in self.dynamic:
+            artist.set_animated(False)
+        self.dynamic = []
+        self.invalidate()
+        return self.figure
+
+    def layout(self) -> widgets.Widget:
+        """The widget tree (controls on the left, figure and status on the right)."""
+        controls = widgets.VBox(list(self.controls.values()),
+                                layout=widgets.Layout(min_width="300px"))
+        return widgets.HBox([controls, widgets.VBox([self.image, self.status])])
+
+    @property
+    def widget(self) -> widgets.Widget:
+        if self._widget is None:
+            self._widget = self.layout()
+        return self._widget
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+
+class _Hold:
+    def __init__(self, explorer: Explorer) -> None:
+        self.explorer = explorer
+
+    def __enter__(self) -> _Hold:
+        self.explorer._held = True
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.explorer._held = False
+
+
+def slider_style() -> dict[str, Any]:
+    """Common keyword arguments so labels are readable."""
+    return {"style": {"description_width": "110px"}, "continuous_update": False,
+            "layout": widgets.Layout(width="320px")}

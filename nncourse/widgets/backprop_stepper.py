@@ -1,0 +1,226 @@
+"""Explorer 3: a small computational graph stepped forward, then backward, node by node.
+
+The graph is built with the course's scalar engine (:mod:`nncourse.numpy.autodiff`); the
+backward steps run each node's own ``_backward`` in reverse topological order, so every
+frame shows the engine's real intermediate gradients (including accumulation where a
+value is used twice).
+
+Example:
+    >>> from nncourse.widgets.backprop_stepper import BackpropStepper
+    >>> BackpropStepper()                        # slider: step 0 .. 2N
+    >>> frames = compute_backprop_frames("neuron")
+    >>> frames["frames"][-1]["grads"][0]         # dL/d(first leaf) after the last step
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as widgets
+from matplotlib.figure import Figure
+
+from nncourse._checks import check_choice
+from nncourse.numpy.autodiff import Value, topological_order
+from nncourse.plots.style import PALETTE
+from nncourse.widgets._base import Explorer, slider_style
+
+__all__ = ["EXPRESSIONS", "compute_backprop_frames", "BackpropStepper", "static_figure"]
+
+
+def _name(node: Any, label: str) -> Any:
+    """Label a Value (torch tensors pass through untouched, so builders work on both)."""
+    if isinstance(node, Value):
+        node.label = label
+    return node
+
+
+def _neuron(v: dict[str, Any]) -> Any:
+    # o = tanh(x1 w1 + x2 w2 + b): one neuron, the classic first example.
+    x1w1 = _name(v["x1"] * v["w1"], "x1·w1")
+    x2w2 = _name(v["x2"] * v["w2"], "x2·w2")
+    z = _name(_name(x1w1 + x2w2, "sum") + v["b"], "z")
+    return _name(z.tanh(), "o")
+
+
+def _squared_error(v: dict[str, Any]) -> Any:
+    # L = (sigmoid(w x + b) - y)^2: a one-weight logistic unit with a squared-error loss.
+    z = _name(_name(v["w"] * v["x"], "w·x") + v["b"], "z")
+    p = _name(z.sigmoid(), "p")
+    error = _name(p - v["y"], "p - y")
+    return _name(error ** 2, "L")
+
+
+def _shared(v: dict[str, Any]) -> Any:
+    # f = (a + b)(b + c): b is used twice, so its gradient is a sum of two paths.
+    left = _name(v["a"] + v["b"], "a + b")
+    right = _name(v["b"] + v["c"], "b + c")
+    return _name(left * right, "f")
+
+
+#: name -> (builder over a dict of leaves, default leaf values)
+EXPRESSIONS: dict[str, tuple[Callable[[dict[str, Any]], Any], dict[str, float]]] = {
+    "neuron": (_neuron, {"x1": 2.0, "x2": -1.0, "w1": -0.5, "w2": 1.5, "b": 1.0}),
+    "squared_error": (_squared_error, {"x": 1.5, "w": 0.8, "b": -0.3, "y": 1.0}),
+    "shared_input": (_shared, {"a": 2.0, "b": -1.0, "c": 3.0}),
+}
+
+
+def build_expression(expression: str, values: dict[str, float] | None = None
+                     ) -> tuple[Value, dict[str, Value]]:
+    """Build the named graph on Values; returns (output, leaves by name)."""
+    check_choice(expression, "expression", EXPRESSIONS)
+    builder, defaults = EXPRESSIONS[expression]
+    leaves = {k: Value(float(x), k) for k, x in {**defaults, **(values or {})}.items()}
+    return builder(leaves), leaves
+
+
+def compute_backprop_frames(expression: str = "neuron",
+                            values: dict[str, float] | None = None) -> dict[str, Any]:
+    """Every frame of a forward-then-backward pass through a small graph.
+
+    Frame 0 shows nothing computed; frames 1..N reveal node values in topological order
+    (forward); frames N+1..2N each run one node's backward step (output first), so a
+    node's gradient is complete when it is processed.
+
+    Args:
+        expression: a key of EXPRESSIONS.
+        values: override leaf values, e.g. ``{"w1": 0.3}``.
+
+    Returns:
+        dict with "nodes" (list of {"label", "op", "data", "x", "y"}), "edges" (index
+        pairs input -> output), "leaves" (name -> node index), and "frames": a list of
+        {"phase", "active" (node index or None), "shown" (bools: value known),
+        "grads" (floats or None where not reached), "text" (what happens)}.
+    """
+    output, leaves = build_expression(expression, values)
+    nodes = topological_order(output)
+    index = {id(n): i for i, n in enumerate(nodes)}
+    depth: dict[int, int] = {}
+    rows: dict[int, int] = {}
+    described = []
+    for i, n in enumerate(nodes):
+        depth[i] = 1 + max((depth[index[id(c)]] for c in n.children), default=-1)
+        rows[depth[i]] = rows.get(depth[i], -1) + 1
+        described.append({"label": n.label or f"{n.data:g}", "op": n.op, "data": n.data,
+                          "x": depth[i], "y": rows[depth[i]]})
+    edges = [(index[id(c)], i) for i, n in enumerate(nodes) for c in n.children]
+    count = len(nodes)
+    frames: list[dict[str, Any]] = [{"phase": "start", "active": None, "shown": [False] * count,
+                                     "grads": [None] * count,
+                                     "text": "Nothing computed yet: step forward."}]
+    for i, n in enumerate(nodes):  # forward: values in topological order
+        inputs = ", ".join(described[index[id(c)]]["label"] for c in n.children)
+        how = f"{n.op}({inputs})" if n.children else "input"
+        frames.append({"phase": "forward", "active": i, "shown": [j <= i for j in range(count)],
+                       "grads": [None] * count,
+                       "text": f"forward: {described[i]['label']} = {how} = {n.data:.4g}"})
+    output.zero_grad()
+    output.grad = 1.0  # dL/dL = 1 starts the backward pass
+    reached = {count - 1}
+    for i in reversed(range(count)):  # backward: the engine's own steps, output first
+        n = nodes[i]
+        n._backward()  # adds this node's gradient, times local derivatives, into its inputs
+        reached.update(index[id(c)] for c in n.children)
+        grads = [nodes[j].grad if j in reached else None for j in range(count)]
+        label = described[i]["label"]
+        if n.children:
+            sent = ", ".join(described[index[id(c)]]["label"] for c in n.children)
+            text = (f"backward: dL/d{label} = {n.grad:.4g} is complete; "
+                    f"chain rule adds (local derivative × {n.grad:.4g}) into {sent}")
+        else:
+            text = f"backward: dL/d{label} = {n.grad:.4g} (an input: nothing further)"
+        frames.append({"phase": "backward", "active": i, "shown": [True] * count,
+                       "grads": grads, "text": text})
+    return {"nodes": described, "edges": edges, "frames": frames,
+            "leaves": {k: index[id(v)] for k, v in leaves.items()}, "expression": expression}
+
+
+def _node_text(node: dict[str, Any], shown: bool, grad: float | None) -> str:
+    # Short texts: glyph rendering is most of a redraw's cost.
+    op = f" [{node['op']}]" if node["op"] else ""
+    data = f"{node['data']:.4g}" if shown else "?"
+    gradient = f"{grad:.4g}" if grad is not None else "?"
+    return f"{node['label']}{op} = {data}\ngrad {gradient}"
+
+
+class BackpropStepper(Explorer):
+    """A step slider over the frames of :func:`compute_backprop_frames`; one box per node."""
+
+    figure_size = (1, 1)
+    panel_size = (8.4, 3.8)
+
+    def __init__(self, expression: str = "neuron", step: int = 0) -> None:
+        super().__init__()
+        style = slider_style()
+        self.controls = {
+            "expression": widgets.Dropdown(options=list(EXPRESSIONS), value=expression,
+                                           description="graph", style=style["style"],
+                                           layout=style["layout"]),
+            "step": widgets.IntSlider(value=step, min=0, max=100, description="step", **style),
+        }
+        self.play = widgets.Play(min=0, max=100, interval=700, description="play")
+        widgets.jslink((self.play, "value"), (self.controls["step"], "value"))
+        self._graph: dict[str, Any] | None = None
+        self._observe_controls()
+        self.update()
+
+    def compute(self, expression: str, step: int) -> dict[str, Any]:
+        if self._graph is not None and self._graph["expression"] == expression:
+            graph = dict(self._graph)  # same graph: only the frame index changes
+        else:
+            graph = compute_backprop_frames(expression)
+        last = len(graph["frames"]) - 1
+        graph["step"] = min(step, last)
+        return graph
+
+    def _build(self, graph: dict[str, Any]) -> None:
+        ax = self.axes
+        ax.clear()
+        ax.axis("off")
+        nodes = graph["nodes"]
+        width = max(n["x"] for n in nodes) + 1
+        height = max(n["y"] for n in nodes) + 1
+        ax.set_xlim(-0.6, width - 0.4)
+        ax.set_ylim(-0.7, height - 0.3)
+        for a, b in graph["edges"]:
+            ax.annotate("", xy=(nodes[b]["x"] - 0.33, nodes[b]["y"]),
+                        xytext=(nodes[a]["x"] + 0.33, nodes[a]["y"]),
+                        arrowprops={"arrowstyle": "->", "color": "0.5", "lw": 1})
+        self._texts = [ax.text(n["x"], n["y"], "", ha="center", va="center", fontsize=8,
+                               animated=True,
+                               bbox={"boxstyle": "round", "facecolor": "white",
+                                     "edgecolor": PALETTE["blue"]}) for n in nodes]
+        self._caption = ax.text(0.0, -0.06, "", transform=ax.transAxes, fontsize=9,
+                                animated=True)
+        self.dynamic = [*self._texts, self._caption]
+        last = len(graph["frames"]) - 1
+        self.controls["step"].max = last
+        self.play.max = last
+        self._graph = graph
+        self.invalidate()
+
+    def draw(self, result: dict[str, Any]) -> None:
+        if self._graph is None or self._graph["expression"] != result["expression"]:
+            self._build(result)
+        frame = result["frames"][result["step"]]
+        color = PALETTE["orange"] if frame["phase"] == "forward" else PALETTE["sky"]
+        for i, (node, text) in enumerate(zip(result["nodes"], self._texts, strict=True)):
+            text.set_text(_node_text(node, frame["shown"][i], frame["grads"][i]))
+            text.get_bbox_patch().set_facecolor(color if frame["active"] == i else "white")
+        self._caption.set_text(frame["text"])
+
+    def message(self, result: dict[str, Any]) -> str:
+        step, last = result["step"], len(result["frames"]) - 1
+        return f"step {step} of {last}: {result['frames'][step]['text']}"
+
+    def layout(self) -> widgets.Widget:
+        controls = widgets.VBox([*self.controls.values(), self.play])
+        return widgets.VBox([controls, self.image, self.status])
+
+
+def static_figure(expression: str = "neuron") -> Figure:
+    """The graph after the full backward pass (every value and gradient shown)."""
+    explorer = BackpropStepper(expression)
+    explorer.controls["step"].value = explorer.controls["step"].max
+    return explorer.static()

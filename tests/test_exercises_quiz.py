@@ -1,0 +1,103 @@
+"""Quiz questions and widgets, widget-driven exercises, result rendering, the registry API."""
+
+from __future__ import annotations
+
+import pytest
+
+from nncourse.exercises import (
+    Choice,
+    MultipleChoice,
+    Numeric,
+    check,
+    exercise_widget,
+    get_exercise,
+    get_question,
+    quiz,
+    register_quiz,
+)
+
+
+def _mc(qid: str = "test.mc") -> MultipleChoice:
+    return MultipleChoice(qid, "grad_weight of Linear(5, 3) has shape?", [
+        Choice("(5, 3)", feedback="That is (in, out)."),
+        Choice("(3, 5)", correct=True, feedback="Like the weight."),
+    ])
+
+
+def test_multiple_choice_feedback_per_choice():
+    q = _mc()
+    assert q.grade(0) == (False, "That is (in, out).")
+    assert q.grade(1) == (True, "Like the weight.")
+    with pytest.raises(ValueError, match="index 0..1"):
+        q.grade(5)
+    with pytest.raises(ValueError, match="one marked correct"):
+        MultipleChoice("bad", "?", [Choice("a"), Choice("b")])
+
+
+def test_numeric_feedback_low_high_and_tolerance():
+    q = Numeric("test.num", "2/L for L=4?", answer=0.5, rtol=0.01, feedback_low="too small",
+                feedback_high="too big")
+    assert q.grade(0.502)[0] and not q.grade(0.3)[0]
+    assert q.grade(0.3)[1] == "too small" and q.grade(0.9)[1] == "too big"
+    assert q.grade("abc") == (False, "Enter a number; got 'abc'.")
+
+
+def test_widget_click_shows_feedback():
+    box = _mc("test.widget").widget()
+    box.control.value = 0
+    box.check_button.click()
+    assert "(in, out)" in box.feedback.value and "✘" in box.feedback.value
+    box.control.value = 1
+    box.check_button.click()
+    assert "✔" in box.feedback.value
+
+
+def test_register_and_show_a_chapter_quiz():
+    register_quiz("ch99", [_mc("test.ch99.q1"), Numeric("test.ch99.q2", "?", answer=1.0)],
+                  title="Check yourself")
+    shown = quiz(99)
+    assert shown.title == "Check yourself" and len(shown.questions) == 2
+    assert "grad_weight" in str(shown) and get_question("test.ch99.q2").answer == 1.0
+    assert len(shown.widget().children) == 3
+    with pytest.raises(ValueError, match="already registered"):
+        register_quiz("ch99", [_mc("test.ch99.q1")])
+    with pytest.raises(KeyError, match="No quiz"):
+        quiz("ch98")
+
+
+def test_widget_exercise_checks_the_widget_state():
+    box = exercise_widget("gradients.converge_fast")
+    box.controls["value"].value = 0.15
+    assert check("gradients.converge_fast", box).passed
+    box.controls["value"].value = 0.5
+    assert not check("gradients.converge_fast", box).passed
+    signal = exercise_widget("activations.deep_signal")
+    signal.controls["activation"].value, signal.controls["init"].value = "relu", "he"
+    assert check("activations.deep_signal", signal).passed
+
+
+def test_result_renders_as_html_and_text_and_hides_solution():
+    result = check("backprop.linear_backward", lambda g, x, w: (g @ w, x.T @ g, g.sum(0)))
+    text, page = str(result), result._repr_html_()
+    assert "[FAIL] shapes" in text and "2/4 points" in text and "hint:" in text
+    assert "<table>" in page and "grad_weight has shape (3, 5)" in page
+    source = get_exercise("backprop.linear_backward").solution_source()
+    assert "grad_out.T @ x" in source
+    assert "BEGIN SOLUTION" not in text + page and "grad_out.T @ x          #" not in page
+
+
+def test_check_rejects_non_callables_and_unknown_ids():
+    result = check("backprop.softmax", 3.0)
+    assert not result.passed and "expected a function" in result.error
+    with pytest.raises(KeyError, match="Did you mean 'backprop.softmax'"):
+        check("backprop.sofmax", print)
+
+
+def test_exceptions_and_stubs_become_failures():
+    def stub(*args):
+        raise NotImplementedError("backprop.softmax: write your solution here")
+
+    result = check("backprop.softmax", stub)
+    assert result.score == 0 and "not implemented yet" in result.cases[0].message
+    result = check("backprop.softmax", lambda z: 1 / 0)
+    assert "ZeroDivisionError" in result.cases[0].message
