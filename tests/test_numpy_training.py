@@ -284,3 +284,19 @@ def test_live_plot_draws_a_figure(monkeypatch):
     plot.on_epoch_end(0, {"loss": 1.0, "val_loss": 1.2, "accuracy": 0.5, "lr": 0.1})
     assert len(shown) == 1 and len(shown[0].axes) == 2
     assert [line.get_label() for line in shown[0].axes[0].lines] == ["accuracy"]
+
+
+def test_l2_adds_penalty_to_loss_and_gradient_of_weights_only():
+    model = _classifier()
+    before = model.state_dict()
+    x, y = np.zeros((6, 2)), np.zeros(6, dtype=np.int64)  # zero input: weights get no data grad
+    history = fit(model, losses.CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), x, y,
+                  epochs=1, batch_size=6, l2=0.5, metrics=())
+    after = model.state_dict()
+    np.testing.assert_allclose(after["0.weight"], before["0.weight"] * (1 - 0.1 * 0.5))
+    penalty = 0.25 * sum(np.sum(before[k] ** 2) for k in ("0.weight", "2.weight"))
+    plain = evaluate(_classifier(), losses.CrossEntropyLoss(), x, y, metrics=())["loss"]
+    assert history["loss"][0] == pytest.approx(plain + penalty)
+    with pytest.raises(ValueError, match="l2 must be >= 0"):
+        fit(model, losses.CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), x, y, epochs=1,
+            l2=-1.0)

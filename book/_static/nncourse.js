@@ -14,10 +14,21 @@
 
   // Explorers need a live kernel. A cell tagged "explorer" shows the explorer's static figure;
   // under it we add the page's launch links (the same ones as the rocket menu in the header).
+  // Colab opens .ipynb files only: on a chapter written in MyST Markdown its link would fail,
+  // so it is removed there (Binder and JupyterHub open .md pages through jupytext).
+  document.querySelectorAll(".dropdown-launch-buttons a[href]").forEach(function (a) {
+    var href = a.getAttribute("href") || "";
+    if (href.indexOf("colab.research.google.com") !== -1 && /\.md$/.test(href)) {
+      var item = a.closest("li") || a;
+      item.parentNode.removeChild(item);
+    }
+  });
+
   function launchLinks() {
     var links = [];
     document.querySelectorAll(".dropdown-launch-buttons a[href]").forEach(function (a) {
-      var label = (a.textContent || "").trim();
+      var text = a.querySelector(".btn__text-container") || a;
+      var label = (text.textContent || "").trim();
       if (label) {
         links.push({ href: a.getAttribute("href"), label: label });
       }

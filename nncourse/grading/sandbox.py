@@ -36,8 +36,8 @@ MAX_MESSAGE_BYTES = 32 << 20
 class Limits:
     """Per-child limits (seconds, bytes, counts)."""
 
-    cell_timeout: float = 10.0
-    exercise_timeout: float = 5.0
+    cell_timeout: float = 60.0
+    exercise_timeout: float = 10.0
     cpu_seconds: int = 120
     memory_bytes: int = 2 << 30
     processes: int = 64

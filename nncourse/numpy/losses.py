@@ -317,7 +317,7 @@ class CrossEntropyLoss(_Loss):
 def _weights(parameters: Iterable[Any]) -> list[Any]:
     params = list(parameters.parameters() if hasattr(parameters, "parameters") else parameters)
     for p in params:
-        if not hasattr(p, "data"):
+        if not (hasattr(p, "data") and hasattr(p, "grad")):
             raise TypeError(f"Penalties take Parameters (model.parameters()); got "
                             f"{type(p).__name__}.")
     return params

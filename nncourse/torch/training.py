@@ -39,7 +39,14 @@ from torch.nn.parallel import DistributedDataParallel
 
 from nncourse.numpy.training import History
 from nncourse.torch import amp as amp_
-from nncourse.torch.callbacks import Callback, ProgressBar, SnapshotModel, overrides_batch_end
+from nncourse.torch.callbacks import (
+    Callback,
+    EarlyStopping,
+    LivePlot,
+    ProgressBar,
+    SnapshotModel,
+    overrides_batch_end,
+)
 from nncourse.torch.checkpoint import load_checkpoint, save_checkpoint
 from nncourse.torch.data import TensorPairDataset, make_loader, set_epoch, to_tensor
 from nncourse.torch.device import get_device
@@ -63,7 +70,8 @@ from nncourse.torch.evaluation import (
 )
 from nncourse.torch.reproducibility import deterministic_algorithms, seed_everything
 
-__all__ = ["History", "Trainer", "fit", "evaluate", "predict", "train_step"]
+__all__ = ["History", "Trainer", "fit", "evaluate", "predict", "train_step", "Callback",
+           "EarlyStopping", "ProgressBar", "LivePlot"]
 
 
 def _check_int(value: Any, name: str, minimum: int = 1) -> int:

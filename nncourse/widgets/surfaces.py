@@ -124,14 +124,15 @@ def _saddle() -> Surface:
 
 
 def _two_minima() -> Surface:
-    # (x^2 - 1)^2 + y^2/2 + x/4: a shallow local minimum near x = 0.93, the global one near -1.06.
+    # (x^2 - 1)^2 + y^2/2 + x/4: a local minimum near x = 0.97, the global one near -1.03
+    # (the outer roots of f'(x) = 4x^3 - 4x + 1/4).
     return Surface(
         name="two_minima", title="two minima: a local one (right) and the global one (left)",
         value=lambda x, y: (x * x - 1) ** 2 + 0.5 * y * y + 0.25 * x,
         gradient=lambda p: np.array([4 * p[0] * (p[0] ** 2 - 1) + 0.25, p[1]]),
         hessian=lambda p: np.array([[12 * p[0] ** 2 - 4, 0.0], [0.0, 1.0]]),
         bounds=(-2.0, 2.0, -2.0, 2.0), start=(1.6, 1.5),
-        minima=[(-1.0574, 0.0), (0.9265, 0.0)])
+        minima=[(float(r), 0.0) for r in np.roots([4.0, 0.0, -4.0, 0.25]) if abs(r) > 0.5])
 
 
 SURFACES: dict[str, Callable[[], Surface]] = {

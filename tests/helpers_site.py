@@ -1,0 +1,168 @@
+"""Helpers for the website test: find or build the site, serve it, list its pages, check links.
+
+The browser test (tests/test_site_browser.py) uses these; nothing here starts a browser.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SITE = REPO / "_build" / "html"
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = os.environ.get("NNCOURSE_CHROMIUM", "/usr/bin/chromium")
+# Flags for a headless browser that makes no request of its own (updates, sync, QUIC probes).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VENDOR_SCRIPT = SITE / "_static" / "vendor" / "html-manager" / "embed-amd.js"
+
+
+def build_site() -> Path:
+    """Build the site as `make book` does when it is missing (a fresh clone); return its folder.
+
+    Returns:
+        The folder holding index.html.
+
+    Raises:
+        RuntimeError: if a build step fails (its output is in the message).
+    """
+    bin_dir = Path(sys.executable).parent
+    jupyter_book = shutil.which("jupyter-book", path=str(bin_dir)) or "jupyter-book"
+    steps = []
+    if not (SITE / "index.html").exists():
+        steps += [
+            ["bash", "scripts/build-widget-js.sh"],
+            [jupyter_book, "build", ".", "--warningiserror", "--keep-going", "--builder", "html"],
+        ]
+    if not VENDOR_SCRIPT.exists():
+        steps.append(["bash", "scripts/build-widget-js.sh", "--copy-into", str(SITE)])
+    for step in steps:
+        done = subprocess.run(step, cwd=REPO, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(
+                f"{' '.join(step)} failed with exit code {done.returncode}:\n"
+                f"{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+            )
+    return SITE
+
+
+def toc_pages(toc_file: Path = REPO / "_toc.yml") -> list[str]:
+    """Return the HTML path of every page in the table of contents, root first.
+
+    Example:
+        >>> toc_pages()[0]   # doctest: +SKIP
+        'book/intro.html'
+    """
+    toc = yaml.safe_load(toc_file.read_text(encoding="utf-8"))
+    pages = [toc["root"]]
+
+    def walk(entries: list[dict]) -> None:
+        for entry in entries:
+            if "file" in entry:
+                pages.append(entry["file"])
+            walk(entry.get("sections", []))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters", []))
+    walk(toc.get("chapters", []))
+    return [str(Path(page).with_suffix(".html")) for page in pages]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+        """Keep the test output clean; failures are recorded by the browser instead."""
+
+
+@contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """Serve ``directory`` on a free localhost port in a thread; yield the base URL."""
+    handler = functools.partial(_Quiet, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+class _Ids(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("id", "name") and value:
+                self.ids.add(value)
+
+
+@functools.lru_cache(maxsize=256)
+def page_ids(path: Path) -> frozenset[str]:
+    """Every id (and anchor name) in an HTML file."""
+    parser = _Ids()
+    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return frozenset(parser.ids)
+
+
+def broken_internal_links(
+    site: Path, base_url: str, page_url: str, hrefs: list[str], live_ids: set[str]
+) -> list[str]:
+    """Return the links of one page whose file or ``#anchor`` does not exist in the site.
+
+    Args:
+        site: the folder served at ``base_url``.
+        page_url: the page's URL (relative links resolve against it).
+        hrefs: the ``href`` attributes found on the page.
+        live_ids: ids present in the page's DOM after its scripts ran (anchors on the same page
+            may be added by scripts).
+
+    Returns:
+        One ``"href -> reason"`` string per broken link.
+    """
+    broken = []
+    for href in hrefs:
+        if not href or href.startswith(("mailto:", "javascript:", "data:")):
+            continue
+        url = urljoin(page_url, href)
+        if not url.startswith(base_url):
+            continue  # an external link: a plain link, never fetched by the test
+        parts = urlsplit(url)
+        relative = unquote(parts.path[len(urlsplit(base_url).path):])
+        target = site / relative
+        if relative == "" or target.is_dir():
+            target = target / "index.html"
+        if not target.is_file():
+            broken.append(f"{href} -> no file {target.relative_to(site)}")
+            continue
+        fragment = unquote(parts.fragment)
+        if not fragment or target.suffix != ".html":
+            continue
+        same_page = urlsplit(page_url).path == parts.path
+        if fragment in page_ids(target) or (same_page and fragment in live_ids):
+            continue
+        broken.append(f"{href} -> no #{fragment} in {target.relative_to(site)}")
+    return broken

@@ -1,0 +1,87 @@
+"""The gradient checker itself: it must find correct gradients correct and wrong ones wrong."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers_numpy import PROPERTY, seeds
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nncourse.numpy.gradcheck import (
+    check_gradients,
+    check_layer_gradients,
+    numerical_gradient,
+    relative_error,
+)
+from nncourse.numpy.layers import Linear
+from nncourse.numpy.module import Module, Parameter
+
+
+@PROPERTY
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=3), seed=seeds)
+def test_numerical_gradient_of_known_functions(shape, seed):
+    x = np.random.default_rng(seed).normal(size=shape)
+    original = x.copy()
+    grad = numerical_gradient(lambda v: float(np.sum(np.sin(v) * v)), x)
+    np.testing.assert_allclose(grad, np.cos(original) * original + np.sin(original), atol=1e-8)
+    np.testing.assert_array_equal(x, original)  # restored exactly
+
+
+def test_functions_without_arguments_read_the_perturbed_array():
+    w = np.array([1.0, -2.0, 3.0])
+    grad = numerical_gradient(lambda: float(w @ w), w)  # closes over w
+    np.testing.assert_allclose(grad, 2 * w, rtol=1e-8)
+
+
+def test_relative_error_properties():
+    a = np.array([1.0, 2.0, 3.0])
+    assert relative_error(a, a) == 0.0
+    assert relative_error(np.zeros(3), np.zeros(3)) == 0.0  # no division by zero
+    assert relative_error(a, -a) == pytest.approx(1.0)
+    assert relative_error(1e-9 * a, 1e-9 * a * (1 + 1e-3)) == pytest.approx(
+        relative_error(a, a * (1 + 1e-3)))  # scale-free
+    with pytest.raises(ValueError, match=r"same shape; got \(3,\) and \(2,\)"):
+        relative_error(a, a[:2])
+
+
+def test_check_gradients_separates_right_from_wrong():
+    x = np.linspace(-1, 1, 5)
+    assert check_gradients(lambda v: float(np.sum(v**3)), x, 3 * x**2) < 1e-8
+    assert check_gradients(lambda v: float(np.sum(v**3)), x, 3 * x**2 + 0.01) > 1e-3
+
+
+class _Scale(Module):
+    """y = x * w with a deliberately wrong weight gradient (factor 2) when ``broken``."""
+
+    def __init__(self, broken: bool) -> None:
+        self.weight = Parameter(np.array([0.5, -1.5, 2.0]))
+        self.broken = broken
+
+    def forward(self, x):
+        self.x = x
+        return x * self.weight.data
+
+    def backward(self, grad_out):
+        self.weight.grad = (grad_out * self.x).sum(axis=0) * (2.0 if self.broken else 1.0)
+        return grad_out * self.weight.data
+
+
+def test_check_layer_gradients_names_each_parameter_and_catches_bugs():
+    x = np.random.default_rng(0).normal(size=(4, 3))
+    good = check_layer_gradients(_Scale(broken=False), x)
+    bad = check_layer_gradients(_Scale(broken=True), x)
+    assert set(good) == {"input", "weight"} and max(good.values()) < 1e-7
+    assert bad["input"] < 1e-7 and bad["weight"] > 0.1
+
+
+def test_float32_is_refused():
+    with pytest.raises(TypeError, match=r"need float64: x has dtype float32.*astype\(np.float64"):
+        numerical_gradient(lambda v: float(v.sum()), np.ones(3, dtype=np.float32))
+    layer = Linear(3, 2, seed=0, dtype=np.float32)
+    with pytest.raises(TypeError, match=r"parameter 'weight' has dtype float32"):
+        check_layer_gradients(layer, np.ones((2, 3)))
+    with pytest.raises(TypeError, match="must be a NumPy array"):
+        numerical_gradient(lambda v: 0.0, [1.0, 2.0])
+    with pytest.raises(ValueError, match="h must be > 0"):
+        numerical_gradient(lambda v: 0.0, np.ones(2), h=0.0)
