@@ -7,7 +7,9 @@
 All three run in float32 on the 5000-image MNIST subset with the same batch order.
 Each is repeated and the median time is reported, with ratios measured in this run.
 
-Run: ``python -m benchmarks numpy_mlp``.
+Run: ``python -m benchmarks numpy_mlp``. The thread count defaults to NumPy's BLAS
+threads; set ``NNCOURSE_BENCH_THREADS=1`` on a busy shared machine, where
+oversubscribed BLAS threads make every timing noisy.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ SEED = 0
 
 
 def _blas_threads() -> int:
+    import os
+
+    if os.environ.get("NNCOURSE_BENCH_THREADS"):
+        return int(os.environ["NNCOURSE_BENCH_THREADS"])
     try:
         from threadpoolctl import threadpool_info
 
@@ -33,8 +39,6 @@ def _blas_threads() -> int:
             return int(max(counts))
     except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
         pass
-    import os
-
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
@@ -162,12 +166,14 @@ def measure(runs: dict[str, Callable], repeats: int = REPEATS) -> dict[tuple[str
 
 def main() -> None:
     import torch
+    from threadpoolctl import threadpool_limits
 
     threads = _blas_threads()
     torch.set_num_threads(threads)
     print(f"MLP 784-128-10, ReLU, Adam, cross-entropy; one epoch of 5000 MNIST images; "
           f"dtype float32; {threads} thread(s) for NumPy BLAS and torch; median of {REPEATS}.")
-    medians = measure({"nncourse": run_nncourse, "fused": run_fused, "torch": run_torch})
+    with threadpool_limits(threads, user_api="blas"):  # NumPy uses exactly `threads` too
+        medians = measure({"nncourse": run_nncourse, "fused": run_fused, "torch": run_torch})
     print(f"{'batch':>6} {'nncourse s':>11} {'fused s':>9} {'torch s':>9} "
           f"{'nn/fused':>9} {'nn/torch':>9}")
     for b in BATCH_SIZES:

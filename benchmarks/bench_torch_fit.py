@@ -8,6 +8,10 @@ hand-written loop does: convert the arrays once, shuffle with ``randperm``,
 slice batches, step, and track the loss and accuracy. ``fit`` adds the
 DataLoader, the metric and callback bookkeeping and its checks; the target is
 an overhead ratio (fit / plain, median of interleaved repeats) of at most 1.10.
+Both wall-clock and process CPU time are measured; with one torch thread the
+CPU-time ratio is the work each loop does and is not disturbed by other
+programs competing for the cores, so it is the number held to the target (the
+wall-clock ratio is printed beside it).
 
 On a machine with a CUDA GPU it also reports training throughput (samples/s) of
 ``fit`` in float32 and with automatic mixed precision (``amp="auto"``).
@@ -75,22 +79,27 @@ def fit_epoch(model: torch.nn.Module, x: np.ndarray, y: np.ndarray, batch_size: 
 
 
 def cpu_overhead(x: np.ndarray, y: np.ndarray, repeats: int, threads: int) -> dict[str, float]:
-    """Median seconds per epoch of both loops (interleaved) and their ratio."""
+    """Median wall and CPU seconds per epoch of both loops (interleaved) and their ratios."""
     torch.set_num_threads(threads)
     batch_size = MNIST_RECIPE["batch_size"]
     initial = build_model().state_dict()
-    times: dict[str, list[float]] = {"plain": [], "fit": []}
+    times: dict[str, list[tuple[float, float]]] = {"plain": [], "fit": []}
     runs = {"plain": plain_epoch, "fit": fit_epoch}
     for repeat in range(repeats + 1):  # the first round warms up and is discarded
         for name, run in runs.items():
             model = build_model()
             model.load_state_dict(copy.deepcopy(initial))
-            start = time.perf_counter()
+            wall, cpu = time.perf_counter(), time.process_time()
             run(model, x, y, batch_size)
             if repeat:
-                times[name].append(time.perf_counter() - start)
-    plain, fitted = statistics.median(times["plain"]), statistics.median(times["fit"])
-    return {"plain_s": plain, "fit_s": fitted, "ratio": fitted / plain}
+                times[name].append((time.perf_counter() - wall, time.process_time() - cpu))
+    result = {}
+    for name, values in times.items():
+        result[f"{name}_wall_s"] = statistics.median(v[0] for v in values)
+        result[f"{name}_cpu_s"] = statistics.median(v[1] for v in values)
+    result["wall_ratio"] = result["fit_wall_s"] / result["plain_wall_s"]
+    result["cpu_ratio"] = result["fit_cpu_s"] / result["plain_cpu_s"]
+    return result
 
 
 def cuda_throughput(x: np.ndarray, y: np.ndarray, batch_size: int = 256,
@@ -115,9 +124,12 @@ def main() -> dict[str, float]:
     result = cpu_overhead(x, y, repeats, threads)
     print(f"MNIST-subset MLP, one epoch on CPU ({len(x)} samples, batch "
           f"{MNIST_RECIPE['batch_size']}, {threads} thread(s), median of {repeats}):")
-    print(f"  plain PyTorch loop   {result['plain_s'] * 1000:8.1f} ms")
-    print(f"  nncourse.torch fit   {result['fit_s'] * 1000:8.1f} ms")
-    print(f"  overhead ratio       {result['ratio']:8.3f}x   (target <= 1.10x)")
+    print("                          wall (ms)   CPU (ms)")
+    for name, label in (("plain", "plain PyTorch loop"), ("fit", "nncourse.torch fit")):
+        print(f"  {label:22s} {result[name + '_wall_s'] * 1000:9.1f}  "
+              f"{result[name + '_cpu_s'] * 1000:9.1f}")
+    print(f"  overhead ratio         {result['wall_ratio']:8.3f}x  {result['cpu_ratio']:8.3f}x"
+          f"   (target <= 1.10x on CPU time)")
     if torch.cuda.is_available():
         cuda = cuda_throughput(x, y)
         result.update({f"cuda_{k}_samples_per_s": v for k, v in cuda.items()})

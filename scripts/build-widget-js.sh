@@ -3,13 +3,13 @@
 #
 #   bash scripts/build-widget-js.sh                  install the pinned packages of
 #                                                    site/widgets/package-lock.json (npm ci)
-#   bash scripts/build-widget-js.sh --copy-into DIR  copy them into DIR/_static/vendor/ and check
+#   bash scripts/build-widget-js.sh --copy-into DIR  copy them into DIR/_static/site-js/ and check
 #                                                    that no page of DIR loads a script from a CDN
 #
 # What is served (paths set in _config.yml):
-#   _static/vendor/require.js                  AMD loader the widget manager needs (requirejs)
-#   _static/vendor/html-manager/embed-amd.js   renders saved ipywidgets views (@jupyter-widgets/html-manager)
-#   _static/vendor/mathjax/                    MathJax 3 (es5 build) for the formulas
+#   _static/site-js/require.js                  AMD loader the widget manager needs (requirejs)
+#   _static/site-js/html-manager/embed-amd.js   renders saved ipywidgets views (@jupyter-widgets/html-manager)
+#   _static/site-js/mathjax/                    MathJax 3 (es5 build) for the formulas
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -33,7 +33,7 @@ install_packages() {
 }
 
 copy_into() {
-    local dest="$1/_static/vendor"
+    local dest="$1/_static/site-js"
     if [ ! -d "$1" ]; then
         echo "build-widget-js: $1 does not exist; build the site first (make book)." >&2
         exit 1

@@ -35,7 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-VENDOR_SCRIPT = SITE / "_static" / "vendor" / "html-manager" / "embed-amd.js"
+VENDOR_SCRIPT = SITE / "_static" / "site-js" / "html-manager" / "embed-amd.js"
 
 
 def build_site() -> Path:

@@ -34,6 +34,7 @@ def _compare_module(ours, theirs, x: np.ndarray, seed: int) -> None:
     upstream = np.random.default_rng([seed, 2]).normal(size=out.shape)
     grad_x = ours.backward(upstream)
     x_t = _t(x, grad=True)
+    theirs.zero_grad()  # torch accumulates; ours overwrites
     out_t = theirs(x_t)
     out_t.backward(_t(upstream))
     np.testing.assert_allclose(out, out_t.detach().numpy(), atol=ATOL)

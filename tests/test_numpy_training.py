@@ -207,10 +207,13 @@ def test_nan_loss_stops_with_a_clear_reason():
     model = LinearRegression(3)
     with np.errstate(over="ignore", invalid="ignore"):  # the overflow is the point here
         history = fit(model, losses.MSELoss(), SGD(model.parameters(), lr=10.0), x, y,
-                      epochs=50, batch_size=23)
+                      epochs=50, batch_size=23, validation_data=(x, y), metrics=("f1",))
     assert history.stopped_reason is not None and "diverged" in history.stopped_reason
     assert "Lower the learning rate" in history.stopped_reason
     assert len(history["loss"]) < 50 and math.isnan(history["loss"][-1])
+    assert set(history.history) == {"loss", "f1", "val_loss", "val_f1", "lr"}
+    assert {len(v) for v in history.history.values()} == {len(history.epoch)}
+    assert math.isnan(history["val_loss"][-1]) and not math.isnan(history["val_loss"][0])
 
 
 @pytest.mark.parametrize(
@@ -300,3 +303,16 @@ def test_l2_adds_penalty_to_loss_and_gradient_of_weights_only():
     with pytest.raises(ValueError, match="l2 must be >= 0"):
         fit(model, losses.CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), x, y, epochs=1,
             l2=-1.0)
+
+
+def test_binary_classification_with_logits_reports_binary_metrics():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(80, 2))
+    y = (x[:, :1] + x[:, 1:] > 0).astype(np.float64)  # (80, 1) targets in {0, 1}
+    model = layers.Sequential(layers.Linear(2, 1, seed=0))
+    history = fit(model, losses.BCEWithLogitsLoss(), SGD(model.parameters(), lr=0.5), x, y,
+                  epochs=20, batch_size=16, validation_data=(x, y), metrics=("accuracy", "f1"))
+    logits = predict(model, x)
+    expected = np.mean((logits > 0) == (y > 0.5))
+    assert history["val_accuracy"][-1] == pytest.approx(expected)
+    assert history["val_accuracy"][-1] > 0.9 and history["val_f1"][-1] > 0.9

@@ -106,8 +106,7 @@ def test_gd_widget_reports_divergence_in_the_status_line():
     assert explorer.status_text.startswith("Diverged at step")
     assert explorer.result["diverged"]
     assert explorer.image.value[:4] == b"\x89PNG"
-    explorer.controls["lr"].min  # the slider itself keeps lr > 0
-    assert 10 ** explorer.controls["lr"].min > 0
+    assert 10 ** explorer.controls["lr"].min > 0  # the slider itself keeps lr > 0
 
 
 def test_gd_widget_surface_change_moves_the_start_point():

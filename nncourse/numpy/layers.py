@@ -223,8 +223,8 @@ class ReLU(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = as_input(x)
-        self._mask = x > 0
-        return x * self._mask
+        self._mask = x > 0  # kept for backward: d relu / dx is 1 exactly where x > 0
+        return np.maximum(x, 0)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self._mask is None:

@@ -324,7 +324,10 @@ def fit(model: Module, loss_fn: Any, optimizer: Any, x_train: np.ndarray, y_trai
             for cb in callbacks:
                 cb.on_batch_end(batch, {"loss": loss, "size": len(xb)})
         if history.stopped_reason is not None:
-            logs["loss"] = math.nan
+            # Record the diverged epoch as NaN in every column so all lists keep one length.
+            names = ["loss", *functions]
+            names += ["val_" + k for k in names] if validation_data is not None else []
+            logs.update(dict.fromkeys(names, math.nan))
             history.append(epoch, logs)
             break
         logs["loss"] = total / len(x_train)

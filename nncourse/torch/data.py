@@ -108,6 +108,10 @@ class BatchedDistributedSampler(DistributedSampler):
         return -(-self.num_samples // self.batch_size)  # ceil division
 
 
+def _as_is(batch: Any) -> Any:
+    return batch
+
+
 def make_loader(dataset: Dataset, batch_size: int, shuffle: bool, seed: int | None,
                 num_replicas: int = 1, rank: int = 0, pin_memory: bool = False,
                 num_workers: int = 0) -> DataLoader:
@@ -131,8 +135,10 @@ def make_loader(dataset: Dataset, batch_size: int, shuffle: bool, seed: int | No
               "persistent_workers": num_workers > 0}
     if isinstance(dataset, TensorPairDataset):
         batches = BatchedDistributedSampler(dataset, batch_size, num_replicas, rank, shuffle, seed)
-        # batch_size=None: each "sample" the sampler yields is already a batch of indices.
-        return DataLoader(dataset, sampler=batches, batch_size=None, **common)
+        # batch_size=None: each "sample" the sampler yields is already a batch of indices,
+        # and the dataset returns finished (x, y) tensors: nothing left to collate.
+        return DataLoader(dataset, sampler=batches, batch_size=None, collate_fn=_as_is,
+                          **common)
     sampler = DistributedSampler(dataset, num_replicas=num_replicas, rank=rank,
                                  shuffle=shuffle, seed=seed, drop_last=False)
     return DataLoader(dataset, sampler=sampler, batch_size=batch_size, **common)

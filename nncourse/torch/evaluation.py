@@ -64,7 +64,7 @@ def metric_values(loss_fn: Any, functions: dict[str, Callable], outputs: torch.T
     """
     if not functions:
         return {}
-    prediction = outputs.detach().float().cpu().numpy()
+    prediction = _full_precision(outputs.detach()).cpu().numpy()
     if is_loss(loss_fn, "BCEWithLogitsLoss"):
         prediction = (prediction.reshape(len(prediction), -1)[:, 0] > 0).astype(np.int64)
     truth = targets.detach().cpu().numpy()
@@ -75,7 +75,7 @@ def l2_term(model: nn.Module, strength: float) -> torch.Tensor:
     """``strength / 2 * sum ||W||^2`` over weight matrices (biases and 1-D parameters skipped)."""
     weights = [p for name, p in model.named_parameters()
                if not name.endswith("bias") and p.dim() >= 2]
-    return 0.5 * strength * sum((w.float().pow(2).sum() for w in weights),
+    return 0.5 * strength * sum((_full_precision(w).pow(2).sum() for w in weights),
                                 torch.zeros((), device=module_device(model)))
 
 
@@ -109,6 +109,11 @@ def train_step(model: nn.Module, loss_fn: Any, optimizer: torch.optim.Optimizer,
     return float(loss.detach()), output.detach()
 
 
+def _full_precision(tensor: torch.Tensor) -> torch.Tensor:
+    """16-bit results (from autocast) as float32; float32 and float64 stay as they are."""
+    return tensor.float() if tensor.dtype in (torch.float16, torch.bfloat16) else tensor
+
+
 def _batches(x: torch.Tensor, batch_size: int | None) -> list[slice]:
     size = batch_size or max(1, len(x))
     return [slice(i, i + size) for i in range(0, len(x), size)]
@@ -140,7 +145,8 @@ def predict(model: nn.Module, x: Any, batch_size: int | None = 1024) -> torch.Te
     was_training = model.training
     model.eval()
     try:
-        outputs = [model(x[s].to(device)).float().cpu() for s in _batches(x, batch_size)]
+        outputs = [_full_precision(model(x[s].to(device))).cpu()
+                   for s in _batches(x, batch_size)]
     finally:
         model.train(was_training)
     return torch.cat(outputs, dim=0)
@@ -194,8 +200,8 @@ def evaluate_tensors(model: nn.Module, loss_fn: Any, x: torch.Tensor, y: torch.T
             else:
                 out = model(xb)
                 loss = loss_fn(out, yb)
-            losses.append(loss.float() * len(xb))  # mean loss -> sum over the batch
-            outputs.append(out.float())
+            losses.append(_full_precision(loss) * len(xb))  # mean loss -> sum over the batch
+            outputs.append(_full_precision(out))
     finally:
         model.train(was_training)
     logs = {"loss": float(torch.stack(losses).sum()) / len(x)}

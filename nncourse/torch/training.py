@@ -169,7 +169,10 @@ class Trainer:
         if len(x) == 0:
             raise ValueError(f"{names[0]} is empty; fit needs at least one sample.")
         for name, tensor in zip(names, (x, y), strict=True):
-            if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            # A NaN or inf makes the sum non-finite: one cheap reduction; the exact (slower)
+            # element-wise test runs only to confirm, since a huge sum may overflow.
+            if tensor.is_floating_point() and not bool(torch.isfinite(tensor.sum())) \
+                    and not bool(torch.isfinite(tensor).all()):
                 bad = int((~torch.isfinite(tensor)).sum())
                 raise ValueError(f"{name} contains {bad} NaN or infinite value(s). Clean the data "
                                  "(or check the preprocessing) before training.")
@@ -263,7 +266,7 @@ class Trainer:
             for cb in callbacks:
                 cb.on_epoch_begin(epoch, {})
             logs: dict[str, float] = {"lr": float(self.optimizer.param_groups[0]["lr"])}
-            losses, outputs, targets, count = [], [], [], 0
+            losses, sizes, outputs, targets = [], [], [], []
             for batch, (xb, yb) in enumerate(loader):
                 if self.functions:
                     targets.append(yb)
@@ -271,22 +274,29 @@ class Trainer:
                 yb = yb.to(device, non_blocking=True)
                 loss, output = self._step(net, model, xb, yb, autocast)
                 # Kept on the device: reading a float each step would make the GPU wait.
-                losses.append(loss.detach().float() * len(xb))
-                count += len(xb)
+                losses.append(loss.detach())
+                sizes.append(len(xb))
                 if self.functions:
                     outputs.append(output.detach())
                 if batch_callbacks:
                     batch_logs = {"loss": float(loss.detach()), "size": len(xb)}
                     for cb in batch_callbacks:
                         cb.on_batch_end(batch, batch_logs)
-            totals = torch.stack([torch.stack(losses).sum(),
-                                  torch.tensor(float(count), device=device)])
+            count = sum(sizes)
+            batch_losses = torch.stack(losses)
+            if batch_losses.dtype in (torch.float16, torch.bfloat16):
+                batch_losses = batch_losses.float()  # sum in at least float32
+            weights = torch.tensor(sizes, dtype=batch_losses.dtype, device=device)
+            # Mean loss per batch -> sum over samples: (steps,) @ (steps,) -> ()
+            totals = torch.stack([batch_losses @ weights,
+                                  torch.tensor(float(count), dtype=weights.dtype,
+                                               device=device)])
             train_metrics = metric_values(self.loss_fn, self.functions, torch.cat(outputs),
                                           torch.cat(targets)) if self.functions else {}
             if info.world_size > 1:
                 # Sum losses, counts and count-weighted metrics over processes.
                 values = torch.tensor([v * count for v in train_metrics.values()],
-                                      dtype=torch.float32, device=device)
+                                      dtype=totals.dtype, device=device)
                 totals, values = all_reduce_sum(totals), all_reduce_sum(values)
                 train_metrics = {k: float(v / totals[1]) for k, v in zip(train_metrics, values,
                                                                       strict=True)}

@@ -91,6 +91,9 @@ class Explorer:
         self.axes = axes
         self.figure.set_dpi(self.dpi)
         self.dynamic: list[Any] = []
+        #: set by draw() to the few dynamic artists that changed (None: redraw all of them)
+        self.changed: list[Any] | None = None
+        self._extents: dict[int, Any] = {}
         self._background: Any = None
         self.result: Any = None
         self.status_text = ""
@@ -167,16 +170,38 @@ class Explorer:
         self._background = None
 
     def render(self) -> None:
-        """Draw (static part from cache, then the dynamic artists) and push the PNG."""
+        """Draw (static part from cache, then the dynamic artists) and push the PNG.
+
+        If ``draw`` listed the artists that changed in ``self.changed``, only their regions
+        are restored and redrawn (text-heavy figures redraw a few boxes, not all of them).
+        """
         canvas = self.figure.canvas
+        changed, self.changed = self.changed, None
         if self._background is None:
             canvas.draw()  # animated artists are skipped here and drawn below
             self._background = canvas.copy_from_bbox(self.figure.bbox)
+            self._extents = {}
+            changed = None
+        renderer = canvas.get_renderer()
+        if changed is not None and all(id(a) in self._extents for a in changed):
+            height = self.figure.bbox.height
+            for artist in changed:
+                # Wipe the old and the new footprint (padding covers text boxes and strokes).
+                old, new = self._extents[id(artist)], artist.get_window_extent(renderer)
+                x0, y0 = min(old.x0, new.x0) - 12, min(old.y0, new.y0) - 12
+                x1, y1 = max(old.x1, new.x1) + 12, max(old.y1, new.y1) + 12
+                # Agg wants buffer rows (top-down) and xy = the saved region's origin.
+                top, bottom = max(0, height - y1), min(height, height - y0)
+                canvas.restore_region(self._background, bbox=(max(0, x0), top, x1, bottom),
+                                      xy=(0, 0))
+            to_draw = changed
         else:
             canvas.restore_region(self._background)
-        for artist in self.dynamic:
+            to_draw = self.dynamic
+        for artist in to_draw:
             if artist.get_figure() is not None:
                 self.figure.draw_artist(artist)
+                self._extents[id(artist)] = artist.get_window_extent(renderer)
         self.image.value = rgba_png(canvas.buffer_rgba())
 
     def static(self) -> Figure:

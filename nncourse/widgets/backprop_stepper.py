@@ -205,10 +205,17 @@ class BackpropStepper(Explorer):
             self._build(result)
         frame = result["frames"][result["step"]]
         color = PALETTE["orange"] if frame["phase"] == "forward" else PALETTE["sky"]
+        changed = []
         for i, (node, text) in enumerate(zip(result["nodes"], self._texts, strict=True)):
-            text.set_text(_node_text(node, frame["shown"][i], frame["grads"][i]))
-            text.get_bbox_patch().set_facecolor(color if frame["active"] == i else "white")
+            content = _node_text(node, frame["shown"][i], frame["grads"][i])
+            face = color if frame["active"] == i else "white"
+            if content != text.get_text() or face != getattr(text, "_face", None):
+                text.set_text(content)
+                text.get_bbox_patch().set_facecolor(face)
+                text._face = face  # remembered so unchanged boxes are not redrawn
+                changed.append(text)
         self._caption.set_text(frame["text"])
+        self.changed = [*changed, self._caption]
 
     def message(self, result: dict[str, Any]) -> str:
         step, last = result["step"], len(result["frames"]) - 1

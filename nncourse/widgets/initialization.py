@@ -169,10 +169,12 @@ def describe(stats: dict[str, Any]) -> str:
     saturated = float(np.mean(stats["saturated_fraction"]))
     if saturated > 0.5 and stats["activation"] in ("sigmoid", "tanh"):
         verdict = f"saturated ({saturated:.0%} of units on a flat part)"
-    if ratio < 1e-3:
-        verdict = "vanishing gradients"
-    elif ratio > 1e3:
-        verdict = "exploding gradients"
+    growth = a[-1] / a[0] if a[0] > 0 else np.inf
+    # Over the depth shown, a factor of 100 either way is past "healthy".
+    if ratio < 1e-2 or growth < 1e-2:
+        verdict = "vanishing gradients" if ratio < 1e-2 else "vanishing activations"
+    elif ratio > 1e2 or growth > 1e2:
+        verdict = "exploding gradients" if ratio > 1e2 else "exploding activations"
     return (f"{verdict}: activation std {a[0]:.2g} (layer 1) -> {a[-1]:.2g} (layer "
             f"{len(a)}); gradient std first/last layer = {ratio:.2g}.")
 

@@ -116,7 +116,9 @@ class PlaygroundExplorer(Explorer):
         """The controls as a PlaygroundConfig (ValueError if a setting is invalid)."""
         state = self.state
         state["hidden"] = parse_hidden(state["hidden"])
-        state["l2"] = float(state["l2"])
+        for name in ("noise", "lr", "l2"):
+            # 4 significant digits keep the config string short (slider steps are coarser).
+            state[name] = float(f"{float(state[name]):.4g}")
         return PlaygroundConfig(**state)
 
     def to_config_string(self) -> str:
