@@ -8,7 +8,10 @@
 #
 # What is served (paths set in _config.yml):
 #   _static/site-js/require.js                  AMD loader the widget manager needs (requirejs)
-#   _static/site-js/html-manager/embed-amd.js   renders saved ipywidgets views (@jupyter-widgets/html-manager)
+#   _static/site-js/@jupyter-widgets/html-manager/dist/embed-amd.js
+#                                              renders saved ipywidgets views (html-manager); the
+#                                              folder mirrors the AMD module id so that its icon
+#                                              fonts resolve (see book/_static/nncourse-require-config.js)
 #   _static/site-js/mathjax/                    MathJax 3 (es5 build) for the formulas
 set -euo pipefail
 
@@ -40,13 +43,14 @@ copy_into() {
     fi
     [ -f "$MODULES/@jupyter-widgets/html-manager/dist/embed-amd.js" ] || install_packages
     rm -rf "$dest"
-    mkdir -p "$dest/html-manager" "$dest/mathjax"
+    local manager="$dest/@jupyter-widgets/html-manager/dist"
+    mkdir -p "$manager" "$dest/mathjax"
     cp "$MODULES/requirejs/require.js" "$dest/require.js"
     # embed-amd.js bundles the base, controls and output widgets; the font files beside it are
     # the icons its stylesheet refers to (relative URLs, so they must sit next to it).
     local dist="$MODULES/@jupyter-widgets/html-manager/dist"
     cp "$dist/embed-amd.js" "$dist"/*.woff "$dist"/*.woff2 "$dist"/*.ttf "$dist"/*.eot "$dist"/*.svg \
-        "$dest/html-manager/"
+        "$manager/"
     # MathJax loads its TeX extensions and fonts on demand, relative to the entry script.
     local mj="$MODULES/mathjax/es5"
     cp "$mj/tex-mml-chtml.js" "$dest/mathjax/"

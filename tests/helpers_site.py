@@ -35,7 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-VENDOR_SCRIPT = SITE / "_static" / "site-js" / "html-manager" / "embed-amd.js"
+VENDOR_SCRIPT = SITE / "_static" / "site-js" / "require.js"
 
 
 def build_site() -> Path:

@@ -277,6 +277,12 @@ def fit(model: Module, loss_fn: Any, optimizer: Any, x_train: np.ndarray, y_trai
 
     Returns:
         History. If the loss becomes NaN/inf, training stops and ``stopped_reason`` says so.
+
+    Example:
+        >>> model = Sequential(Linear(2, 16, seed=0), ReLU(), Linear(16, 2, seed=1))
+        >>> history = fit(model, CrossEntropyLoss(), Adam(model.parameters(), lr=0.01), X, y,
+        ...               epochs=20, batch_size=32, validation_data=(X_val, y_val))
+        >>> history.history["val_accuracy"][-1]
     """
     x_train, y_train = _check_data(x_train, y_train)
     epochs = _check_int(epochs, "epochs")
@@ -296,6 +302,7 @@ def fit(model: Module, loss_fn: Any, optimizer: Any, x_train: np.ndarray, y_trai
         if not isinstance(cb, Callback):
             raise TypeError(f"callbacks must be Callback objects; got {type(cb).__name__}.")
         cb.model, cb.optimizer = model, optimizer
+        cb.stop_training, cb.stop_reason = False, None  # a flag left from an earlier fit
 
     rng = np.random.default_rng(seed)
     history = History()

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from nncourse._checks import check_choice
 from nncourse.datasets import make_regression_1d
 from nncourse.plots.style import PALETTE
-from nncourse.widgets._base import Explorer, slider_style
+from nncourse.widgets._base import Explorer, single_threaded_blas, slider_style
 
 __all__ = ["MODELS", "polynomial_features", "fit_polynomial", "train_mlp", "compute_capacity",
            "CapacityExplorer", "static_figure"]
@@ -144,7 +144,8 @@ def compute_capacity(model: str = "polynomial", capacity: int = 9, n_train: int 
                       sweep={"capacity": np.arange(MAX_DEGREE + 1),
                              "train": np.array(sweep_train), "val": np.array(sweep_val)})
     else:
-        run = train_mlp(x, y, x_val, y_val, capacity, epochs, l2, dropout, seed=seed)
+        with single_threaded_blas():
+            run = train_mlp(x, y, x_val, y_val, capacity, epochs, l2, dropout, seed=seed)
         net = run["model"]
         result.update(y_plot=net(x_plot.reshape(-1, 1) / X_SCALE).ravel(),
                       train_error=_mse(net(x / X_SCALE), y),

@@ -26,7 +26,7 @@ from nncourse.numpy import init as initializers
 from nncourse.numpy.layers import BatchNorm1d, LeakyReLU, Linear, ReLU, Sigmoid, Tanh
 from nncourse.numpy.module import Module
 from nncourse.plots.style import PALETTE, SEQUENTIAL_CMAP
-from nncourse.widgets._base import Explorer, slider_style
+from nncourse.widgets._base import Explorer, single_threaded_blas, slider_style
 
 __all__ = ["INIT_SCHEMES", "ACTIVATION_LAYERS", "build_deep_mlp", "compute_init_statistics",
            "InitializationExplorer", "static_figure"]
@@ -114,6 +114,12 @@ def compute_init_statistics(init: str = "he_normal", activation: str = "relu", d
         "gradient_samples" (per-layer value samples) and "gradient_ratio" (first layer's
         gradient std / last layer's: << 1 means vanishing, >> 1 exploding).
     """
+    with single_threaded_blas():  # small products: BLAS threads cost more than they save
+        return _statistics(init, activation, depth, width, batch_norm, batch_size, seed)
+
+
+def _statistics(init: str, activation: str, depth: int, width: int, batch_norm: bool,
+                batch_size: int, seed: int) -> dict[str, Any]:
     blocks = build_deep_mlp(init, activation, depth, width, batch_norm, seed)
     rng = np.random.default_rng(seed + 1)
     h = rng.normal(size=(int(batch_size), int(width)))

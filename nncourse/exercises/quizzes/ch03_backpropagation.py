@@ -1,5 +1,7 @@
 """Chapter 3 quiz: graphs and the chain rule, gradient shapes, softmax cross-entropy, cost.
 
+The last question is answered with the backprop stepper (the lab shows it next to the widget).
+
 Example:
     >>> from nncourse.exercises import quiz
     >>> len(quiz("ch03").questions) >= 4
@@ -77,4 +79,16 @@ register_quiz("ch03", [
                 "errors of maybe 1e-6, not 0.4."),
          Choice("It is normal for ReLU networks", feedback="Kinks can cause an occasional "
                 "mismatch for an input sitting exactly at 0, but not an error of 0.4 overall.")]),
+    Numeric(
+        "ch03.stepper_neuron",
+        "In the backprop stepper, choose the graph <code>neuron</code>, o = tanh(x1·w1 + x2·w2 "
+        "+ b) with x1 = 2, x2 = -1, w1 = -0.5, w2 = 1.5, b = 1. Step through the backward pass "
+        "(or compute it by hand): what is do/dw1? Give three decimals.",
+        answer=0.3614, rtol=2e-3,
+        feedback_correct="z = -1.5, o = tanh(z) = -0.905, do/dz = 1 - o² = 0.181, and "
+                         "do/dw1 = do/dz · x1 = 0.181 · 2 = 0.361.",
+        feedback_low="Check the sign and the last factor: do/dw1 = (1 - o²) · x1, with x1 = 2 "
+                     "and 1 - o² > 0.",
+        feedback_high="do/dw1 = (1 - o²) · x1: the tanh derivative at z = -1.5 is only about "
+                      "0.18."),
 ], title="Backpropagation: check yourself")
