@@ -1,12 +1,13 @@
-"""Labs 1 and 2: the solutions pass every check, and the released versions run up to the
-first unsolved exercise.
+"""Labs 1 and 2: the solutions pass every check, the released versions run up to the first
+unsolved exercise, and the chapter quizzes are well formed.
 
-Both tests execute notebooks in a fresh ``python3`` kernel with nbclient (a few seconds of
+The notebook tests execute in a fresh ``python3`` kernel with nbclient (a few seconds of
 training each), so they are marked ``slow``.
 """
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from nncourse.exercises import list_exercises
+from nncourse.exercises import MultipleChoice, Numeric, list_exercises, quiz
 from nncourse.grading.notebooks import find_answers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +27,6 @@ LABS = {
 }
 STUB = "raise NotImplementedError("
 
-pytestmark = pytest.mark.slow
 
 
 def _client(notebook: nbformat.NotebookNode, workdir: Path) -> NotebookClient:
@@ -59,6 +59,36 @@ def test_lab_answers_every_exercise_of_its_chapter(chapter: str) -> None:
 
 
 @pytest.mark.parametrize("chapter", sorted(LABS))
+def test_quiz_has_feedback_for_every_answer(chapter: str) -> None:
+    questions = quiz(chapter).questions
+    assert len(questions) >= 4
+    for question in questions:
+        if isinstance(question, MultipleChoice):
+            assert sum(choice.correct for choice in question.choices) == 1, question.id
+            assert all(choice.feedback for choice in question.choices), question.id
+            right = next(i for i, c in enumerate(question.choices) if c.correct)
+            wrong = next(i for i, c in enumerate(question.choices) if not c.correct)
+            assert question.grade(right)[0] and not question.grade(wrong)[0]
+        else:
+            assert isinstance(question, Numeric)
+            assert question.grade(question.answer)[0]
+            assert not question.grade(question.answer * 2 + 1)[0]
+            assert question.feedback_low and question.feedback_high and question.feedback_correct
+
+
+def test_quiz_numeric_answers_follow_from_the_formulas() -> None:
+    from nncourse.exercises import get_question
+
+    # epochs * ceil(N / B): the last, partial batch is an update too
+    assert get_question("ch01.iterations").answer == 3 * math.ceil(1000 / 64)
+    # the stability limit 2 / L of gradient descent on f = L/2 x^2, here L = f'' = 10
+    assert get_question("ch02.stability").answer == pytest.approx(2 / 10)
+    # d/dw1 (w1^2 w2) = 2 w1 w2 at (3, 2)
+    assert get_question("ch02.partial").answer == 2 * 3 * 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", sorted(LABS))
 def test_solution_lab_passes_all_checks(chapter: str, tmp_path: Path) -> None:
     notebook = nbformat.read(str(LABS[chapter]), as_version=4)
     _client(notebook, tmp_path).execute()       # raises CellExecutionError on any error
@@ -76,6 +106,7 @@ def test_solution_lab_passes_all_checks(chapter: str, tmp_path: Path) -> None:
         assert float(earned) == float(possible) > 0, report
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chapter", sorted(LABS))
 def test_released_lab_runs_until_first_unsolved_exercise(chapter: str, tmp_path: Path) -> None:
     out = tmp_path / "release"

@@ -258,3 +258,23 @@ def test_relu_layer_output_has_no_negative_zeros():
     out = L.ReLU()(np.array([[-3.0, -0.0, 2.0]]))
     np.testing.assert_array_equal(out, [[0.0, 0.0, 2.0]])
     assert not np.signbit(out).any()  # -0.0 would print as "-0." in the chapters
+
+
+def test_training_backward_can_skip_the_input_gradient():
+    def model():
+        return L.Sequential(L.Flatten(), L.Linear(6, 4, seed=0), L.ReLU(),
+                            L.Sequential(L.Linear(4, 3, seed=1), L.Tanh()),
+                            L.Linear(3, 2, seed=2))
+
+    full, lean = model(), model()
+    x = np.random.default_rng(0).normal(size=(5, 2, 3))
+    g = np.random.default_rng(1).normal(size=(5, 2))
+    full(x), lean(x)
+    assert full.backward(g).shape == x.shape
+    assert lean.backward(g, need_input_grad=False) is None
+    for (name, p), (_, q) in zip(full.named_parameters(), lean.named_parameters(), strict=True):
+        np.testing.assert_array_equal(p.grad, q.grad, err_msg=name)
+    head = L.Sequential(L.ReLU(), L.Linear(6, 2, seed=0))  # nothing to skip before it
+    head(x.reshape(5, 6))
+    assert head.backward(np.ones((5, 2)), need_input_grad=False) is None
+    assert np.any(head[1].weight.grad != 0)

@@ -199,13 +199,14 @@ def test_solution_is_hidden_until_toggled(open_page):
     page.wait_for_selector("div.solution.admonition .toggle-button", timeout=10_000)
     assert "toggle-hidden" in (solution.get_attribute("class") or "")
     assert not body.is_visible()
-    solution.locator(".admonition-title").click()
+    toggle = solution.locator(".toggle-button")
+    toggle.click()
     page.wait_for_function(
         "() => !document.querySelector('div.solution.admonition').classList"
         ".contains('toggle-hidden')"
     )
     assert body.is_visible()
-    solution.locator(".admonition-title").click()
+    toggle.click()
     page.wait_for_function(
         "() => document.querySelector('div.solution.admonition').classList"
         ".contains('toggle-hidden')"

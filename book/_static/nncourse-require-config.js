@@ -5,6 +5,27 @@
  * the fonts, on every page whatever its folder. */
 (function () {
   "use strict";
+  // The widget controls typeset their labels with the MathJax 2 call MathJax.Hub.Queue; the
+  // site runs MathJax 3, so without this bridge every label throws. Installed now, and again once
+  // the deferred MathJax script has set up its global (before the widgets render).
+  function bridgeMathJax() {
+    var mathjax = window.MathJax;
+    if (!mathjax || mathjax.Hub) {
+      return;
+    }
+    mathjax.Hub = {
+      Queue: function (job) {
+        var element = job && job[2];
+        if (element && window.MathJax && window.MathJax.typesetPromise) {
+          window.MathJax.typesetPromise([element]).catch(function () {});
+        }
+      },
+    };
+  }
+  bridgeMathJax();
+  document.addEventListener("DOMContentLoaded", bridgeMathJax);
+  window.addEventListener("load", bridgeMathJax);
+
   var here = document.currentScript && document.currentScript.src;
   if (!here || typeof window.require === "undefined" || !window.require.config) {
     return;

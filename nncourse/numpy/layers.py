@@ -182,7 +182,11 @@ class Linear(Module):
         bias = self.bias.data if self.bias is not None else None
         return linear_forward(x, self.weight.data, bias)
 
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+    def backward(self, grad_out: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        """Fill weight.grad and bias.grad; return dL/dx (None if ``need_input_grad`` is False).
+
+        Skipping dL/dx saves one matmul as large as the forward pass when ``x`` is the data.
+        """
         x = self._x
         if x is None:
             raise not_ready(self)
@@ -203,6 +207,8 @@ class Linear(Module):
                 np.sum(grad_out, axis=0, out=self.bias.grad)  # (B, out) -> (out,)
             else:
                 self.bias.grad = grad_out.sum(axis=0)
+        if not need_input_grad:
+            return None
         return grad_out @ weight.data  # (B, out) @ (out, in) -> (B, in)
 
     def extra_repr(self) -> str:
@@ -400,10 +406,22 @@ class Sequential(Module):
             x = layer.forward(x)
         return x
 
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        for layer in reversed(self._layers):
+    def backward(self, grad_out: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        """Run every layer's backward in reverse; return dL/dx.
+
+        With ``need_input_grad=False`` (a training step, where x is data) the loop stops at
+        the first layer that has parameters and skips its dL/dx (returns None): the layers
+        before it have no gradients to fill.
+        """
+        stop = 0
+        if not need_input_grad:
+            stop = next((i for i, layer in enumerate(self._layers) if layer.parameters()), 0)
+        for i in range(len(self._layers) - 1, stop - 1, -1):
+            layer = self._layers[i]
+            if i == stop and not need_input_grad and isinstance(layer, (Linear, Sequential)):
+                return layer.backward(grad_out, need_input_grad=False)
             grad_out = layer.backward(grad_out)
-        return grad_out
+        return grad_out if need_input_grad else None
 
     def __len__(self) -> int:
         return len(self._layers)

@@ -27,6 +27,7 @@ import numpy as np
 from nncourse._checks import as_float_array
 from nncourse.numpy import metrics as _metrics
 from nncourse.numpy.callbacks import Callback, EarlyStopping, LivePlot, ProgressBar
+from nncourse.numpy.layers import Sequential
 from nncourse.numpy.module import Module
 
 __all__ = ["History", "iterate_minibatches", "train_step", "fit", "evaluate", "predict",
@@ -159,7 +160,12 @@ def train_step(model: Module, loss_fn: Any, optimizer: Any, x_batch: np.ndarray,
     output = model(x_batch)
     loss = loss_fn.forward(output, y_batch)
     # backward() overwrites every param.grad, so no zero_grad() is needed here.
-    model.backward(loss_fn.backward())
+    # The gradient with respect to the input data is never used in training; a Sequential
+    # can skip computing it (one matmul as large as the first layer's forward pass).
+    if isinstance(model, Sequential):
+        model.backward(loss_fn.backward(), need_input_grad=False)
+    else:
+        model.backward(loss_fn.backward())
     if l2:
         loss += _l2_term(model, l2)
     optimizer.step()

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import ipywidgets as widgets
@@ -59,14 +60,20 @@ def build_deep_mlp(init: str, activation: str, depth: int, width: int, batch_nor
     depth, width = int(depth), int(width)
     if depth < 1 or width < 1:
         raise ValueError(f"depth and width must be >= 1; got depth={depth}, width={width}.")
-    rng = np.random.default_rng(seed)
     blocks = []
-    for _ in range(depth):
+    for weight in _weights(init, depth, width, seed):
         linear = Linear(width, width, init="zeros")
-        linear.weight.data[...] = INIT_SCHEMES[init]((width, width), rng)
+        linear.weight.data[...] = weight
         norm = BatchNorm1d(width) if batch_norm else None
         blocks.append((linear, norm, ACTIVATION_LAYERS[activation]()))
     return blocks
+
+
+@functools.lru_cache(maxsize=8)
+def _weights(init: str, depth: int, width: int, seed: int) -> tuple[np.ndarray, ...]:
+    """The drawn weight matrices (cached: changing only the activation reuses them)."""
+    rng = np.random.default_rng(seed)
+    return tuple(INIT_SCHEMES[init]((width, width), rng) for _ in range(depth))
 
 
 def _sample(values: np.ndarray, size: int = 2048) -> np.ndarray:
