@@ -9,6 +9,10 @@ import torch
 
 from nncourse.torch.layers import Linear, ReLU, Sequential, Tanh
 
+# The tests use tiny tensors: extra intra-op threads only add contention when several
+# test processes share a few cores, so every test process that imports this uses one.
+torch.set_num_threads(1)
+
 
 def free_port() -> int:
     """A TCP port that was free a moment ago (for a torchrun rendezvous)."""
