@@ -33,9 +33,15 @@ lab: setup
 browser-deps:
 	bash scripts/ensure-chromium.sh
 
+# One BLAS thread per process: tests run in two xdist workers on two cores, and
+# oversubscribed multi-threaded BLAS is many times slower than a single thread.
+test: export OMP_NUM_THREADS = 1
+test: export OPENBLAS_NUM_THREADS = 1
+test: export MKL_NUM_THREADS = 1
 test: setup book browser-deps
 	$(VENV)/bin/ruff check nncourse tests benchmarks
 	$(PY) -m pytest tests -n 2 --timeout 900
+	# nbval compares one notebook's cells in order: never with -n.
 	$(PY) -m pytest --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg --timeout 300
 
 bench: setup
