@@ -5,6 +5,7 @@ The browser test (tests/test_site_browser.py) uses these; nothing here starts a 
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import http.server
 import os
@@ -49,21 +50,27 @@ def build_site() -> Path:
     """
     bin_dir = Path(sys.executable).parent
     jupyter_book = shutil.which("jupyter-book", path=str(bin_dir)) or "jupyter-book"
-    steps = []
-    if not (SITE / "index.html").exists():
-        steps += [
-            ["bash", "scripts/build-widget-js.sh"],
-            [jupyter_book, "build", ".", "--warningiserror", "--keep-going", "--builder", "html"],
-        ]
-    if not VENDOR_SCRIPT.exists():
-        steps.append(["bash", "scripts/build-widget-js.sh", "--copy-into", str(SITE)])
-    for step in steps:
-        done = subprocess.run(step, cwd=REPO, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise RuntimeError(
-                f"{' '.join(step)} failed with exit code {done.returncode}:\n"
-                f"{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
-            )
+    # Two pytest-xdist workers may both find the site missing: one builds, the other waits.
+    lock_path = REPO / "_build" / ".site-build.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        steps = []
+        if not (SITE / "index.html").exists():
+            steps += [
+                ["bash", "scripts/build-widget-js.sh"],
+                [jupyter_book, "build", ".", "--warningiserror", "--keep-going",
+                 "--builder", "html"],
+            ]
+        if not VENDOR_SCRIPT.exists():
+            steps.append(["bash", "scripts/build-widget-js.sh", "--copy-into", str(SITE)])
+        for step in steps:
+            done = subprocess.run(step, cwd=REPO, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise RuntimeError(
+                    f"{' '.join(step)} failed with exit code {done.returncode}:\n"
+                    f"{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+                )
     return SITE
 
 

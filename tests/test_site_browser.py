@@ -18,8 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
-from tests.helpers_site import (
+from helpers_site import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -215,11 +214,30 @@ def test_solution_is_hidden_until_toggled(open_page):
     assert not record.problems()
 
 
-def test_chapter_has_launch_buttons(open_page):
-    page, _ = open_page("notebooks/lab01_training_loop.html")
-    hrefs = page.eval_on_selector_all(
+def launch_hrefs(page) -> list[str]:
+    return page.eval_on_selector_all(
         ".dropdown-launch-buttons a[href]", "els => els.map(a => a.getAttribute('href'))"
     )
+
+
+def test_lab_has_binder_colab_and_jupyterhub_buttons(open_page):
+    page, _ = open_page("notebooks/lab01_training_loop.html")
+    hrefs = launch_hrefs(page)
     assert any(h.startswith("https://mybinder.org/v2/gh/nncourse/nncourse/") for h in hrefs)
-    assert any("colab.research.google.com/github/nncourse/nncourse/" in h for h in hrefs)
-    assert any("/hub/user-redirect/git-pull?repo=" in h for h in hrefs)
+    assert any(
+        "colab.research.google.com/github/nncourse/nncourse/blob/main/notebooks/"
+        "lab01_training_loop.ipynb" in h for h in hrefs
+    )
+    assert any("/hub/user-redirect/git-pull?repo=" in h and "nncourse" in h for h in hrefs)
+
+
+def test_chapter_explorers_offer_a_launch(open_page):
+    page, record = open_page("book/03_backpropagation.html")
+    hrefs = launch_hrefs(page)
+    assert any(h.startswith("https://mybinder.org/") and h.endswith(".md") for h in hrefs)
+    # Colab cannot open a MyST Markdown page, so the chapter does not offer it.
+    assert not any("colab.research.google.com" in h for h in hrefs)
+    explorers = page.locator(".cell.tag_explorer").count()
+    bars = page.locator(".cell.tag_explorer + .nncourse-launch-bar a.nncourse-launch[href]")
+    assert bars.count() >= explorers * 2  # Binder and JupyterHub under each static figure
+    assert not record.problems()

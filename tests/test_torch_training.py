@@ -186,3 +186,13 @@ def test_deterministic_mode_is_restored_after_fit() -> None:
     before = torch.are_deterministic_algorithms_enabled()
     _fit(epochs=1)
     assert torch.are_deterministic_algorithms_enabled() == before
+
+
+def test_verbose_shows_a_progress_bar_and_checkpoint_every(tmp_path, capsys) -> None:
+    from nncourse.torch import load_checkpoint
+
+    path = tmp_path / "every.pt"
+    model, history = _fit(epochs=3, verbose=True, checkpoint_path=path)
+    assert "epoch" in capsys.readouterr().err  # tqdm writes its bar to stderr
+    assert load_checkpoint(path, small_mlp())["epoch"] == 3
+    assert load_checkpoint(path, small_mlp())["history"]["history"] == history.history

@@ -214,8 +214,9 @@ def graph_layout(root: Value) -> dict[str, list]:
     within that depth.
 
     Returns:
-        ``{"nodes": [{"id", "label", "data", "grad", "op", "x", "y"}],
-        "edges": [(from_id, to_id)]}`` with ids being positions in ``nodes``.
+        A dict ``{"nodes": [...], "edges": [...]}``. Each node is a dict with keys
+        ``id``, ``label``, ``data``, ``grad``, ``op``, ``x`` and ``y``; each edge is a
+        ``(from_id, to_id)`` pair, ids being positions in ``nodes``.
 
     Example:
         >>> layout = graph_layout(Value(2.0, "a") * 3)

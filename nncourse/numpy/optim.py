@@ -116,8 +116,8 @@ class Optimizer:
         """Copies of the hyperparameters and of every per-parameter state array.
 
         Returns:
-            ``{"hyperparameters": {...}, "initial_lr": float | None,
-            "state": [dict per parameter]}``; arrays are copies.
+            A dict with keys ``hyperparameters`` (dict), ``initial_lr`` (float or None)
+            and ``state`` (one dict per parameter); arrays are copies.
         """
         state = [
             {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items()}
