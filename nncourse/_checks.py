@@ -69,7 +69,8 @@ def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
     """Return ``value`` if it is one of ``choices``, else raise ValueError listing them."""
     choices = list(choices)
     if value not in choices:
-        raise ValueError(f"Unknown {name} {value!r}. Expected one of: {', '.join(map(repr, choices))}.")
+        expected = ", ".join(map(repr, choices))
+        raise ValueError(f"Unknown {name} {value!r}. Expected one of: {expected}.")
     return value
 
 
