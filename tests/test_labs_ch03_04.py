@@ -2,7 +2,8 @@
 
 The solution labs must pass every check of their chapter when executed from scratch; the
 released (student) versions made by ``nncourse release`` must run without error up to their
-first unsolved exercise, where the stub's NotImplementedError stops them. Executing a lab
+first unsolved exercise, where the stub's NotImplementedError stops them (a value answer's stub
+stops only its own cell). Executing a lab
 takes a kernel start plus some seconds of training, so those tests are marked ``slow``.
 """
 
@@ -18,7 +19,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from nncourse.exercises import MultipleChoice, Numeric, list_exercises, quiz
+from nncourse.exercises import MultipleChoice, Numeric, get_exercise, list_exercises, quiz
 from nncourse.grading.notebooks import find_answers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,6 +28,9 @@ LABS = {
     "ch04": ROOT / "notebooks" / "lab04_activation_functions.ipynb",
 }
 STUB = "raise NotImplementedError("
+#: chapter -> (exercise answered with an explorer, the explorer class the lab shows)
+EXPLORER_ANSWERS = {"ch03": ("backprop.stepper_gradient", "BackpropStepper"),
+                    "ch04": ("activations.deep_signal", "InitializationExplorer")}
 REPORT = re.compile(r"^(?P<id>[\w.]+) — .*?: (?P<earned>[\d.]+)/(?P<possible>[\d.]+) points")
 
 
@@ -60,16 +64,20 @@ def test_lab_checks_every_exercise_of_its_chapter(chapter: str) -> None:
     expected = {exercise.id for exercise in exercises}
     assert len(expected) >= 4, f"{chapter} has only {sorted(expected)}"
     assert expected <= answered, f"lab for {chapter} never checks {sorted(expected - answered)}"
-    # At least three auto-graded code exercises and one driven by a widget.
+    # At least three auto-graded code exercises and one driven by an explorer.
     kinds = [exercise.kind for exercise in exercises]
     assert sum(kind in ("function", "functions") for kind in kinds) >= 3, kinds
-    # One exercise is answered with a widget: ch04 has a registered widget exercise, ch03 a
-    # question answered by reading the backprop stepper.
-    widget_calls = ("exercise_widget(", "get_question(") if chapter == "ch04" else \
-        ("get_question(",)
-    assert any(call in source for source in _code_sources(notebook) for call in widget_calls)
+    # ch03: gradients read off the backprop stepper; ch04: the initialization explorer itself
+    # is the answer (its state, set in code so the grader sees it).
+    exercise_id, explorer = EXPLORER_ANSWERS[chapter]
+    sources = _code_sources(notebook)
+    assert any(f"{explorer}(" in source for source in sources), explorer
+    assert get_exercise(exercise_id).kind in ("value", "widget")
     if chapter == "ch04":
-        assert "widget" in kinds
+        assert find_answers(_code_sources(notebook))[exercise_id] == "explorer"
+        assert any(source.lstrip().startswith("explorer = InitializationExplorer(")
+                   for source in sources)
+        assert not any("exercise_widget(" in source for source in sources)
 
 
 @pytest.mark.parametrize("chapter", sorted(LABS))
@@ -125,9 +133,13 @@ def test_released_lab_runs_until_first_unsolved_exercise(chapter: str, tmp_path:
     stubs = [i for i, cell in enumerate(released.cells)
              if cell.cell_type == "code" and STUB in cell.source]
     assert len(stubs) >= 4, f"expected a stub per exercise, found {len(stubs)}"
+    # A value answer's stub is top-level code before its answer(...): it stops that cell only.
+    value_stubs = {i for i in stubs if find_answers([sources[i]])
+                   and any(line.startswith(STUB) for line in sources[i].splitlines())}
+    function_stubs = [i for i in stubs if i not in value_stubs]
 
     client = _client(released, tmp_path)
-    first_error = None
+    first_error, stopped = None, []
     with client.setup_kernel():
         for index, cell in enumerate(released.cells):
             if cell.cell_type != "code":
@@ -135,14 +147,20 @@ def test_released_lab_runs_until_first_unsolved_exercise(chapter: str, tmp_path:
             try:
                 client.execute_cell(cell, index)
             except CellExecutionError:
+                if index in value_stubs:
+                    stopped.append(index)
+                    continue
                 first_error = index
                 break
+    for index in stopped:   # stopped by its own stub, which names the exercise
+        (exercise_id,) = find_answers([sources[index]])
+        assert f"NotImplementedError: {exercise_id}" in _text(released.cells[index])
     assert first_error is not None, "the released lab ran to the end: are the stubs missing?"
-    assert first_error > stubs[0], (first_error, stubs[0])
+    assert first_error > function_stubs[0], (first_error, function_stubs[0])
     error_text = _text(released.cells[first_error])
     assert "NotImplementedError" in error_text, error_text
-    # The check after the first stub reports "not implemented" instead of crashing.
-    check_cells = [i for i in range(stubs[0], first_error + 1)
+    # The check after the first function stub reports "not implemented" instead of crashing.
+    check_cells = [i for i in range(function_stubs[0], first_error + 1)
                    if released.cells[i].cell_type == "code" and find_answers([sources[i]])]
     assert check_cells, "no check() call between the first stub and the first error"
     assert "not implemented yet" in _text(released.cells[check_cells[0]])

@@ -135,6 +135,37 @@ def images_not_loaded(page) -> list[str]:
     )
 
 
+def untypeset_math(page) -> list[str]:
+    """Wait for MathJax (served with the site) and return formulas it did not typeset."""
+    page.wait_for_function(
+        "() => !document.querySelector('.math') || (window.MathJax && MathJax.startup"
+        " && MathJax.startup.promise)", timeout=15_000
+    )
+    page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+    return page.evaluate(
+        "() => Array.from(document.querySelectorAll('span.math, div.math'))"
+        ".filter(m => !m.querySelector('mjx-container'))"
+        ".map(m => m.textContent.trim().slice(0, 60))"
+    )
+
+
+def visible_solutions(page) -> list[str]:
+    """Return the first words of every solution that is visible when the page has loaded."""
+    return page.evaluate(
+        """() => {
+            const open = [];
+            const blocks = document.querySelectorAll(
+                "div.solution.admonition, div.admonition.solution-cell");
+            blocks.forEach(b => { if (!b.classList.contains("toggle-hidden")) open.push(b); });
+            document.querySelectorAll(".cell.tag_solution").forEach(cell => {
+                const details = cell.closest("details");
+                if (!details || details.open) open.push(cell);
+            });
+            return open.map(e => e.textContent.trim().slice(0, 60));
+        }"""
+    )
+
+
 def test_toc_lists_the_course_pages():
     pages = toc_pages()
     assert pages[0] == "book/intro.html"
@@ -151,6 +182,8 @@ def test_every_page_loads_cleanly(site: Path, base_url: str, open_page):
         page, record = open_page(path)
         found = record.problems()
         found += [f"image did not load: {src}" for src in images_not_loaded(page)]
+        found += [f"solution shown before its toggle: {text}" for text in visible_solutions(page)]
+        found += [f"formula not typeset: {text}" for text in untypeset_math(page)]
         hrefs = page.eval_on_selector_all("a[href]", "els => els.map(a => a.getAttribute('href'))")
         live_ids = set(page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
         found += [f"broken link: {text}" for text in

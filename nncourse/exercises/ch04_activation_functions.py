@@ -1,8 +1,16 @@
 """Chapter 4 exercises: sigmoid/tanh/leaky-ReLU backward passes and keeping a deep signal alive.
 
+``activations.deep_signal`` is answered with the initialization explorer itself (its
+``.state``), or with a dict in the explorer's names or the short names of the answer widget;
+the judge recomputes the explorer's statistics at depth 20, width 64 and decides itself.
+
 Example:
     >>> from nncourse.exercises import check
     >>> check("activations.deep_signal", {"activation": "relu", "init": "he"}).passed
+    True
+    >>> from nncourse.widgets.initialization import InitializationExplorer
+    >>> explorer = InitializationExplorer(init="he_normal", activation="relu", depth=20, width=64)
+    >>> check("activations.deep_signal", explorer).passed
     True
 """
 
@@ -13,10 +21,16 @@ import numpy as np
 from .compare import as_array, compare_arrays
 from .registry import Case, Exercise, register
 
-ACTIVATIONS = ("relu", "tanh", "sigmoid")
-INITS = ("small_normal", "standard_normal", "xavier", "he")
+#: The answer widget's short init names -> the initialization explorer's names. This is the
+#: one mapping between the two; every other explorer name is accepted as it is.
+SHORT_INIT_NAMES = {"small_normal": "small_normal", "standard_normal": "normal_1",
+                    "xavier": "xavier_normal", "he": "he_normal"}
+ACTIVATIONS = ("relu", "tanh", "sigmoid")   # the answer widget's choices (the explorer has more)
+INITS = tuple(SHORT_INIT_NAMES)
 DEPTH, WIDTH = 20, 64
 RATIO_RANGE = (0.1, 10.0)
+#: sigmoid/tanh: the largest mean share of units on a flat part (derivative < 1/10 of its max)
+SATURATION_LIMIT = 0.25
 
 
 # ----------------------------------------------------------------------------- solutions
@@ -40,54 +54,70 @@ def leaky_relu_backward_solution(grad_out, x, negative_slope=0.01):
     return grad_out * np.where(x > 0, 1.0, negative_slope)
 
 
-DEEP_SIGNAL_SOLUTION = {"activation": "relu", "init": "he"}
+DEEP_SIGNAL_SOLUTION = {"activation": "relu", "init": "he_normal"}
 
 
-def gradient_std_ratio(activation: str, init: str, depth: int = DEPTH, width: int = WIDTH,
-                       seed: int = 0) -> float:
-    """std of dL/dz of the first layer divided by that of the last, for a depth-``depth`` MLP.
+def explorer_choices() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The initialization explorer's (init names, activation names), read from the explorer."""
+    from nncourse.widgets.initialization import ACTIVATION_LAYERS, INIT_SCHEMES
 
-    ``z`` is a layer's pre-activation; the weight gradient of a layer is ``dL/dz`` times its
-    input, so this ratio is how much the learning signal shrinks or grows on the way down.
+    return tuple(INIT_SCHEMES), tuple(ACTIVATION_LAYERS)
+
+
+def explorer_init_name(init: str) -> str | None:
+    """The explorer's name of ``init`` (a short name or an explorer name); None if unknown.
+
+    Example:
+        >>> explorer_init_name("he"), explorer_init_name("he_normal"), explorer_init_name("x")
+        ('he_normal', 'he_normal', None)
+    """
+    name = SHORT_INIT_NAMES.get(init, init)
+    return name if name in explorer_choices()[0] else None
+
+
+def deep_signal_statistics(activation: str, init: str, depth: int = DEPTH,
+                           width: int = WIDTH) -> dict:
+    """The explorer's statistics (seed 0, batch 128, no batch norm) for a depth x width MLP.
+
+    These are the numbers the initialization explorer shows for the same settings, so the
+    verdict agrees with what the learner sees.
 
     Args:
-        activation: "relu", "tanh" or "sigmoid" (after every hidden Linear).
-        init: "small_normal" (std 0.01), "standard_normal" (std 1), "xavier" or "he".
+        activation: an explorer activation ("relu", "leaky_relu", "tanh", "sigmoid").
+        init: an explorer init name ("he_normal", ...) or a short name ("he", ...).
 
     Returns:
-        The ratio; about 1 means the gradient reaches the first layer intact, << 1 vanishing,
-        >> 1 exploding.
+        The dict of :func:`nncourse.widgets.initialization.compute_init_statistics`; its
+        "gradient_ratio" is std(dL/dh first layer) / std(dL/dh last layer).
+
+    Example:
+        >>> 0.1 < deep_signal_statistics("relu", "he")["gradient_ratio"] < 10
+        True
+    """
+    from nncourse._checks import check_choice
+    from nncourse.widgets.initialization import compute_init_statistics
+
+    inits, activations = explorer_choices()
+    check_choice(activation, "activation", activations)
+    name = explorer_init_name(init)
+    if name is None:
+        raise ValueError(f"init must be one of {list(inits)} (or a short name in "
+                         f"{list(SHORT_INIT_NAMES)}); got {init!r}.")
+    return compute_init_statistics(name, activation, depth=depth, width=width)
+
+
+def gradient_std_ratio(activation: str, init: str, depth: int = DEPTH,
+                       width: int = WIDTH) -> float:
+    """First layer's gradient std divided by the last layer's, as the explorer shows it.
+
+    Returns:
+        About 1: the gradient reaches the first layer intact; << 1 vanishing; >> 1 exploding.
 
     Example:
         >>> 0.1 < gradient_std_ratio("relu", "he") < 10
         True
     """
-    from nncourse._checks import check_choice
-
-    check_choice(activation, "activation", ACTIVATIONS)
-    check_choice(init, "init", INITS)
-    rng = np.random.default_rng(seed)
-    std = {"small_normal": 0.01, "standard_normal": 1.0,
-           "xavier": np.sqrt(2.0 / (width + width)), "he": np.sqrt(2.0 / width)}[init]
-    forward = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh,
-               "sigmoid": lambda z: 1 / (1 + np.exp(-z))}[activation]
-    weights = [rng.normal(0.0, std, size=(width, width)) for _ in range(depth)]
-    h = rng.normal(size=(128, width))
-    pre = []
-    for w in weights:
-        z = h @ w.T                      # (B, width) @ (width, width) -> (B, width)
-        pre.append(z)
-        h = forward(z)
-    grad = rng.normal(size=h.shape) / h.shape[0]
-    grad_std = []
-    for w, z in zip(weights[::-1], pre[::-1], strict=True):
-        a = forward(z)
-        local = {"relu": (z > 0).astype(float), "tanh": 1 - a**2, "sigmoid": a * (1 - a)}
-        grad = grad * local[activation]  # dL/dz of this layer
-        grad_std.append(float(np.std(grad)))
-        grad = grad @ w                  # (B, width) @ (width, width) -> (B, width)
-    last, first = grad_std[0], grad_std[-1]
-    return first / max(last, 1e-300)
+    return float(deep_signal_statistics(activation, init, depth, width)["gradient_ratio"])
 
 
 # ----------------------------------------------------------------------------- backward passes
@@ -199,35 +229,69 @@ register(Exercise(
 def _deep_run(obj, inputs):
     from .compare import answer_value
 
-    value = answer_value(obj)
+    value = answer_value(obj)   # an explorer gives its .value, i.e. its .state dict
     if not isinstance(value, dict):
-        raise TypeError("expected {'activation': ..., 'init': ...}")
-    return {"activation": str(value.get("activation")), "init": str(value.get("init"))}
+        raise TypeError("expected the initialization explorer or a dict "
+                        "{'activation': ..., 'init': ...}")
+    out = {"activation": str(value.get("activation")), "init": str(value.get("init"))}
+    for key in ("depth", "width", "batch_norm"):   # explorer settings, for the feedback only
+        if type(value.get(key)) in (int, bool):
+            out[key] = value[key]
+    return out
+
+
+def _explorer_settings_note(outputs) -> str:
+    """Say so when the explorer was set differently from what is judged."""
+    differs = []
+    if outputs.get("depth", DEPTH) != DEPTH:
+        differs.append(f"depth {outputs['depth']}")
+    if outputs.get("width", WIDTH) != WIDTH:
+        differs.append(f"width {outputs['width']}")
+    if outputs.get("batch_norm"):
+        differs.append("batch norm on")
+    if not differs:
+        return ""
+    return (f" (judged at depth {DEPTH}, width {WIDTH}, without batch norm; your explorer is "
+            f"set to {', '.join(differs)})")
 
 
 def _deep_judge(inputs, outputs):
+    inits, activations = explorer_choices()
     activation, init = outputs.get("activation"), outputs.get("init")
-    if activation not in ACTIVATIONS or init not in INITS:
-        return f"unknown choice {outputs}; activation in {ACTIVATIONS}, init in {INITS}"
-    # geometric mean over fixed seeds: the same verdict for every learner and every run
-    ratio = float(np.exp(np.mean([np.log(max(gradient_std_ratio(activation, init, seed=s), 1e-300))
-                                  for s in inputs["seeds"]])))
+    name = explorer_init_name(init)
+    if activation not in activations or name is None:
+        return (f"unknown choice activation={activation!r}, init={init!r}; the explorer's "
+                f"activations are {list(activations)} and its inits {list(inits)}")
+    # The explorer's own computation (fixed seed): the verdict matches what it displays.
+    stats = deep_signal_statistics(activation, name)
+    ratio = stats["gradient_ratio"]
     low, high = RATIO_RANGE
-    if low <= ratio <= high:
-        return None
-    trend = "vanishes" if ratio < low else "explodes"
-    return (f"with {activation} + {init} the first layer's gradient std is {ratio:.3g} times the "
-            f"last layer's: the gradient {trend} over {DEPTH} layers (need {low} to {high}).")
+    note = _explorer_settings_note(outputs)
+    if not np.isfinite(ratio) or not low <= ratio <= high:
+        trend = "vanishes" if np.isfinite(ratio) and ratio < low else "explodes"
+        return (f"with {activation} + {name} the first layer's gradient std is {ratio:.3g} times "
+                f"the last layer's: the gradient {trend} over {DEPTH} layers (need {low:g} to "
+                f"{high:g}){note}.")
+    saturated = float(np.mean(stats["saturated_fraction"]))
+    if activation in ("sigmoid", "tanh") and saturated > SATURATION_LIMIT:
+        return (f"with {activation} + {name} the ratio {ratio:.3g} is in range, but "
+                f"{saturated:.0%} of the units sit on a flat part of the {activation} "
+                f"(derivative under a tenth of its maximum): the weights are so large that the "
+                f"units saturate, and saturated units barely learn. Find a combination that "
+                f"keeps the gradient without saturating{note}.")
+    return None
 
 
 register(Exercise(
     id="activations.deep_signal", title="Keep the gradient alive through 20 layers",
     chapter="ch04", kind="widget", run=_deep_run, solution=DEEP_SIGNAL_SOLUTION,
-    prompt=f"Pick an activation and an initialization so that in a depth-{DEPTH}, width-{WIDTH} "
-           f"MLP the ratio std(dL/dW first) / std(dL/dW last) lies in {list(RATIO_RANGE)}.",
+    prompt=f"Set the initialization explorer to an activation and an initialization for which, "
+           f"in a depth-{DEPTH}, width-{WIDTH} MLP, the gradient ratio std(first layer) / "
+           f"std(last layer) lies in {list(RATIO_RANGE)} without saturating the units; then "
+           f"`answer('activations.deep_signal', explorer)`.",
     hints=["Match the init to the activation: He for ReLU, Xavier (Glorot) for tanh.",
            "Sigmoid's derivative is at most 0.25, so the gradient shrinks at every layer."],
     widget={"dropdowns": {"activation": list(ACTIVATIONS), "init": list(INITS)}},
-    cases=[Case("gradient ratio in range", 2, lambda rng: {"seeds": [0, 1, 2]},
+    cases=[Case("gradient ratio in range", 2, lambda rng: {"depth": DEPTH, "width": WIDTH},
                 _deep_judge)],
 ))

@@ -1,0 +1,47 @@
+"""Sphinx helpers for the nncourse website (loaded through `sphinx.local_extensions`).
+
+Labs are rendered from their stored outputs. Their written answers are markdown cells tagged
+``solution`` (the same tag `nncourse release` removes from student notebooks); on the website
+each becomes a collapsed "Answer" dropdown, so solutions stay hidden until a reader asks.
+Code solutions (``# BEGIN SOLUTION`` blocks) are collapsed by book/_static/nncourse.js.
+
+Example:
+    >>> nb = read_lab('{"cells": [{"cell_type": "markdown", "metadata": {"tags": ["solution"]},'
+    ...               ' "source": "42"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}')
+    >>> print(nb.cells[0].source.splitlines()[0])
+    :::::::{admonition} Answer
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import nbformat
+
+SOLUTION_TAG = "solution"
+# Longer than any colon fence a lab's own markdown might use, so the wrapper closes last.
+FENCE = ":" * 7
+
+
+def read_lab(text: str) -> nbformat.NotebookNode:
+    """Read an .ipynb for the book, wrapping each markdown solution cell in a dropdown.
+
+    Args:
+        text: the notebook's JSON text.
+
+    Returns:
+        The notebook (nbformat v4) with solution markdown cells wrapped; other cells untouched.
+    """
+    notebook = nbformat.reads(text, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and SOLUTION_TAG in cell.metadata.get("tags", []):
+            cell.source = (
+                f"{FENCE}{{admonition}} Answer\n:class: dropdown solution-cell\n\n"
+                f"{cell.source}\n{FENCE}\n"
+            )
+    return notebook
+
+
+def setup(app: Any) -> dict[str, Any]:
+    """Register nothing: the reader is named in `nb_custom_formats` in _config.yml."""
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
