@@ -44,6 +44,10 @@ test: setup book browser-deps
 	# nbval compares one notebook's cells in order: never with -n.
 	$(PY) -m pytest --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg --timeout 300
 
+# Benchmarks compare ratios in one process; one BLAS thread keeps them stable on a shared machine.
+bench: export OMP_NUM_THREADS = 1
+bench: export OPENBLAS_NUM_THREADS = 1
+bench: export NNCOURSE_BENCH_THREADS = 1
 bench: setup
 	$(PY) -m benchmarks
 
