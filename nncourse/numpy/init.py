@@ -112,7 +112,7 @@ def constant(shape: tuple[int, ...], rng: RandomSource = None, value: float = 0.
 
 def uniform(shape: tuple[int, ...], rng: RandomSource = None, a: float = 0.0,
             b: float = 1.0) -> np.ndarray:
-    """Draws from U(a, b) (torch.nn.init.uniform_ defaults a=0, b=1)."""
+    """Draws from U(a, b) (``torch.nn.init.uniform_`` defaults a=0, b=1)."""
     if not a <= b:
         raise ValueError(f"uniform needs a <= b; got a={a}, b={b}.")
     return as_generator(rng).uniform(a, b, size=shape)
@@ -120,7 +120,7 @@ def uniform(shape: tuple[int, ...], rng: RandomSource = None, a: float = 0.0,
 
 def normal(shape: tuple[int, ...], rng: RandomSource = None, mean: float = 0.0,
            std: float = 1.0) -> np.ndarray:
-    """Draws from N(mean, std^2) (torch.nn.init.normal_ defaults mean=0, std=1)."""
+    """Draws from N(mean, std^2) (``torch.nn.init.normal_`` defaults mean=0, std=1)."""
     if std < 0:
         raise ValueError(f"std must be >= 0; got {std}.")
     return as_generator(rng).normal(mean, std, size=shape)

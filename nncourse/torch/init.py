@@ -109,7 +109,10 @@ def xavier_normal_(tensor: torch.Tensor, rng: Any = None, gain: float = 1.0) -> 
 
 def kaiming_uniform_(tensor: torch.Tensor, rng: Any = None, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu") -> torch.Tensor:
-    """He uniform, bound gain * sqrt(3 / fan) (torch.nn.init defaults). Example: see ``he_uniform_``."""
+    """He uniform, bound gain * sqrt(3 / fan) (torch.nn.init defaults).
+
+    Example: see ``he_uniform_``.
+    """
     values = reference.kaiming_uniform(_shape(tensor), as_numpy_generator(rng), a, mode,
                                        nonlinearity)
     return _fill_(tensor, values)

@@ -56,7 +56,7 @@ def evaluate_activation(name: str, x: np.ndarray, negative_slope: float = 0.01
 
 
 def _expected_abs_derivative(name: str, negative_slope: float) -> float:
-    """E|f'(z)| for z ~ N(0, 1), by quadrature on a fine grid (deterministic)."""
+    """``E|f'(z)|`` for z ~ N(0, 1), by quadrature on a fine grid (deterministic)."""
     z = np.linspace(-8, 8, 4001)
     weights = np.exp(-0.5 * z * z)
     weights /= weights.sum()
@@ -73,13 +73,13 @@ def compute_activation(name: str = "sigmoid", x_range: float = 6.0, depth: int =
         x_range: plot x in [-x_range, x_range] (> 0).
         depth: layers for the depth curve (>= 1).
         negative_slope: leaky ReLU's slope for x < 0.
-        saturation: a point is saturated where |f'(x)| < saturation * max |f'|.
+        saturation: a point is saturated where ``|f'(x)| < saturation * max |f'|``.
         n_points: samples of x.
 
     Returns:
         dict with "x", "y", "derivative" (n_points,), "saturated" (bool mask),
-        "depths" (0..depth), "best_case" (max|f'|^k: the largest possible factor after k
-        layers), "typical" (E|f'(z)|^k for z ~ N(0, 1) pre-activations, one per layer) and
+        "depths" (0..depth), "best_case" (``max|f'|^k``: the largest possible factor after k
+        layers), "typical" (``E|f'(z)|^k`` for z ~ N(0, 1) pre-activations, one per layer) and
         "typical_by_activation" (the same curve for every activation, for comparison).
     """
     check_choice(name, "activation", ACTIVATION_NAMES)
