@@ -271,6 +271,7 @@ def test_chapter_explorers_offer_a_launch(open_page):
     # Colab cannot open a MyST Markdown page, so the chapter does not offer it.
     assert not any("colab.research.google.com" in h for h in hrefs)
     explorers = page.locator(".cell.tag_explorer").count()
+    assert explorers >= 1, "chapter 3 tags its stepper figure as an explorer"
     bars = page.locator(".cell.tag_explorer + .nncourse-launch-bar a.nncourse-launch[href]")
     assert bars.count() >= explorers * 2  # Binder and JupyterHub under each static figure
     assert not record.problems()
