@@ -101,3 +101,16 @@ def test_exceptions_and_stubs_become_failures():
     assert result.score == 0 and "not implemented yet" in result.cases[0].message
     result = check("backprop.softmax", lambda z: 1 / 0)
     assert "ZeroDivisionError" in result.cases[0].message
+
+
+def test_static_html_lists_every_question_with_folded_feedback():
+    from nncourse.exercises import quiz as get_quiz
+
+    for chapter in ("ch01", "ch02", "ch03", "ch04"):
+        quiz_ = get_quiz(chapter)
+        html_text = quiz_.static_html()
+        assert html_text.count("<details>") == len(quiz_.questions) >= 4
+        for question in quiz_.questions:
+            assert question.prompt in html_text
+            for choice in getattr(question, "choices", []):
+                assert choice.text in html_text

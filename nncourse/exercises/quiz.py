@@ -148,6 +148,33 @@ class Quiz:
 
         display(self.widget())
 
+    def static_html(self) -> str:
+        """The quiz for a page without a kernel: each question, its options, and the answers
+        with their feedback folded in a ``<details>`` element (closed until the reader opens it).
+
+        Example:
+            >>> quiz = Quiz("Check", [Numeric("q", "2 + 2?", answer=4, feedback_correct="Yes.")])
+            >>> "<details>" in quiz.static_html()
+            True
+        """
+        items = []
+        for number, question in enumerate(self.questions, 1):
+            if isinstance(question, MultipleChoice):
+                options = "".join(f"<li>{choice.text}</li>" for choice in question.choices)
+                feedback = "".join(
+                    f"<li>{'✔' if choice.correct else '✘'} <b>{choice.text}</b> — "
+                    f"{choice.feedback or ('Correct.' if choice.correct else 'Not this one.')}</li>"
+                    for choice in question.choices)
+                options = f"<ol type='a'>{options}</ol>"
+            else:
+                options = ""
+                feedback = (f"<li>✔ <b>{question.answer:g}</b> — "
+                            f"{question.feedback_correct or 'Correct.'}</li>")
+            items.append(f"<p><b>{number}.</b> {question.prompt}</p>{options}"
+                         f"<details><summary>Answer and feedback</summary><ul>{feedback}</ul>"
+                         f"</details>")
+        return f"<div class='nncourse-quiz'>{''.join(items)}</div>"
+
     def __str__(self) -> str:
         lines = [self.title]
         for number, question in enumerate(self.questions, 1):
