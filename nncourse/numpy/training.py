@@ -172,7 +172,8 @@ def train_step(model: Module, loss_fn: Any, optimizer: Any, x_batch: np.ndarray,
     return float(loss), output
 
 
-def _metric_functions(metrics: Sequence[str | Callable] | str) -> dict[str, Callable]:
+def metric_functions(metrics: Sequence[str | Callable] | str) -> dict[str, Callable]:
+    """Name -> ``f(y_true, y_pred)`` for metric names (see ``METRICS``) or functions."""
     if isinstance(metrics, str):
         metrics = (metrics,)
     out: dict[str, Callable] = {}
@@ -189,13 +190,14 @@ def _metric_functions(metrics: Sequence[str | Callable] | str) -> dict[str, Call
     return out
 
 
-def _is_loss(loss_fn: Any, name: str) -> bool:
+def is_loss(loss_fn: Any, name: str) -> bool:
+    """True if ``loss_fn`` is (a subclass of) a loss class called ``name`` in either backend."""
     return any(cls.__name__ == name for cls in type(loss_fn).__mro__)
 
 
 def _predictions_for_metrics(loss_fn: Any, output: np.ndarray) -> np.ndarray:
     """Logits of a binary (BCEWithLogits) model become 0/1 labels (logit > 0 means p > 0.5)."""
-    if _is_loss(loss_fn, "BCEWithLogitsLoss"):
+    if is_loss(loss_fn, "BCEWithLogitsLoss"):
         return (output.reshape(len(output), -1)[:, 0] > 0).astype(np.int64)
     return output
 
@@ -234,7 +236,7 @@ def evaluate(model: Module, loss_fn: Any, x: np.ndarray, y: np.ndarray,
         >>> evaluate(model, CrossEntropyLoss(), x_test, y_test)["accuracy"]
     """
     x, y = _check_data(x, y, "x", "y")
-    return _evaluate(model, loss_fn, x, y, _metric_functions(metrics), batch_size)
+    return _evaluate(model, loss_fn, x, y, metric_functions(metrics), batch_size)
 
 
 def _evaluate(model: Module, loss_fn: Any, x: np.ndarray, y: np.ndarray,
@@ -300,9 +302,9 @@ def fit(model: Module, loss_fn: Any, optimizer: Any, x_train: np.ndarray, y_trai
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError("validation_data must be a pair (x_val, y_val).")
         x_val, y_val = _check_data(*validation_data, "x_val", "y_val")
-    if _is_loss(loss_fn, "MSELoss") and tuple(metrics) == ("accuracy",):
+    if is_loss(loss_fn, "MSELoss") and tuple(metrics) == ("accuracy",):
         metrics = ()  # accuracy means nothing for regression targets
-    functions = _metric_functions(metrics)
+    functions = metric_functions(metrics)
     callbacks = list(callbacks) + ([ProgressBar()] if verbose else [])
     for cb in callbacks:
         if not isinstance(cb, Callback):

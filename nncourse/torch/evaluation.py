@@ -18,10 +18,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from nncourse.numpy.training import METRICS
+# Metric names and loss-kind checks are shared with the NumPy fit (one definition).
+from nncourse.numpy.training import is_loss, metric_functions
 from nncourse.torch.device import check_same_device, module_device
 
-__all__ = ["train_step", "evaluate", "predict", "metric_functions", "metric_values",
+__all__ = ["train_step", "evaluate", "predict", "metric_functions", "is_loss", "metric_values",
            "model_dtype", "l2_term"]
 
 
@@ -31,29 +32,6 @@ def model_dtype(model: nn.Module) -> torch.dtype:
         if p.is_floating_point():
             return p.dtype
     return torch.get_default_dtype()
-
-
-def metric_functions(metrics: Sequence[str | Callable] | str) -> dict[str, Callable]:
-    """Name -> ``f(y_true, y_pred)`` for metric names or functions (as the NumPy ``fit``)."""
-    if isinstance(metrics, str):
-        metrics = (metrics,)
-    out: dict[str, Callable] = {}
-    for m in metrics:
-        if isinstance(m, str):
-            if m not in METRICS:
-                raise ValueError(f"Unknown metric {m!r}. Expected one of {sorted(METRICS)} "
-                                 "or a function metric(y_true, y_pred) -> float.")
-            out[m] = METRICS[m]
-        elif callable(m):
-            out[getattr(m, "__name__", "metric")] = m
-        else:
-            raise TypeError(f"A metric must be a name or a function; got {type(m).__name__}.")
-    return out
-
-
-def is_loss(loss_fn: Any, name: str) -> bool:
-    """True if ``loss_fn`` is (a subclass of) a loss class called ``name`` in either backend."""
-    return any(cls.__name__ == name for cls in type(loss_fn).__mro__)
 
 
 def metric_values(loss_fn: Any, functions: dict[str, Callable], outputs: torch.Tensor,
