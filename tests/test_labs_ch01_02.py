@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
+from helpers_labs import cell_text, lab_client
 from nbclient.exceptions import CellExecutionError
 
 from nncourse.exercises import MultipleChoice, Numeric, list_exercises, quiz
@@ -26,25 +26,6 @@ LABS = {
     "ch02": ROOT / "notebooks" / "lab02_gradient_descent.ipynb",
 }
 STUB = "raise NotImplementedError("
-
-
-
-def _client(notebook: nbformat.NotebookNode, workdir: Path) -> NotebookClient:
-    return NotebookClient(notebook, timeout=300, kernel_name="python3",
-                          resources={"metadata": {"path": str(workdir)}})
-
-
-def _text(cell: nbformat.NotebookNode) -> str:
-    """Everything a code cell printed or displayed as plain text."""
-    parts = []
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "stream":
-            parts.append(output.get("text", ""))
-        elif "data" in output:
-            parts.append(str(output["data"].get("text/plain", "")))
-        elif output.get("output_type") == "error":
-            parts.append(f"{output['ename']}: {output['evalue']}")
-    return "".join(parts)
 
 
 @pytest.mark.parametrize("chapter", sorted(LABS))
@@ -91,13 +72,13 @@ def test_quiz_numeric_answers_follow_from_the_formulas() -> None:
 @pytest.mark.parametrize("chapter", sorted(LABS))
 def test_solution_lab_passes_all_checks(chapter: str, tmp_path: Path) -> None:
     notebook = nbformat.read(str(LABS[chapter]), as_version=4)
-    _client(notebook, tmp_path).execute()       # raises CellExecutionError on any error
+    lab_client(notebook, tmp_path).execute()       # raises CellExecutionError on any error
     reports = {}
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
         for exercise_id in find_answers([cell.source]):
-            reports[exercise_id] = _text(cell)
+            reports[exercise_id] = cell_text(cell)
     assert reports, "the lab contains no check()/answer() calls"
     for exercise_id, report in reports.items():
         assert report.startswith(f"{exercise_id} — "), f"no check report for {exercise_id}"
@@ -120,7 +101,7 @@ def test_released_lab_runs_until_first_unsolved_exercise(chapter: str, tmp_path:
     first_stub = next(i for i, cell in enumerate(released.cells)
                       if cell.cell_type == "code" and STUB in cell.source)
 
-    client = _client(released, tmp_path)
+    client = lab_client(released, tmp_path)
     first_error = None
     with client.setup_kernel():
         for index, cell in enumerate(released.cells):
@@ -134,10 +115,10 @@ def test_released_lab_runs_until_first_unsolved_exercise(chapter: str, tmp_path:
     # Everything before the first exercise ran cleanly; the stub is what stops the run.
     assert first_error is not None, "the released lab ran to the end: are the stubs missing?"
     assert first_error > first_stub, (first_error, first_stub)
-    error_text = _text(released.cells[first_error])
+    error_text = cell_text(released.cells[first_error])
     assert "NotImplementedError" in error_text, error_text
     # The check right after the first stub reports "not implemented" instead of crashing.
     check_cells = [i for i in range(first_stub, first_error + 1)
                    if find_answers([sources[i]]) and released.cells[i].cell_type == "code"]
     assert check_cells, "no check() call between the first stub and the first error"
-    assert "not implemented yet" in _text(released.cells[check_cells[0]])
+    assert "not implemented yet" in cell_text(released.cells[check_cells[0]])

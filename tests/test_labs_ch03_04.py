@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
+from helpers_labs import cell_text, lab_client
 from nbclient.exceptions import CellExecutionError
 
 from nncourse.exercises import MultipleChoice, Numeric, get_exercise, list_exercises, quiz
@@ -32,24 +32,6 @@ STUB = "raise NotImplementedError("
 EXPLORER_ANSWERS = {"ch03": ("backprop.stepper_gradient", "BackpropStepper"),
                     "ch04": ("activations.deep_signal", "InitializationExplorer")}
 REPORT = re.compile(r"^(?P<id>[\w.]+) — .*?: (?P<earned>[\d.]+)/(?P<possible>[\d.]+) points")
-
-
-def _client(notebook: nbformat.NotebookNode, workdir: Path) -> NotebookClient:
-    return NotebookClient(notebook, timeout=300, kernel_name="python3",
-                          resources={"metadata": {"path": str(workdir)}})
-
-
-def _text(cell: nbformat.NotebookNode) -> str:
-    """Everything a code cell printed or displayed as plain text (errors as 'Name: value')."""
-    parts = []
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "stream":
-            parts.append(output.get("text", ""))
-        elif "data" in output:
-            parts.append(str(output["data"].get("text/plain", "")))
-        elif output.get("output_type") == "error":
-            parts.append(f"{output['ename']}: {output['evalue']}")
-    return "".join(parts)
 
 
 def _code_sources(notebook: nbformat.NotebookNode) -> list[str]:
@@ -93,7 +75,7 @@ def test_stored_lab_is_fully_executed(chapter: str) -> None:
         # Only wall-clock timings may escape output comparison, and the cell must say so.
         if "nbval-ignore-output" in tags:
             assert "perf_counter" in cell.source and "Illustration only" in cell.source
-    reports = [REPORT.match(_text(cell)) for cell in code if find_answers([cell.source])]
+    reports = [REPORT.match(cell_text(cell)) for cell in code if find_answers([cell.source])]
     assert reports and all(reports), "every check() cell must show its report"
     assert all(float(r["earned"]) == float(r["possible"]) > 0 for r in reports)
 
@@ -105,12 +87,12 @@ def test_solution_lab_passes_all_checks(chapter: str, tmp_path: Path) -> None:
     for cell in notebook.cells:  # run from scratch: no stale output can pass for a result
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    _client(notebook, tmp_path).execute()       # raises CellExecutionError on any error
+    lab_client(notebook, tmp_path).execute()       # raises CellExecutionError on any error
     reports = {}
     for cell in notebook.cells:
         if cell.cell_type == "code":
             for exercise_id in find_answers([cell.source]):
-                reports[exercise_id] = _text(cell)
+                reports[exercise_id] = cell_text(cell)
     assert set(reports) >= {exercise.id for exercise in list_exercises(chapter=chapter)}
     for exercise_id, report in reports.items():
         match = REPORT.match(report)
@@ -138,7 +120,7 @@ def test_released_lab_runs_until_first_unsolved_exercise(chapter: str, tmp_path:
                    and any(line.startswith(STUB) for line in sources[i].splitlines())}
     function_stubs = [i for i in stubs if i not in value_stubs]
 
-    client = _client(released, tmp_path)
+    client = lab_client(released, tmp_path)
     first_error, stopped = None, []
     with client.setup_kernel():
         for index, cell in enumerate(released.cells):
@@ -154,16 +136,16 @@ def test_released_lab_runs_until_first_unsolved_exercise(chapter: str, tmp_path:
                 break
     for index in stopped:   # stopped by its own stub, which names the exercise
         (exercise_id,) = find_answers([sources[index]])
-        assert f"NotImplementedError: {exercise_id}" in _text(released.cells[index])
+        assert f"NotImplementedError: {exercise_id}" in cell_text(released.cells[index])
     assert first_error is not None, "the released lab ran to the end: are the stubs missing?"
     assert first_error > function_stubs[0], (first_error, function_stubs[0])
-    error_text = _text(released.cells[first_error])
+    error_text = cell_text(released.cells[first_error])
     assert "NotImplementedError" in error_text, error_text
     # The check after the first function stub reports "not implemented" instead of crashing.
     check_cells = [i for i in range(function_stubs[0], first_error + 1)
                    if released.cells[i].cell_type == "code" and find_answers([sources[i]])]
     assert check_cells, "no check() call between the first stub and the first error"
-    assert "not implemented yet" in _text(released.cells[check_cells[0]])
+    assert "not implemented yet" in cell_text(released.cells[check_cells[0]])
 
 
 @pytest.mark.parametrize("chapter", ["ch03", "ch04"])
