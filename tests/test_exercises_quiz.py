@@ -114,3 +114,24 @@ def test_static_html_lists_every_question_with_folded_feedback():
             assert question.prompt in html_text
             for choice in getattr(question, "choices", []):
                 assert choice.text in html_text
+
+
+@pytest.mark.parametrize("chapter", ["ch01", "ch02", "ch03", "ch04"])
+def test_quiz_has_feedback_for_every_answer(chapter: str) -> None:
+    from nncourse.exercises import MultipleChoice, Numeric
+    from nncourse.exercises import quiz as get_quiz
+
+    questions = get_quiz(chapter).questions
+    assert len(questions) >= 4
+    for question in questions:
+        if isinstance(question, MultipleChoice):
+            assert sum(choice.correct for choice in question.choices) == 1, question.id
+            assert all(choice.feedback for choice in question.choices), question.id
+            right = next(i for i, c in enumerate(question.choices) if c.correct)
+            wrong = next(i for i, c in enumerate(question.choices) if not c.correct)
+            assert question.grade(right)[0] and not question.grade(wrong)[0]
+        else:
+            assert isinstance(question, Numeric)
+            assert question.grade(question.answer)[0]
+            assert not question.grade(question.answer * 2 + 1)[0]
+            assert question.feedback_low and question.feedback_high and question.feedback_correct

@@ -19,7 +19,7 @@ import pytest
 from helpers_labs import cell_text, lab_client
 from nbclient.exceptions import CellExecutionError
 
-from nncourse.exercises import MultipleChoice, Numeric, get_exercise, list_exercises, quiz
+from nncourse.exercises import get_exercise, list_exercises
 from nncourse.grading.notebooks import find_answers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,21 +146,3 @@ def test_released_lab_runs_until_first_unsolved_exercise(chapter: str, tmp_path:
                    if released.cells[i].cell_type == "code" and find_answers([sources[i]])]
     assert check_cells, "no check() call between the first stub and the first error"
     assert "not implemented yet" in cell_text(released.cells[check_cells[0]])
-
-
-@pytest.mark.parametrize("chapter", ["ch03", "ch04"])
-def test_quiz_has_feedback_for_every_answer(chapter: str) -> None:
-    questions = quiz(chapter).questions
-    assert len(questions) >= 4
-    for question in questions:
-        if isinstance(question, MultipleChoice):
-            assert sum(choice.correct for choice in question.choices) == 1, question.id
-            assert all(choice.feedback for choice in question.choices), question.id
-            right = next(i for i, c in enumerate(question.choices) if c.correct)
-            wrong = next(i for i, c in enumerate(question.choices) if not c.correct)
-            assert question.grade(right)[0] and not question.grade(wrong)[0]
-        else:
-            assert isinstance(question, Numeric)
-            assert question.grade(question.answer)[0]
-            assert not question.grade(question.answer * 2 + 1)[0]
-            assert question.feedback_low and question.feedback_high and question.feedback_correct
