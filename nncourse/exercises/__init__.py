@@ -43,11 +43,11 @@ from .answer_widgets import exercise_widget
 from .checking import answer, check
 from .quiz import Choice, MultipleChoice, Numeric, Quiz
 from .quizzes import get_question, quiz, register_quiz
-from .registry import Case, Exercise, get_exercise, list_exercises, register
+from .registry import Case, Exercise, Mistake, get_exercise, list_exercises, register
 from .results import CaseResult, CheckResult
 
 __all__ = [
     "Case", "CaseResult", "CheckResult", "Choice", "Exercise", "MultipleChoice", "Numeric",
     "Quiz", "answer", "check", "exercise_widget", "get_exercise", "get_question",
-    "list_exercises", "quiz", "register", "register_quiz",
+    "list_exercises", "Mistake", "quiz", "register", "register_quiz",
 ]

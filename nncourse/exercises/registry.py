@@ -54,6 +54,24 @@ class Case:
     hint: str = ""
 
 
+@dataclass(frozen=True)
+class Mistake:
+    """A plausible wrong answer and the feedback it must get (one entry of a mistake catalogue).
+
+    The catalogue test runs ``answer`` through :func:`~nncourse.exercises.check` on several seeds
+    and asserts less than full points and a message containing every string of ``feedback``.
+
+    Args:
+        name: the mistake in a few words ("unweighted mean of batch losses").
+        answer: the wrong answer exactly as a learner would submit it (a function or a value).
+        feedback: words (case-insensitive) the feedback must contain: they name the mistake.
+    """
+
+    name: str
+    answer: Any
+    feedback: tuple[str, ...] | str
+
+
 @dataclass
 class Exercise:
     """A registered exercise.
@@ -68,8 +86,8 @@ class Exercise:
         hints: general hints, shown after a failure.
         kind: ``"function"`` (check a callable), ``"value"`` (a number or structured answer) or
             ``"widget"`` (a widget whose state is the answer; a plain value works too).
-        solution: the reference solution (a function or value). Used by ``validate`` and the
-            tests; never rendered in feedback.
+        solution: deprecated here; reference answers live instructor-side in
+            :mod:`nncourse.grading.solutions` (the grading sandbox never mounts them).
         prompt: what the learner is asked to do (Markdown, used by the book).
         widget: for ``kind="widget"``: how :func:`exercise_widget` builds the control, e.g.
             ``{"log_slider": {"min": -4, "max": 1, "description": "learning rate"}}`` or
@@ -86,6 +104,7 @@ class Exercise:
     solution: Any = None
     prompt: str = ""
     widget: dict | None = None
+    mistakes: list[Mistake] = field(default_factory=list)
 
     @property
     def points(self) -> float:
