@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from nncourse.exercises import check, get_exercise, list_exercises
-from nncourse.grading.solutions import get_solution
 from nncourse.exercises.ch01_training_loop import (
     iterate_minibatches_solution,
     perceptron_fit_solution,
     train_solution,
 )
+from nncourse.grading.solutions import get_solution
 
 
 def messages(result) -> str:
