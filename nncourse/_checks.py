@@ -5,6 +5,7 @@ Every message says what was expected, what came, and how to fix it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -53,22 +54,23 @@ def as_float_array(x: Any, name: str, ndim: int | Iterable[int] | None = None,
     return arr
 
 
-def check_positive(value: Any, name: str, allow_zero: bool = False) -> float:
-    """Return ``value`` as a float if it is > 0 (or >= 0), else raise ValueError."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number; got {type(value).__name__} {value!r}.")
-    value = float(value)
-    ok = value >= 0 if allow_zero else value > 0
-    if not ok or not np.isfinite(value):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name} must be {bound} and finite; got {value!r}.")
-    return value
+def check_positive(value: Any, name: str, allow_zero: bool = False, hint: str = "") -> float:
+    """Return ``value`` as a float if it is finite and > 0 (or >= 0), else raise.
+
+    Raises:
+        TypeError: not a real number (NumPy scalars are fine). ValueError: out of range.
+    """
+    return check_number(value, name, low=0.0, low_open=not allow_zero, hint=hint)
 
 
 def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
     """Return ``value`` if it is one of ``choices``, else raise ValueError listing them."""
     choices = list(choices)
-    if value not in choices:
+    try:
+        known = value in choices
+    except TypeError:  # an unhashable or uncomparable value
+        known = False
+    if not known:
         expected = ", ".join(map(repr, choices))
         raise ValueError(f"Unknown {name} {value!r}. Expected one of: {expected}.")
     return value
@@ -80,3 +82,155 @@ def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> 
         raise ValueError(
             f"{name_a} and {name_b} must have the same shape; got {np.shape(a)} and {np.shape(b)}."
         )
+
+
+def _is_real_number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(
+        value, (int, float, np.integer, np.floating))
+
+
+def check_int(value: Any, name: str, minimum: int | None = 1, maximum: int | None = None,
+              hint: str = "") -> int:
+    """Return ``value`` as an ``int`` if it is an integer in ``[minimum, maximum]``.
+
+    NumPy integers (``np.int64(3)``) are accepted; ``bool`` and floats (even ``3.0``) are not,
+    as in ``torch.nn``.
+
+    Args:
+        value: the candidate.
+        name: what the caller calls it, e.g. ``"batch_size"``.
+        minimum, maximum: inclusive bounds (None: unbounded).
+        hint: a sentence on how to fix a bad value (a default one is given).
+
+    Raises:
+        TypeError: not an integer. ValueError: out of range.
+
+    Example:
+        >>> check_int(np.int64(32), "batch_size")
+        32
+    """
+    bounds = (f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]") \
+        if minimum is not None else (f"<= {maximum}" if maximum is not None else "")
+    want = f"an integer {bounds}".rstrip()
+    fix = f" {hint}" if hint else ""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        example = ""
+        if isinstance(value, (float, np.floating)) and float(value).is_integer():
+            example = f" Write {int(value)} instead of {value!r}."
+        raise TypeError(f"{name} must be {want}; got {type(value).__name__} {value!r}."
+                        f"{example}{fix}")
+    value = int(value)
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise ValueError(f"{name} must be {want}; got {value}.{fix or ' Pass a value in range.'}")
+    return value
+
+
+def check_number(value: Any, name: str, low: float | None = None, high: float | None = None,
+                 low_open: bool = False, high_open: bool = False, hint: str = "") -> float:
+    """Return ``value`` as a ``float`` if it is a finite real number in the given interval.
+
+    Python and NumPy scalars (``np.float64(0.1)``, ``np.int64(1)``) are accepted; bool,
+    strings, arrays, NaN and inf are not.
+
+    Args:
+        value: the candidate.
+        name: what the caller calls it.
+        low, high: bounds (None: unbounded); ``low_open``/``high_open`` exclude them.
+        hint: a sentence on how to fix a bad value.
+
+    Raises:
+        TypeError: not a real number. ValueError: NaN, inf or out of the interval.
+
+    Example:
+        >>> check_number(np.float64(0.5), "p", 0, 1)
+        0.5
+    """
+    left = "(" if low_open else "["
+    right = ")" if high_open else "]"
+    if low is None and high is None:
+        bound = ""
+    elif high is None:
+        bound = f"{'>' if low_open else '>='} {low:g}"
+    elif low is None:
+        bound = f"{'<' if high_open else '<='} {high:g}"
+    else:
+        bound = f"in {left}{low:g}, {high:g}{right}"
+    fix = f" {hint}" if hint else ""
+    if not _is_real_number(value):
+        raise TypeError(f"{name} must be a number{' ' + bound if bound else ''}; got "
+                        f"{type(value).__name__} {value!r}.{fix}")
+    number = float(value)
+    ok = math.isfinite(number)
+    if ok and low is not None:
+        ok = number > low if low_open else number >= low
+    if ok and high is not None:
+        ok = number < high if high_open else number <= high
+    if not ok:
+        raise ValueError(f"{name} must be {bound + ' and ' if bound else ''}finite; got "
+                         f"{number!r}.{fix or ' Pass a value in range.'}")
+    return number
+
+
+def check_seed(seed: Any, name: str = "seed", allow_none: bool = True) -> int | None:
+    """Return a seed as an ``int`` in ``[0, 2**32 - 1]`` (or None), else raise.
+
+    The range is NumPy's and scikit-learn's, so a seed that passes here never reaches
+    their own (less helpful) error.
+
+    Example:
+        >>> check_seed(np.int64(7))
+        7
+    """
+    if seed is None and allow_none:
+        return None
+    return check_int(seed, name, 0, 2**32 - 1,
+                     hint="Use a non-negative integer such as 0"
+                          + (" (or None for fresh randomness)." if allow_none else "."))
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """Return ``value`` if it is a bool (or ``np.bool_``), else raise TypeError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {type(value).__name__} {value!r}.")
+    return bool(value)
+
+
+def check_optimizer_owns(optimizer_params: Iterable[Any], model_params: Iterable[Any],
+                         where: str = "fit") -> None:
+    """Raise ValueError if an optimizer updates none of the model's parameters.
+
+    An optimizer built on another model's parameters trains nothing, silently: every
+    step updates the other model. Compared by identity, so it works for NumPy
+    Parameters and torch tensors alike.
+
+    Args:
+        optimizer_params: what the optimizer updates (NumPy ``optimizer.params``; torch
+            ``[p for g in optimizer.param_groups for p in g["params"]]``).
+        model_params: ``model.parameters()``.
+        where: the caller's name, for the message.
+
+    Example:
+        >>> check_optimizer_owns(optimizer.params, model.parameters())
+    """
+    owned = {id(p) for p in optimizer_params}
+    model_ids = [id(p) for p in model_params]
+    if model_ids and not owned.intersection(model_ids):
+        raise ValueError(
+            f"{where}: the optimizer updates none of the model's {len(model_ids)} parameters, "
+            f"so training would change nothing. Build it on this model: "
+            f"optimizer = Adam(model.parameters()).")
+
+
+def check_batch(x: Any, name: str = "x") -> None:
+    """Raise ValueError if a batch has no samples (a loss or a batch statistic of 0 samples
+    is NaN).
+
+    Example:
+        >>> check_batch(np.zeros((0, 3)))
+        Traceback (most recent call last):
+        ValueError: x is an empty batch (shape (0, 3)); ...
+    """
+    shape = tuple(getattr(x, "shape", np.shape(x)))
+    if len(shape) == 0 or shape[0] == 0:
+        raise ValueError(f"{name} is an empty batch (shape {shape}); a batch needs at least one "
+                         f"sample. Check the data split or the batch slicing.")

@@ -79,9 +79,11 @@ def binary_cross_entropy_with_logits(logits: torch.Tensor, target: torch.Tensor)
             float(target.min()) < 0 or float(target.max()) > 1):
         raise ValueError("BCEWithLogitsLoss: targets must be 0/1 labels or probabilities in "
                          "[0, 1]; for more than two classes use CrossEntropyLoss.")
-    # log(1 + e^z) - y z = max(z, 0) - y z + log(1 + e^{-|z|}) never overflows.
-    return (torch.clamp(logits, min=0) - logits * target
-            + torch.log1p(torch.exp(-logits.abs()))).mean()
+    # log(1 + e^z) - y z, with log(1 + e^z) = log(e^0 + e^z) computed by logaddexp, which
+    # never overflows. Its derivative is sigmoid(z) everywhere; the equal form
+    # max(z, 0) + log1p(e^{-|z|}) has kinks whose autograd slopes give 1 - y, not
+    # sigmoid(0) - y, at a logit of exactly 0.
+    return (torch.logaddexp(torch.zeros_like(logits), logits) - logits * target).mean()
 
 
 def softmax_cross_entropy(logits: torch.Tensor, targets: torch.Tensor,
