@@ -195,6 +195,22 @@ def check_bool(value: Any, name: str) -> bool:
     return bool(value)
 
 
+def check_betas(betas: Any) -> tuple[float, float]:
+    """``(beta1, beta2)`` as floats, each in [0, 1), or a clear error (Adam, AdamW).
+
+    Example:
+        >>> check_betas((0.9, np.float64(0.999)))
+        (0.9, 0.999)
+    """
+    if isinstance(betas, (str, bytes)) or not isinstance(betas, (tuple, list, np.ndarray)) \
+            or len(betas) != 2:
+        raise TypeError(f"betas must be a pair (beta1, beta2) such as (0.9, 0.999); got "
+                        f"{type(betas).__name__} {betas!r}.")
+    return tuple(check_number(b, f"betas[{i}]", 0, 1, high_open=True,  # type: ignore[return-value]
+                              hint="Typical values are 0.9 and 0.999.")
+                 for i, b in enumerate(betas))
+
+
 def check_optimizer_owns(optimizer_params: Iterable[Any], model_params: Iterable[Any],
                          where: str = "fit") -> None:
     """Raise ValueError if an optimizer updates none of the model's parameters.

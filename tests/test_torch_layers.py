@@ -135,3 +135,16 @@ def test_linear_parity_for_any_shape(batch: int, in_features: int, out_features:
     layer = N.Linear(in_features, out_features, seed=seed)
     x = np.random.default_rng(seed).normal(size=(batch, in_features))
     _compare(layer, x, seed)
+
+
+def test_conversion_keeps_each_layers_mode():
+    import nncourse.numpy.layers as NL_
+
+    numpy_model = NL_.Sequential(NL_.Linear(3, 4, seed=0), NL_.BatchNorm1d(4), NL_.Dropout(0.5),
+                                 NL_.Linear(4, 2, seed=1))
+    numpy_model[1].eval()  # a frozen batch norm inside a training model
+    twin = from_numpy_model(numpy_model, dtype=torch.float64)
+    assert [m.training for m in twin] == [True, False, True, True] and twin.training
+    assert [m.training for m in to_numpy_model(twin)] == [True, False, True, True]
+    with pytest.raises(TypeError, match="floating torch dtype"):
+        from_numpy_model(numpy_model, dtype=np.float64)
