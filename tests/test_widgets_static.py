@@ -19,6 +19,7 @@ from nncourse.widgets.static import (
     frame_explorer,
     frame_png,
     frame_values,
+    math_html,
 )
 
 
@@ -129,3 +130,11 @@ def test_externalize_moves_frames_to_files_and_keeps_other_data_uris(tmp_path):
 def test_frame_values_linear_and_log():
     assert frame_values(0.0, 1.0, 3) == [0.0, 0.5, 1.0]
     assert frame_values(0.001, 1.0, 4, log=True) == [0.001, 0.01, 0.1, 1.0]
+
+
+def test_label_math_is_marked_for_mathjax_and_text_is_escaped():
+    assert math_html("start $w_1$ < 2") == (
+        'start <span class="math notranslate nohighlight">\\(w_1\\)</span> &lt; 2')
+    assert math_html("no math") == "no math"
+    view = frame_explorer(lambda v: _demo_png(), "v", [1, 2], label="rate $\\eta$", alt="x")
+    assert '<span class="math notranslate nohighlight">\\(\\eta\\)</span>' in view.html()

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["FrameExplorer", "frame_explorer", "frame_png", "externalize_frames",
-           "FRAME_CLASS", "MIN_FRAMES", "MAX_FRAMES"]
+           "math_html", "FRAME_CLASS", "MIN_FRAMES", "MAX_FRAMES"]
 
 FRAME_CLASS = "nncourse-frames"
 MIN_FRAMES, MAX_FRAMES = 2, 40
@@ -146,7 +146,7 @@ class FrameExplorer:
             f'data-frames="{attr(json.dumps(urls))}" data-alts="{attr(json.dumps(self.alts))}" '
             f'data-labels="{attr(json.dumps(self.labels))}">\n'
             f'<div class="nncourse-frames-controls">'
-            f'<label for="{slider_id}">{html.escape(self.label)}</label>'
+            f'<label for="{slider_id}">{math_html(self.label)}</label>'
             f'<input type="range" id="{slider_id}" min="0" max="{len(self.frames) - 1}" '
             f'step="1" value="{i}" aria-valuetext="{attr(self.labels[i])}">'
             f'<output for="{slider_id}" aria-live="polite">{html.escape(self.labels[i])}</output>'
@@ -211,6 +211,22 @@ def frame_explorer(render: Callable[[Any], Any], parameter: str, values: Iterabl
     return FrameExplorer(parameter=parameter, label=label, values=values, frames=frames,
                          alts=alts, labels=[fmt(v) for v in values], initial=start, note=note,
                          size=_png_size(frames[start]), uid=f"nnx-{digest}")
+
+
+_MATH = re.compile(r"\$([^$]+)\$")
+
+
+def math_html(text: str) -> str:
+    """Escape ``text`` for HTML, marking each ``$...$`` as inline math for MathJax.
+
+    Example:
+        >>> print(math_html("start $w_1$ < 2"))
+        start <span class="math notranslate nohighlight">\\(w_1\\)</span> &lt; 2
+    """
+    parts = _MATH.split(text)
+    return "".join(html.escape(part) if i % 2 == 0 else
+                   f'<span class="math notranslate nohighlight">\\({html.escape(part)}\\)</span>'
+                   for i, part in enumerate(parts))
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
