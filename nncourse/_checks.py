@@ -202,10 +202,12 @@ def check_betas(betas: Any) -> tuple[float, float]:
         >>> check_betas((0.9, np.float64(0.999)))
         (0.9, 0.999)
     """
-    if isinstance(betas, (str, bytes)) or not isinstance(betas, (tuple, list, np.ndarray)) \
-            or len(betas) != 2:
+    if isinstance(betas, (str, bytes)) or not isinstance(betas, (tuple, list, np.ndarray)):
         raise TypeError(f"betas must be a pair (beta1, beta2) such as (0.9, 0.999); got "
                         f"{type(betas).__name__} {betas!r}.")
+    if len(betas) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2) such as (0.9, 0.999); got "
+                         f"{len(betas)} value(s): {tuple(betas)!r}.")
     return tuple(check_number(b, f"betas[{i}]", 0, 1, high_open=True,  # type: ignore[return-value]
                               hint="Typical values are 0.9 and 0.999.")
                  for i, b in enumerate(betas))
