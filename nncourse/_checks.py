@@ -166,7 +166,8 @@ def check_number(value: Any, name: str, low: float | None = None, high: float | 
     if ok and high is not None:
         ok = number < high if high_open else number <= high
     if not ok:
-        raise ValueError(f"{name} must be {bound + ' and ' if bound else ''}finite; got "
+        finite = "" if math.isfinite(number) else " and finite"
+        raise ValueError(f"{name} must be {bound or 'finite'}{finite if bound else ''}; got "
                          f"{number!r}.{fix or ' Pass a value in range.'}")
     return number
 
@@ -252,3 +253,86 @@ def check_batch(x: Any, name: str = "x") -> None:
     if len(shape) == 0 or shape[0] == 0:
         raise ValueError(f"{name} is an empty batch (shape {shape}); a batch needs at least one "
                          f"sample. Check the data split or the batch slicing.")
+
+
+def check_grad_out(grad_out: Any, expected: tuple[int, ...], where: str) -> None:
+    """Raise ValueError unless ``grad_out`` has the shape of the forward output.
+
+    An element-wise backward would otherwise broadcast a wrong shape ((1, 3) against
+    (4, 3)) into a wrong gradient without a word.
+
+    Args:
+        grad_out: dL/d(output) passed to ``backward``.
+        expected: the shape the forward pass returned.
+        where: e.g. ``"ReLU.backward"``.
+    """
+    shape = tuple(np.shape(grad_out))
+    if shape != tuple(expected):
+        raise ValueError(f"{where} expected grad_out of shape {tuple(expected)} (the shape of "
+                         f"the forward output); got {shape}. Pass dL/d(output) with exactly "
+                         f"the output's shape.")
+
+
+def check_dim(dim: int, ndim: int, name: str, shape: tuple[int, ...]) -> int:
+    """``dim`` as a non-negative axis of an ``ndim``-D input, or a ValueError (no wrapping).
+
+    Example:
+        >>> check_dim(-1, 3, "end_dim", (2, 3, 4))
+        2
+    """
+    if not -ndim <= dim < ndim:
+        raise ValueError(f"{name}={dim} is out of range for a {ndim}-D input of shape "
+                         f"{tuple(shape)}; it must be in [{-ndim}, {ndim - 1}].")
+    return dim % ndim
+
+
+def check_float_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
+    """A floating NumPy dtype (float16/32/64), or a TypeError naming the choices."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved.kind != "f":
+        raise TypeError(f"{name} must be a floating dtype (np.float32 or np.float64); got "
+                        f"{dtype!r}. Parameters hold real numbers that gradients update.")
+    return resolved
+
+
+def check_batchnorm_batches(n_samples: int, batch_size: int, modules: Iterable[Any],
+                            where: str = "fit") -> None:
+    """Raise ValueError if a batch of exactly 1 sample would reach a BatchNorm layer in training.
+
+    With ``n_samples % batch_size == 1`` the last batch has one sample, which batch norm
+    cannot normalise (no variance); the layer would fail mid-epoch without saying why.
+
+    Args:
+        n_samples: training set size. batch_size: samples per step.
+        modules: every module of the model (torch ``model.modules()``, or NumPy layers).
+        where: the caller's name, for the message.
+    """
+    has_batchnorm = any(type(m).__name__.startswith("BatchNorm") for m in modules)
+    if not has_batchnorm:
+        return
+    if batch_size == 1 or n_samples == 1 or n_samples % batch_size == 1:
+        size = 1 if batch_size == 1 or n_samples == 1 else n_samples % batch_size
+        raise ValueError(
+            f"{where}: the model has a BatchNorm layer, which needs at least 2 samples per batch "
+            f"in training, but {n_samples} samples in batches of {batch_size} give a batch of "
+            f"{size}. Pick a batch_size that leaves no single sample (e.g. {batch_size + 1}), "
+            f"or drop one training sample.")
+
+
+def check_batchnorm_arguments(num_features: Any, eps: Any, momentum: Any,
+                              affine: Any) -> tuple[int, float, float | None, bool]:
+    """Validated ``(num_features, eps, momentum, affine)`` of a BatchNorm1d (both twins).
+
+    Example:
+        >>> check_batchnorm_arguments(4, 1e-5, None, True)
+        (4, 1e-05, None, True)
+    """
+    num_features = check_int(num_features, "num_features")
+    eps = check_positive(eps, "eps", hint="A typical value is 1e-5.")
+    if momentum is not None:
+        momentum = check_number(momentum, "momentum", 0, 1,
+                                hint="Use a number such as 0.1, or None for a cumulative average.")
+    return num_features, eps, momentum, check_bool(affine, "affine")

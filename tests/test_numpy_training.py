@@ -223,7 +223,7 @@ def test_nan_loss_stops_with_a_clear_reason():
          "same number of samples .*got 5 and 4"),
         (dict(epochs=0), ValueError, "epochs must be an integer >= 1; got 0"),
         (dict(batch_size=0), ValueError, "batch_size must be an integer >= 1; got 0"),
-        (dict(batch_size=2.5), ValueError, "batch_size must be an integer"),
+        (dict(batch_size=2.5), TypeError, "batch_size must be an integer"),
         (dict(x_train=np.full((5, 3), np.nan)), ValueError, "x_train contains 15 NaN"),
         (dict(y_train=np.full((5, 1), np.nan)), ValueError, "y_train contains NaN"),
         (dict(validation_data=(np.zeros((2, 3)),)), ValueError, "pair \\(x_val, y_val\\)"),

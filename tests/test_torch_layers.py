@@ -93,8 +93,10 @@ def test_dropout_masks_scale_and_disappear_in_eval() -> None:
     assert torch.equal(x.grad != 0, kept)  # gradient flows through kept units only
     assert torch.equal(T.Dropout(0.25, seed=0)(x), out)  # seeded masks repeat
     assert torch.equal(drop.eval()(x), x)
-    with pytest.raises(ValueError, match=r"\[0, 1\)"):
-        T.Dropout(1.0)
+    # p = 1 drops everything (as torch.nn.Dropout and the NumPy twin); p > 1 is refused.
+    assert torch.equal(T.Dropout(1.0)(torch.ones(3)), torch.zeros(3))
+    with pytest.raises(ValueError, match=r"p must be in \[0, 1\]; got 1.5"):
+        T.Dropout(1.5)
 
 
 def test_same_seed_gives_the_numpy_weights_without_conversion() -> None:
