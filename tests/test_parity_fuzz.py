@@ -22,10 +22,14 @@ Left out on purpose, and why:
   floating point both come out as round-off of either sign, ~1e-17. An adaptive optimizer
   (RMSprop, Adam, AdamW) divides by ``sqrt(v)`` and the L1 penalty takes ``sign(w)`` of a
   weight that round-off keeps near 0: each turns that round-off into a step of size ``lr``,
-  so correct backends then differ by ~``lr``. So the Linear before a training-mode batch norm
-  has no bias (the usual practice anyway: batch norm's beta replaces it), and batch norm in
-  training mode is fuzzed with SGD (all its options, L1 included); with the adaptive
-  optimizers it runs in eval mode (a fixed affine map).
+  so correct backends then differ by ~``lr``. The same happens with symmetric units: a hidden
+  Linear initialised with "zeros" or "ones" makes its units exact copies, and a Softmax after
+  them removes their common gradient exactly. So the Linear before a training-mode batch norm
+  has no bias (the usual practice anyway: batch norm's beta replaces it); batch norm in
+  training mode and the symmetric hidden initialisations are fuzzed with SGD (all its
+  options, L1 included); with the adaptive optimizers batch norm runs in eval mode (a fixed
+  affine map) and hidden layers start from random weights. The last layer may start at zero
+  with every optimizer, so logits sit exactly on 0.
 * **BatchNorm1d in training mode on a batch of 1.** Refused by design (one sample has no
   variance); the bad-input sweep checks the error. Such cases draw batches of 2-9.
 """
@@ -49,6 +53,8 @@ from nncourse.torch import from_numpy_model  # noqa: E402
 
 nn = torch.nn
 ATOL = 1e-8
+RTOL = 1e-10  # only matters for values far above 1
+DIVERGED = 1e4  # a loss above this (or NaN) ends the comparison of a case
 STEPS = 20
 CASES = 120
 
@@ -125,7 +131,8 @@ def _build_case(seed: int) -> Case:
     bn_training = False
     for _ in range(int(rng.integers(0, 3))):
         out = int(rng.integers(1, 6))
-        init = str(rng.choice(["torch_default", "zeros", "ones", "xavier_uniform", "he_normal"]))
+        inits = ["torch_default", "xavier_uniform", "he_normal"]
+        init = str(rng.choice(inits if adaptive else [*inits, "zeros", "ones"]))
         with_bn = rng.random() < 0.35
         train_bn = with_bn and not adaptive and rng.random() < 0.75
         # Before a training batch norm the bias's gradient is structurally 0: no bias there.
@@ -282,8 +289,9 @@ def _run_numpy(case: Case) -> tuple[list[float], list[dict]]:
     loss_fn = _numpy_loss(case)
     losses, states = [], []
     for x, y in case.batches:
-        loss = loss_fn.forward(model.forward(x), y)
-        model.backward(loss_fn.backward())
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging case overflows
+            loss = loss_fn.forward(model.forward(x), y)
+            model.backward(loss_fn.backward())
         if case.penalty is not None:
             kind, strength = case.penalty[0], 0.05
             params = _penalised(case, list(model.named_parameters()), lambda p: p.data)
@@ -353,8 +361,14 @@ def test_three_way_parity(seed):
     }
     description = _describe(case)  # before training changes the weights shown
     ours_losses, ours_states = _run_numpy(case)
+    # A run that diverges is compared up to the step where it does: past that, chaotic growth
+    # amplifies round-off beyond any tolerance (all three still agree on that step's loss).
+    diverged = [i for i, loss in enumerate(ours_losses) if not abs(loss) < DIVERGED]
+    stop = diverged[0] + 1 if diverged else STEPS
+    ours_losses, ours_states = ours_losses[:stop], ours_states[:stop - 1 if diverged else stop]
     for name, (losses, states) in runs.items():
-        np.testing.assert_allclose(ours_losses, losses, rtol=0, atol=ATOL,
+        losses, states = losses[:stop], states[:len(ours_states)]
+        np.testing.assert_allclose(ours_losses, losses, rtol=RTOL, atol=ATOL,
                                    err_msg=f"loss per step, NumPy vs {name}\n{description}")
         for step, (ours, theirs) in enumerate(zip(ours_states, states, strict=True)):
             assert set(ours) == set(theirs)
@@ -362,7 +376,7 @@ def test_three_way_parity(seed):
                 np.testing.assert_allclose(
                     np.asarray(value, dtype=np.float64),
                     np.asarray(theirs[key], dtype=np.float64).reshape(np.shape(value)),
-                    rtol=0, atol=ATOL,
+                    rtol=RTOL, atol=ATOL,
                     err_msg=f"{key} after step {step + 1}, NumPy vs {name}\n{description}")
 
 
