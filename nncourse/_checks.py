@@ -114,7 +114,7 @@ def check_int(value: Any, name: str, minimum: int | None = 1, maximum: int | Non
     want = f"an integer {bounds}".rstrip()
     fix = f" {hint}" if hint else ""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        example = ""
+        example = " Pass a whole number (a Python int or a NumPy integer)."
         if isinstance(value, (float, np.floating)) and float(value).is_integer():
             example = f" Write {int(value)} instead of {value!r}."
         raise TypeError(f"{name} must be {want}; got {type(value).__name__} {value!r}."
@@ -281,8 +281,8 @@ def check_dim(dim: int, ndim: int, name: str, shape: tuple[int, ...]) -> int:
         2
     """
     if not -ndim <= dim < ndim:
-        raise ValueError(f"{name}={dim} is out of range for a {ndim}-D input of shape "
-                         f"{tuple(shape)}; it must be in [{-ndim}, {ndim - 1}].")
+        raise ValueError(f"{name} must be in [{-ndim}, {ndim - 1}] for a {ndim}-D input of "
+                         f"shape {tuple(shape)}; got {dim}. Count axes from 0 (the batch axis).")
     return dim % ndim
 
 

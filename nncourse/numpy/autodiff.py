@@ -161,7 +161,8 @@ class Value:
     def log(self) -> Value:
         """Natural log (x > 0); derivative 1/x."""
         if self.data <= 0:
-            raise ValueError(f"log needs a positive input; got {self.data}.")
+            raise ValueError(f"log needs a positive input; got {self.data}. Keep the argument "
+                             f"positive (e.g. add a small epsilon) before taking the log.")
         return self._unary(math.log(self.data), 1.0 / self.data, "log")
 
     def tanh(self) -> Value:

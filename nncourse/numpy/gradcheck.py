@@ -41,6 +41,9 @@ def _require_float64(x: Any, name: str) -> np.ndarray:
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{name} must be a NumPy array (it is perturbed in place); got "
                         f"{type(x).__name__}. Use np.asarray({name}, dtype=np.float64).")
+    if not x.flags.writeable:
+        raise ValueError(f"{name} is read-only, but the check perturbs it in place; pass a "
+                         f"writable copy, {name}.copy().")
     if x.dtype != np.float64:
         raise TypeError(f"Gradient checks need float64: {name} has dtype {x.dtype}, whose "
                         f"rounding error swamps the finite difference. Convert with "
@@ -70,7 +73,7 @@ def numerical_gradient(f: Callable[[], float] | Callable[[np.ndarray], float], x
     """
     _require_float64(x, "x")
     if not h > 0:
-        raise ValueError(f"h must be > 0; got {h!r}.")
+        raise ValueError(f"h must be > 0; got {h!r}. A step around 1e-6 suits float64.")
     try:
         takes_argument = len(inspect.signature(f).parameters) > 0
     except (TypeError, ValueError):
@@ -80,18 +83,14 @@ def numerical_gradient(f: Callable[[], float] | Callable[[np.ndarray], float], x
         return float(f(x) if takes_argument else f())
 
     grad = np.zeros_like(x)
-    flat, grad_flat = x.reshape(-1), grad.reshape(-1)
-    if not np.shares_memory(flat, x):
-        raise ValueError("x must be contiguous so it can be perturbed in place; pass "
-                         "np.ascontiguousarray(x).")
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + h
+    for index in np.ndindex(x.shape):  # every entry, whatever the memory layout
+        old = x[index]
+        x[index] = old + h
         plus = evaluate()
-        flat[i] = old - h
+        x[index] = old - h
         minus = evaluate()
-        flat[i] = old  # restore exactly
-        grad_flat[i] = (plus - minus) / (2 * h)
+        x[index] = old  # restore exactly
+        grad[index] = (plus - minus) / (2 * h)
     return grad
 
 

@@ -50,7 +50,12 @@ def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
         raise ValueError(f"Fan in and fan out need a weight with at least 2 dimensions "
                          f"(out_features, in_features); got shape {shape}.")
     receptive = math.prod(shape[2:])
-    return shape[1] * receptive, shape[0] * receptive
+    fan_in, fan_out = shape[1] * receptive, shape[0] * receptive
+    if fan_in < 1 or fan_out < 1:
+        raise ValueError(f"Fan-based initialisation needs every dimension >= 1; got shape "
+                         f"{shape} (fan_in={fan_in}, fan_out={fan_out}). A layer needs at "
+                         f"least one input and one output feature.")
+    return fan_in, fan_out
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
