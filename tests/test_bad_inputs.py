@@ -620,7 +620,7 @@ ROWS: list[Row] = [
        lambda grad: np.allclose(grad, 2.0)),
     bad("numerical_gradient", "read-only input",
         lambda: G.numerical_gradient(lambda v: 0.0, read_only(np.ones(2))),
-        ValueError, r"x is read-only .* x.copy\(\)"),
+        ValueError, r"x is read-only.* x.copy\(\)"),
     bad("numerical_gradient", "h = 0", lambda: G.numerical_gradient(lambda v: 0.0, np.ones(2), h=0),
         ValueError, r"h must be > 0; got 0"),
     bad("relative_error", "shapes differ", lambda: G.relative_error(np.ones(3), np.ones(2)),
