@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from nncourse._checks import check_choice
+from nncourse._checks import check_choice, check_number
 from nncourse.numpy.module import Parameter
 from nncourse.numpy.rng import RandomSource, as_generator
 
@@ -80,8 +80,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if nonlinearity == "selu":
         return 3.0 / 4
     slope = 0.01 if param is None else param
-    if isinstance(slope, bool) or not isinstance(slope, (int, float)):
-        raise ValueError(f"negative_slope {slope!r} is not a valid number.")
+    slope = check_number(slope, "negative_slope (param)")
     return math.sqrt(2.0 / (1 + slope**2))
 
 

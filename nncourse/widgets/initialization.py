@@ -22,7 +22,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
-from nncourse._checks import check_choice
+from nncourse._checks import check_choice, check_int
 from nncourse.numpy import init as initializers
 from nncourse.numpy.layers import BatchNorm1d, LeakyReLU, Linear, ReLU, Sigmoid, Tanh
 from nncourse.numpy.module import Module
@@ -57,9 +57,7 @@ def build_deep_mlp(init: str, activation: str, depth: int, width: int, batch_nor
     """
     check_choice(init, "init", INIT_SCHEMES)
     check_choice(activation, "activation", ACTIVATION_LAYERS)
-    depth, width = int(depth), int(width)
-    if depth < 1 or width < 1:
-        raise ValueError(f"depth and width must be >= 1; got depth={depth}, width={width}.")
+    depth, width = check_int(depth, "depth"), check_int(width, "width")
     blocks = []
     for weight in _weights(init, depth, width, seed):
         linear = Linear(width, width, init="zeros")
