@@ -336,3 +336,31 @@ def check_batchnorm_arguments(num_features: Any, eps: Any, momentum: Any,
         momentum = check_number(momentum, "momentum", 0, 1,
                                 hint="Use a number such as 0.1, or None for a cumulative average.")
     return num_features, eps, momentum, check_bool(affine, "affine")
+
+
+def as_input(x: Any, name: str = "x") -> np.ndarray:
+    """``x`` unchanged if it is already a floating array (no copy, no scan), else converted.
+
+    Strings, objects and complex numbers raise TypeError (via ``as_float_array``).
+    NaN is not scanned for here: :class:`~nncourse.numpy.layers.Sequential` checks the model
+    input once.
+    """
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        return x
+    return as_float_array(x, name, allow_nan=True)
+
+
+def check_finite(x: np.ndarray, name: str) -> None:
+    """Raise ValueError if ``x`` has NaN/inf; one cheap sum first, a full scan only if needed."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = x.sum()
+    # inf - inf and NaN both make the sum non-finite; a finite sum means every value is finite
+    # except in the (rare) overflow case, which the exact scan below settles.
+    if not np.isfinite(total):
+        as_float_array(x, name)
+
+
+def not_ready(layer: Any) -> RuntimeError:
+    """The error for ``backward`` called before ``forward`` (a NumPy layer)."""
+    return RuntimeError(f"{type(layer).__name__}.backward was called before forward. "
+                        f"Run the forward pass (out = layer(x)) first, then backward(grad_out).")

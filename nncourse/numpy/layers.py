@@ -26,12 +26,14 @@ from typing import Any
 import numpy as np
 
 from nncourse._checks import (
-    as_float_array,
+    as_input,
     check_dim,
+    check_finite,
     check_float_dtype,
     check_grad_out,
     check_int,
     check_number,
+    not_ready,
 )
 from nncourse.numpy import activations as A
 from nncourse.numpy.init import INITIALIZERS, initialize
@@ -49,32 +51,6 @@ from nncourse.numpy.rng import RandomSource, as_generator
 
 __all__ = ["linear_forward", "linear_backward", "Linear", "ReLU", "LeakyReLU", "Sigmoid",
            "Tanh", "Softmax", "Flatten", "Sequential"]
-
-
-def as_input(x: Any, name: str = "x") -> np.ndarray:
-    """``x`` unchanged if it is already a floating array (no copy, no scan), else converted.
-
-    Strings, objects and complex numbers raise TypeError (via ``as_float_array``).
-    NaN is not scanned for here: :class:`Sequential` checks the model input once.
-    """
-    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
-        return x
-    return as_float_array(x, name, allow_nan=True)
-
-
-def check_finite(x: np.ndarray, name: str) -> None:
-    """Raise ValueError if ``x`` has NaN/inf; one cheap sum first, a full scan only if needed."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = x.sum()
-    # inf - inf and NaN both make the sum non-finite; a finite sum means every value is finite
-    # except in the (rare) overflow case, which the exact scan below settles.
-    if not np.isfinite(total):
-        as_float_array(x, name)
-
-
-def not_ready(layer: Module) -> RuntimeError:
-    return RuntimeError(f"{type(layer).__name__}.backward was called before forward. "
-                        f"Run the forward pass (out = layer(x)) first, then backward(grad_out).")
 
 
 def linear_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> np.ndarray:

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from nncourse._checks import as_float_array, check_batch, check_number
+from nncourse._checks import as_float_array, as_input, check_batch, check_number
 from nncourse.numpy.activations import log_softmax, sigmoid, softmax
 
 __all__ = ["mse_loss", "mse_loss_backward", "binary_cross_entropy_with_logits",
@@ -36,13 +36,8 @@ __all__ = ["mse_loss", "mse_loss_backward", "binary_cross_entropy_with_logits",
            "l2_penalty", "l2_penalty_grad", "add_l2_penalty_grad"]
 
 
-def _prediction(x: Any, name: str = "prediction") -> np.ndarray:
-    # No NaN scan: a diverging model must yield a NaN loss that training can report.
-    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
-        return x
-    return as_float_array(x, name, allow_nan=True)
-
-
+# Predictions go through as_input, which does not scan for NaN: a diverging model must yield a
+# NaN loss that training can report. Targets are data and are scanned.
 def _float_target(prediction: np.ndarray, target: Any, loss: str) -> np.ndarray:
     check_batch(prediction, f"{loss}: prediction")  # a mean over 0 entries is NaN
     target = as_float_array(target, "target")
@@ -170,7 +165,7 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray,
         >>> round(softmax_cross_entropy(np.array([[0.0, 0.0]]), np.array([1])), 4)
         0.6931
     """
-    logits = _prediction(logits, "logits")
+    logits = as_input(logits, "logits")
     _check_logits(logits)
     indices, probs = _target_probabilities(logits, targets, label_smoothing)
     log_p = log_softmax(logits, axis=1)  # (B, C), stable for any logit size
@@ -187,7 +182,7 @@ def softmax_cross_entropy_backward(logits: np.ndarray, targets: np.ndarray,
         >>> softmax_cross_entropy_backward(np.array([[0.0, 0.0]]), np.array([1]))
         array([[ 0.5, -0.5]])
     """
-    logits = _prediction(logits, "logits")
+    logits = as_input(logits, "logits")
     _check_logits(logits)
     indices, probs = _target_probabilities(logits, targets, label_smoothing)
     grad = softmax(logits, axis=1)  # (B, C), a new array we may modify
@@ -231,7 +226,7 @@ class MSELoss(_Loss):
     """
 
     def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
-        prediction = _prediction(prediction)
+        prediction = as_input(prediction, "prediction")
         target = _float_target(prediction, target, "MSELoss")
         self._saved = (prediction, target)
         return mse_loss(prediction, target)
@@ -253,7 +248,7 @@ class BCEWithLogitsLoss(_Loss):
     """
 
     def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
-        prediction = _prediction(prediction)
+        prediction = as_input(prediction, "prediction")
         target = _float_target(prediction, target, "BCEWithLogitsLoss")
         if target.size and (target.min() < 0 or target.max() > 1):
             raise ValueError(f"BCEWithLogitsLoss: targets must be in [0, 1] (class 0 or 1, or "
@@ -285,7 +280,7 @@ class CrossEntropyLoss(_Loss):
                                             high_open=True, hint="A typical value is 0.1.")
 
     def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
-        logits = _prediction(prediction, "logits")
+        logits = as_input(prediction, "logits")
         _check_logits(logits)
         indices, probs = _target_probabilities(logits, target, self.label_smoothing)
         # One softmax serves both the loss and the gradient.

@@ -23,23 +23,18 @@ from typing import Any
 import numpy as np
 
 from nncourse._checks import (
-    as_float_array,
+    as_input,
     check_batchnorm_arguments,
     check_float_dtype,
     check_grad_out,
     check_number,
+    not_ready,
 )
 from nncourse.numpy.module import Module, Parameter
 from nncourse.numpy.rng import RandomSource, as_generator
 
 __all__ = ["dropout_forward", "dropout_backward", "batchnorm_forward", "batchnorm_backward",
            "Dropout", "BatchNorm1d"]
-
-
-def _as_input(x: Any) -> np.ndarray:
-    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
-        return x
-    return as_float_array(x, "x", allow_nan=True)
 
 
 def _check_p(p: Any) -> float:
@@ -68,7 +63,7 @@ def dropout_forward(x: np.ndarray, p: float, rng: RandomSource = None,
         array([[2., 0., 2., 0.]])
     """
     p = _check_p(p)
-    x = _as_input(x)
+    x = as_input(x)
     if keep is None:
         keep = as_generator(rng).random(x.shape) >= p  # P(keep) = 1 - p
     elif np.shape(keep) != x.shape:
@@ -149,11 +144,6 @@ def batchnorm_backward(grad_out: np.ndarray,
     return grad_x, grad_gamma, grad_beta
 
 
-def _not_ready(layer: Module) -> RuntimeError:
-    return RuntimeError(f"{type(layer).__name__}.backward was called before forward. "
-                        f"Run the forward pass (out = layer(x)) first, then backward(grad_out).")
-
-
 class Dropout(Module):
     """Randomly zero a fraction ``p`` of the inputs in training; identity in evaluation.
 
@@ -179,7 +169,7 @@ class Dropout(Module):
         self._identity = False
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _as_input(x)
+        x = as_input(x)
         if not self.training or self.p == 0:
             self._identity, self._scale = True, None
             return x
@@ -191,7 +181,7 @@ class Dropout(Module):
         if self._identity:
             return grad_out
         if self._scale is None:
-            raise _not_ready(self)
+            raise not_ready(self)
         check_grad_out(grad_out, self._scale.shape, "Dropout.backward")
         return dropout_backward(grad_out, self._scale)
 
@@ -236,7 +226,7 @@ class BatchNorm1d(Module):
         self._eval_scale: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _as_input(x)
+        x = as_input(x)
         if x.ndim != 2 or x.shape[1] != self.num_features:
             raise ValueError(f"BatchNorm1d({self.num_features}) expected input of shape "
                              f"(batch, {self.num_features}); got {x.shape}.")
@@ -268,7 +258,7 @@ class BatchNorm1d(Module):
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self._cache is None:
-            raise _not_ready(self)
+            raise not_ready(self)
         check_grad_out(grad_out, self._cache[0].shape, "BatchNorm1d.backward")
         if self._eval_scale is not None:  # evaluation: a fixed affine map per feature
             x_hat = self._cache[0]
