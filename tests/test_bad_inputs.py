@@ -53,8 +53,13 @@ import nncourse.torch.losses as TLo  # noqa: E402
 import nncourse.torch.normalization as TN  # noqa: E402
 import nncourse.torch.optim as TO  # noqa: E402
 from nncourse.numpy.autodiff import Value  # noqa: E402
+from nncourse.numpy.callbacks import EarlyStopping  # noqa: E402
 from nncourse.numpy.module import Parameter  # noqa: E402
 from nncourse.torch import from_numpy_model, to_numpy_model  # noqa: E402
+from nncourse.torch.reproducibility import seed_everything  # noqa: E402
+from nncourse.widgets.activations import compute_activation  # noqa: E402
+from nncourse.widgets.initialization import compute_init_statistics  # noqa: E402
+from nncourse.widgets.surfaces import optimize  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -586,6 +591,25 @@ ROWS: list[Row] = [
     bad("iterate_minibatches", "lengths differ",
         lambda: list(NT.iterate_minibatches(np.ones((3, 1)), np.ones(2), 2)),
         ValueError, r"same length; got 3 and 2"),
+    # --- callbacks, reproducibility, widget compute functions ----------------------------------
+    bad("EarlyStopping", "negative patience", lambda: EarlyStopping(patience=-1),
+        ValueError, r"patience must be an integer >= 0; got -1"),
+    bad("EarlyStopping", "float patience", lambda: EarlyStopping(patience=1.5),
+        TypeError, r"patience must be an integer"),
+    bad("EarlyStopping", "unknown mode", lambda: EarlyStopping(mode="best"),
+        ValueError, r"Unknown mode 'best'"),
+    ok("EarlyStopping", "NumPy integer patience",
+       lambda: EarlyStopping(patience=np.int64(3)).patience, lambda p: p == 3),
+    bad("seed_everything", "negative seed", lambda: seed_everything(-1),
+        ValueError, r"seed must be an integer >= 0; got -1"),
+    bad("seed_everything", "float seed", lambda: seed_everything(0.5),
+        TypeError, r"seed must be an integer"),
+    bad("widgets.compute_activation", "depth 0", lambda: compute_activation("relu", depth=0),
+        ValueError, r"depth must be an integer >= 1; got 0"),
+    bad("widgets.compute_init_statistics", "width 0", lambda: compute_init_statistics(width=0),
+        ValueError, r"width must be an integer >= 1; got 0"),
+    bad("widgets.optimize", "zero steps", lambda: optimize("bowl", steps=0),
+        ValueError, r"steps must be an integer >= 1; got 0"),
     # --- init ----------------------------------------------------------------------------------
     bad("init.xavier_uniform", "zero fan-in", lambda: NI.xavier_uniform((3, 0)),
         ValueError, r"every dimension >= 1; got shape \(3, 0\)"),
