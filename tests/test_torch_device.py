@@ -115,12 +115,17 @@ def test_fit_on_cuda_with_and_without_amp(amp: str | None) -> None:
 @pytest.mark.cuda
 @needs_cuda
 def test_cuda_loader_pins_memory_and_fp16_uses_a_grad_scaler() -> None:
-    from nncourse.torch.training import Trainer
+    from nncourse.torch.amp import MixedPrecision
+    from nncourse.torch.data import LoaderBatches, make_batches
 
-    x, y = blobs(n=128)
+    x, y = torch.rand(128, 6), torch.randint(0, 3, (128,))
+    cuda = torch.device("cuda")
+    batches = make_batches(x, y, 32, True, 0, cuda, on_device=False)
+    assert isinstance(batches, LoaderBatches) and batches.loader.pin_memory
+    assert all(xb.device.type == "cuda" for xb, _ in batches)
+    precision = MixedPrecision("fp16", cuda)
+    assert precision.scaler is not None and precision.scaler.is_enabled()
     model = small_mlp()
-    trainer = Trainer(model, CrossEntropyLoss(), Adam(model.parameters()), device="cuda",
-                      amp="fp16")
-    trainer.fit(x, y, epochs=1, batch_size=32)
-    assert trainer.scaler is not None and trainer.scaler.is_enabled()
-    assert trainer.device.type == "cuda"
+    history = fit(model, CrossEntropyLoss(), Adam(model.parameters()), x, y, epochs=1,
+                  batch_size=32, device="cuda", amp="fp16", data_on_device=False)
+    assert len(history.history["loss"]) == 1

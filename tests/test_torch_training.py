@@ -1,4 +1,4 @@
-"""nncourse.torch.fit / Trainer: history, seeding, callbacks, clipping, schedules, errors."""
+"""nncourse.torch.fit: history, seeding, callbacks, clipping, schedules, errors."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import torch
 from helpers_torch import blobs, max_abs_diff, small_mlp
 
-from nncourse.torch import Trainer, evaluate, fit, predict
+from nncourse.torch import evaluate, fit, predict
 from nncourse.torch.callbacks import Callback, EarlyStopping
 from nncourse.torch.layers import Linear, Sequential
 from nncourse.torch.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
@@ -153,8 +153,8 @@ def test_accepts_a_torch_dataset_and_tensors() -> None:
     dataset = torch.utils.data.TensorDataset(torch.tensor(x, dtype=torch.float32),
                                              torch.tensor(y))
     model = small_mlp()
-    history = Trainer(model, CrossEntropyLoss(), Adam(model.parameters(), lr=0.01),
-                      device="cpu").fit(dataset, epochs=3, batch_size=16)
+    history = fit(model, CrossEntropyLoss(), Adam(model.parameters(), lr=0.01), dataset, None,
+                  epochs=3, batch_size=16, device="cpu")
     assert history.history["accuracy"][-1] > 0.8
     output = predict(model, x)
     assert output.shape == (96, 3) and output.device.type == "cpu"

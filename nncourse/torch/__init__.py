@@ -24,8 +24,8 @@ from nncourse.torch.checkpoint import load_checkpoint, save_checkpoint
 from nncourse.torch.convert import from_numpy_model, to_numpy_model
 from nncourse.torch.device import get_device
 from nncourse.torch.reproducibility import seed_everything
-from nncourse.torch.training import History, Trainer, evaluate, fit, predict, train_step
+from nncourse.torch.training import History, evaluate, fit, predict, train_step
 
 __all__ = ["activations", "init", "layers", "losses", "optim", "training", "get_device",
-           "from_numpy_model", "to_numpy_model", "Trainer", "fit", "evaluate", "predict",
+           "from_numpy_model", "to_numpy_model", "fit", "evaluate", "predict",
            "train_step", "History", "save_checkpoint", "load_checkpoint", "seed_everything"]
