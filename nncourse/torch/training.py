@@ -10,14 +10,12 @@ the backward pass::
             optimizer.zero_grad(); loss.backward()     # fills param.grad
             optimizer.step()                           # updates the weights
 
-What a GPU adds sits behind one object each, in its own module, so the loop stays
-the loop: ``make_batches`` (:mod:`~nncourse.torch.data`: the data set kept on the
-device, or a pinned DataLoader), ``MixedPrecision`` (:mod:`~nncourse.torch.amp`:
-autocast and the gradient scaler), ``session``/``wrap_model``/``average_over_processes``
-(:mod:`~nncourse.torch.distributed`: DDP under torchrun), ``Checkpointer``
-(:mod:`~nncourse.torch.checkpoint`: save and resume) and ``prepare_callbacks``
-(:mod:`~nncourse.torch.callbacks`). The loss is summed on the device and read once
-per epoch: no step waits for the GPU.
+What a GPU adds sits behind one object each, in its own module, so the loop stays the
+loop: ``make_batches`` (:mod:`~nncourse.torch.data`: the data set kept on the device, or
+a pinned DataLoader), ``MixedPrecision`` (:mod:`~nncourse.torch.amp`: autocast, gradient
+scaler), ``session``, ``wrap_model``, ``average_over_processes`` (DDP under torchrun:
+:mod:`~nncourse.torch.distributed`), ``Checkpointer`` (:mod:`~nncourse.torch.checkpoint`)
+and ``prepare_callbacks``. The loss is summed on the device and read once per epoch.
 
 Example:
     >>> history = fit(model, CrossEntropyLoss(), Adam(model.parameters()), x, y,
@@ -39,12 +37,17 @@ from torch import nn
 
 # History, metric names and loss-kind checks are shared with the NumPy fit (one definition).
 from nncourse.numpy.training import History, is_loss, metric_functions
-from nncourse.torch.amp import AMP_CHOICES, MixedPrecision
-from nncourse.torch.callbacks import Callback, EarlyStopping, LivePlot, ProgressBar, \
-    prepare_callbacks
+from nncourse.torch.amp import MixedPrecision
+from nncourse.torch.callbacks import (
+    Callback,
+    EarlyStopping,
+    LivePlot,
+    ProgressBar,
+    prepare_callbacks,
+)
 from nncourse.torch.checkpoint import Checkpointer
 from nncourse.torch.data import fits_on_device, make_batches, training_tensors
-from nncourse.torch.device import check_same_device, get_device, module_device
+from nncourse.torch.device import check_same_device, get_device, module_device, module_dtype
 from nncourse.torch.distributed import average_over_processes, session, wrap_model
 from nncourse.torch.reproducibility import deterministic_algorithms, seed_everything
 
@@ -58,12 +61,6 @@ def _check_int(value: Any, name: str, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
     return int(value)
-
-
-def _model_dtype(model: nn.Module) -> torch.dtype:
-    """The dtype of the model's first floating parameter (inputs are converted to it)."""
-    return next((p.dtype for p in model.parameters() if p.is_floating_point()),
-                torch.get_default_dtype())
 
 
 def _full_precision(tensor: torch.Tensor) -> torch.Tensor:
@@ -171,7 +168,7 @@ def _metric_values(loss_fn: Any, functions: dict[str, Callable], outputs: list[t
 def _as_input(x: Any, model: nn.Module) -> torch.Tensor:
     tensor = x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x))
     if tensor.is_floating_point() or tensor.dtype in (torch.bool, torch.int32, torch.int64):
-        tensor = tensor.to(_model_dtype(model))
+        tensor = tensor.to(module_dtype(model))
     return tensor
 
 
@@ -223,7 +220,7 @@ def evaluate(model: nn.Module, loss_fn: Any, x: Any, y: Any,
     x = _as_input(x, model)
     y = y if isinstance(y, torch.Tensor) else torch.as_tensor(np.asarray(y))
     if y.is_floating_point():
-        y = y.to(_model_dtype(model))
+        y = y.to(module_dtype(model))
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same number of samples; got {len(x)} and "
                          f"{len(y)}.")
@@ -238,7 +235,7 @@ def _evaluate(model: nn.Module, loss_fn: Any, x: torch.Tensor, y: torch.Tensor,
     was_training = model.training
     model.eval()
     size = batch_size or max(1, len(x))
-    sum_dtype = torch.promote_types(_model_dtype(model), torch.float32)
+    sum_dtype = torch.promote_types(module_dtype(model), torch.float32)
     total, outputs, targets = torch.zeros((), device=device, dtype=sum_dtype), [], []
     try:
         for i in range(0, len(x), size):
@@ -255,6 +252,18 @@ def _evaluate(model: nn.Module, loss_fn: Any, x: torch.Tensor, y: torch.Tensor,
     logs = {"loss": float(total) / len(x)}
     logs.update(_metric_values(loss_fn, functions, outputs, targets))
     return logs
+
+
+def _record_divergence(history: History, epoch: int, logs: dict[str, float],
+                       metrics: list[str], validation_data: Any) -> None:
+    """Stop with a reason; the diverged epoch is NaN in every column (lists keep one length)."""
+    history.stopped_reason = (
+        f"loss became {logs['loss']} in epoch {epoch}: training diverged. Lower the "
+        "learning rate, check the inputs are scaled, or set grad_clip_norm.")
+    names = ["loss", *metrics]
+    names += ["val_" + k for k in names] if validation_data is not None else []
+    logs.update(dict.fromkeys(names, math.nan))
+    history.append(epoch, logs)
 
 
 def fit(model: nn.Module, loss_fn: Any, optimizer: torch.optim.Optimizer, x_train: Any,
@@ -305,9 +314,6 @@ def fit(model: nn.Module, loss_fn: Any, optimizer: torch.optim.Optimizer, x_trai
     epochs, batch_size = _check_int(epochs, "epochs"), _check_int(batch_size, "batch_size")
     checkpoint_every = _check_int(checkpoint_every, "checkpoint_every")
     num_workers = _check_int(num_workers, "num_workers", minimum=0)
-    if amp not in (None, False) and amp not in AMP_CHOICES:
-        raise ValueError(f"Unknown amp {amp!r}. Expected None, " +
-                         ", ".join(map(repr, AMP_CHOICES)) + ".")
     if grad_clip_norm is not None and not grad_clip_norm > 0:
         raise ValueError(f"grad_clip_norm must be > 0 or None; got {grad_clip_norm!r}.")
     if not float(l2) >= 0:
@@ -326,8 +332,8 @@ def fit(model: nn.Module, loss_fn: Any, optimizer: torch.optim.Optimizer, x_trai
         if seed is not None:
             seed_everything(seed)
         model = model.to(device)
-        dtype, labels = _model_dtype(model), is_loss(loss_fn, "CrossEntropyLoss")
-        sum_dtype = torch.promote_types(dtype, torch.float32)  # losses summed in >= 32 bits
+        dtype, labels = module_dtype(model), is_loss(loss_fn, "CrossEntropyLoss")
+        zero = torch.zeros((), dtype=torch.promote_types(dtype, torch.float32), device=device)
         if isinstance(x_train, torch.utils.data.Dataset) and y_train is None:
             x_all, y_all = x_train, None
         else:
@@ -356,8 +362,7 @@ def fit(model: nn.Module, loss_fn: Any, optimizer: torch.optim.Optimizer, x_trai
             for cb in callbacks:
                 cb.on_epoch_begin(epoch, {})
             logs: dict[str, float] = {"lr": float(optimizer.param_groups[0]["lr"])}
-            total, count, outputs, targets = torch.zeros((), dtype=sum_dtype,
-                                                         device=device), 0, [], []
+            total, count, outputs, targets = zero.clone(), 0, [], []
             for batch, (xb, yb) in enumerate(batches):
                 loss, output = _train_step(net, loss_fn, optimizer, xb, yb, l2, precision,
                                            grad_clip_norm, model)
@@ -372,14 +377,7 @@ def fit(model: nn.Module, loss_fn: Any, optimizer: torch.optim.Optimizer, x_trai
             logs["loss"], train_metrics = average_over_processes(
                 total, count, _metric_values(loss_fn, functions, outputs, targets))
             if not math.isfinite(logs["loss"]):
-                history.stopped_reason = (
-                    f"loss became {logs['loss']} in epoch {epoch}: training diverged. Lower the "
-                    "learning rate, check the inputs are scaled, or set grad_clip_norm.")
-                # Record the diverged epoch as NaN in every column so all lists keep one length.
-                names = ["loss", *functions]
-                names += ["val_" + k for k in names] if validation_data is not None else []
-                logs.update(dict.fromkeys(names, math.nan))
-                history.append(epoch, logs)
+                _record_divergence(history, epoch, logs, [*functions], validation_data)
                 break
             logs.update(train_metrics)
             if validation_data is not None:
