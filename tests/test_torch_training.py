@@ -196,3 +196,20 @@ def test_verbose_shows_a_progress_bar_and_checkpoint_every(tmp_path, capsys) -> 
     assert "epoch" in capsys.readouterr().err  # tqdm writes its bar to stderr
     assert load_checkpoint(path, small_mlp())["epoch"] == 3
     assert load_checkpoint(path, small_mlp())["history"]["history"] == history.history
+
+
+def test_gpu_check_runs_its_cpu_part_and_says_what_it_skipped(tmp_path, monkeypatch) -> None:
+    """``python -m benchmarks gpu`` without CUDA: the CPU rows, and the GPU parts named."""
+    from benchmarks import bench_gpu
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    out = tmp_path / "report" / "gpu.md"
+    text = bench_gpu.main(["--quick", "--out", str(out)])
+    assert out.read_text() == text
+    rows = [line.split("|")[1:-1] for line in text.splitlines() if line.startswith("| MLP")]
+    assert [(r[1].strip(), r[2].strip()) for r in rows[:3]] == [("32", "-"), ("128", "-"),
+                                                                ("128", "-")]
+    assert all(float(r[5]) > 0 for r in rows[:3])  # fit/plain time ratios
+    assert {r[2].strip() for r in rows[3:]} == {"float32", "float32, deterministic=True"}
+    skipped = text.split("## Skipped")[1]
+    assert "CUDA tests" in skipped and "bf16" in skipped and "CUDA" in skipped

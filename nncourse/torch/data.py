@@ -40,7 +40,9 @@ Pair = tuple[torch.Tensor, torch.Tensor]
 
 
 def to_tensor(values: Any, dtype: torch.dtype, name: str) -> torch.Tensor:
-    """A CPU tensor from an array; floating data become ``dtype``, integer labels stay int64.
+    """A tensor from an array (a CPU tensor) or a tensor (left on its device).
+
+    Floating and boolean data become ``dtype``; integer labels become int64.
 
     Example:
         >>> to_tensor(np.zeros((2, 3)), torch.float32, "x").dtype
@@ -58,13 +60,13 @@ def to_tensor(values: Any, dtype: torch.dtype, name: str) -> torch.Tensor:
     if tensor.is_complex():
         raise TypeError(f"{name} must be real-valued; got {tensor.dtype}.")
     if tensor.is_floating_point() or tensor.dtype == torch.bool:
-        return tensor.detach().to("cpu", dtype)
-    return tensor.detach().to("cpu", torch.int64)
+        return tensor.detach().to(dtype=dtype)
+    return tensor.detach().to(dtype=torch.int64)
 
 
 def training_tensors(x: Any, y: Any, dtype: torch.dtype, names: tuple[str, str] = ("x", "y"),
                      class_labels: bool = False) -> Pair:
-    """CPU tensors from arrays, with the NumPy fit's checks (one cheap pass in torch).
+    """Tensors from arrays, with the NumPy fit's checks (one cheap pass in torch).
 
     Args:
         x: (N, ...) inputs; y: (N, ...) targets. dtype: the model's floating dtype.
@@ -260,7 +262,7 @@ def make_batches(x: Any, y: Any, batch_size: int, shuffle: bool, seed: int | Non
     """:class:`DeviceBatches` when the data fit on the device, else :class:`LoaderBatches`.
 
     Args:
-        x, y: (N, ...) CPU tensors, or a map-style Dataset of pairs with ``y=None``.
+        x, y: (N, ...) tensors (on any device), or a map-style Dataset with ``y=None``.
         batch_size, shuffle, seed, world_size, rank: as :class:`DeviceBatches`.
         device: the training device.
         on_device: True/False forces a path; None decides with :func:`fits_on_device`.
@@ -278,5 +280,5 @@ def make_batches(x: Any, y: Any, batch_size: int, shuffle: bool, seed: int | Non
         on_device = num_workers == 0 and fits_on_device(nbytes, device)
     if on_device:
         return DeviceBatches(x, y, batch_size, shuffle, seed, device, world_size, rank)
-    return LoaderBatches(TensorPairDataset(x, y), batch_size, shuffle, seed, device,
+    return LoaderBatches(TensorPairDataset(x.cpu(), y.cpu()), batch_size, shuffle, seed, device,
                          world_size, rank, num_workers)
