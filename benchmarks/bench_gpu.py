@@ -229,7 +229,7 @@ def report(quick: bool = False, run_tests: bool = True) -> str:
     cuda = torch.cuda.is_available()
     device = torch.device("cuda" if cuda else "cpu")
     configs = QUICK_CONFIGS if quick else GPU_CONFIGS if cuda else CPU_CONFIGS
-    epochs, repeats = (3, 1) if quick else (3, 3) if cuda else (3, 2)
+    epochs, repeats = (3, 1) if quick else (3, 3) if cuda else (6, 3)
     lines, skipped = _header(device), []
     why = ("no CUDA GPU is visible to PyTorch" if torch.version.cuda else
            "this PyTorch is built without CUDA")
