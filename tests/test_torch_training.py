@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -213,3 +214,12 @@ def test_gpu_check_runs_its_cpu_part_and_says_what_it_skipped(tmp_path, monkeypa
     assert {r[2].strip() for r in rows[3:]} == {"float32", "float32, deterministic=True"}
     skipped = text.split("## Skipped")[1]
     assert "CUDA tests" in skipped and "bf16" in skipped and "CUDA" in skipped
+
+
+def test_training_module_has_the_numpy_names_in_the_numpy_order() -> None:
+    import nncourse.numpy.training as N
+    import nncourse.torch.training as T
+
+    assert T.__all__ == N.__all__
+    assert list(inspect.signature(T.fit).parameters)[:15] == list(
+        inspect.signature(N.fit).parameters)
