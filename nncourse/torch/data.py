@@ -34,7 +34,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler
 
 __all__ = ["to_tensor", "training_tensors", "TensorPairDataset", "epoch_order",
-           "fits_on_device", "DeviceBatches", "LoaderBatches", "make_batches"]
+           "fits_on_device", "DeviceBatches", "LoaderBatches", "make_batches", "prepare_data"]
 
 Pair = tuple[torch.Tensor, torch.Tensor]
 
@@ -282,3 +282,32 @@ def make_batches(x: Any, y: Any, batch_size: int, shuffle: bool, seed: int | Non
         return DeviceBatches(x, y, batch_size, shuffle, seed, device, world_size, rank)
     return LoaderBatches(TensorPairDataset(x.cpu(), y.cpu()), batch_size, shuffle, seed, device,
                          world_size, rank, num_workers)
+
+
+def prepare_data(x: Any, y: Any, validation_data: tuple | None, batch_size: int, shuffle: bool,
+                 seed: int | None, device: torch.device, dtype: torch.dtype,
+                 class_labels: bool, info: Any = None, on_device: bool | None = None,
+                 num_workers: int = 0) -> tuple[Any, Pair | None]:
+    """The training batches and the validation pair, checked and placed for ``fit``.
+
+    Args:
+        x, y: (N, ...) arrays or tensors, or a map-style Dataset with ``y=None``.
+        validation_data: ``(x_val, y_val)`` or None; kept on the device when it fits.
+        batch_size, shuffle, seed, device, on_device, num_workers: as :func:`make_batches`.
+        dtype: the model's floating dtype. class_labels: as :func:`training_tensors`.
+        info: a :class:`~nncourse.torch.distributed.DistributedInfo` (rank and world size).
+
+    Returns:
+        (batches from :func:`make_batches`, ``(x_val, y_val)`` tensors or None).
+    """
+    world_size, rank = (info.world_size, info.rank) if info is not None else (1, 0)
+    if not (isinstance(x, Dataset) and y is None):
+        x, y = training_tensors(x, y, dtype, ("x_train", "y_train"), class_labels)
+    batches = make_batches(x, y, batch_size, shuffle, seed, device, world_size, rank,
+                           on_device, num_workers)
+    if validation_data is None:
+        return batches, None
+    x_val, y_val = training_tensors(*validation_data, dtype, ("x_val", "y_val"), class_labels)
+    if on_device is not False and fits_on_device(x_val.nbytes + y_val.nbytes, device):
+        x_val, y_val = x_val.to(device), y_val.to(device)
+    return batches, (x_val, y_val)

@@ -46,7 +46,7 @@ from nncourse.torch.callbacks import (
     prepare_callbacks,
 )
 from nncourse.torch.checkpoint import Checkpointer
-from nncourse.torch.data import fits_on_device, make_batches, training_tensors
+from nncourse.torch.data import prepare_data
 from nncourse.torch.device import check_same_device, get_device, module_device, module_dtype
 from nncourse.torch.distributed import average_over_processes, session, wrap_model
 from nncourse.torch.reproducibility import deterministic_algorithms, seed_everything
@@ -332,20 +332,11 @@ def fit(model: nn.Module, loss_fn: Any, optimizer: torch.optim.Optimizer, x_trai
         if seed is not None:
             seed_everything(seed)
         model = model.to(device)
-        dtype, labels = module_dtype(model), is_loss(loss_fn, "CrossEntropyLoss")
+        dtype = module_dtype(model)
+        batches, validation = prepare_data(                                   # data.py
+            x_train, y_train, validation_data, batch_size, shuffle, seed, device, dtype,
+            is_loss(loss_fn, "CrossEntropyLoss"), info, data_on_device, num_workers)
         zero = torch.zeros((), dtype=torch.promote_types(dtype, torch.float32), device=device)
-        if isinstance(x_train, torch.utils.data.Dataset) and y_train is None:
-            x_all, y_all = x_train, None
-        else:
-            x_all, y_all = training_tensors(x_train, y_train, dtype, ("x_train", "y_train"),
-                                            labels)
-        batches = make_batches(x_all, y_all, batch_size, shuffle, seed, device,
-                               info.world_size, info.rank, data_on_device, num_workers)
-        if validation_data is not None:
-            x_val, y_val = training_tensors(*validation_data, dtype, ("x_val", "y_val"), labels)
-            if data_on_device is not False and fits_on_device(x_val.nbytes + y_val.nbytes,
-                                                              device):
-                x_val, y_val = x_val.to(device), y_val.to(device)
         precision = MixedPrecision(amp, device, model, batch_size)            # amp.py
         net = wrap_model(model, info)                                         # distributed.py
         checkpoints = Checkpointer(checkpoint_path, model, optimizer, scheduler,
@@ -380,8 +371,8 @@ def fit(model: nn.Module, loss_fn: Any, optimizer: torch.optim.Optimizer, x_trai
                 _record_divergence(history, epoch, logs, [*functions], validation_data)
                 break
             logs.update(train_metrics)
-            if validation_data is not None:
-                val = _evaluate(model, loss_fn, x_val, y_val, functions, 1024, precision)
+            if validation is not None:
+                val = _evaluate(model, loss_fn, *validation, functions, 1024, precision)
                 logs.update({"val_" + k: v for k, v in val.items()})
             history.append(epoch, logs)
             stop = False
