@@ -7,7 +7,7 @@ One command, meant to finish in under 5 minutes on one GPU::
 
 It writes a Markdown report to ``--out`` (and prints it):
 
-1. the CUDA tests (``pytest -m cuda tests`` and the two-process DDP test);
+1. the CUDA tests (``pytest -m cuda tests/test_*torch*.py`` and the two-process DDP test);
 2. ``fit`` against a plain loop with the data set already on the device (``randperm`` on
    the device, index, forward, backward, the course's Adam, the loss summed on the device
    and read once per epoch): the MNIST-sized MLP 784-128-10 at batch 32..1024 and the
@@ -27,6 +27,7 @@ the speed does not depend on the pixel values.
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime
 import platform
 import statistics
@@ -130,13 +131,11 @@ def fit_loop(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch_siz
 def _median_rates(runs: dict[str, Callable[[torch.nn.Module], float]], widths: tuple[int, ...],
                   samples: int, repeats: int, device: torch.device) -> dict[str, float]:
     """Samples per second of each run (interleaved repeats, median), from the same weights."""
-    initial = build_mlp(widths, device).state_dict()
+    template = build_mlp(widths, device)
     seconds: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(repeats):
         for name, run in runs.items():
-            model = build_mlp(widths, device)
-            model.load_state_dict(initial)
-            seconds[name].append(run(model))
+            seconds[name].append(run(copy.deepcopy(template)))
     return {name: samples / statistics.median(s) for name, s in seconds.items()}
 
 
@@ -195,19 +194,21 @@ def matmul_tflops(n: int, dtype: torch.dtype, device: torch.device, iters: int =
 
 
 def cuda_tests(timeout: int = 200) -> list[str]:
-    """Run the CUDA-marked tests and the DDP test; one summary line each."""
+    """Run the CUDA-marked tests of the torch path and the DDP test; one summary line each."""
+    files = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_*torch*.py"))
     lines = []
-    for args in (["-m", "cuda", "tests"], ["tests/test_torch_ddp.py"]):
+    for args in (["-m", "cuda", *files], ["tests/test_torch_ddp.py"]):
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
         try:
             done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
                                   timeout=timeout)
             tail = (done.stdout.strip().splitlines() or ["(no output)"])[-1]
             failed = [ln for ln in done.stdout.splitlines() if ln.startswith("FAILED")]
-            lines.append(f"`pytest {' '.join(args)}`: {tail}" + "".join(
+            shown = "-m cuda tests/test_*torch*.py" if args[0] == "-m" else args[0]
+            lines.append(f"`pytest {shown}`: {tail}" + "".join(
                 f"\n  - {ln}" for ln in failed))
         except subprocess.TimeoutExpired:
-            lines.append(f"`pytest {' '.join(args)}`: timed out after {timeout} s")
+            lines.append(f"`pytest {args[-1]}`: timed out after {timeout} s")
     return lines
 
 

@@ -4,7 +4,8 @@
 digits; no scaling needed). ``amp="fp16"`` uses float16, whose small range lets
 tiny gradients underflow to zero, so the loss is multiplied by a large factor
 before ``backward`` and the gradients divided by it before the step
-(``torch.amp.GradScaler``), skipping steps whose gradients overflowed. The weights
+(``torch.amp.GradScaler``), skipping steps whose gradients overflowed (checking for
+an overflow reads a flag from the GPU: one host sync per step). The weights
 stay in float32 in every case. Asking for "bf16" or "fp16" without CUDA switches
 mixed precision off with a warning.
 
