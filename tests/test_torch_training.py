@@ -183,10 +183,17 @@ def test_bad_inputs_get_clear_messages() -> None:
         fit(model, CrossEntropyLoss(), opt, np.full_like(x, np.nan), y, epochs=1)
 
 
-def test_deterministic_mode_is_restored_after_fit() -> None:
+def test_deterministic_flag_holds_during_fit_and_is_restored_after() -> None:
+    class Probe(Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.seen = torch.are_deterministic_algorithms_enabled()
+
     before = torch.are_deterministic_algorithms_enabled()
-    _fit(epochs=1)
-    assert torch.are_deterministic_algorithms_enabled() == before
+    for flag in (True, False):
+        probe = Probe()
+        _fit(epochs=1, deterministic=flag, callbacks=[probe])
+        assert probe.seen is (flag or before)
+        assert torch.are_deterministic_algorithms_enabled() == before
 
 
 def test_verbose_shows_a_progress_bar_and_checkpoint_every(tmp_path, capsys) -> None:
