@@ -35,6 +35,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
 
@@ -85,6 +86,7 @@ def plain_loop(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch_s
     """The hand-written loop; returns seconds for epochs 1.. (epoch 0 warms up)."""
     loss_fn, optimizer = CrossEntropyLoss(), Adam(model.parameters(), lr=1e-3)
     generator = torch.Generator(device=x.device).manual_seed(0)
+    precision = (lambda: torch.autocast(x.device.type, dtype=amp)) if amp else nullcontext
     start = 0.0
     for epoch in range(epochs):
         if epoch == 1:
@@ -95,7 +97,7 @@ def plain_loop(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch_s
         for i in range(0, len(x), batch_size):
             index = order[i:i + batch_size]
             xb, yb = x[index], y[index]
-            with torch.autocast(x.device.type, dtype=amp or torch.bfloat16, enabled=bool(amp)):
+            with precision():
                 loss = loss_fn(model(xb), yb)
             optimizer.zero_grad()
             loss.backward()
