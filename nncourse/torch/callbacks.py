@@ -87,6 +87,11 @@ def prepare_callbacks(callbacks: Sequence[Callback], model: nn.Module, optimizer
 
     Raises:
         TypeError: something that is not a Callback.
+
+    Example:
+        >>> callbacks, per_batch = prepare_callbacks([EarlyStopping()], model, optimizer)
+        >>> per_batch
+        []
     """
     callbacks = list(callbacks) + ([ProgressBar()] if verbose else [])
     for cb in callbacks:

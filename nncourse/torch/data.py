@@ -75,6 +75,12 @@ def training_tensors(x: Any, y: Any, dtype: torch.dtype, names: tuple[str, str] 
 
     Raises:
         ValueError: different lengths, no samples, NaN/inf values, fractional labels.
+
+    Example:
+        >>> x, y = training_tensors(np.zeros((2, 3)), [0.0, 1.0], torch.float32,
+        ...                         class_labels=True)
+        >>> y.dtype
+        torch.int64
     """
     x, y = to_tensor(x, dtype, names[0]), to_tensor(y, dtype, names[1])
     if class_labels and y.dim() == 1 and y.is_floating_point():
@@ -153,6 +159,10 @@ def fits_on_device(nbytes: int, device: torch.device) -> bool:
     The CPU: always (the arrays are in memory already). CUDA: when it takes at most a
     quarter of the free memory (the rest is for the model, activations and optimizer).
     Other devices: up to 1 GiB.
+
+    Example:
+        >>> fits_on_device(10**9, torch.device("cpu"))
+        True
     """
     if device.type == "cpu":
         return True
@@ -170,6 +180,12 @@ class DeviceBatches:
         batch_size: samples per batch (the last one may be smaller).
         shuffle, seed: the order of :func:`epoch_order`. world_size, rank: DDP sharding.
         device: where the data lives.
+
+    Example:
+        >>> batches = DeviceBatches(torch.zeros(5, 2), torch.arange(5), 2, False, 0,
+        ...                         torch.device("cpu"))
+        >>> [yb.tolist() for _, yb in batches]
+        [[0, 1], [2, 3], [4]]
     """
 
     def __init__(self, x: torch.Tensor, y: torch.Tensor, batch_size: int, shuffle: bool,
@@ -223,6 +239,12 @@ class LoaderBatches:
         dataset: a :class:`TensorPairDataset` (batched gathers) or any map-style Dataset.
         batch_size, shuffle, seed, world_size, rank: as :class:`DeviceBatches`.
         device: where batches go. num_workers: loader processes (0: this one).
+
+    Example:
+        >>> batches = LoaderBatches(TensorPairDataset(torch.zeros(5, 2), torch.arange(5)), 2,
+        ...                         False, 0, torch.device("cpu"))
+        >>> [yb.tolist() for _, yb in batches]
+        [[0, 1], [2, 3], [4]]
     """
 
     def __init__(self, dataset: Dataset, batch_size: int, shuffle: bool, seed: int,
@@ -270,6 +292,12 @@ def make_batches(x: Any, y: Any, batch_size: int, shuffle: bool, seed: int | Non
 
     Returns:
         an iterable of ``(x_batch, y_batch)`` on ``device`` with ``len()`` and ``set_epoch``.
+
+    Example:
+        >>> batches = make_batches(torch.zeros(5, 2), torch.arange(5), 2, True, 0,
+        ...                        torch.device("cpu"))
+        >>> type(batches).__name__, len(batches)
+        ('DeviceBatches', 3)
     """
     seed = 0 if seed is None else int(seed)
     if y is None:  # a Dataset: only a DataLoader knows how to read it
@@ -299,6 +327,12 @@ def prepare_data(x: Any, y: Any, validation_data: tuple | None, batch_size: int,
 
     Returns:
         (batches from :func:`make_batches`, ``(x_val, y_val)`` tensors or None).
+
+    Example:
+        >>> batches, validation = prepare_data(np.zeros((5, 2)), np.arange(5), None, 2, True,
+        ...                                    0, torch.device("cpu"), torch.float32, True)
+        >>> len(batches), validation
+        (3, None)
     """
     world_size, rank = (info.world_size, info.rank) if info is not None else (1, 0)
     if not (isinstance(x, Dataset) and y is None):

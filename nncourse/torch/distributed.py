@@ -192,6 +192,11 @@ def wrap_model(model: nn.Module, info: DistributedInfo) -> nn.Module:
     """``DistributedDataParallel(model)`` with several processes, else the model itself.
 
     DDP averages the gradients across processes inside ``backward()``.
+
+    Example:
+        >>> model = torch.nn.Linear(2, 1)
+        >>> wrap_model(model, DistributedInfo()) is model      # one process: unchanged
+        True
     """
     if info.world_size == 1:
         return model
