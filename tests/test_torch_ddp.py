@@ -117,3 +117,24 @@ def test_average_over_processes_without_ddp_is_the_plain_mean() -> None:
     assert loss == 1.5 and metrics == {"accuracy": 0.25, "f1": 0.0}
     model = torch.nn.Linear(2, 2)
     assert wrap_model(model, distributed_info()) is model
+
+
+def test_session_joins_with_gloo_for_the_cpu_and_leaves_what_it_joined(monkeypatch) -> None:
+    import nncourse.torch.distributed as D
+
+    calls: list[str | None] = []
+    monkeypatch.setattr(D, "launched_by_torchrun", lambda: True)
+    monkeypatch.setattr(D, "is_distributed", lambda: False)
+    monkeypatch.setattr(D, "setup_distributed", lambda backend=None: calls.append(backend))
+    monkeypatch.setattr(D, "cleanup_distributed", lambda: calls.append("left"))
+    for device, backend in (("cpu", "gloo"), (None, None), (torch.device("cpu"), "gloo")):
+        calls.clear()
+        with D.session(device) as info:
+            assert calls == [backend] and info.world_size == 1
+        assert calls == [backend, "left"]
+    monkeypatch.setattr(D, "is_distributed", lambda: True)  # a group the caller made: kept
+    monkeypatch.setattr(D, "distributed_info", lambda: D.DistributedInfo())
+    calls.clear()
+    with D.session("cpu"):
+        pass
+    assert calls == []
