@@ -49,6 +49,8 @@ from nncourse.torch.optim import Adam
 
 #: bf16 matrix product 8192^3 on one NVIDIA H200, PyTorch 2.11 / CUDA 13 (2026-11-30).
 PEAK_BF16_TFLOPS = 786.0
+#: fit may take at most this many times the plain device-resident loop's time.
+TARGET = 1.05
 ROOT = Path(__file__).resolve().parent.parent
 
 # (label, layer widths, training samples, batch sizes): on a GPU, and small on the CPU.
@@ -247,10 +249,15 @@ def report(quick: bool = False, run_tests: bool = True) -> str:
     lines += ["## fit against a plain device-resident loop", "",
               "| model | batch | amp | plain /s | fit /s | fit/plain time | fit TFLOP/s |",
               "|---|---:|---|---:|---:|---:|---:|"]
-    for r in fit_vs_plain(configs, device, amps, epochs, repeats):
+    rows = fit_vs_plain(configs, device, amps, epochs, repeats)
+    for r in rows:
+        mark = "" if r["ratio"] <= TARGET else " (over)"
         lines.append(f"| {r['model']} | {r['batch']} | {r['amp']} | {r['plain']:,.0f} | "
-                     f"{r['fit']:,.0f} | {r['ratio']:.2f} | {r['tflops']:.2f} |")
-    lines += ["", "Target: fit/plain <= 1.05 everywhere. TFLOP/s = 6 x parameters x samples/s.",
+                     f"{r['fit']:,.0f} | {r['ratio']:.2f}{mark} | {r['tflops']:.2f} |")
+    met = sum(r["ratio"] <= TARGET for r in rows)
+    lines += ["", f"Target: fit/plain <= {TARGET} everywhere: met in {met} of {len(rows)} rows "
+              f"(worst {max(r['ratio'] for r in rows):.2f}). TFLOP/s = 6 x parameters x "
+              "samples/s.",
               "", "## Precision and determinism (fit)", "",
               "| model | batch | variant | samples/s | vs float32 |", "|---|---:|---|---:|---:|"]
     for r in precision_and_determinism(configs, device, epochs, repeats):
