@@ -49,7 +49,7 @@ from nncourse.torch.training import train_step
 __all__ = ["PRETRAINED_DIR", "STRATEGIES", "TARGETS", "small_cnn", "backbone", "head",
            "replace_head", "freeze", "param_groups", "save_weights", "file_sha256",
            "load_pretrained", "source_data", "target_data", "digits_to_28", "train_steps",
-           "accuracy", "run_transfer"]
+           "accuracy", "run_transfer", "source_accuracy_after"]
 
 #: Where the shipped weights and their provenance live.
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
@@ -333,3 +333,16 @@ def run_transfer(strategy: str, target: str = "mnist59", n_per_class: int = 10, 
     return {"accuracy": accuracy(model, x_test, y_test), "model": model, "losses": losses,
             "steps": steps, "n_train": len(x), "epochs": math.ceil(steps * min(32, len(x))
                                                                   / len(x))}
+
+
+def source_accuracy_after(model: Sequential, source: str = "mnist04") -> float:
+    """Forgetting: accuracy on digits 0-4 of ``model``'s backbone under the source's old head.
+
+    The backbone may have moved during fine-tuning (weights, batch-norm statistics); the
+    original head reads its features as it did before. A backbone that stayed frozen keeps
+    the source accuracy exactly.
+    """
+    original, _ = load_pretrained(source)
+    (_, _), (x_test, y_test) = source_data()
+    probe = Sequential(*list(backbone(model)), head(original))
+    return accuracy(probe, x_test, y_test)
