@@ -24,30 +24,9 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from nncourse.plots.style import STYLE, new_figure
+from nncourse.widgets._threads import single_threaded_blas
 
 __all__ = ["Explorer", "figure_png", "single_threaded_blas"]
-
-
-def single_threaded_blas() -> Any:
-    """A context manager limiting BLAS to one thread.
-
-    The explorers multiply small matrices; on a machine with few, busy cores a
-    multi-threaded BLAS spends far longer synchronising its threads than computing
-    (a 256x256 product measured 40 ms threaded vs 1 ms on one thread).
-    """
-    global _CONTROLLER
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        import contextlib
-
-        return contextlib.nullcontext()
-    if _CONTROLLER is None:
-        _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER.limit(limits=1, user_api="blas")
-
-
-_CONTROLLER: Any = None
 
 
 def figure_png(fig: Figure, dpi: int = 72) -> bytes:
