@@ -29,6 +29,7 @@ BUILTIN_MODULES = (
     "nncourse.exercises.ch01_training_loop",
     "nncourse.exercises.ch02_gradient_descent",
     "nncourse.exercises.ch03_backpropagation",
+    "nncourse.exercises.ch03_stepper",
     "nncourse.exercises.ch04_activation_functions",
 )
 
