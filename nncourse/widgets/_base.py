@@ -106,6 +106,12 @@ class Explorer:
         if unknown:
             raise ValueError(f"Unknown setting(s) {sorted(unknown)}; expected some of "
                              f"{sorted(self.controls)}.")
+        for name, value in values.items():   # a plain message instead of a traitlets error
+            options = getattr(self.controls[name], "options", None)
+            if options is not None:
+                labels = [option[1] if isinstance(option, tuple) else option for option in options]
+                if value not in labels:
+                    raise ValueError(f"Unknown {name} {value!r}; expected one of {labels}.")
         with self.hold():
             for name, value in values.items():
                 self.controls[name].value = value

@@ -24,6 +24,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
+from nncourse._checks import check_choice
 from nncourse.plots.style import PALETTE, SEQUENTIAL_CMAP
 from nncourse.widgets._base import Explorer, slider_style
 from nncourse.widgets.initialization_core import (  # the computation lives without widgets
@@ -54,6 +55,13 @@ class InitializationExplorer(Explorer):
         super().__init__()
         s = {"init": "he_normal", "activation": "relu", "depth": 10, "width": 128,
              "batch_norm": False, **settings}
+        unknown = sorted(set(settings) - {"init", "activation", "depth", "width",
+                                              "batch_norm"})
+        if unknown:
+            raise TypeError(f"InitializationExplorer has no setting {unknown}; its settings are "
+                            f"init, activation, depth, width and batch_norm.")
+        check_choice(s["init"], "init", INIT_SCHEMES)   # a plain message, not a widget error
+        check_choice(s["activation"], "activation", ACTIVATION_LAYERS)
         style = slider_style()
         plain = {"style": style["style"], "layout": style["layout"]}
         self.controls = {
