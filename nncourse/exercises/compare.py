@@ -65,14 +65,17 @@ def as_array(value: Any, name: str) -> tuple[np.ndarray | None, str | None]:
 
 
 def relative_error(got: np.ndarray, expected: np.ndarray) -> float:
-    """``max|got - expected| / max(max|expected|, 1e-12)`` (inf if got has NaN/inf).
+    """The course's one relative error, ``max|a - b| / max(|a| + |b|)`` (inf if got has NaN/inf).
 
-    The course's one relative-error formula: chapters, labs and every judge use it.
+    It is :func:`nncourse.numpy.gradcheck.relative_error`, the formula the chapters and labs
+    use; here it also accepts a NaN/inf answer.
     """
+    from nncourse.numpy.gradcheck import relative_error as library_relative_error
+
+    got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
     if not np.all(np.isfinite(got)):
         return float("inf")
-    scale = max(float(np.max(np.abs(expected), initial=0.0)), 1e-12)
-    return float(np.max(np.abs(got - expected), initial=0.0) / scale)
+    return library_relative_error(got, expected)
 
 
 def compare_arrays(name: str, got: Any, expected: np.ndarray, rtol: float = 1e-6,
