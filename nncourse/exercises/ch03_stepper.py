@@ -135,10 +135,12 @@ register(Exercise(
     id="backprop.stepper_gradient", title="Read gradients off the backprop stepper",
     chapter="ch03", kind="value",
     run=lambda obj, inputs: answer_value(obj),   # a stepper object gives its .state: rejected
-    prompt="Step the backprop stepper through the backward pass of the graphs `neuron` and "
-           "`shared_input` and record what it shows at the end: "
-           f"`answer('backprop.stepper_gradient', {_STEPPER_EXAMPLE})` (3 or 4 significant "
-           "digits); the checker recomputes the gradients with the Value engine.",
+    prompt="Step the backprop stepper (`BackpropStepper(expression='neuron')`, then "
+           "`stepper.set_state(expression='shared_input')`) to the end of the backward pass and "
+           "read dL/d(input) for the inputs named below, where L is the graph's output (o for "
+           "`neuron`, f for `shared_input`) and each box shows its node's `grad`. Record them "
+           f"with `answer('backprop.stepper_gradient', {_STEPPER_EXAMPLE})`, 3 or 4 significant "
+           "digits; the checker recomputes the gradients with the Value engine.",
     hints=["At the last step every node shows `grad`, its dL/d(node); read the inputs' boxes.",
            "A value that feeds two nodes collects a gradient from each, and they add up."],
     cases=[Case("neuron: dL/dw1, dL/dw2, dL/db", 2,

@@ -314,7 +314,11 @@ register(Exercise(
     chapter="ch04", kind="widget", run=_deep_run,
     prompt=f"Set the initialization explorer to an activation and an initialization for which, "
            f"in a depth-{DEPTH}, width-{WIDTH} MLP, the gradient ratio std(first layer) / "
-           f"std(last layer) lies in {list(RATIO_RANGE)} without saturating the units; then "
+           f"std(last layer) lies in {list(RATIO_RANGE)} without saturating the units (at most "
+           f"{SATURATION_LIMIT:.0%} of them on a flat part). Set it in code with "
+           f"`explorer.set_state(activation=..., init=...)`, using the explorer's names "
+           f"(activation: relu, leaky_relu, tanh, sigmoid; init: normal_1, small_normal, "
+           f"xavier_normal, he_normal, lecun_normal, torch_default), then record "
            f"`answer('activations.deep_signal', explorer)`.",
     hints=["Match the init to the activation: He for ReLU, Xavier (Glorot) for tanh.",
            "Sigmoid's derivative is at most 0.25, so the gradient shrinks at every layer."],
