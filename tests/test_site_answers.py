@@ -9,6 +9,7 @@ lab exercise (its id). Skips when the site has not been built (``make book``).
 
 from __future__ import annotations
 
+import html
 import inspect
 import re
 import textwrap
@@ -19,6 +20,7 @@ import pytest
 
 from nncourse.exercises import list_exercises
 from nncourse.grading.solutions import get_solution
+from nncourse.numpy.layers import linear_backward
 
 SITE = Path(__file__).resolve().parents[1] / "_build" / "html"
 CHAPTERS = sorted((SITE / "book").glob("0*.html")) if SITE.is_dir() else []
@@ -128,22 +130,37 @@ def test_the_parser_tells_folded_from_visible():
     assert ["".join(block) for block in page.folded] == ["hidden x", "salso"]
 
 
+def answers_shown(html: str) -> list[str]:
+    """What a page shows of library answers: unfolded lines, or folded ones without the id."""
+    page = _Folds()
+    page.feed(html)
+    visible = _squash("".join(page.visible))
+    folded = [_squash("".join(block)) for block in page.folded]
+    problems = []
+    for exercise, functions in LIBRARY_EXERCISES:
+        for function in functions:
+            for line in body_lines(function):
+                if line in visible:
+                    problems.append(f"`{line}` of {function.__name__}, the answer to "
+                                    f"{exercise.id}, outside a folded block")
+                problems += [f"a folded block shows {function.__name__} without naming "
+                             f"{exercise.id}" for block in folded
+                             if line in block and _squash(exercise.id) not in block]
+    return problems
+
+
+def test_an_unfolded_or_unnamed_answer_is_caught():
+    source = html.escape(inspect.getsource(linear_backward))
+    assert answers_shown(f"<div class='highlight'><pre>{source}</pre></div>")
+    unnamed = f"<div class='admonition dropdown'><p>The library</p><pre>{source}</pre></div>"
+    assert any("without naming" in p for p in answers_shown(unnamed))
+    named = (f"<div class='admonition dropdown'><p>answers backprop.linear_backward</p>"
+             f"<pre>{source}</pre></div>")
+    assert answers_shown(named) == []
+
+
 @pytest.mark.skipif(not CHAPTERS, reason="the site is not built (_build/html/book); run "
                                          "`make book` first")
 @pytest.mark.parametrize("page_path", CHAPTERS, ids=lambda p: p.name)
 def test_chapter_never_shows_a_library_answer_unfolded(page_path: Path):
-    page = _Folds()
-    page.feed(page_path.read_text(encoding="utf-8"))
-    visible = _squash("".join(page.visible))
-    folded = [_squash("".join(block)) for block in page.folded]
-    for exercise, functions in LIBRARY_EXERCISES:
-        for function in functions:
-            for line in body_lines(function):
-                assert line not in visible, (
-                    f"{page_path.name} shows `{line}` of {function.__name__}, the answer to "
-                    f"{exercise.id}, outside a folded block")
-                for block in folded:
-                    if line in block:
-                        assert _squash(exercise.id) in block, (
-                            f"{page_path.name}: a folded block shows {function.__name__} but "
-                            f"does not name the lab exercise {exercise.id}")
+    assert answers_shown(page_path.read_text(encoding="utf-8")) == []
