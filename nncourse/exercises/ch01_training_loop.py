@@ -20,6 +20,7 @@ import numpy as np
 from . import mistakes_ch01 as wrong
 from .compare import answer_value, as_array, compare_arrays, describe_value
 from .registry import Case, Exercise, Mistake, register
+from .tiny_model import library_fit_losses, regression_data, run_training
 
 LR_EPOCHS, LR_THRESHOLD = 10, 0.05   # loop.learning_rate: loss below threshold within N epochs
 
@@ -29,102 +30,6 @@ def _reference(exercise_id: str):
     from nncourse.grading.solutions import get_solution
 
     return get_solution(exercise_id)
-
-
-def library_fit_losses(model, loss_fn, optimizer, x, y, epochs, batch_size, seed,
-                       record=None):
-    """Per-epoch losses of the library's :func:`nncourse.numpy.training.fit` (no metrics).
-
-    ``record`` (a list) receives one ``[(batch loss, batch size), ...]`` list per epoch.
-    """
-    from nncourse.numpy.callbacks import Callback
-    from nncourse.numpy.training import fit
-
-    class _Batches(Callback):
-        def on_epoch_begin(self, epoch, logs):
-            if record is not None:
-                record.append([])
-
-        def on_batch_end(self, batch, logs):
-            if record is not None:
-                record[-1].append((logs["loss"], logs["size"]))
-
-    history = fit(model, loss_fn, optimizer, x, y, epochs=epochs, batch_size=batch_size,
-                  metrics=(), seed=seed, callbacks=[_Batches()])
-    return list(history.history["loss"])
-
-
-# ----------------------------------------------------------------------------- tiny model
-def _model_classes():
-    from nncourse.numpy.module import Module, Parameter
-
-    class TinyLinear(Module):
-        """y = x @ weight.T + bias with weight (out, in) as in the course's Linear."""
-
-        def __init__(self, weight: np.ndarray, bias: np.ndarray) -> None:
-            self.weight, self.bias = Parameter(weight), Parameter(bias)
-            self.forward_samples = 0
-
-        def forward(self, x):
-            self.forward_samples += len(x)
-            self.x = x
-            return x @ self.weight.data.T + self.bias.data   # (B, in) @ (in, out) -> (B, out)
-
-        def backward(self, grad_out):
-            self.weight.grad = grad_out.T @ self.x          # (out, B) @ (B, in) -> (out, in)
-            self.bias.grad = grad_out.sum(axis=0)
-            return grad_out @ self.weight.data
-
-    class TinyMSE:
-        """Mean squared error with forward/backward (callable like forward)."""
-
-        def forward(self, prediction, target):
-            self.diff = prediction - target.reshape(prediction.shape)
-            return float(np.mean(self.diff**2))
-
-        __call__ = forward
-
-        def backward(self):
-            return 2 * self.diff / self.diff.size
-
-    return TinyLinear, TinyMSE
-
-
-class _CountingOptimizer:
-    """Wraps SGD and counts step() calls."""
-
-    def __init__(self, model, lr: float) -> None:
-        from nncourse.numpy.optim import SGD
-
-        self._sgd = SGD(model.parameters(), lr=lr)
-        self.steps = 0
-
-    def step(self) -> None:
-        self.steps += 1
-        self._sgd.step()
-
-    def zero_grad(self) -> None:
-        self._sgd.zero_grad()
-
-    def __getattr__(self, name):
-        return getattr(self._sgd, name)
-
-
-def _regression_data(rng, n: int = 45):
-    x = rng.normal(size=(n, 3))
-    y = x @ np.array([1.5, -2.0, 0.5]) + 0.3 + 0.1 * rng.normal(size=n)
-    return {"x": x, "y": y.reshape(-1, 1), "weight": rng.normal(scale=0.1, size=(1, 3)),
-            "bias": np.zeros(1)}
-
-
-def run_training(train, inputs: dict) -> dict:
-    """Run a ``train`` function on the tiny model; return losses and the counters."""
-    TinyLinear, TinyMSE = _model_classes()
-    model = TinyLinear(inputs["weight"], inputs["bias"])
-    optimizer = _CountingOptimizer(model, inputs["lr"])
-    losses = train(model, TinyMSE(), optimizer, inputs["x"], inputs["y"], inputs["epochs"],
-                   inputs["batch_size"], inputs["seed"])
-    return {"losses": losses, "steps": optimizer.steps, "samples": model.forward_samples}
 
 
 # ----------------------------------------------------------------------------- iterate_minibatches
@@ -291,7 +196,7 @@ register(Exercise(
 
 # ----------------------------------------------------------------------------- fit_epochs
 def _fit_inputs(rng):
-    data = _regression_data(rng, n=41)      # 16 + 16 + 9: the last batch is much smaller
+    data = regression_data(rng, n=41)      # 16 + 16 + 9: the last batch is much smaller
     data["x"][-9:] *= 3.0                    # ...and its samples have larger losses
     return {**data, "lr": 0.01, "epochs": 5, "batch_size": 16, "seed": int(rng.integers(1000))}
 
@@ -382,7 +287,7 @@ def learning_rate_final_loss(learning_rate: float, epochs: int = LR_EPOCHS) -> f
         >>> learning_rate_final_loss(0.1) < LR_THRESHOLD
         True
     """
-    inputs = {**_regression_data(np.random.default_rng(2024)), "lr": float(learning_rate),
+    inputs = {**regression_data(np.random.default_rng(2024)), "lr": float(learning_rate),
               "epochs": epochs, "batch_size": 15, "seed": 0}
     with np.errstate(over="ignore", invalid="ignore"):
         losses = run_training(library_fit_losses, inputs)["losses"]

@@ -98,8 +98,8 @@ def full_sentence(message: str) -> str:
     """``message`` ending as a sentence does (``.``, ``!``, ``?`` or a closing bracket/quote).
 
     Example:
-        >>> full_sentence("grad_x has shape (4, 3)"), full_sentence("Done.")
-        ('grad_x has shape (4, 3).', 'Done.')
+        >>> full_sentence("grad_x differs:"), full_sentence("Done.")
+        ('grad_x differs.', 'Done.')
     """
     message = str(message).rstrip()
     while message.endswith((":", ";", ",", " -", "—")):

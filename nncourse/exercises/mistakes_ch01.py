@@ -93,7 +93,7 @@ def perceptron_weights_only(X, y, learning_rate=0.1, epochs=10, seed=0):
 
 # ----------------------------------------------------------------------------- fit_epochs
 def _fit(*args, **kwargs):
-    from .ch01_training_loop import library_fit_losses
+    from .tiny_model import library_fit_losses
 
     return library_fit_losses(*args, **kwargs)
 
