@@ -89,3 +89,19 @@ def test_numpy_shape_errors_are_put_in_plain_words():
         text = plain_words(exc)
     assert "(5, 4) and (5,)" in text and "keepdims=True" in text
     assert plain_words(ValueError("something else")) is None
+
+
+def test_judges_need_no_widgets():
+    """Checking every exercise imports no UI: judges use the widget-free compute modules."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from nncourse.exercises import check, list_exercises\n"
+            "from nncourse.grading.solutions import get_solution\n"
+            "for exercise in list_exercises():\n"
+            "    assert check(exercise.id, get_solution(exercise.id)).passed\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'ipywidgets'))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, check=True)
+    assert done.stdout.strip() == "[]", done.stdout
