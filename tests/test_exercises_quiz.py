@@ -42,6 +42,15 @@ def test_numeric_feedback_low_high_and_tolerance():
     assert q.grade("abc") == (False, "Enter a number; got 'abc'.")
 
 
+def test_numeric_answer_rounded_too_far_is_told_so():
+    q = Numeric("test.round", "2/11?", answer=2 / 11, rtol=1e-3, feedback_low="too small",
+                feedback_high="too big")
+    assert q.grade(0.1818)[0]
+    correct, text = q.grade(0.182)      # the right value, one digit too few
+    assert not correct and "rounding" in text and "too big" not in text
+    assert q.grade(0.25)[1] == "too big"
+
+
 def test_widget_click_shows_feedback():
     box = _mc("test.widget").widget()
     box.control.value = 0
