@@ -46,7 +46,7 @@ def test_numeric_answer_rounded_too_far_is_told_so():
     q = Numeric("test.round", "2/11?", answer=2 / 11, rtol=1e-3, feedback_low="too small",
                 feedback_high="too big")
     assert q.grade(0.1818)[0]
-    correct, text = q.grade(0.182)      # the right value, one digit too few
+    correct, text = q.grade(0.183)      # rounded up too coarsely
     assert not correct and "rounding" in text and "too big" not in text
     assert q.grade(0.25)[1] == "too big"
 
