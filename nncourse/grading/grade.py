@@ -30,7 +30,13 @@ from nncourse.exercises.registry import Case, Exercise, get_exercise, list_exerc
 from nncourse.exercises.results import CaseResult, CheckResult
 from nncourse.grading.collect import Submission, collect_submissions
 from nncourse.grading.notebooks import code_cells_from_bytes, find_answers
-from nncourse.grading.sandbox import ChildDied, ChildSession, Limits, require_sandbox
+from nncourse.grading.sandbox import (
+    ChildDied,
+    ChildSession,
+    Limits,
+    exposed,
+    require_sandbox,
+)
 
 
 @dataclass
@@ -297,8 +303,18 @@ def grade_submissions(paths: list[str | Path], out_dir: str | Path | None = None
 
     if sandbox:
         require_sandbox()
+        for what, path in [*(("the submissions", p) for p in paths), ("--out", out_dir),
+                           ("--extra-tests", extra_tests)]:
+            if path is not None and exposed(path):
+                raise ValueError(f"{what} {path} lie inside a folder the sandbox shows to "
+                                 f"every submission (the Python installation or the nncourse "
+                                 f"package); move them elsewhere.")
     subs = collect_submissions(paths)
     load_extra_tests(extra_tests)        # fail fast on a broken private test module
+    named = {s.lab for s in subs if s.lab is not None}
+    for sub in subs:                     # a refused link to a folder: its lab is the only one
+        if sub.refused and sub.lab is None and len(named) == 1:
+            sub.lab = next(iter(named))
     labs = sorted({s.lab for s in subs}, key=lambda lab: lab or "")
     ids_by_lab = lab_exercises(labs, exercise_ids, manifest, subs[0] if len(subs) == 1 else None)
     output = OutputDir(out_dir, paths, extra_tests) if out_dir is not None else None

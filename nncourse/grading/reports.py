@@ -27,12 +27,12 @@ from pathlib import Path
 
 from nncourse.grading.collect import MAX_ROW, safe_name
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+_MARKDOWN = re.compile(r"([\\`*_\[\]|~!])")
 
 
 def md_escape(text: str, limit: int = 600) -> str:
     """Learner text as inert Markdown: one line, HTML escaped, punctuation backslashed."""
-    text = " ".join(str(text).split())[:limit]
+    text = re.sub(r"\s+", " ", str(text))[:limit]
     return _MARKDOWN.sub(r"\\\1", html.escape(text, quote=False))
 
 
@@ -84,7 +84,7 @@ def feedback_html(submission, exercise_ids: list[str]) -> str:
     """HTML feedback for one student and lab; every piece of text is escaped."""
     out = ["<!doctype html><meta charset='utf-8'><title>Feedback</title>"]
     for kind, trusted, learner in _lines(submission, exercise_ids):
-        text = html.escape(trusted + " ".join(str(learner).split())[:600])
+        text = html.escape(trusted + re.sub(r"\s+", " ", str(learner))[:600])
         out.append({"h1": f"<h1>{text}</h1>", "h2": f"<h2>{text}</h2>", "b": f"<p><b>{text}</b>",
                     "p": f"<p>{text}", "li": f"<li>{text}", "hint": f"<br><em>{text}</em>"}[kind])
     return "\n".join(out) + "\n"

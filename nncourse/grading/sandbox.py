@@ -94,6 +94,16 @@ def hidden_dirs() -> list[str]:
     return [str(package_dir() / "grading")]
 
 
+def exposed(path: str | Path) -> bool:
+    """True if ``path`` would be visible inside the sandbox (it lies in a bound folder)."""
+    real = os.path.realpath(path)
+    hidden = [os.path.realpath(h) for h in hidden_dirs()]
+    if any(real == h or real.startswith(h + os.sep) for h in hidden):
+        return False
+    return any(real == d or real.startswith(os.path.realpath(d) + os.sep)
+               for d in [*visible_dirs(), *SYSTEM_DIRS, *ETC_FILES])
+
+
 def _ancestors(path: str) -> list[str]:
     parts = Path(path).parts
     return [str(Path(*parts[:i])) for i in range(2, len(parts))]
