@@ -7,7 +7,12 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from nncourse.grading.grade import grade_submissions
-from nncourse.grading.release import ReleaseError, release_notebook, release_notebooks
+from nncourse.grading.release import (
+    ReleaseError,
+    read_manifest,
+    release_notebook,
+    release_notebooks,
+)
 from nncourse.grading.sandbox import Limits
 from nncourse.grading.validate import validate
 
@@ -55,7 +60,10 @@ def lab(tmp_path):
 
 def test_release_replaces_solutions_with_stubs(lab, tmp_path):
     written = release_notebooks(lab, tmp_path / "release")
-    assert [p.name for p in written] == ["lab03.ipynb"]
+    assert [p.name for p in written] == ["lab03.ipynb", "manifest.json"]
+    assert read_manifest(written[1]) == {"lab03": ["gradients.stability_limit",
+                                                   "backprop.linear_backward",
+                                                   "backprop.softmax"]}
     nb = nbformat.read(str(written[0]), as_version=4)
     text = "\n".join(c.source for c in nb.cells)
     assert 'raise NotImplementedError("backprop.linear_backward: write your solution here")' \
@@ -101,7 +109,7 @@ def test_round_trip_release_fill_in_grade(lab, tmp_path):
     assert stub_report.exercise_ids == ["gradients.stability_limit", "backprop.linear_backward",
                                         "backprop.softmax"]
     assert stub.total == 0
-    assert all("grading failed" not in note for note in stub.notes)
+    assert all("grader failed" not in note for note in stub.notes)
     feedback = (tmp_path / "grades_stub" / "feedback" / "lab03.md").read_text(encoding="utf-8")
     assert "not implemented yet" in feedback and "NotImplementedError" in feedback
 
@@ -136,3 +144,11 @@ def test_validate_reports_a_wrong_solution(tmp_path):
     nbformat.write(nb, str(tmp_path / "wrong.ipynb"))
     problems = validate(tmp_path / "wrong.ipynb", limits=LIMITS)
     assert len(problems) == 1 and "gradients.stability_limit scores 0/1" in problems[0]
+
+
+def test_read_manifest_names_what_is_wrong(tmp_path):
+    (tmp_path / "m.json").write_text('{"lab03": "backprop.softmax"}', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"expected \{lab name: \[exercise ids\]\}"):
+        read_manifest(tmp_path / "m.json")
+    with pytest.raises(ValueError, match="cannot read it as JSON"):
+        read_manifest(tmp_path / "missing.json")

@@ -158,7 +158,7 @@ def scrubbed_environment(home: str) -> dict[str, str]:
 def sandbox_problem() -> str | None:
     """None if the sandbox works here; otherwise why not, naming the package to install."""
     bwrap = os.environ.get("NNCOURSE_BWRAP") or shutil.which("bwrap")
-    if not bwrap:
+    if not bwrap or not os.access(bwrap, os.X_OK):
         return (f"bubblewrap (bwrap) is not installed; install Debian's '{BWRAP_PACKAGE}' "
                 f"package (sudo apt-get install {BWRAP_PACKAGE}), or pass --no-sandbox to "
                 f"grade only notebooks you trust")
