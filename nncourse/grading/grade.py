@@ -335,6 +335,8 @@ def grade_submissions(paths: list[str | Path], out_dir: str | Path | None = None
                               else str(extra_tests), sandbox, key))
     if output:
         output.start(seed)
+        for result in done:              # carried over, so the next run can resume them too
+            output.record(result)
     results = list(done)
     if jobs <= 1 or len(jobs_args) <= 1:
         for args in jobs_args:
