@@ -1,13 +1,9 @@
 """Run one submission in a bubblewrap sandbox and talk to it over a strict, bounded protocol.
 
-The child is ``python -I -m nncourse.exercises.sandbox_runner`` inside ``bwrap`` with new PID,
-network, IPC, UTS, cgroup and mount namespaces; it runs as an unprivileged uid (dropped with
-``setpriv`` before Python starts, so rlimits such as the process count hold even when the grader
-runs as root). Its file system is built from nothing: the system libraries, the Python
-installation, the virtual environment and the ``nncourse`` package are bound read-only, with
-``nncourse/grading`` (the grader, reference solutions) covered by an empty read-only directory;
-``/proc`` is fresh, ``/dev`` minimal, and a size-limited tmpfs at ``/tmp`` is the only writable
-place. Submissions, ``--out``, private tests and host sockets are simply not there.
+The child is ``python -I -m nncourse.exercises.sandbox_runner`` inside ``bwrap`` (the command
+line and what the sandbox sees are in :mod:`.bwrap`): an unprivileged uid in its own namespaces,
+with a read-only file system that holds no submission, ``--out``, private test, reference
+solution or host socket. ``sandbox=False`` runs the same child without bwrap (trusted notebooks).
 
 The notebook goes to the child over stdin, never argv. Every read has a deadline; a message
 that is not the next one expected, or a frame over the size cap, kills the child.
@@ -30,20 +26,22 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
-from functools import lru_cache
-from pathlib import Path
 
-import nncourse
+from nncourse.grading.bwrap import (  # noqa: F401  (re-exported for callers)
+    BWRAP_PACKAGE,
+    RUNNER,
+    UID_BASE,
+    SandboxUnavailable,
+    _memfd,
+    bwrap_arguments,
+    exposed,
+    font_cache,
+    package_dir,
+    require_sandbox,
+    sandbox_problem,
+    scrubbed_environment,
+)
 from nncourse.grading.wire import HEADER, MAX_FRAME_BYTES, decode, frame
-
-BWRAP_PACKAGE = "bubblewrap"
-RUNNER = "nncourse.exercises.sandbox_runner"
-#: Sandboxes run as uid/gid ``UID_BASE + (grader pid % 50000)``: unprivileged, and one per
-#: grading process so that concurrent sandboxes do not share a process-count budget.
-UID_BASE = 100_000
-SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
-ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
-             "/etc/fonts", "/etc/alternatives")
 
 
 @dataclass
@@ -70,117 +68,6 @@ class ChildDied(Exception):
         super().__init__(message)
         self.cell = cell
         self.final = final          # True: no restart can help (the submission deadline passed)
-
-
-class SandboxUnavailable(RuntimeError):
-    """bubblewrap is missing or cannot create namespaces here."""
-
-
-def package_dir() -> Path:
-    """The directory of the installed ``nncourse`` package."""
-    return Path(nncourse.__file__).resolve().parent
-
-
-def visible_dirs() -> list[str]:
-    """Directories bound read-only into the sandbox (besides system dirs and /etc basics)."""
-    roots = {os.path.realpath(p) for p in (sys.base_prefix, sys.base_exec_prefix, sys.prefix,
-                                           sys.exec_prefix)}
-    roots.add(str(package_dir()))
-    return sorted(roots)
-
-
-def hidden_dirs() -> list[str]:
-    """Directories inside :func:`visible_dirs` that are covered by an empty read-only dir."""
-    return [str(package_dir() / "grading")]
-
-
-def exposed(path: str | Path) -> bool:
-    """True if ``path`` would be visible inside the sandbox (it lies in a bound folder)."""
-    real = os.path.realpath(path)
-    hidden = [os.path.realpath(h) for h in hidden_dirs()]
-    if any(real == h or real.startswith(h + os.sep) for h in hidden):
-        return False
-    return any(real == d or real.startswith(os.path.realpath(d) + os.sep)
-               for d in [*visible_dirs(), *SYSTEM_DIRS, *ETC_FILES])
-
-
-def _ancestors(path: str) -> list[str]:
-    parts = Path(path).parts
-    return [str(Path(*parts[:i])) for i in range(2, len(parts))]
-
-
-def bwrap_arguments(bwrap: str, uid: int, limits: Limits) -> list[str]:
-    """The ``bwrap ... setpriv ...`` prefix that starts a program in the sandbox."""
-    args = [bwrap, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-            "--unshare-cgroup-try", "--hostname", "sandbox", "--die-with-parent",
-            "--new-session"]
-    for path in SYSTEM_DIRS:
-        if os.path.islink(path):
-            args += ["--symlink", os.readlink(path), path]
-        elif os.path.isdir(path):
-            args += ["--ro-bind", path, path]
-    made = {"/"}
-    for path in ETC_FILES:
-        if os.path.exists(path):
-            args += ["--ro-bind", path, path]
-    bound = [d for d in visible_dirs() if not any(d.startswith(o + os.sep)
-                                                  for o in visible_dirs() if o != d)]
-    for path in bound:
-        if any(path == s or path.startswith(s + os.sep) for s in SYSTEM_DIRS):
-            continue
-        for parent in _ancestors(path):
-            if parent not in made:
-                made.add(parent)
-                args += ["--perms", "0755", "--dir", parent]
-        args += ["--ro-bind", path, path]
-    for path in hidden_dirs():
-        if os.path.isdir(path):
-            args += ["--perms", "0555", "--tmpfs", path, "--remount-ro", path]
-    args += ["--proc", "/proc", "--dev", "/dev",
-             "--perms", "1777", "--size", str(int(limits.tmpfs_bytes)), "--tmpfs", "/tmp",
-             "--chdir", "/tmp", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
-             shutil.which("setpriv") or "/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}",
-             "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
-    return args
-
-
-def scrubbed_environment(home: str) -> dict[str, str]:
-    """A minimal environment: no inherited variables, one thread per numeric library."""
-    env = {"PATH": "/usr/bin:/bin", "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8",
-           "MPLBACKEND": "Agg", "MPLCONFIGDIR": f"{home}/.matplotlib",
-           "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[name] = "1"
-    return env
-
-
-@lru_cache(maxsize=1)
-def sandbox_problem() -> str | None:
-    """None if the sandbox works here; otherwise why not, naming the package to install."""
-    bwrap = os.environ.get("NNCOURSE_BWRAP") or shutil.which("bwrap")
-    if not bwrap or not os.access(bwrap, os.X_OK):
-        return (f"bubblewrap (bwrap) is not installed; install Debian's '{BWRAP_PACKAGE}' "
-                f"package (sudo apt-get install {BWRAP_PACKAGE}), or pass --no-sandbox to "
-                f"grade only notebooks you trust")
-    command = [*bwrap_arguments(bwrap, UID_BASE, Limits()), sys.executable, "-I", "-c",
-               f"import {RUNNER}"]
-    try:
-        done = subprocess.run(command, capture_output=True, timeout=60, env=scrubbed_environment(
-            "/tmp"))
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"bwrap could not start ({type(exc).__name__}: {exc})"
-    if done.returncode != 0:
-        why = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
-        return (f"bwrap cannot create the sandbox here ({why[0][:200]}); it needs user or "
-                f"root privileges for namespaces and a setpriv binary (util-linux)")
-    return None
-
-
-def require_sandbox() -> None:
-    """Raise :class:`SandboxUnavailable` with a clear message if the sandbox cannot run."""
-    problem = sandbox_problem()
-    if problem:
-        raise SandboxUnavailable(problem)
 
 
 class ChildSession:
@@ -211,25 +98,31 @@ class ChildSession:
             require_sandbox()
             bwrap = os.environ.get("NNCOURSE_BWRAP") or shutil.which("bwrap")
             info_read, info_write = os.pipe()
-            command = [*bwrap_arguments(bwrap, UID_BASE + os.getpid() % 50_000, limits),
-                       *python]
+            fds, in_tmp = [info_write], []
+            fonts = font_cache()
+            if fonts:
+                fds.append(_memfd(fonts[1]))
+                in_tmp = ["--perms", "0777", "--dir", "/tmp/.matplotlib", "--file",
+                          str(fds[-1]), f"/tmp/.matplotlib/{fonts[0]}"]
+            uid = UID_BASE + os.getpid() % 50_000
+            command = [*bwrap_arguments(bwrap, uid, limits.tmpfs_bytes, in_tmp), *python]
             command[1:1] = ["--info-fd", str(info_write)]
-            env, cwd, fds = scrubbed_environment("/tmp"), "/", (info_write,)
+            env, cwd = scrubbed_environment("/tmp"), "/"
         else:
             self.work_dir = tempfile.mkdtemp(prefix="nncourse-sandbox-")
-            command, env, cwd, fds = python, scrubbed_environment(self.work_dir), \
-                self.work_dir, ()
+            command, env, cwd = python, scrubbed_environment(self.work_dir), self.work_dir
+            fds = []
         try:
             self.process = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL, cwd=cwd, env=env, pass_fds=fds,
+                stderr=subprocess.DEVNULL, cwd=cwd, env=env, pass_fds=tuple(fds),
                 start_new_session=True)
         except BaseException:
             self._remove_work_dir()
             raise
         finally:
-            if sandbox:
-                os.close(info_write)
+            for fd in fds:
+                os.close(fd)
         if sandbox:
             self.inner_pid = _read_child_pid(info_read, self.deadline)
         os.set_blocking(self.process.stdin.fileno(), False)
