@@ -22,6 +22,7 @@ import threading
 import uuid
 from pathlib import Path
 
+import nbformat
 import psutil
 import pytest
 
@@ -34,7 +35,8 @@ from nncourse.grading.sandbox import Limits, package_dir, sandbox_problem
 
 FIXTURES = Path(__file__).parent / "grading_fixtures"
 sys.path.insert(0, str(FIXTURES))
-from build import write_all  # noqa: E402
+from attacks import ANSWER, FIT_COUNTERS, PEERS, PRELUDE, SOCKETS  # noqa: E402
+from build import HEAD, bad_linear, notebook, write_all  # noqa: E402
 
 pytestmark = pytest.mark.skipif(sandbox_problem() is not None,
                                 reason=f"no sandbox here: {sandbox_problem()}")
@@ -303,3 +305,43 @@ def check_machine_left_clean(battery):
     assert sorted(p.name for p in out.iterdir()) == [
         "feedback", "gradebook.csv", "graded.jsonl", "results", "summary.json"]
     assert (base / "victim" / "keep.md").read_text() == "keep\n"
+
+
+def test_the_detectors_see_an_escape_without_the_sandbox(tmp_path):
+    """The battery can fail: without bwrap, reading a peer and reaching a host socket succeed."""
+    private = tmp_path / "private"
+    private.mkdir()
+    (private / "test_x.py").write_text("EXTRA_CASES = {}\n", encoding="utf-8")
+    peer = tmp_path / "subs" / "zz_victim" / "lab03.ipynb"
+    listeners = Listeners(tmp_path, uuid.uuid4().hex)
+    targets = {"peer": str(peer), "private_file": str(private / "test_x.py"),
+               "outside": str(peer), "submissions": str(tmp_path / "subs"),
+               "private": str(private), "grading_dir": str(package_dir() / "grading"),
+               "unix_socket": str(tmp_path / "host.sock"),
+               "abstract": listeners.sockets[1][0].getsockname()[1:].decode(),
+               "tcp_port": listeners.tcp_port}
+    prelude = PRELUDE.format(targets=targets)
+    for name, attack in [("peers", PEERS), ("sockets", SOCKETS), ("zz_victim", "")]:
+        path = tmp_path / "subs" / name / "lab03.ipynb"
+        path.parent.mkdir(parents=True)
+        nbformat.write(notebook(HEAD, prelude, attack, bad_linear(ANSWER),
+                                'check("backprop.linear_backward", linear_backward)'), str(path))
+    try:
+        report = grade_submissions([tmp_path / "subs"], None, exercise_ids=IDS[:1], jobs=1,
+                                   seed=0, sandbox=False, limits=Limits(exercise_timeout=5.0))
+    finally:
+        listeners.close()
+    assert report.totals == {"peers": 4.0, "sockets": 4.0, "zz_victim": 0.0}
+    assert sorted(listeners.connections) == ["abstract", "tcp", "unix"]
+
+
+@pytest.mark.xfail(strict=True, reason="loop.fit_epochs's 'epochs and steps' judge trusts the "
+                   "counters that learner code can set; it must recompute them (for example by "
+                   "comparing the final weights with a reference training)")
+def test_counters_set_without_training_earn_nothing(tmp_path):
+    path = tmp_path / "subs" / "mallory" / "lab01.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(notebook(HEAD, FIT_COUNTERS, 'check("loop.fit_epochs", train)'), str(path))
+    report = grade_submissions([tmp_path / "subs"], None, exercise_ids=["loop.fit_epochs"],
+                               jobs=1, seed=0, limits=Limits(exercise_timeout=10.0))
+    assert report.totals == {"mallory": 0.0}

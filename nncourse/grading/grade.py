@@ -35,6 +35,7 @@ from nncourse.grading.sandbox import (
     ChildSession,
     Limits,
     exposed,
+    font_cache,
     require_sandbox,
 )
 
@@ -303,6 +304,7 @@ def grade_submissions(paths: list[str | Path], out_dir: str | Path | None = None
 
     if sandbox:
         require_sandbox()
+        font_cache()                     # built once here; forked pool workers inherit it
         for what, path in [*(("the submissions", p) for p in paths), ("--out", out_dir),
                            ("--extra-tests", extra_tests)]:
             if path is not None and exposed(path):

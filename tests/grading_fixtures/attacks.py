@@ -137,7 +137,7 @@ except ImportError:
 print(hits)'''
 
 SOLUTION_LOOKUP = '''from nncourse.exercises import get_exercise
-reference = get_exercise("backprop.linear_backward").solution
+reference = getattr(get_exercise("backprop.linear_backward"), "solution", None)
 try:
     from nncourse.grading.solutions import get_solution
     reference = get_solution("backprop.linear_backward")
@@ -198,6 +198,13 @@ time.sleep(60)'''
 
 MARKUP = ('raise ValueError("<script>alert(1)</script> [click](http://evil.example) **bold** '
           '`code` ![img](x) | cell |\\n# Heading\\n- item")')
+
+
+FIT_COUNTERS = """def train(model, loss_fn, optimizer, x, y, epochs, batch_size, seed):
+    # set the counters the checker reads, without training
+    optimizer.steps = epochs * -(-len(x) // batch_size)
+    model.forward_samples = epochs * len(x)
+    return [1.0 - 0.1 * epoch for epoch in range(epochs)]"""
 
 
 def attack_fixtures(targets: dict, notebook, bad_linear, head, linear, check_linear, softmax,
