@@ -81,6 +81,7 @@ EXPECTED = {
     "fake_protocol": (FULL, "did not expect"),
     "other_labs": (FULL, ""),
     "deep_recursion": ((4, 0, 1), "no check('backprop.softmax', ...)"),
+    "slow_cells": (FULL, "timed out after 2 s"),
     "hung_cells": ((0, 0, 0), "restarted 3 times"),
     "markup": (CONTAINED, "<script>alert(1)</script>"),
     "huge_code": (FULL, ""),

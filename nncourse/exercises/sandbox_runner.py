@@ -139,6 +139,35 @@ def friendly_hook(event: str, args: tuple) -> None:
                               f"in one process)")
 
 
+class Alarm:
+    """A wall-clock limit inside the child: ``SIGALRM`` raises TimeoutError in learner code.
+
+    It lets a cell or a case that loops forever fail on its own, without the grader killing and
+    restarting the child. Learner code can ignore the signal; the grader's own deadline (a little
+    longer) then kills the child.
+    """
+
+    def __init__(self) -> None:
+        import signal
+
+        self.signal, self.seconds = signal, 0.0
+
+    def _raise(self, signum, frame) -> None:
+        raise TimeoutError(f"timed out after {self.seconds:g} s")
+
+    def __call__(self, seconds: float) -> Alarm:
+        self.seconds = float(seconds)
+        return self
+
+    def __enter__(self) -> None:
+        if self.seconds > 0:
+            self.signal.signal(self.signal.SIGALRM, self._raise)
+            self.signal.setitimer(self.signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc: object) -> None:
+        self.signal.setitimer(self.signal.ITIMER_REAL, 0)
+
+
 def strip_magics(source: str) -> str:
     """Drop IPython line magics, shell escapes and cell magics; the rest is plain Python."""
     lines = source.splitlines()
@@ -184,6 +213,8 @@ def main() -> None:
         __import__(name)
     sys.addaudithook(friendly_hook)
     skip = set(start.get("skip", []))
+    alarm = Alarm()
+    cell_seconds = float(start.get("cell_timeout", 0))
     namespace: dict = {"__name__": "__main__", "__builtins__": __builtins__}
     for index, source in enumerate(start.get("cells", [])):
         if index in skip:
@@ -191,7 +222,8 @@ def main() -> None:
         write_message(channel_out, {"type": "cell_start", "index": index})
         status = "ok"
         try:
-            exec(compile(strip_magics(source), f"<cell {index + 1}>", "exec"), namespace)
+            with alarm(cell_seconds):
+                exec(compile(strip_magics(source), f"<cell {index + 1}>", "exec"), namespace)
         except SystemExit:
             status = "called sys.exit()"
         except BaseException as exc:  # learner code: report and go on with the next cell
@@ -203,7 +235,8 @@ def main() -> None:
             request = read_message(channel_in)
         except EOFError:
             return
-        outcome = _call(request, namespace, get_exercise, run_answer)
+        with alarm(float(start.get("exercise_timeout", 0))):
+            outcome = _call(request, namespace, get_exercise, run_answer)
         try:
             write_message(channel_out, {"type": "result", "outcome": outcome})
         except (TypeError, ValueError, RecursionError, OverflowError) as exc:

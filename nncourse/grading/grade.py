@@ -184,6 +184,8 @@ def _run_pending(cells, answers, pending, limits: Limits, result, sandbox: bool)
                         return
                     break
                 _add(result, exercise, case, private, inputs, outcome)
+                if "TimeoutError" in str(outcome.get("error", "")):
+                    stopped[exercise.id] = "not run: an earlier case timed out"
         finally:
             child.close()
 

@@ -43,6 +43,9 @@ from nncourse.grading.bwrap import (  # noqa: F401  (re-exported for callers)
 )
 from nncourse.grading.wire import HEADER, MAX_FRAME_BYTES, decode, frame
 
+#: Seconds the grader waits past a limit the child enforces itself (``SIGALRM`` in the child).
+GRACE = 2.0
+
 
 @dataclass
 class Limits:
@@ -127,7 +130,9 @@ class ChildSession:
             self.inner_pid = _read_child_pid(info_read, self.deadline)
         os.set_blocking(self.process.stdin.fileno(), False)
         self.send({"type": "start", "cells": cells, "skip": sorted(skip),
-                   "limits": child_limits, "output_chars": limits.output_chars})
+                   "limits": child_limits, "output_chars": limits.output_chars,
+                   "cell_timeout": limits.cell_timeout,
+                   "exercise_timeout": limits.exercise_timeout})
 
     # ------------------------------------------------------------------ framing
     def _wait(self, timeout: float) -> float:
@@ -137,9 +142,13 @@ class ChildSession:
                             f"one submission", final=True)
         return remaining
 
-    def receive(self, timeout: float) -> dict:
-        """Next message from the child, or ChildDied on timeout / exit / garbage."""
-        end = time.monotonic() + timeout
+    def receive(self, timeout: float, grace: float = 0.0) -> dict:
+        """Next message from the child, or ChildDied on timeout / exit / garbage.
+
+        The child stops its own cells and cases after ``timeout`` seconds; the grader waits
+        ``grace`` seconds more before it gives up on the child.
+        """
+        end = time.monotonic() + timeout + grace
         fd = self.process.stdout.fileno()
         while True:
             if len(self.buffer) >= HEADER.size:
@@ -201,8 +210,8 @@ class ChildSession:
             expected = ({"type": "ready"} if index is None else
                         {"type": "cell_start", "index": index})
             try:
-                message = self.receive(self.limits.cell_timeout + 10.0 if current is None
-                                       else self.limits.cell_timeout)
+                message = self.receive(self.limits.cell_timeout, GRACE + 10.0 if current is None
+                                       else GRACE)
             except ChildDied as exc:
                 exc.cell = current if current is not None else exc.cell
                 raise
@@ -212,7 +221,7 @@ class ChildSession:
                 return statuses
             current = index
             try:
-                message = self.receive(self.limits.cell_timeout)
+                message = self.receive(self.limits.cell_timeout, GRACE)
             except ChildDied as exc:
                 exc.cell = index
                 raise
@@ -226,7 +235,7 @@ class ChildSession:
     def call(self, exercise_id: str, expr: str, inputs: dict) -> dict:
         """Ask the child to run one case; returns the plain outcome {"ok": ...} / {"error": ...}."""
         self.send({"type": "call", "id": exercise_id, "expr": expr, "inputs": inputs})
-        message = self.receive(self.limits.exercise_timeout)
+        message = self.receive(self.limits.exercise_timeout, GRACE)
         outcome = message.get("outcome")
         if set(message) != {"type", "outcome"} or message["type"] != "result" \
                 or not isinstance(outcome, dict) or set(outcome) not in ({"ok"}, {"error"}):

@@ -224,7 +224,10 @@ def attack_fixtures(targets: dict, notebook, bad_linear, head, linear, check_lin
                                  'answer("gradients.converge_fast", 0.3)')
     nbs["deep_recursion"] = notebook(head, linear, check_linear, softmax,
                                      'check("backprop.softmax", ' + "-" * 100_000 + "1)", stable)
-    nbs["hung_cells"] = notebook(head, *["while True:\n    pass"] * 5, *honest[1:])
+    nbs["slow_cells"] = notebook(head, *["while True:\n    pass"] * 5, *honest[1:])
+    nbs["hung_cells"] = notebook(head, *["import signal\nsignal.signal(signal.SIGALRM, "
+                                         "signal.SIG_IGN)\nwhile True:\n    pass"] * 5,
+                                 *honest[1:])
     nbs["markup"] = notebook(head, bad_linear(MARKUP), *tail[1:])
     nbs["huge_code"] = notebook(head, "# " + "x" * 300_000, *honest[1:])
     nbs["=SUM(1+1)*cmd"] = notebook(*honest)
