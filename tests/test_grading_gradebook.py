@@ -183,3 +183,20 @@ def test_no_sandbox_child_removes_its_folder_on_every_path():
         with pytest.raises(Exception, match="ended the Python process"):
             child.run_cells()
     assert not os.path.exists(folder)
+
+
+@needs_sandbox
+def test_a_sandbox_that_fails_to_start_is_not_blamed_on_the_student(tmp_path, monkeypatch):
+    from nncourse.grading import sandbox
+
+    fake = tmp_path / "fake-bwrap"
+    fake.write_text("#!/bin/sh\necho 'bwrap: Creating new namespace failed' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(sandbox, "bwrap_arguments", lambda *args: [str(fake)])
+    path = _write(tmp_path / "subs" / "ana.ipynb", RIGHT)
+    report = grade_submissions([path], None, limits=LIMITS, jobs=1, seed=0)
+    (sub,) = report.submissions
+    assert sub.total == 0
+    assert "not the student's fault" in sub.notes[0]
+    assert "Creating new namespace failed" in sub.notes[0]
+    assert "grader's sandbox failed" in sub.results["gradients.stability_limit"].cases[0].message

@@ -146,14 +146,19 @@ def _run_pending(cells, answers, pending, limits: Limits, result, sandbox: bool)
         try:
             child = ChildSession(cells, limits, frozenset(skip), sandbox, deadline)
         except ChildDied as exc:
-            result.notes.append(f"the notebook could not start: {exc}")
-            _fail_rest(result, pending[index:], "the notebook did not run")
+            result.notes.append(str(exc) if exc.grader else f"the notebook could not start: {exc}")
+            _fail_rest(result, pending[index:], "not graded: the grader's sandbox failed"
+                       if exc.grader else "the notebook did not run")
             return
         try:
             try:
                 statuses = child.run_cells()
             except ChildDied as exc:
                 restarts += 1
+                if exc.grader:
+                    result.notes.append(str(exc))
+                    _fail_rest(result, pending[index:], "not graded: the grader's sandbox failed")
+                    return
                 if exc.final or exc.cell is None:
                     result.notes.append(f"the notebook {exc}" if exc.final else
                                         f"the notebook could not start: {exc}")

@@ -67,10 +67,12 @@ class Limits:
 class ChildDied(Exception):
     """The child exited, timed out, or sent something the protocol does not allow."""
 
-    def __init__(self, message: str, cell: int | None = None, final: bool = False) -> None:
+    def __init__(self, message: str, cell: int | None = None, final: bool = False,
+                 grader: bool = False) -> None:
         super().__init__(message)
         self.cell = cell
         self.final = final          # True: no restart can help (the submission deadline passed)
+        self.grader = grader        # True: the sandbox itself failed, not the submission
 
 
 class ChildSession:
@@ -90,6 +92,7 @@ class ChildSession:
         self.deadline = deadline if deadline is not None else \
             time.monotonic() + limits.submission_timeout
         self.buffer = b""
+        self.started = False          # True once the runner sent its first message
         self.work_dir = None
         self.inner_pid = None
         child_limits = {"cpu_seconds": limits.cpu_seconds, "memory_bytes": limits.memory_bytes,
@@ -118,7 +121,8 @@ class ChildSession:
         try:
             self.process = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL, cwd=cwd, env=env, pass_fds=tuple(fds),
+                stderr=subprocess.PIPE if sandbox else subprocess.DEVNULL, cwd=cwd, env=env,
+                pass_fds=tuple(fds),
                 start_new_session=True)
         except BaseException:
             self._remove_work_dir()
@@ -129,10 +133,14 @@ class ChildSession:
         if sandbox:
             self.inner_pid = _read_child_pid(info_read, self.deadline)
         os.set_blocking(self.process.stdin.fileno(), False)
-        self.send({"type": "start", "cells": cells, "skip": sorted(skip),
-                   "limits": child_limits, "output_chars": limits.output_chars,
-                   "cell_timeout": limits.cell_timeout,
-                   "exercise_timeout": limits.exercise_timeout})
+        try:
+            self.send({"type": "start", "cells": cells, "skip": sorted(skip),
+                       "limits": child_limits, "output_chars": limits.output_chars,
+                       "cell_timeout": limits.cell_timeout,
+                       "exercise_timeout": limits.exercise_timeout})
+        except BaseException:
+            self.close()
+            raise
 
     # ------------------------------------------------------------------ framing
     def _wait(self, timeout: float) -> float:
@@ -164,6 +172,7 @@ class ChildSession:
                         raise ChildDied(f"sent unreadable data ({type(exc).__name__})") from None
                     if not isinstance(message, dict):
                         raise ChildDied("sent unreadable data")
+                    self.started = True
                     return message
             remaining = self._wait(end - time.monotonic())
             if remaining <= 0:
@@ -172,7 +181,7 @@ class ChildSession:
             if ready:
                 chunk = os.read(fd, 1 << 20)
                 if not chunk:
-                    raise ChildDied(_describe_exit(self._exit_code()))
+                    raise self._died()
                 self.buffer += chunk
 
     def send(self, message: dict) -> None:
@@ -192,7 +201,24 @@ class ChildSession:
             except BlockingIOError:
                 continue
             except OSError:
-                raise ChildDied(_describe_exit(self._exit_code())) from None
+                raise self._died() from None
+
+    def _died(self) -> ChildDied:
+        """Why the child went away; before its first message that is the grader's problem."""
+        code = self._exit_code()
+        if self.started:
+            return ChildDied(_describe_exit(code))
+        why = b""
+        if self.process.stderr is not None and code is not None:
+            os.set_blocking(self.process.stderr.fileno(), False)
+            try:
+                why = self.process.stderr.read(2000) or b""
+            except OSError:
+                pass
+        text = why.decode("utf-8", "replace").strip().splitlines()[-1:] or [_describe_exit(code)]
+        return ChildDied(f"the grader's sandbox failed before the notebook ran ({text[0][:200]});"
+                         f" this is not the student's fault — check the grader's set-up",
+                         grader=True)
 
     def _exit_code(self) -> int | None:
         try:
@@ -257,9 +283,10 @@ class ChildSession:
         except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL is not ignored
             pass
         finally:
-            for stream in (self.process.stdin, self.process.stdout):
+            for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
                 try:
-                    stream.close()
+                    if stream is not None:
+                        stream.close()
                 except OSError:
                     pass
             self._remove_work_dir()
