@@ -13,10 +13,12 @@ from nncourse.grading.release import (
     release_notebook,
     release_notebooks,
 )
-from nncourse.grading.sandbox import Limits
+from nncourse.grading.sandbox import Limits, sandbox_problem
 from nncourse.grading.validate import validate
 
 LIMITS = Limits(exercise_timeout=5.0, cell_timeout=10.0)
+needs_sandbox = pytest.mark.skipif(sandbox_problem() is not None,
+                                   reason=f"no sandbox here: {sandbox_problem()}")
 
 
 def solution_notebook() -> nbformat.NotebookNode:
@@ -101,6 +103,7 @@ def _fill_in(solution: nbformat.NotebookNode, released: nbformat.NotebookNode) -
                                             if "SOLUTION" not in line)
 
 
+@needs_sandbox
 def test_round_trip_release_fill_in_grade(lab, tmp_path):
     released_path = release_notebooks(lab, tmp_path / "release")[0]
     stub_report = grade_submissions([released_path], tmp_path / "grades_stub", limits=LIMITS,
@@ -123,6 +126,7 @@ def test_round_trip_release_fill_in_grade(lab, tmp_path):
     assert full.total == 4 + 2 + 1, full.results
 
 
+@needs_sandbox
 def test_validate_passes_for_good_solutions_and_catches_leaks(lab, tmp_path):
     release = tmp_path / "release"
     release_notebooks(lab, release)
@@ -138,6 +142,7 @@ def test_validate_passes_for_good_solutions_and_catches_leaks(lab, tmp_path):
     assert any("private test file" in p for p in problems)
 
 
+@needs_sandbox
 def test_validate_reports_a_wrong_solution(tmp_path):
     nb = solution_notebook()
     nb.cells[7].source = "# BEGIN SOLUTION\nlimit = 1 / 4.0\n# END SOLUTION"
