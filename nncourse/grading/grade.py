@@ -309,9 +309,9 @@ def grade_submissions(paths: list[str | Path], out_dir: str | Path | None = None
     """
     from nncourse.grading.reports import OutputDir
 
+    font_cache()                         # built once here; forked pool workers inherit it
     if sandbox:
         require_sandbox()
-        font_cache()                     # built once here; forked pool workers inherit it
         for what, path in [*(("the submissions", p) for p in paths), ("--out", out_dir),
                            ("--extra-tests", extra_tests)]:
             if path is not None and exposed(path):

@@ -117,7 +117,11 @@ class ChildSession:
         else:
             self.work_dir = tempfile.mkdtemp(prefix="nncourse-sandbox-")
             command, env, cwd = python, scrubbed_environment(self.work_dir), self.work_dir
-            fds = []
+            fds, fonts = [], font_cache()
+            if fonts:
+                os.mkdir(os.path.join(self.work_dir, ".matplotlib"))
+                with open(os.path.join(self.work_dir, ".matplotlib", fonts[0]), "wb") as handle:
+                    handle.write(fonts[1])
         try:
             self.process = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
