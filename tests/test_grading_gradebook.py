@@ -79,7 +79,7 @@ def test_safe_names_and_csv_cells():
 
 def test_learner_text_is_inert_in_feedback():
     from nncourse.exercises.results import CaseResult, CheckResult
-    from nncourse.grading.grade import SubmissionResult
+    from nncourse.grading.records import SubmissionResult
 
     evil = "<img src=x onerror=alert(1)> [a](http://x) **b**\n# H"
     sub = SubmissionResult("<b>ana</b>", "ana.ipynb", {"e": CheckResult("e", "Title", [

@@ -22,7 +22,6 @@ import re
 import secrets
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from nncourse.exercises.checking import judge_case
@@ -30,6 +29,8 @@ from nncourse.exercises.registry import Case, Exercise, get_exercise, list_exerc
 from nncourse.exercises.results import CaseResult, CheckResult
 from nncourse.grading.collect import Submission, collect_submissions
 from nncourse.grading.notebooks import code_cells_from_bytes, find_answers
+from nncourse.grading.records import GradeReport, SubmissionResult
+from nncourse.grading.reports import OutputDir
 from nncourse.grading.sandbox import (
     ChildDied,
     ChildSession,
@@ -38,38 +39,6 @@ from nncourse.grading.sandbox import (
     font_cache,
     require_sandbox,
 )
-
-
-@dataclass
-class SubmissionResult:
-    """Scores of one submission-lab: one CheckResult per graded exercise, plus notes."""
-
-    student: str
-    path: str
-    results: dict[str, CheckResult] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    lab: str | None = None
-    key: str = ""
-
-    @property
-    def total(self) -> float:
-        return float(sum(result.score for result in self.results.values()))
-
-    def to_dict(self) -> dict:
-        return {"student": self.student, "path": self.path, "lab": self.lab, "key": self.key,
-                "notes": self.notes,
-                "results": {i: r.to_dict() for i, r in self.results.items()}}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> SubmissionResult:
-        results = {}
-        for exercise_id, r in data["results"].items():
-            cases = [CaseResult(c["name"], bool(c["passed"]), float(c["points"]),
-                                float(c["max_points"]), c["message"], c["hint"])
-                     for c in r["cases"]]
-            results[exercise_id] = CheckResult(r["exercise_id"], r["title"], cases, r["error"])
-        return cls(data["student"], data["path"], results, list(data["notes"]), data["lab"],
-                   data["key"])
 
 
 def load_extra_tests(directory: str | Path | None) -> dict[str, list[Case]]:
@@ -206,23 +175,6 @@ def _add(result, exercise, case, private, inputs, outcome) -> None:
     result.results[exercise.id].cases.append(verdict)
 
 
-@dataclass
-class GradeReport:
-    """Everything one grading run produced."""
-
-    exercise_ids: list[str]
-    submissions: list[SubmissionResult]
-    seed: int
-    labs: dict[str | None, list[str]] = field(default_factory=dict)
-
-    @property
-    def totals(self) -> dict[str, float]:
-        totals: dict[str, float] = {}
-        for sub in self.submissions:
-            totals[sub.student] = totals.get(sub.student, 0.0) + sub.total
-        return totals
-
-
 def _grade_job(args: tuple) -> SubmissionResult:
     sub, exercise_ids, limits, seed, extra, sandbox, key = args
     try:
@@ -307,8 +259,6 @@ def grade_submissions(paths: list[str | Path], out_dir: str | Path | None = None
         SandboxUnavailable: ``sandbox`` is True and bubblewrap cannot run here.
         ValueError: bad paths, layouts or exercise ids (nothing was graded).
     """
-    from nncourse.grading.reports import OutputDir
-
     font_cache()                         # built once here; forked pool workers inherit it
     if sandbox:
         require_sandbox()

@@ -26,6 +26,7 @@ import tempfile
 from pathlib import Path
 
 from nncourse.grading.collect import MAX_ROW, safe_name
+from nncourse.grading.records import SubmissionResult
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]|~!])")
 
@@ -179,8 +180,6 @@ class OutputDir:
 
     def previous_results(self, resume: bool) -> dict:
         """{key: SubmissionResult} saved by earlier runs into this ``--out``."""
-        from nncourse.grading.grade import SubmissionResult
-
         found = {}
         for record in self._records() if resume else []:
             try:
