@@ -1,6 +1,6 @@
 """The program that runs one submission inside the grading sandbox (learner side; never judges).
 
-The grader starts ``python -I -m nncourse.exercises.sandbox_runner`` inside bubblewrap, where
+The grader starts ``python -I`` on this module (``main``) inside bubblewrap, where
 only the interpreter, the libraries and the learner-side package are visible, read-only. This
 module is deliberately on the learner side: the sandbox never mounts ``nncourse.grading``, so the
 program that runs learner code must not come from there.

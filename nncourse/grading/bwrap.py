@@ -26,6 +26,17 @@ import nncourse
 
 BWRAP_PACKAGE = "bubblewrap"
 RUNNER = "nncourse.exercises.sandbox_runner"
+
+
+def runner_command(check_only: bool = False) -> list[str]:
+    """``python -I`` running the learner-side runner from the very ``nncourse`` the grader uses.
+
+    The package's parent folder goes first on ``sys.path`` (only the package itself is visible
+    there inside the sandbox), so an editable install, ``PYTHONPATH`` or a checkout all work.
+    """
+    code = (f"import sys; sys.path.insert(0, sys.argv.pop(1)); import {RUNNER} as runner"
+            + ("" if check_only else "; runner.main()"))
+    return [sys.executable, "-I", "-c", code, str(package_dir().parent)]
 #: Sandboxes run as uid/gid ``UID_BASE + (grader pid % 50000)``: unprivileged, and one per
 #: grading process so that concurrent sandboxes do not share a process-count budget.
 UID_BASE = 100_000
@@ -158,8 +169,7 @@ def sandbox_problem() -> str | None:
         return (f"bubblewrap (bwrap) is not installed; install Debian's '{BWRAP_PACKAGE}' "
                 f"package (sudo apt-get install {BWRAP_PACKAGE}), or pass --no-sandbox to "
                 f"grade only notebooks you trust")
-    command = [*bwrap_arguments(bwrap, UID_BASE, 64 << 20), sys.executable, "-I", "-c",
-               f"import {RUNNER}"]
+    command = [*bwrap_arguments(bwrap, UID_BASE, 64 << 20), *runner_command(check_only=True)]
     try:
         done = subprocess.run(command, capture_output=True, timeout=60, env=scrubbed_environment(
             "/tmp"))

@@ -1,7 +1,8 @@
 """Run one submission in a bubblewrap sandbox and talk to it over a strict, bounded protocol.
 
-The child is ``python -I -m nncourse.exercises.sandbox_runner`` inside ``bwrap`` (the command
-line and what the sandbox sees are in :mod:`.bwrap`): an unprivileged uid in its own namespaces,
+The child is ``python -I`` running :mod:`nncourse.exercises.sandbox_runner` inside ``bwrap``
+(the command line and what the sandbox sees are in :mod:`.bwrap`): an unprivileged uid in its
+own namespaces,
 with a read-only file system that holds no submission, ``--out``, private test, reference
 solution or host socket. ``sandbox=False`` runs the same child without bwrap (trusted notebooks).
 
@@ -22,7 +23,6 @@ import select
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -38,6 +38,7 @@ from nncourse.grading.bwrap import (  # noqa: F401  (re-exported for callers)
     font_cache,
     package_dir,
     require_sandbox,
+    runner_command,
     sandbox_problem,
     scrubbed_environment,
 )
@@ -99,7 +100,7 @@ class ChildSession:
                         "file_size_bytes": limits.file_size_bytes,
                         "open_files": limits.open_files,
                         "processes": limits.processes if sandbox else 0}
-        python = [sys.executable, "-I", "-m", RUNNER]
+        python = runner_command()
         if sandbox:
             require_sandbox()
             bwrap = os.environ.get("NNCOURSE_BWRAP") or shutil.which("bwrap")
