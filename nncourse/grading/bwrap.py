@@ -99,10 +99,13 @@ def bwrap_arguments(bwrap: str, uid: int, tmpfs_bytes: int, in_tmp: list[str] = 
             args += ["--symlink", os.readlink(path), path]
         elif os.path.isdir(path):
             args += ["--ro-bind", path, path]
-    made = {"/"}
     for path in ETC_FILES:
         if os.path.exists(path):
             args += ["--ro-bind", path, path]
+    # /tmp first, so that a package or Python that happens to live under /tmp is bound on top
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--perms", "1777", "--size", str(int(tmpfs_bytes)), "--tmpfs", "/tmp", *in_tmp]
+    made = {"/", "/tmp", "/proc", "/dev"}
     bound = [d for d in visible_dirs() if not any(d.startswith(o + os.sep)
                                                   for o in visible_dirs() if o != d)]
     for path in bound:
@@ -116,9 +119,7 @@ def bwrap_arguments(bwrap: str, uid: int, tmpfs_bytes: int, in_tmp: list[str] = 
     for path in hidden_dirs():
         if os.path.isdir(path):
             args += ["--perms", "0555", "--tmpfs", path, "--remount-ro", path]
-    args += ["--proc", "/proc", "--dev", "/dev",
-             "--perms", "1777", "--size", str(int(tmpfs_bytes)), "--tmpfs", "/tmp",
-             *in_tmp, "--chdir", "/tmp", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+    args += ["--chdir", "/tmp", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
              shutil.which("setpriv") or "/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}",
              "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
     return args
