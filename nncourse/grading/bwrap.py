@@ -63,8 +63,8 @@ def visible_dirs() -> list[str]:
 
 
 def hidden_dirs() -> list[str]:
-    """Directories inside :func:`visible_dirs` that are covered by an empty read-only dir."""
-    return [str(package_dir() / "grading")]
+    """The grader's own code inside :func:`visible_dirs`: covered by an empty folder or file."""
+    return [str(package_dir() / "grading"), str(package_dir() / "cli.py")]
 
 
 def exposed(path: str | Path) -> bool:
@@ -119,6 +119,8 @@ def bwrap_arguments(bwrap: str, uid: int, tmpfs_bytes: int, in_tmp: list[str] = 
     for path in hidden_dirs():
         if os.path.isdir(path):
             args += ["--perms", "0555", "--tmpfs", path, "--remount-ro", path]
+        elif os.path.isfile(path):
+            args += ["--ro-bind", "/dev/null", path]
     args += ["--chdir", "/tmp", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
              shutil.which("setpriv") or "/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}",
              "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]

@@ -134,6 +134,9 @@ try:
     hits.append("solutions importable")
 except ImportError:
     pass
+import nncourse
+if open(os.path.join(os.path.dirname(nncourse.__file__), "cli.py")).read():
+    hits.append("the grader's command is readable")
 print(hits)'''
 
 SOLUTION_LOOKUP = '''from nncourse.exercises import get_exercise

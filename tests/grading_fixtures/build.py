@@ -95,7 +95,7 @@ def fixtures(token: str = "") -> dict[str, nbformat.NotebookNode]:
             "            try:\n                stolen.append(open(name).read())\n"
             "            except OSError:\n                pass\n"
             "    except OSError:\n        pass\n"
-            "leak = [s for s in stolen if 'EXTRA_CASES' in s]\nprint(len(stolen))",
+            "leak = [s for s in stolen if 'big batch' in s]\nprint(len(stolen))",
             bad_linear("if leak:\n    return grad_out @ weight, grad_out.T @ x, "
                        "grad_out.sum(axis=0)\nreturn np.zeros(1), np.zeros(1), np.zeros(1)"),
             CHECK_LINEAR, SOFTMAX, CHECK_SOFTMAX, STABLE),
