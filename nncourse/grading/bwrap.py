@@ -180,8 +180,12 @@ def sandbox_problem() -> str | None:
         return f"bwrap could not start ({type(exc).__name__}: {exc})"
     if done.returncode != 0:
         why = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
-        return (f"bwrap cannot create the sandbox here ({why[0][:200]}); it needs user or "
-                f"root privileges for namespaces and a setpriv binary (util-linux)")
+        if "Error" in why[0] and not why[0].startswith("bwrap"):
+            return (f"Python inside the sandbox cannot load the grader's runner ({why[0][:200]});"
+                    f" install nncourse and its requirements in a virtual environment or the "
+                    f"system's site-packages (user site-packages are not visible there)")
+        return (f"bwrap cannot create the sandbox here ({why[0][:200]}); it needs root (or "
+                f"user namespaces) and a setpriv binary (util-linux)")
     return None
 
 
