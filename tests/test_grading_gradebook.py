@@ -122,6 +122,11 @@ def test_out_is_replaced_whole_and_links_in_it_are_not_followed(tmp_path):
     (tmp_path / "link-out").symlink_to(out)
     with pytest.raises(ValueError, match="is a symbolic link"):
         grade_submissions([tmp_path / "subs"], tmp_path / "link-out", limits=LIMITS, jobs=1)
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "thesis.tex").write_text("years of work", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"holds files the grader did not write \(thesis.tex\)"):
+        grade_submissions([tmp_path / "subs"], tmp_path / "home", limits=LIMITS, jobs=1)
+    assert (tmp_path / "home" / "thesis.tex").exists()
     with pytest.raises(ValueError, match="overlap"):
         grade_submissions([tmp_path / "subs"], tmp_path / "subs" / "grades", limits=LIMITS)
 

@@ -28,6 +28,8 @@ from pathlib import Path
 from nncourse.grading.collect import MAX_ROW, safe_name
 from nncourse.grading.records import SubmissionResult
 
+#: What the grader writes into ``--out``; an existing ``--out`` holding anything else is refused.
+OWN_FILES = {"gradebook.csv", "summary.json", "graded.jsonl", "feedback", "results"}
 _MARKDOWN = re.compile(r"([\\`*_\[\]|~!])")
 
 
@@ -149,6 +151,12 @@ class OutputDir:
         if self.out.exists() and not self.out.is_dir():
             raise ValueError(f"--out {out_dir} exists and is not a folder; pass a new or "
                              f"existing folder for the gradebook.")
+        if self.out.is_dir():
+            strangers = sorted(set(os.listdir(self.out)) - OWN_FILES)
+            if strangers:
+                raise ValueError(f"--out {out_dir} holds files the grader did not write "
+                                 f"({', '.join(strangers[:5])}); it replaces --out as a whole, "
+                                 f"so pass a new folder or an earlier run's --out.")
         for item in inputs:
             root = Path(os.path.abspath(item))
             if self.out == root or root in self.out.parents or self.out in root.parents:
