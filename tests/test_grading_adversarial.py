@@ -76,6 +76,7 @@ EXPECTED = {
     "proc_secrets": (CONTAINED, "has shape (1,)"),
     "peers": (CONTAINED, "has shape (1,)"),
     "process_bomb": (CONTAINED, "has shape (1,)"),
+    "namespaces": (CONTAINED, "has shape (1,)"),
     "solution_lookup": (CONTAINED, "has shape (1,)"),
     "daemon": (FULL, ""),
     "fake_protocol": (FULL, "did not expect"),

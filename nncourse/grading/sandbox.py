@@ -27,6 +27,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 
+from nncourse.grading import seccomp
 from nncourse.grading.bwrap import (  # noqa: F401  (re-exported for callers)
     BWRAP_PACKAGE,
     RUNNER,
@@ -114,6 +115,9 @@ class ChildSession:
             uid = UID_BASE + os.getpid() % 50_000
             command = [*bwrap_arguments(bwrap, uid, limits.tmpfs_bytes, in_tmp), *python]
             command[1:1] = ["--info-fd", str(info_write)]
+            if seccomp.available():
+                fds.append(_memfd(seccomp.filter_program()))
+                command[1:1] = ["--seccomp", str(fds[-1])]
             env, cwd = scrubbed_environment("/tmp"), "/"
         else:
             self.work_dir = tempfile.mkdtemp(prefix="nncourse-sandbox-")

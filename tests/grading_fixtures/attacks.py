@@ -199,6 +199,18 @@ def spam():
 threading.Thread(target=spam, daemon=True).start()
 time.sleep(60)'''
 
+NAMESPACES = '''# a user namespace of its own (root inside it), a new mount namespace, ptrace
+for name, flags in [("user", 0x10000000), ("mount", 0x00020000), ("net", 0x40000000)]:
+    if libc.unshare(flags) == 0:
+        hits.append(("unshare", name))
+child = libc.fork()
+if child == 0:
+    libc.pause()
+    libc._exit(0)
+if libc.ptrace(16, child, 0, 0) == 0:        # PTRACE_ATTACH to a process of the same uid
+    hits.append("ptrace")
+print(hits)'''
+
 MARKUP = ('raise ValueError("<script>alert(1)</script> [click](http://evil.example) **bold** '
           '`code` ![img](x) | cell |\\n# Heading\\n- item")')
 
@@ -219,7 +231,7 @@ def attack_fixtures(targets: dict, notebook, bad_linear, head, linear, check_lin
     nbs = {name: notebook(head, prelude, attack, *tail) for name, attack in [
         ("ctypes_write", CTYPES_WRITE), ("pure_os", PURE_OS), ("spawn_shell", SPAWN),
         ("sockets", SOCKETS), ("proc_secrets", PROC), ("peers", PEERS),
-        ("process_bomb", PROCESS_BOMB)]}
+        ("process_bomb", PROCESS_BOMB), ("namespaces", NAMESPACES)]}
     nbs["solution_lookup"] = notebook(head, SOLUTION_LOOKUP, *tail[1:])
     nbs["daemon"] = notebook(head, prelude, DAEMON, *honest[1:])
     nbs["fake_protocol"] = notebook(head, prelude, FAKE_PROTOCOL, *honest[1:])
