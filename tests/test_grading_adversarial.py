@@ -35,7 +35,7 @@ from nncourse.grading.sandbox import Limits, package_dir, sandbox_problem
 
 FIXTURES = Path(__file__).parent / "grading_fixtures"
 sys.path.insert(0, str(FIXTURES))
-from attacks import ANSWER, FIT_COUNTERS, PEERS, PRELUDE, SOCKETS  # noqa: E402
+from attacks import ANSWER, FIT_COUNTERS, NAMESPACES, PEERS, PRELUDE, SOCKETS  # noqa: E402
 from build import HEAD, bad_linear, notebook, write_all  # noqa: E402
 
 pytestmark = pytest.mark.skipif(sandbox_problem() is not None,
@@ -335,6 +335,21 @@ def test_the_detectors_see_an_escape_without_the_sandbox(tmp_path):
         listeners.close()
     assert report.totals == {"peers": 4.0, "sockets": 4.0, "zz_victim": 0.0}
     assert sorted(listeners.connections) == ["abstract", "tcp", "unix"]
+
+
+def test_the_system_call_filter_is_what_stops_new_namespaces(tmp_path, monkeypatch):
+    """Inside bwrap alone a submission can still unshare and ptrace; the seccomp filter stops it."""
+    path = tmp_path / "subs" / "namespaces" / "lab03.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(notebook(HEAD, PRELUDE.format(targets={}), NAMESPACES, bad_linear(ANSWER),
+                            'check("backprop.linear_backward", linear_backward)'), str(path))
+    scores = []
+    for filtered in (True, False):
+        monkeypatch.setattr(sandbox_module.seccomp, "available", lambda f=filtered: f)
+        report = grade_submissions([tmp_path / "subs"], None, exercise_ids=IDS[:1], jobs=1, seed=0,
+                                   limits=Limits(exercise_timeout=5.0))
+        scores.append(report.totals["namespaces"])
+    assert scores == [0.0, 4.0]
 
 
 @pytest.mark.xfail(strict=True, reason="loop.fit_epochs's 'epochs and steps' judge trusts the "
