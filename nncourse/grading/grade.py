@@ -73,7 +73,23 @@ def _label(case: Case, private: bool) -> str:
 
 def grade_submission(sub: Submission, exercise_ids: list[str], limits: Limits, seed: int,
                      extra_tests: str | None = None, sandbox: bool = True) -> SubmissionResult:
-    """Grade one submission-lab (in a pool worker; the sandboxed child runs the learner code)."""
+    """Grade one submission-lab (in a pool worker; the sandboxed child runs the learner code).
+
+    Args:
+        sub: the submission, already read into memory.
+        exercise_ids: the lab's exercises (the gradebook's columns for it).
+        limits: time, memory and process limits of the child.
+        seed: base seed of every case's inputs (drawn here, never in the child).
+        extra_tests: folder of private test modules, loaded here.
+        sandbox: False runs the child without bubblewrap (trusted notebooks only).
+
+    Returns:
+        One :class:`CheckResult` per exercise, and notes on cells that failed.
+
+    Example:
+        >>> grade_submission(sub, ["backprop.softmax"], Limits(), seed=0).total  # doctest: +SKIP
+        3.0
+    """
     result = SubmissionResult(sub.student, sub.relative, lab=sub.lab)
     extra = load_extra_tests(extra_tests)
     cells, answers = [], {}
