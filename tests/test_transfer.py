@@ -114,3 +114,30 @@ def test_fine_tuning_beats_scratch_at_10_and_50_labels() -> None:
         scratch = [T.run_transfer("scratch", "mnist59", n, seed)["accuracy"] for seed in (0, 1)]
         tuned = [T.run_transfer("finetune", "mnist59", n, seed)["accuracy"] for seed in (0, 1)]
         assert np.mean(tuned) > np.mean(scratch), (n, tuned, scratch)
+
+
+def test_label_budget_grid_and_explorer_frames() -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    from nncourse.widgets import transfer as W
+
+    grid = W.load_grid()
+    assert grid["budgets"] == P.CURVES["budgets"] and len(grid["seeds"]) >= 3
+    table = W.budget_table("mnist59")
+    assert sorted(table) == sorted(T.STRATEGIES)
+    for entry in table.values():
+        assert entry["n"] == [1, 5, 10, 50]
+        assert all(lo <= m <= hi for lo, m, hi in zip(entry["low"], entry["mean"], entry["high"],
+                                                      strict=True))
+    control = W.budget_table("mnist59", "shuffled")
+    assert control["scratch"] == table["scratch"]  # scratch does not depend on the source
+    # What the chapter says: fine-tuning beats scratch at 10 and 50 labels; the control does not.
+    for k in (2, 3):
+        assert table["finetune"]["mean"][k] > table["scratch"]["mean"][k]
+        assert control["frozen"]["mean"][k] < table["frozen"]["mean"][k]
+    assert "10 labels per class" in W.budget_alt(10)
+    plt.close(W.budget_figure(10))
+    plt.close(W.curve_figure("digits28"))
+    with pytest.raises(ValueError, match="No rows"):
+        W.budget_table("nothing")
