@@ -215,3 +215,17 @@ def test_unsupported_torch_options_are_refused() -> None:
         to_numpy_model(nn.Sequential(nn.Conv2d(2, 2, 3, groups=2)))
     with pytest.raises(TypeError, match="cannot convert"):
         to_numpy_model(nn.Sequential(nn.MaxPool2d(2, ceil_mode=True)))
+
+
+@pytest.mark.parametrize("name", ["Conv2d", "MaxPool2d"])
+def test_twin_constructors_take_the_numpy_arguments(name: str) -> None:
+    import inspect
+
+    numpy_params = inspect.signature(getattr(NC, name).__init__).parameters
+    torch_params = inspect.signature(getattr(TC, name).__init__).parameters
+    for arg, param in numpy_params.items():
+        assert arg in torch_params, f"{name} lacks argument {arg!r}"
+        if arg != "dtype":
+            assert torch_params[arg].default == param.default, (name, arg)
+    public = [n for n in NC.__all__ if not n.endswith("_backward")]
+    assert TC.__all__ == public  # same names, same order (autograd replaces *_backward)
