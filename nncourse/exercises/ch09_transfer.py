@@ -89,15 +89,6 @@ def _freeze_judge(inputs: dict, outputs: dict) -> str | None:
     return None
 
 
-def _freeze_nothing(model):
-    return model
-
-
-def _freeze_everything(model):
-    for p in model.parameters():
-        p.requires_grad_(False)
-
-
 def _freeze_convolutions_only(model):
     for layer in list(model)[:6]:
         for p in layer.parameters():
@@ -127,8 +118,8 @@ register(Exercise(
     cases=[Case("only the head learns", 2, lambda rng: {"seed": int(rng.integers(100))},
                 _freeze_judge)],
     mistakes=[
-        Mistake("nothing frozen", _freeze_nothing, ("backbone", "still get a gradient")),
-        Mistake("head frozen too", _freeze_everything, ("froze the head",)),
+        Mistake("nothing frozen", lambda model: model, ("backbone", "still get a gradient")),
+        Mistake("head frozen too", lambda model: model.requires_grad_(False), ("froze the head",)),
         Mistake("only the convolutions frozen", _freeze_convolutions_only,
                 ("backbone", "not only the convolutions")),
         Mistake("batch norm left in training mode", _freeze_weights_leave_batchnorm_training,
@@ -295,10 +286,6 @@ def _groups_judge(inputs: dict, outputs: dict) -> str | None:
     return None
 
 
-def _groups_same_lr(model, lr, factor):
-    return [{"params": list(model.parameters()), "lr": lr}]
-
-
 def _groups_swapped(model, lr, factor):
     return [{"params": [p for layer in list(model)[:-1] for p in layer.parameters()], "lr": lr},
             {"params": list(model[-1].parameters()), "lr": lr * factor}]
@@ -308,11 +295,6 @@ def _groups_factor_as_lr(model, lr, factor):
     return [{"params": [p for layer in list(model)[:-1] for p in layer.parameters()],
              "lr": factor},
             {"params": list(model[-1].parameters()), "lr": lr}]
-
-
-def _groups_head_missing(model, lr, factor):
-    return [{"params": [p for layer in list(model)[:-1] for p in layer.parameters()],
-             "lr": lr * factor}]
 
 
 def _groups_everything_twice(model, lr, factor):
@@ -330,10 +312,12 @@ register(Exercise(
                 _groups_judge),
            Case("another factor", 1, lambda rng: {"lr": 3e-3, "factor": 0.3}, _groups_judge)],
     mistakes=[
-        Mistake("one learning rate", _groups_same_lr, ("same learning rate",)),
+        Mistake("one learning rate",
+                lambda model, lr, factor: [{"params": list(model.parameters()), "lr": lr}],
+                ("same learning rate",)),
         Mistake("head and backbone swapped", _groups_swapped, ("swapped",)),
         Mistake("factor used as the rate", _groups_factor_as_lr, ("multiply",)),
-        Mistake("head left out", _groups_head_missing, ("missing",)),
+        Mistake("head left out", lambda m, lr, f: _groups_swapped(m, lr, f)[:1], ("missing",)),
         Mistake("parameters in two groups", _groups_everything_twice, ("more than one",)),
     ],
 ))
