@@ -27,7 +27,6 @@ import numpy as np
 from nncourse._checks import as_float_array
 from nncourse.numpy import metrics as _metrics
 from nncourse.numpy.callbacks import Callback, EarlyStopping, LivePlot, ProgressBar
-from nncourse.numpy.layers import Sequential
 from nncourse.numpy.losses import add_l2_penalty_grad, l2_penalty
 from nncourse.numpy.module import Module
 
@@ -158,15 +157,9 @@ def train_step(model: Module, loss_fn: Any, optimizer: Any, x_batch: np.ndarray,
     """
     output = model(x_batch)
     loss = loss_fn.forward(output, y_batch)
-    # backward() overwrites every param.grad, so no zero_grad() is needed here.
-    # The gradient with respect to the input data is never used in training; a Sequential
-    # can skip computing it (one matmul as large as the first layer's forward pass).
-    if isinstance(model, Sequential):
-        model.backward(loss_fn.backward(), need_input_grad=False)
-    else:
-        model.backward(loss_fn.backward())
+    model.backward(loss_fn.backward())  # overwrites every param.grad: no zero_grad() needed
     if l2:
-        loss += _l2_term(model, l2)
+        loss += _l2_term(model, l2)  # weight decay: adds its gradient to each weight's .grad
     optimizer.step()
     return float(loss), output
 
