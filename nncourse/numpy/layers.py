@@ -9,7 +9,9 @@ equivalent ``torch.nn.Sequential``.
 
 The math of the affine layer is also exposed as pure functions
 (:func:`linear_forward`, :func:`linear_backward`) that exercises target.
-Dropout and batch normalisation live in :mod:`nncourse.numpy.normalization`.
+The activation layers (ReLU, LeakyReLU, Sigmoid, Tanh, Softmax) live beside their
+functions in :mod:`nncourse.numpy.activations`, dropout and batch normalisation in
+:mod:`nncourse.numpy.normalization`; all of them can still be imported from here.
 
 Example:
     >>> model = Sequential(Linear(784, 128, seed=0), ReLU(), Linear(128, 10, seed=1))
@@ -25,13 +27,16 @@ from typing import Any
 
 import numpy as np
 
-from nncourse._checks import as_float_array
-from nncourse.numpy import activations as A
+# Older imports (``from nncourse.numpy.layers import ReLU``, ``... import Dropout``) keep
+# working; those classes live in, and are documented by, nncourse.numpy.activations and
+# nncourse.numpy.normalization, beside the pure functions they call.
+from nncourse.numpy.activations import LeakyReLU as LeakyReLU
+from nncourse.numpy.activations import ReLU as ReLU
+from nncourse.numpy.activations import Sigmoid as Sigmoid
+from nncourse.numpy.activations import Softmax as Softmax
+from nncourse.numpy.activations import Tanh as Tanh
 from nncourse.numpy.init import INITIALIZERS, initialize
-from nncourse.numpy.module import Module, Parameter
-
-# Older imports (``from nncourse.numpy.layers import Dropout``) keep working; the classes
-# and their pure functions live in, and are documented by, nncourse.numpy.normalization.
+from nncourse.numpy.module import Module, Parameter, as_input, check_finite, not_ready
 from nncourse.numpy.normalization import BatchNorm1d as BatchNorm1d
 from nncourse.numpy.normalization import Dropout as Dropout
 from nncourse.numpy.normalization import batchnorm_backward as batchnorm_backward
@@ -40,35 +45,8 @@ from nncourse.numpy.normalization import dropout_backward as dropout_backward
 from nncourse.numpy.normalization import dropout_forward as dropout_forward
 from nncourse.numpy.rng import RandomSource, as_generator
 
-__all__ = ["linear_forward", "linear_backward", "linear_backward_params", "Linear", "ReLU",
-           "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Flatten", "Sequential",
-           "sequential_backward_params"]
-
-
-def as_input(x: Any, name: str = "x") -> np.ndarray:
-    """``x`` unchanged if it is already a floating array (no copy, no scan), else converted.
-
-    Strings, objects and complex numbers raise TypeError (via ``as_float_array``).
-    NaN is not scanned for here: :class:`Sequential` checks the model input once.
-    """
-    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
-        return x
-    return as_float_array(x, name, allow_nan=True)
-
-
-def check_finite(x: np.ndarray, name: str) -> None:
-    """Raise ValueError if ``x`` has NaN/inf; one cheap sum first, a full scan only if needed."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = x.sum()
-    # inf - inf and NaN both make the sum non-finite; a finite sum means every value is finite
-    # except in the (rare) overflow case, which the exact scan below settles.
-    if not np.isfinite(total):
-        as_float_array(x, name)
-
-
-def not_ready(layer: Module) -> RuntimeError:
-    return RuntimeError(f"{type(layer).__name__}.backward was called before forward. "
-                        f"Run the forward pass (out = layer(x)) first, then backward(grad_out).")
+__all__ = ["linear_forward", "linear_backward", "linear_backward_params", "Linear", "Flatten",
+           "Sequential", "sequential_backward_params"]
 
 
 def linear_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
@@ -235,130 +213,6 @@ class Linear(Module):
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
-
-
-class ReLU(Module):
-    """``max(0, x)`` element-wise; backward passes the gradient where the input was positive.
-
-    Example:
-        >>> ReLU()(np.array([[-1.0, 2.0]]))
-        array([[0., 2.]])
-    """
-
-    def __init__(self) -> None:
-        self._x: np.ndarray | None = None
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self._x = as_input(x)  # kept for backward: d relu / dx is 1 exactly where x > 0
-        return A.relu(self._x)
-
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        if self._x is None:
-            raise not_ready(self)
-        return A.relu_backward(grad_out, self._x)
-
-
-class LeakyReLU(Module):
-    """``x`` where positive, ``negative_slope * x`` elsewhere.
-
-    Example:
-        >>> LeakyReLU(0.1)(np.array([[-1.0, 2.0]]))
-        array([[-0.1,  2. ]])
-    """
-
-    def __init__(self, negative_slope: float = 0.01) -> None:
-        if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float)):
-            raise TypeError(f"negative_slope must be a number; got {negative_slope!r}.")
-        self.negative_slope = float(negative_slope)
-        self._x: np.ndarray | None = None
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self._x = as_input(x)
-        return A.leaky_relu(self._x, self.negative_slope)
-
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        if self._x is None:
-            raise not_ready(self)
-        return A.leaky_relu_backward(grad_out, self._x, self.negative_slope)
-
-    def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
-
-
-class Sigmoid(Module):
-    """Logistic function ``1 / (1 + exp(-x))``, stable for large ``|x|``.
-
-    Example:
-        >>> Sigmoid()(np.array([[0.0]]))
-        array([[0.5]])
-    """
-
-    def __init__(self) -> None:
-        self._out: np.ndarray | None = None
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self._out = A.sigmoid(as_input(x))
-        return self._out
-
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        if self._out is None:
-            raise not_ready(self)
-        return A.sigmoid_backward(grad_out, self._out)
-
-
-class Tanh(Module):
-    """Hyperbolic tangent.
-
-    Example:
-        >>> Tanh()(np.array([[0.0]]))
-        array([[0.]])
-    """
-
-    def __init__(self) -> None:
-        self._out: np.ndarray | None = None
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self._out = A.tanh(as_input(x))
-        return self._out
-
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        if self._out is None:
-            raise not_ready(self)
-        return A.tanh_backward(grad_out, self._out)
-
-
-class Softmax(Module):
-    """Softmax along ``dim``: turns scores into probabilities that sum to 1.
-
-    For training a classifier prefer raw logits with
-    :class:`~nncourse.numpy.losses.CrossEntropyLoss` (softmax is inside it, computed stably).
-
-    Example:
-        >>> Softmax()(np.array([[0.0, 0.0]]))
-        array([[0.5, 0.5]])
-    """
-
-    def __init__(self, dim: int = -1) -> None:
-        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-            raise TypeError(f"dim must be an integer; got {dim!r}.")
-        self.dim = int(dim)
-        self._out: np.ndarray | None = None
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        x = as_input(x)
-        if not -x.ndim <= self.dim < max(x.ndim, 1):
-            raise ValueError(f"Softmax(dim={self.dim}) got a {x.ndim}-D input of shape "
-                             f"{x.shape}; dim must be in [{-x.ndim}, {x.ndim - 1}].")
-        self._out = A.softmax(x, axis=self.dim)
-        return self._out
-
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        if self._out is None:
-            raise not_ready(self)
-        return A.softmax_backward(grad_out, self._out, axis=self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
 
 
 class Flatten(Module):
