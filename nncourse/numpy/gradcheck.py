@@ -36,7 +36,7 @@ def _require_float64(x: Any, name: str) -> np.ndarray:
     return x
 
 
-def numerical_gradient(f: Callable[[], float] | Callable[[np.ndarray], float], x: np.ndarray,
+def numerical_gradient(f: Callable[..., float], x: np.ndarray,
                        h: float = 1e-6) -> np.ndarray:
     """Central-difference estimate of d f / d x, one entry at a time.
 

@@ -53,7 +53,9 @@ def linear_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -
     """``x @ weight.T + bias``: the affine map of a fully connected layer.
 
     Args:
-        x: (B, in_features). weight: (out_features, in_features). bias: (out_features,) or None.
+        x: (B, in_features).
+        weight: (out_features, in_features).
+        bias: (out_features,) or None.
 
     Returns:
         (B, out_features).
@@ -284,14 +286,15 @@ class Sequential(Module):
             x = layer.forward(x)
         return x
 
-    def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
+    def backward(self, grad_out: np.ndarray) -> np.ndarray | None:  # type: ignore[override]
         """Run every layer's backward, last layer first; return dL/dx.
 
         With ``input_grad = False`` the faster :func:`sequential_backward_params` runs
         instead: the same ``param.grad`` values, no dL/dx (returns None).
         """
         if not self.input_grad:
-            return sequential_backward_params(self._layers, grad_out)
+            sequential_backward_params(self._layers, grad_out)
+            return None
         for layer in reversed(self._layers):
             grad_out = layer.backward(grad_out)
         return grad_out

@@ -108,8 +108,9 @@ def _check_logits(logits: np.ndarray) -> None:
                                               if logits.ndim == 1 else ""))
 
 
-def _target_probabilities(logits: np.ndarray, targets: Any,
-                          label_smoothing: float = 0.0) -> tuple[np.ndarray | None, np.ndarray]:
+def _target_probabilities(
+        logits: np.ndarray, targets: Any,
+        label_smoothing: float = 0.0) -> tuple[np.ndarray | None, np.ndarray | None]:
     """(class indices or None, target distribution or None) after validation.
 
     Integer targets of shape (B,) stay indices (fast path); (B, C) float targets are

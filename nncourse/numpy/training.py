@@ -35,6 +35,10 @@ __all__ = ["History", "iterate_minibatches", "train_step", "fit", "evaluate", "p
 
 
 
+#: A metric: ``f(y_true, y_pred) -> float``.
+Metric = Callable[..., float]
+
+
 def _auto_average(metric: Callable[..., float]) -> Callable[[np.ndarray, np.ndarray], float]:
     """Binary average for labels in {0, 1}, macro average for more classes."""
 
@@ -88,7 +92,8 @@ def _check_int(value: Any, name: str, minimum: int = 1) -> int:
     return int(value)
 
 
-def _check_data(x: Any, y: Any, name: str = "x_train", target: str = "y_train") -> tuple:
+def _check_data(x: Any, y: Any, name: str = "x_train",
+                target: str = "y_train") -> tuple[np.ndarray, np.ndarray]:
     x = as_float_array(x, name)
     y_arr = np.asarray(y)
     if np.issubdtype(y_arr.dtype, np.floating) and not np.all(np.isfinite(y_arr)):
@@ -164,11 +169,11 @@ def train_step(model: Module, loss_fn: Any, optimizer: Any, x_batch: np.ndarray,
     return float(loss), output
 
 
-def metric_functions(metrics: Sequence[str | Callable] | str) -> dict[str, Callable]:
+def metric_functions(metrics: Sequence[str | Metric] | str) -> dict[str, Metric]:
     """Name -> ``f(y_true, y_pred)`` for metric names (see ``METRICS``) or functions."""
     if isinstance(metrics, str):
         metrics = (metrics,)
-    out: dict[str, Callable] = {}
+    out: dict[str, Metric] = {}
     for m in metrics:
         if isinstance(m, str):
             if m not in METRICS:
@@ -212,12 +217,15 @@ def predict(model: Module, x: np.ndarray, batch_size: int | None = 1024) -> np.n
 
 
 def evaluate(model: Module, loss_fn: Any, x: np.ndarray, y: np.ndarray,
-             metrics: Sequence[str | Callable] = ("accuracy",),
+             metrics: Sequence[str | Metric] = ("accuracy",),
              batch_size: int | None = 1024) -> dict[str, float]:
     """Mean loss and metrics over a data set, in evaluation mode (dropout off).
 
     Args:
-        model, loss_fn: as :func:`fit`. x: inputs (N, ...); y: targets (N, ...).
+        model: as :func:`fit`.
+        loss_fn: as :func:`fit`.
+        x: inputs (N, ...).
+        y: targets (N, ...).
         metrics: metric names or functions, as :func:`fit`.
         batch_size: forward this many samples at a time (None: all at once).
 
@@ -232,7 +240,7 @@ def evaluate(model: Module, loss_fn: Any, x: np.ndarray, y: np.ndarray,
 
 
 def _evaluate(model: Module, loss_fn: Any, x: np.ndarray, y: np.ndarray,
-              functions: dict[str, Callable], batch_size: int | None) -> dict[str, float]:
+              functions: dict[str, Metric], batch_size: int | None) -> dict[str, float]:
     was_training = model.training
     model.eval()
     size = batch_size or len(x)
@@ -252,8 +260,8 @@ def _evaluate(model: Module, loss_fn: Any, x: np.ndarray, y: np.ndarray,
 
 
 def fit(model: Module, loss_fn: Any, optimizer: Any, x_train: np.ndarray, y_train: np.ndarray,
-        epochs: int, batch_size: int = 32, validation_data: tuple | None = None,
-        metrics: Sequence[str | Callable] = ("accuracy",), callbacks: Sequence[Callback] = (),
+        epochs: int, batch_size: int = 32, validation_data: tuple[Any, Any] | None = None,
+        metrics: Sequence[str | Metric] = ("accuracy",), callbacks: Sequence[Callback] = (),
         shuffle: bool = True, seed: int | None = 0, verbose: bool = False, *,
         scheduler: Any = None, l2: float = 0.0) -> History:
     """Train ``model`` with mini-batch gradient descent and record a :class:`History`.
@@ -262,7 +270,8 @@ def fit(model: Module, loss_fn: Any, optimizer: Any, x_train: np.ndarray, y_trai
         model: a Module (forward/backward).
         loss_fn: a loss object with ``forward(prediction, target)`` and ``backward()``.
         optimizer: built on ``model.parameters()``.
-        x_train: inputs (N, ...); y_train: targets (N, ...) (labels or values).
+        x_train: inputs (N, ...).
+        y_train: targets (N, ...) (labels or values).
         epochs: passes over the data (>= 1).
         batch_size: samples per step; 1 = SGD, >= N = full batch (see iterate_minibatches).
         validation_data: optional ``(x_val, y_val)`` evaluated after each epoch.
@@ -270,7 +279,8 @@ def fit(model: Module, loss_fn: Any, optimizer: Any, x_train: np.ndarray, y_trai
             binary for labels {0, 1}, macro-averaged otherwise) or functions
             ``f(y_true, y_pred)``. With an MSELoss the default accuracy is dropped.
         callbacks: Callback objects (EarlyStopping, ProgressBar, LivePlot, ...).
-        shuffle: reshuffle every epoch; ``seed`` fixes the order (same seed, same run).
+        shuffle: reshuffle every epoch.
+        seed: fixes the order (same seed, same run).
         verbose: show a ProgressBar.
         scheduler: optional learning-rate schedule; ``scheduler.step()`` after each epoch.
         l2: L2 strength lambda; adds lambda/2 * sum ||W||^2 over weight matrices to the loss.

@@ -41,7 +41,9 @@ def linear_forward(x: torch.Tensor, weight: torch.Tensor,
     """``x @ weight.T + bias``: the affine map of a fully connected layer.
 
     Args:
-        x: (B, in_features). weight: (out_features, in_features). bias: (out_features,) or None.
+        x: (B, in_features).
+        weight: (out_features, in_features).
+        bias: (out_features,) or None.
 
     Returns:
         (B, out_features).
@@ -93,9 +95,10 @@ class Linear(nn.Module):
         if rng is not None and seed is not None:
             raise ValueError("Pass either rng or seed, not both.")
         self.in_features, self.out_features, self.init = int(in_features), int(out_features), init
-        factory = {"device": device, "dtype": dtype}
-        self.weight = nn.Parameter(torch.empty(self.out_features, self.in_features, **factory))
-        self.bias = nn.Parameter(torch.zeros(self.out_features, **factory)) if bias else None
+        self.weight = nn.Parameter(torch.empty(self.out_features, self.in_features,
+                                               device=device, dtype=dtype))
+        self.bias = (nn.Parameter(torch.zeros(self.out_features, device=device, dtype=dtype))
+                     if bias else None)
         # Draw exactly as the NumPy Linear does (same generator, same order of draws).
         generator = as_generator(rng if rng is not None else seed)
         initialize_(self.weight, init, generator)
