@@ -286,7 +286,7 @@ class Sequential(Module):
             x = layer.forward(x)
         return x
 
-    def backward(self, grad_out: np.ndarray) -> np.ndarray | None:  # type: ignore[override]
+    def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
         """Run every layer's backward, last layer first; return dL/dx.
 
         With ``input_grad = False`` the faster :func:`sequential_backward_params` runs
