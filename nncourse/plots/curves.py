@@ -133,7 +133,7 @@ class LiveCurves:
 
     def show(self) -> None:
         """Draw the current curves in the notebook, replacing the previous drawing."""
-        from IPython.display import display
+        from IPython.display import display  # imported here: only a notebook needs IPython
 
         fig = self.figure()
         if self._handle is None:
