@@ -29,7 +29,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from nncourse.numpy.module import Module, as_input, not_ready
+from nncourse._checks import as_input, check_grad_out, check_int, check_number, not_ready
+from nncourse.numpy.module import Module
 
 __all__ = ["relu", "relu_backward", "leaky_relu", "leaky_relu_backward", "sigmoid",
            "sigmoid_backward", "tanh", "tanh_backward", "softmax", "softmax_backward",
@@ -149,7 +150,10 @@ def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
         array([[0.5, 0.5],
                [1. , 0. ]])
     """
-    shifted = x - np.max(x, axis=axis, keepdims=True)
+    x = np.asarray(x)
+    if x.dtype.kind not in "fc":  # integer or bool scores: compute in float64 (as torch)
+        x = x.astype(np.float64)
+    shifted = x - np.max(x, axis=axis, keepdims=True)  # a new array, safe to overwrite
     np.exp(shifted, out=shifted)
     shifted /= np.sum(shifted, axis=axis, keepdims=True)
     return shifted
@@ -264,6 +268,7 @@ class ReLU(Module):
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self._x is None:
             raise not_ready(self)
+        check_grad_out(grad_out, self._x.shape, "ReLU.backward")
         return relu_backward(grad_out, self._x)
 
 
@@ -276,9 +281,8 @@ class LeakyReLU(Module):
     """
 
     def __init__(self, negative_slope: float = 0.01) -> None:
-        if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float)):
-            raise TypeError(f"negative_slope must be a number; got {negative_slope!r}.")
-        self.negative_slope = float(negative_slope)
+        # Any finite slope, as torch.nn.LeakyReLU (negative ones included).
+        self.negative_slope = check_number(negative_slope, "negative_slope")
         self._x: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -288,6 +292,7 @@ class LeakyReLU(Module):
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self._x is None:
             raise not_ready(self)
+        check_grad_out(grad_out, self._x.shape, "LeakyReLU.backward")
         return leaky_relu_backward(grad_out, self._x, self.negative_slope)
 
     def extra_repr(self) -> str:
@@ -312,6 +317,7 @@ class Sigmoid(Module):
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self._out is None:
             raise not_ready(self)
+        check_grad_out(grad_out, self._out.shape, "Sigmoid.backward")
         return sigmoid_backward(grad_out, self._out)
 
 
@@ -333,6 +339,7 @@ class Tanh(Module):
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self._out is None:
             raise not_ready(self)
+        check_grad_out(grad_out, self._out.shape, "Tanh.backward")
         return tanh_backward(grad_out, self._out)
 
 
@@ -348,9 +355,7 @@ class Softmax(Module):
     """
 
     def __init__(self, dim: int = -1) -> None:
-        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-            raise TypeError(f"dim must be an integer; got {dim!r}.")
-        self.dim = int(dim)
+        self.dim = check_int(dim, "dim", minimum=None)
         self._out: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -364,6 +369,7 @@ class Softmax(Module):
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self._out is None:
             raise not_ready(self)
+        check_grad_out(grad_out, self._out.shape, "Softmax.backward")
         return softmax_backward(grad_out, self._out, axis=self.dim)
 
     def extra_repr(self) -> str:

@@ -27,6 +27,16 @@ from typing import Any
 
 import numpy as np
 
+from nncourse._checks import (
+    as_input,
+    check_dim,
+    check_finite,
+    check_float_dtype,
+    check_grad_out,
+    check_int,
+    not_ready,
+)
+
 # Older imports (``from nncourse.numpy.layers import ReLU``, ``... import Dropout``) keep
 # working; those classes live in, and are documented by, nncourse.numpy.activations and
 # nncourse.numpy.normalization, beside the pure functions they call.
@@ -36,7 +46,7 @@ from nncourse.numpy.activations import Sigmoid as Sigmoid
 from nncourse.numpy.activations import Softmax as Softmax
 from nncourse.numpy.activations import Tanh as Tanh
 from nncourse.numpy.init import INITIALIZERS, initialize
-from nncourse.numpy.module import Module, Parameter, as_input, check_finite, not_ready
+from nncourse.numpy.module import Module, Parameter
 from nncourse.numpy.normalization import BatchNorm1d as BatchNorm1d
 from nncourse.numpy.normalization import Dropout as Dropout
 from nncourse.numpy.normalization import batchnorm_backward as batchnorm_backward
@@ -113,12 +123,6 @@ def linear_backward_params(grad_out: np.ndarray,
     return grad_weight, grad_bias
 
 
-def _check_size(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1; got {value!r}.")
-    return int(value)
-
-
 class Linear(Module):
     """Fully connected layer: ``y = x @ weight.T + bias``.
 
@@ -145,8 +149,9 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  init: str = "torch_default", rng: RandomSource = None,
                  seed: int | None = None, dtype: Any = np.float64) -> None:
-        self.in_features = _check_size(in_features, "in_features")
-        self.out_features = _check_size(out_features, "out_features")
+        self.in_features = check_int(in_features, "in_features")
+        self.out_features = check_int(out_features, "out_features")
+        dtype = check_float_dtype(dtype)
         if init not in INITIALIZERS:
             raise ValueError(f"Unknown init {init!r}. Expected one of: "
                              f"{', '.join(map(repr, INITIALIZERS))}.")
@@ -185,6 +190,7 @@ class Linear(Module):
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         """Fill ``weight.grad`` and ``bias.grad`` with :func:`linear_backward`; return dL/dx."""
+        grad_out = as_input(grad_out, "grad_out")
         x = self._saved_input(grad_out)
         grad_x, grad_weight, grad_bias = linear_backward(grad_out, x, self.weight.data)
         self._store_grads(grad_weight, grad_bias)
@@ -192,6 +198,7 @@ class Linear(Module):
 
     def backward_params(self, grad_out: np.ndarray) -> None:
         """The faster backward when dL/dx is not needed: :func:`linear_backward_params`."""
+        grad_out = as_input(grad_out, "grad_out")
         x = self._saved_input(grad_out)
         grad_weight, grad_bias = linear_backward_params(grad_out, x)
         self._store_grads(grad_weight, grad_bias)
@@ -226,23 +233,33 @@ class Flatten(Module):
     """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
-        self.start_dim, self.end_dim = int(start_dim), int(end_dim)
+        self.start_dim = check_int(start_dim, "start_dim", minimum=None)
+        self.end_dim = check_int(end_dim, "end_dim", minimum=None)
         self._shape: tuple[int, ...] | None = None
+        self._out_shape: tuple[int, ...] | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = as_input(x)
-        start = self.start_dim % max(x.ndim, 1)
-        end = self.end_dim % max(x.ndim, 1)
-        if x.ndim == 0 or start > end:
+        if x.ndim == 0:
+            raise ValueError("Flatten needs an input with a batch axis; got a 0-D value. "
+                             "Pass an array of shape (batch, ...).")
+        # Out-of-range dims are errors, as in torch; wrapping modulo ndim would flatten the
+        # wrong axes (Flatten(start_dim=3) on a 3-D input would swallow the batch axis).
+        start = check_dim(self.start_dim, x.ndim, "Flatten start_dim", x.shape)
+        end = check_dim(self.end_dim, x.ndim, "Flatten end_dim", x.shape)
+        if start > end:
             raise ValueError(f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}) "
-                             f"cannot flatten an input of shape {x.shape}.")
+                             f"cannot flatten an input of shape {x.shape}: start_dim comes "
+                             f"after end_dim. Swap them.")
         self._shape = x.shape
         new_shape = x.shape[:start] + (math.prod(x.shape[start:end + 1]),) + x.shape[end + 1:]
+        self._out_shape = new_shape
         return x.reshape(new_shape)  # a view when x is contiguous
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        if self._shape is None:
+        if self._shape is None or self._out_shape is None:
             raise not_ready(self)
+        check_grad_out(grad_out, self._out_shape, "Flatten.backward")
         return np.reshape(grad_out, self._shape)
 
     def extra_repr(self) -> str:

@@ -12,11 +12,8 @@ in_features)``, a Sequential names its children ``"0"``, ``"1"``, ...), so a
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import numpy as np
-
-from nncourse._checks import as_float_array
 
 __all__ = ["Parameter", "Module"]
 
@@ -154,31 +151,3 @@ class Module:
             return f"{type(self).__name__}({self.extra_repr()})"
         lines = [f"  ({name}): {child!r}".replace("\n", "\n  ") for name, child in children]
         return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
-
-
-# --- helpers every layer uses --------------------------------------------
-def as_input(x: Any, name: str = "x") -> np.ndarray:
-    """``x`` unchanged if it is already a floating array (no copy, no scan), else converted.
-
-    Strings, objects and complex numbers raise TypeError (via ``as_float_array``).
-    NaN is not scanned for here: ``Sequential`` checks the model input once.
-    """
-    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
-        return x
-    return as_float_array(x, name, allow_nan=True)
-
-
-def check_finite(x: np.ndarray, name: str) -> None:
-    """Raise ValueError if ``x`` has NaN/inf; one cheap sum first, a full scan only if needed."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = x.sum()
-    # inf - inf and NaN both make the sum non-finite; a finite sum means every value is finite
-    # except in the (rare) overflow case, which the exact scan below settles.
-    if not np.isfinite(total):
-        as_float_array(x, name)
-
-
-def not_ready(layer: Module) -> RuntimeError:
-    """The error for ``backward`` before ``forward`` (nothing cached yet)."""
-    return RuntimeError(f"{type(layer).__name__}.backward was called before forward. "
-                        f"Run the forward pass (out = layer(x)) first, then backward(grad_out).")

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from nncourse._checks import check_positive
+from nncourse._checks import check_betas, check_number, check_positive
 from nncourse.numpy.module import Module, Parameter
 from nncourse.numpy.schedules import (
     CosineAnnealingLR,
@@ -36,18 +36,10 @@ __all__ = [
 
 
 def _check_beta(value: Any, name: str) -> float:
-    value = check_positive(value, name, allow_zero=True)
-    if not value < 1.0:
-        raise ValueError(
-            f"{name} must be in [0, 1); got {value!r}. Typical values are 0.9 or 0.999."
-        )
-    return value
+    return check_number(value, name, 0, 1, high_open=True,
+                        hint="Typical values are 0.9 or 0.999.")
 
 
-def _check_betas(betas: Any) -> tuple[float, float]:
-    if len(tuple(betas)) != 2:
-        raise ValueError(f"betas must be a pair (beta1, beta2); got {betas!r}.")
-    return _check_beta(betas[0], "betas[0]"), _check_beta(betas[1], "betas[1]")
 
 
 class Optimizer:
@@ -328,7 +320,7 @@ class Adam(Optimizer):
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False) -> None:
         super().__init__(params, lr)
-        self.betas = _check_betas(betas)
+        self.betas = check_betas(betas)
         self.eps = check_positive(eps, "eps", allow_zero=True)
         self.weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
         self.amsgrad = bool(amsgrad)

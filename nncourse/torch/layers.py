@@ -20,6 +20,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from nncourse._checks import check_dim, check_int
+
 # Older imports (``from nncourse.torch.layers import ReLU``, ``... import Dropout``) keep
 # working; those classes live in nncourse.torch.activations and nncourse.torch.normalization,
 # beside the functions they call (as in the NumPy twin).
@@ -86,9 +88,12 @@ class Linear(nn.Module):
                  device: torch.device | str | None = None,
                  dtype: torch.dtype | None = None) -> None:
         super().__init__()
-        for name, value in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1; got {value!r}.")
+        in_features = check_int(in_features, "in_features")
+        out_features = check_int(out_features, "out_features")
+        if dtype is not None and (not isinstance(dtype, torch.dtype)
+                                  or not dtype.is_floating_point):
+            raise TypeError(f"dtype must be a floating torch dtype such as torch.float32; got "
+                            f"{dtype!r}. Parameters hold real numbers that gradients update.")
         if init not in INITIALIZERS:
             raise ValueError(f"Unknown init {init!r}. Expected one of: "
                              f"{', '.join(map(repr, INITIALIZERS))}.")
@@ -155,7 +160,22 @@ class Flatten(nn.Flatten):
     """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
-        super().__init__(start_dim=int(start_dim), end_dim=int(end_dim))
+        super().__init__(start_dim=check_int(start_dim, "start_dim", minimum=None),
+                         end_dim=check_int(end_dim, "end_dim", minimum=None))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Checks the dims against ``x`` (as the NumPy twin), then ``torch.flatten``."""
+        if x.dim() == 0:
+            raise ValueError("Flatten needs an input with a batch axis; got a 0-D tensor. "
+                             "Pass a tensor of shape (batch, ...).")
+        shape = tuple(x.shape)
+        start = check_dim(self.start_dim, x.dim(), "Flatten start_dim", shape)
+        end = check_dim(self.end_dim, x.dim(), "Flatten end_dim", shape)
+        if start > end:
+            raise ValueError(f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}) "
+                             f"cannot flatten an input of shape {shape}: start_dim comes "
+                             f"after end_dim. Swap them.")
+        return super().forward(x)
 
 
 class Sequential(nn.Sequential):

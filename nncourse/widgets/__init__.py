@@ -19,8 +19,9 @@ ScheduleExplorer           :mod:`~nncourse.widgets.schedules`            compute
 =========================  ===========================================  ======================
 
 Every module also has ``static_figure()``: the default state as a matplotlib Figure, for
-pages rendered without a kernel. Modules are imported on first use, so importing this
-package is cheap.
+pages rendered without a kernel. :func:`~nncourse.widgets.static.frame_explorer` turns such a
+figure into a slider over frames rendered at build time (no kernel, no ipywidgets).
+Modules are imported on first use, so importing this package is cheap.
 """
 
 from __future__ import annotations
@@ -33,13 +34,14 @@ _WHERE = {
     "OptimizerRaceExplorer": "optimizer_race", "compute_race": "optimizer_race",
     "BackpropStepper": "backprop_stepper", "compute_backprop_frames": "backprop_stepper",
     "ActivationExplorer": "activations", "compute_activation": "activations",
-    "InitializationExplorer": "initialization", "compute_init_statistics": "initialization",
+    "InitializationExplorer": "initialization", "compute_init_statistics": "initialization_core",
     "CapacityExplorer": "capacity", "compute_capacity": "capacity",
     "PlaygroundExplorer": "playground", "PlaygroundConfig": "playground_core",
     "train_playground": "playground_core", "Playground": "playground_core",
     "ScheduleExplorer": "schedules", "compute_schedules": "schedules",
     "compute_lr_range_test": "schedules",
     "get_surface": "surfaces", "optimize": "surfaces", "SURFACES": "surfaces",
+    "frame_explorer": "static",
 }
 
 #: module name of each explorer (for benchmarks and the book's static figures)
