@@ -40,17 +40,13 @@ TORCH_ONLY = {
     "distributed": "multi-GPU training with torchrun (GPU machinery)",
     "reproducibility": "seeding torch's generators and deterministic kernels",
 }
-#: torch.evaluation folds into torch.training with the torch loop rework (same issue);
-#: it is tolerated until that lands.
-PENDING = {"evaluation"}
-
 #: Public names only the torch module has, listed after the shared ones.
 TORCH_EXTRA_NAMES = {
     "callbacks": {"SnapshotModel", "overrides_batch_end", "prepare_callbacks"},
 }
 #: What nncourse.torch exports after the names it shares with nncourse.numpy.
 TORCH_EXTRA_EXPORTS = {"activations", "init", "layers", "losses", "optim", "training",
-                       "get_device", "from_numpy_model", "to_numpy_model", "Trainer",
+                       "get_device", "from_numpy_model", "to_numpy_model",
                        "save_checkpoint", "load_checkpoint", "seed_everything"}
 #: Classes whose constructors differ by nature: the base classes are torch's own.
 SIGNATURE_EXCEPTIONS = {
@@ -83,7 +79,7 @@ def _twin_names(module: str, names: list[str]) -> list[str]:
 
 def test_the_same_modules_in_both_backends() -> None:
     numpy_modules, torch_modules = _modules("numpy"), _modules("torch")
-    assert numpy_modules - set(NUMPY_ONLY) == torch_modules - set(TORCH_ONLY) - PENDING
+    assert numpy_modules - set(NUMPY_ONLY) == torch_modules - set(TORCH_ONLY)
     assert set(NUMPY_ONLY) <= numpy_modules and set(TORCH_ONLY) <= torch_modules
 
 
@@ -91,8 +87,6 @@ def test_the_same_modules_in_both_backends() -> None:
 def test_the_same_public_names_in_the_same_order(module: str) -> None:
     numpy_module = importlib.import_module(f"nncourse.numpy.{module}")
     torch_module = importlib.import_module(f"nncourse.torch.{module}")
-    if module == "training" and hasattr(torch_module, "Trainer"):
-        pytest.skip("torch.training before the torch loop rework of the same issue")
     extra = TORCH_EXTRA_NAMES.get(module, set())
     torch_names = list(torch_module.__all__)
     shared = [n for n in torch_names if n not in extra]
@@ -126,8 +120,6 @@ def test_classes_take_the_same_arguments(module: str, name: str) -> None:
         pytest.skip(SIGNATURE_EXCEPTIONS[module, name])
     ours = getattr(importlib.import_module(f"nncourse.numpy.{module}"), name)
     twin = getattr(importlib.import_module(f"nncourse.torch.{module}"), name, None)
-    if module == "training" and twin is None:
-        pytest.skip("torch.training before the torch loop rework of the same issue")
     assert twin is not None, f"nncourse.torch.{module} lacks the class {name}"
     numpy_params = inspect.signature(ours.__init__).parameters
     torch_params = inspect.signature(twin.__init__).parameters
