@@ -27,7 +27,6 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
-
 __all__ = ["WIDE_MLP", "SMALL_MLP", "H200_MEASURED", "H200_BF16_PEAK_TFLOPS", "BUDGET_MIB",
            "TARGET_BATCH", "MICRO_BATCHES", "parameter_count", "activation_values",
            "training_memory", "fits_budget", "largest_fitting_batch", "matmul_intensity",
