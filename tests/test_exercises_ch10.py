@@ -99,3 +99,33 @@ def test_resume_reference_is_bit_identical_and_leaves_the_global_generator_alone
     reference = resume_reference(inputs)
     assert all(np.array_equal(out["final"][k], reference[k]) for k in reference)
     assert torch.equal(torch.get_rng_state(), before)
+
+
+def test_answer_widget_of_the_budget_exercise() -> None:
+    from nncourse.exercises import exercise_widget
+
+    box = exercise_widget("scaling.memory_budget")
+    box.controls["batch_size"].value, box.controls["accumulation_steps"].value = "2048", "4"
+    assert check("scaling.memory_budget", box).passed
+    box.controls["batch_size"].value = "1024"
+    assert "asks for 8192" in failures(check("scaling.memory_budget", box))
+
+
+def test_quiz_has_feedback_for_every_answer_and_renders_statically() -> None:
+    from nncourse.exercises import MultipleChoice, Numeric, quiz
+
+    chapter_quiz = quiz("ch10")
+    assert len(chapter_quiz.questions) >= 5
+    html_text = chapter_quiz.static_html()
+    assert html_text.count("<details>") == len(chapter_quiz.questions)
+    for question in chapter_quiz.questions:
+        if isinstance(question, MultipleChoice):
+            assert sum(choice.correct for choice in question.choices) == 1, question.id
+            assert all(choice.feedback for choice in question.choices), question.id
+            right = next(i for i, c in enumerate(question.choices) if c.correct)
+            wrong = next(i for i, c in enumerate(question.choices) if not c.correct)
+            assert question.grade(right)[0] and not question.grade(wrong)[0]
+        else:
+            assert isinstance(question, Numeric)
+            assert question.grade(question.answer)[0]
+            assert not question.grade(question.answer * 2 + 1)[0]
