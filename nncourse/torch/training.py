@@ -26,7 +26,6 @@ Example:
 from __future__ import annotations
 
 import math
-import numbers
 import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -36,6 +35,7 @@ import torch
 from torch import nn
 
 # History, metric names and loss-kind checks are shared with the NumPy fit (one definition).
+from nncourse._checks import check_batchnorm_batches, check_int, check_optimizer_owns
 from nncourse.numpy.training import History, is_loss, metric_functions
 from nncourse.torch.amp import MixedPrecision
 from nncourse.torch.callbacks import (
@@ -55,12 +55,6 @@ __all__ = ["History", "iterate_minibatches", "train_step", "fit", "evaluate", "p
            "Callback", "EarlyStopping", "ProgressBar", "LivePlot"]
 
 _FULL_PRECISION = MixedPrecision(None, torch.device("cpu"))  # the plain step: no autocast
-
-
-def _check_int(value: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
-    return int(value)
 
 
 def _full_precision(tensor: torch.Tensor) -> torch.Tensor:
@@ -83,7 +77,7 @@ def iterate_minibatches(x: torch.Tensor, y: torch.Tensor, batch_size: int, shuff
         >>> [len(xb) for xb, _ in iterate_minibatches(torch.zeros(5, 2), torch.zeros(5), 2)]
         [2, 2, 1]
     """
-    batch_size = _check_int(batch_size, "batch_size")
+    batch_size = check_int(batch_size, "batch_size")
     n = len(x)
     if len(y) != n:
         raise ValueError(f"x and y must have the same length; got {n} and {len(y)}.")
@@ -190,7 +184,7 @@ def predict(model: nn.Module, x: Any, batch_size: int | None = 1024) -> torch.Te
     device = module_device(model)
     was_training = model.training
     model.eval()
-    size = batch_size or max(1, len(x))
+    size = max(1, len(x)) if batch_size is None else check_int(batch_size, "batch_size")
     try:
         outputs = [_full_precision(model(x[i:i + size].to(device))).cpu()
                    for i in range(0, len(x), size)]
@@ -234,7 +228,7 @@ def _evaluate(model: nn.Module, loss_fn: Any, x: torch.Tensor, y: torch.Tensor,
     device = module_device(model)
     was_training = model.training
     model.eval()
-    size = batch_size or max(1, len(x))
+    size = max(1, len(x)) if batch_size is None else check_int(batch_size, "batch_size")
     sum_dtype = torch.promote_types(module_dtype(model), torch.float32)
     total, outputs, targets = torch.zeros((), device=device, dtype=sum_dtype), [], []
     try:
@@ -311,9 +305,13 @@ def fit(model: nn.Module, loss_fn: Any, optimizer: torch.optim.Optimizer, x_trai
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(f"optimizer must be a torch.optim.Optimizer (e.g. nncourse.torch.optim"
                         f".Adam(model.parameters())); got {type(optimizer).__name__}.")
-    epochs, batch_size = _check_int(epochs, "epochs"), _check_int(batch_size, "batch_size")
-    checkpoint_every = _check_int(checkpoint_every, "checkpoint_every")
-    num_workers = _check_int(num_workers, "num_workers", minimum=0)
+    epochs, batch_size = check_int(epochs, "epochs"), check_int(batch_size, "batch_size")
+    checkpoint_every = check_int(checkpoint_every, "checkpoint_every")
+    num_workers = check_int(num_workers, "num_workers", minimum=0)
+    check_optimizer_owns([p for group in optimizer.param_groups for p in group["params"]],
+                         model.parameters(), "fit")
+    if hasattr(x_train, "__len__"):
+        check_batchnorm_batches(len(x_train), batch_size, model.modules(), "fit")
     if grad_clip_norm is not None and not grad_clip_norm > 0:
         raise ValueError(f"grad_clip_norm must be > 0 or None; got {grad_clip_norm!r}.")
     if not float(l2) >= 0:
