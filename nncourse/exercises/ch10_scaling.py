@@ -20,7 +20,6 @@ import tempfile
 
 import numpy as np
 
-from .ch10_mistakes import MISTAKES
 from .ch10_runs import (
     AMP_SCALE,
     accumulation_reference,
@@ -34,6 +33,7 @@ from .ch10_runs import (
     state_arrays,
 )
 from .compare import answer_value
+from .mistakes_ch10 import MISTAKES
 from .registry import Case, Exercise, register
 
 FEATURES, CLASSES = 6, 3
