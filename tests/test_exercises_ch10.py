@@ -129,3 +129,16 @@ def test_quiz_has_feedback_for_every_answer_and_renders_statically() -> None:
             assert isinstance(question, Numeric)
             assert question.grade(question.answer)[0]
             assert not question.grade(question.answer * 2 + 1)[0]
+
+
+def test_bias_free_linear_chain_runs_under_bf16_autocast_and_still_refuses_float64() -> None:
+    import torch
+
+    from nncourse.torch import Linear, ReLU, Sequential
+
+    model = Sequential(Linear(4, 8, seed=0, bias=False), ReLU(), Linear(8, 3, seed=1))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = model(torch.randn(2, 4))
+    assert out.shape == (2, 3) and model[2].weight.dtype == torch.float32
+    with pytest.raises(TypeError, match="float32 weights but got a torch.float64 input"):
+        model(torch.randn(2, 4, dtype=torch.float64))

@@ -39,8 +39,15 @@ def make_data(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def state_arrays(model: Any) -> dict[str, np.ndarray]:
-    """The model's parameters as NumPy arrays (copied to the CPU, dtype kept)."""
-    return {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
+    """The model's parameters as NumPy arrays (copied to the CPU, dtype kept; NumPy has no
+    bfloat16, so such weights come back as float32)."""
+    import torch
+
+    def plain(tensor: Any) -> np.ndarray:
+        tensor = tensor.detach().cpu()
+        return (tensor.float() if tensor.dtype == torch.bfloat16 else tensor).numpy().copy()
+
+    return {k: plain(v) for k, v in model.state_dict().items()}
 
 
 def device_reference(seed: int, n: int) -> tuple[list[float], list[dict]]:
