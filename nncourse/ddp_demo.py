@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 #: The run the two processes and the single-process comparison share.
-RECIPE = {"n": 128, "features": 6, "classes": 3, "hidden": 16, "epochs": 2,
+RECIPE: dict[str, Any] = {"n": 128, "features": 6, "classes": 3, "hidden": 16, "epochs": 2,
           "per_process_batch": 8, "lr": 0.1, "momentum": 0.9, "seed": 3}
 
 

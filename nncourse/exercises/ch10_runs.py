@@ -40,7 +40,8 @@ def make_data(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def state_arrays(model: Any) -> dict[str, np.ndarray]:
     """The model's parameters as NumPy arrays (copied to the CPU, dtype kept; NumPy has no
-    bfloat16, so such weights come back as float32)."""
+    bfloat16, so such weights come back as float32).
+    """
     import torch
 
     def plain(tensor: Any) -> np.ndarray:
@@ -95,7 +96,8 @@ def _gradient(model: Any, loss: Any) -> list:
 
 def accumulation_variants(inputs: dict) -> dict[str, dict[str, np.ndarray]]:
     """The weights each wrong accumulation gives (sum, equal weights, zero_grad or step in
-    the loop, a stale gradient kept)."""
+    the loop, a stale gradient kept).
+    """
     import torch
 
     from nncourse.torch import train_step
