@@ -66,7 +66,8 @@ def pretrain(name: str = "mnist04", out_dir: str | Path = PRETRAINED_DIR,
     Args:
         name: "mnist04" (true labels) or "shuffled" (labels permuted: the control).
         out_dir: where to write ``<name>.npz`` and ``<name>.json``.
-        steps, seed: the schedule (defaults: :data:`PRETRAIN`).
+        steps: optimizer steps (default: :data:`PRETRAIN`).
+        seed: initial weights, batch order and (for "shuffled") the label permutation.
 
     Returns:
         the provenance record (also written as JSON).
@@ -135,6 +136,7 @@ def label_budget_grid(out_dir: str | Path = PRETRAINED_DIR) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line: build both source models (and, with ``--curves``, the grid)."""
     parser = argparse.ArgumentParser(prog="python -m nncourse.pretrain", description=__doc__
                                      .split("\n")[0])
     parser.add_argument("--out", default=str(PRETRAINED_DIR), help="output folder")

@@ -298,10 +298,12 @@ def run_transfer(strategy: str, target: str = "mnist59", n_per_class: int = 10, 
 
     Args:
         strategy: one of :data:`STRATEGIES`.
-        target: one of :data:`TARGETS`. n_per_class: labels per class. seed: data draw,
-            head initialisation and batch order.
+        target: one of :data:`TARGETS`.
+        n_per_class: labels per class.
+        seed: data draw, head initialisation and batch order.
         source: the pretrained model to start from ("mnist04" or the "shuffled" control).
-        steps, lr: Adam steps and learning rate (the backbone gets ``lr / 10`` in "lower_lr").
+        steps: Adam steps.
+        lr: learning rate (the backbone gets ``lr / 10`` in "lower_lr").
         bn_train_when_frozen: the mistake: leave batch norm in training mode in "frozen".
 
     Returns:

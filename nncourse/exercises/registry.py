@@ -31,6 +31,7 @@ BUILTIN_MODULES = (
     "nncourse.exercises.ch03_stepper",
     "nncourse.exercises.ch04_activation_functions",
     "nncourse.exercises.ch09_transfer",
+    "nncourse.exercises.ch10_scaling",
 )
 
 Judge = Callable[[dict, Any], "str | None"]

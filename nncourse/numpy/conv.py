@@ -99,7 +99,9 @@ def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None,
     ``y[b, o, i, j] = bias[o] + sum_{c,u,v} weight[o, c, u, v] * x_pad[b, c, i*s+u, j*s+v]``
 
     Args:
-        x: (B, C_in, H, W). weight: (C_out, C_in, kH, kW). bias: (C_out,) or None.
+        x: (B, C_in, H, W).
+        weight: (C_out, C_in, kH, kW).
+        bias: (C_out,) or None.
         stride: step between windows (int or (sH, sW)).
         padding: zeros added on each side (int or (pH, pW)).
 
@@ -137,8 +139,10 @@ def conv2d_backward(grad_out: np.ndarray, x: np.ndarray, weight: np.ndarray,
 
     Args:
         grad_out: dL/dy, (B, C_out, H_out, W_out).
-        x: the forward input, (B, C_in, H, W). weight: (C_out, C_in, kH, kW).
-        stride, padding: as in the forward pass.
+        x: the forward input, (B, C_in, H, W).
+        weight: (C_out, C_in, kH, kW).
+        stride: as in the forward pass.
+        padding: as in the forward pass.
 
     Returns:
         ``(grad_x, grad_weight, grad_bias)``: (B, C_in, H, W), (C_out, C_in, kH, kW), (C_out,).
@@ -222,7 +226,9 @@ def maxpool2d_backward(grad_out: np.ndarray, argmax: np.ndarray, x_shape: tuple[
         grad_out: dL/dy, (B, C, H_out, W_out).
         argmax: the winners from :func:`maxpool2d_forward`, (B, C, H_out, W_out).
         x_shape: the input's shape (B, C, H, W).
-        kernel_size, stride, padding: as in the forward pass.
+        kernel_size: as in the forward pass.
+        stride: as in the forward pass.
+        padding: as in the forward pass.
 
     Returns:
         dL/dx, (B, C, H, W); overlapping windows add their contributions.

@@ -84,7 +84,9 @@ def conv2d_forward(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | N
     ``y[b, o, i, j] = bias[o] + sum_{c,u,v} weight[o, c, u, v] * x_pad[b, c, i*s+u, j*s+v]``
 
     Args:
-        x: (B, C_in, H, W). weight: (C_out, C_in, kH, kW). bias: (C_out,) or None.
+        x: (B, C_in, H, W).
+        weight: (C_out, C_in, kH, kW).
+        bias: (C_out,) or None.
         stride: step between windows (int or (sH, sW)).
         padding: zeros added on each side (int or (pH, pW)).
 
@@ -120,7 +122,9 @@ def maxpool2d_forward(x: torch.Tensor, kernel_size: int | tuple[int, int],
     gradient there through ``gather``.
 
     Args:
-        x: (B, C, H, W). kernel_size: window size. stride: step (default: kernel_size).
+        x: (B, C, H, W).
+        kernel_size: window size.
+        stride: step (default: kernel_size).
         padding: -inf added on each side; at most half the kernel.
 
     Returns:

@@ -29,8 +29,7 @@ COLORS = {"scratch": "#7f7f7f", "frozen": "#1f77b4", "finetune": "#d62728", "low
 
 
 def load_grid() -> dict[str, Any]:
-    """The shipped grid: settings, library versions and one row per (target, source, strategy,
-    budget) with the accuracy of every seed."""
+    """The shipped grid: settings, versions and a row per setting with every seed's accuracy."""
     return json.loads((PRETRAINED_DIR / "transfer_curves.json").read_text())
 
 
