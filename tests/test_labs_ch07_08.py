@@ -24,11 +24,13 @@ from nncourse.grading.notebooks import find_answers
 
 ROOT = Path(__file__).resolve().parents[1]
 LABS = {
+    "ch07": ROOT / "notebooks" / "lab07_overfitting.ipynb",
     "ch08": ROOT / "notebooks" / "lab08_evaluation_tuning.ipynb",
 }
 STUB = "raise NotImplementedError("
 #: chapter -> (exercise answered with an explorer, the explorer class the lab shows)
-EXPLORER_ANSWERS = {"ch08": ("evaluation.operating_point", "EvaluationExplorer")}
+EXPLORER_ANSWERS = {"ch07": ("regularization.capacity_choice", "CapacityExplorer"),
+                    "ch08": ("evaluation.operating_point", "EvaluationExplorer")}
 REPORT = re.compile(r"^(?P<id>[\w.]+) — .*?: (?P<earned>[\d.]+)/(?P<possible>[\d.]+) points")
 
 
