@@ -31,6 +31,7 @@ BUILTIN_MODULES = (
     "nncourse.exercises.ch03_backpropagation",
     "nncourse.exercises.ch04_activation_functions",
     "nncourse.exercises.ch07_overfitting",
+    "nncourse.exercises.ch07_early_stopping",
     "nncourse.exercises.ch08_evaluation",
 )
 
