@@ -24,7 +24,7 @@ from nncourse.plots.operating_point import describe_operating_point, draw_operat
 from nncourse.roc import compute_operating_point
 from nncourse.widgets._base import Explorer, slider_style
 
-__all__ = ["EvaluationExplorer", "static_figure", "compute_operating_point"]
+__all__ = ["EvaluationExplorer", "static_figure"]
 
 
 class EvaluationExplorer(Explorer):
