@@ -78,3 +78,24 @@ def test_confusion_metrics_shape_message():
     result = check("evaluation.confusion_metrics", lambda cm: (1.0, 1.0, 1.0))
     assert "expected one value per class" in _messages(result)
     assert get_exercise("evaluation.confusion_metrics").points == 3
+
+
+def test_answer_widgets_build_and_check():
+    from nncourse.exercises import exercise_widget
+
+    box = exercise_widget("regularization.capacity_choice")
+    box.controls["capacity"].value, box.controls["l2"].value = 3, 0.0
+    assert check("regularization.capacity_choice", box).passed
+    box = exercise_widget("evaluation.operating_point")
+    box.controls["value"].value = 0.5
+    assert "Lower the threshold" in _messages(check("evaluation.operating_point", box))
+
+
+def test_capacity_explorer_state_is_judged_at_fifteen_points():
+    from nncourse.widgets.capacity import CapacityExplorer
+
+    explorer = CapacityExplorer(model="polynomial", capacity=3, n_train=40, l2=1e-3)
+    result = check("regularization.capacity_choice", explorer)
+    assert result.passed      # the choice is judged at 15 points, whatever the explorer shows
+    explorer.set_state(capacity=14, l2=1e-8)
+    assert "40 training points" in _messages(check("regularization.capacity_choice", explorer))
