@@ -27,3 +27,11 @@ def test_static_figure_has_three_panels_without_widgets():
     figure = static_figure(0.3)
     assert len(figure.axes) == 3
     assert figure.axes[0].get_title() == "threshold 0.30"
+
+
+def test_static_alt_names_the_panels_and_numbers():
+    from nncourse.widgets.evaluation import static_alt
+
+    text = static_alt(0.17)
+    assert text.startswith("Confusion matrix, ROC curve and precision-recall curve")
+    assert "recall 0.956" in text and "precision 0.690" in text

@@ -24,7 +24,7 @@ from nncourse.plots.operating_point import describe_operating_point, draw_operat
 from nncourse.roc import compute_operating_point
 from nncourse.widgets._base import Explorer, slider_style
 
-__all__ = ["EvaluationExplorer", "static_figure"]
+__all__ = ["EvaluationExplorer", "static_figure", "static_alt"]
 
 
 class EvaluationExplorer(Explorer):
@@ -59,3 +59,14 @@ def static_figure(threshold: float = 0.5) -> Figure:
     from nncourse.plots.operating_point import plot_operating_point
 
     return plot_operating_point(compute_operating_point(threshold))
+
+
+def static_alt(threshold: float = 0.5) -> str:
+    """Alt text of :func:`static_figure`: what the three panels show, with the numbers.
+
+    Example:
+        >>> static_alt(0.5)[:40]
+        'Confusion matrix, ROC curve and precisio'
+    """
+    return ("Confusion matrix, ROC curve and precision-recall curve of the 9-detector at "
+            + describe_operating_point(compute_operating_point(threshold)))
