@@ -13,6 +13,8 @@ Example:
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from nncourse.numpy import losses, normalization
@@ -232,13 +234,19 @@ register(Exercise(
 
 
 # ----------------------------------------------------------------------------- widget
+@lru_cache(maxsize=512)
 def capacity_errors(degree: int, l2: float, n_train: int = CAPACITY_POINTS) -> dict:
-    """Training and validation MSE of the capacity explorer's polynomial at these settings."""
+    """Training and validation MSE of the capacity explorer's polynomial at these settings.
+
+    Cached: the data are fixed (seed 0), so the same settings always give the same numbers.
+    The returned dict is shared; read it, do not change it.
+    """
     from nncourse.widgets.capacity import compute_capacity
 
     return compute_capacity("polynomial", capacity=int(degree), n_train=n_train, l2=float(l2))
 
 
+@lru_cache(maxsize=1)
 def best_capacity_error() -> float:
     """The lowest validation MSE over every degree and every L2 value of the explorer's slider.
 
@@ -272,7 +280,7 @@ def _capacity_judge(inputs, outputs):
                 f"is set to model {outputs['model']!r} with {outputs['n_train']} training points)")
     if not 0 <= degree <= 20:
         return f"degree {degree} is outside the explorer's range 0..20"
-    result = capacity_errors(degree, l2)
+    result = capacity_errors(degree, float(l2))
     train, val, best = result["train_error"], result["val_error"], best_capacity_error()
     if val <= CAPACITY_FACTOR * best:
         return None
@@ -294,6 +302,7 @@ def _capacity_judge(inputs, outputs):
     return f"{head}. {text[0].upper()}{text[1:]}{note}."
 
 
+@lru_cache(maxsize=1)
 def _best_degree() -> int:
     """The degree of the best validation error over all degrees and L2 values."""
     best = min((capacity_errors(0, l2)["sweep"]["val"].min(), l2) for l2 in L2_GRID)

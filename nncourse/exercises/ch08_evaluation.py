@@ -13,6 +13,8 @@ Example:
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from nncourse import roc, search
@@ -325,6 +327,7 @@ register(Exercise(
 
 
 # ----------------------------------------------------------------------------- widget
+@lru_cache(maxsize=4)
 def best_precision_at_recall(target: float = TARGET_RECALL) -> tuple[float, float]:
     """The slider threshold with the highest precision among those reaching ``target`` recall.
 
