@@ -99,3 +99,25 @@ def test_capacity_explorer_state_is_judged_at_fifteen_points():
     assert result.passed      # the choice is judged at 15 points, whatever the explorer shows
     explorer.set_state(capacity=14, l2=1e-8)
     assert "40 training points" in _messages(check("regularization.capacity_choice", explorer))
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_quiz_feedback_for_every_answer_and_static_page(chapter):
+    from nncourse.exercises import MultipleChoice, Numeric, quiz
+
+    questions = quiz(chapter).questions
+    assert len(questions) >= 5
+    html_text = quiz(chapter).static_html()
+    assert html_text.count("<details>") == len(questions)
+    for question in questions:
+        assert question.prompt in html_text
+        if isinstance(question, MultipleChoice):
+            assert sum(choice.correct for choice in question.choices) == 1, question.id
+            assert all(choice.feedback for choice in question.choices), question.id
+            for index, choice in enumerate(question.choices):
+                assert question.grade(index) == (choice.correct, choice.feedback)
+        else:
+            assert isinstance(question, Numeric)
+            assert question.grade(question.answer)[0]
+            assert not question.grade(question.answer * 2 + 1)[0]
+            assert question.feedback_low and question.feedback_high and question.feedback_correct

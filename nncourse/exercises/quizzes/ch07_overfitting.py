@@ -42,9 +42,11 @@ register_quiz("ch07", [
         answer=1.25, rtol=1e-3,
         feedback_correct="1 / (1 - p) = 1 / 0.8 = 1.25: the expected output equals the input, "
                          "so evaluation needs no rescaling.",
-        feedback_low="Multiplying by 1 - p = 0.8 is the old (non-inverted) convention at test "
-                     "time; inverted dropout divides by 1 - p during training.",
-        feedback_high="Divide by the keep probability 1 - p = 0.8, not by p."),
+        feedback_low="Too small: the kept units must grow to make up for the dropped ones. "
+                     "(0.8 = 1 - p is the old convention, applied at test time.) Inverted "
+                     "dropout divides by 1 - p during training.",
+        feedback_high="Too large: divide by the keep probability 1 - p = 0.8 (dividing by p "
+                      "= 0.2 would give 5)."),
     MultipleChoice(
         "ch07.l1_vs_l2",
         "Which penalty drives many weights exactly to zero?",

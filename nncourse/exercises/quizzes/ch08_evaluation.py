@@ -30,8 +30,8 @@ register_quiz("ch08", [
         "are missed. What is its precision? (a number in [0, 1])",
         answer=0.75, rtol=1e-3,
         feedback_correct="Precision = TP / (TP + FP) = 30 / 40 = 0.75. (Recall = 30 / 50 = 0.6.)",
-        feedback_low="That is the recall, 30 / (30 + 20). Precision divides by what was "
-                     "flagged: 30 / 40.",
+        feedback_low="Too low. (0.6 would be the recall, 30 / (30 + 20).) Precision divides "
+                     "the true positives by everything flagged: 30 / 40.",
         feedback_high="Precision = TP / (everything flagged) = 30 / 40."),
     MultipleChoice(
         "ch08.lower_threshold",
