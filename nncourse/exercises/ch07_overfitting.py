@@ -241,7 +241,7 @@ def capacity_errors(degree: int, l2: float, n_train: int = CAPACITY_POINTS) -> d
     Cached: the data are fixed (seed 0), so the same settings always give the same numbers.
     The returned dict is shared; read it, do not change it.
     """
-    from nncourse.widgets.capacity import compute_capacity
+    from nncourse.widgets.capacity_core import compute_capacity
 
     return compute_capacity("polynomial", capacity=int(degree), n_train=n_train, l2=float(l2))
 

@@ -36,7 +36,7 @@ _WHERE = {
     "BackpropStepper": "backprop_stepper", "compute_backprop_frames": "backprop_stepper",
     "ActivationExplorer": "activations", "compute_activation": "activations",
     "InitializationExplorer": "initialization", "compute_init_statistics": "initialization_core",
-    "CapacityExplorer": "capacity", "compute_capacity": "capacity",
+    "CapacityExplorer": "capacity", "compute_capacity": "capacity_core",
     "PlaygroundExplorer": "playground", "PlaygroundConfig": "playground_core",
     "train_playground": "playground_core", "Playground": "playground_core",
     "ScheduleExplorer": "schedules", "compute_schedules": "schedules",
