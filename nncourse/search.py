@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from nncourse._checks import check_int
+
 __all__ = ["SearchResult", "log_uniform", "sample_space", "grid_points", "grid_search",
            "random_search", "successive_halving", "optuna_search", "kfold_indices",
            "mean_spread"]
@@ -64,12 +66,6 @@ class SearchResult:
 
     def __len__(self) -> int:
         return len(self.scores)
-
-
-def _check_count(value: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
-    return int(value)
 
 
 def log_uniform(rng: np.random.Generator, low: float, high: float,
@@ -169,7 +165,7 @@ def random_search(objective: Callable[[Params], float],
         >>> len(r), r.best_score == min(r.scores)
         (5, True)
     """
-    n_trials = _check_count(n_trials, "n_trials")
+    n_trials = check_int(n_trials, "n_trials")
     rng = np.random.default_rng(seed)          # once: a new generator per trial repeats draws
     result = SearchResult()
     for _ in range(n_trials):
@@ -205,15 +201,15 @@ def successive_halving(objective: Callable[[Params, int], float],
         >>> float(r.best_params["x"]), r.budgets[-1]
         (0.0, 9.0)
     """
-    min_budget = _check_count(min_budget, "min_budget")
-    eta = _check_count(eta, "eta", minimum=2)
+    min_budget = check_int(min_budget, "min_budget")
+    eta = check_int(eta, "eta", 2)
     if not configurations:
         raise ValueError("successive_halving needs at least one configuration.")
     result = SearchResult()
     survivors, budget = [dict(c) for c in configurations], min_budget
     while True:
         if max_budget is not None:
-            budget = min(budget, _check_count(max_budget, "max_budget"))
+            budget = min(budget, check_int(max_budget, "max_budget"))
         scores = [float(objective(params, budget)) for params in survivors]
         for params, score in zip(survivors, scores, strict=True):
             result.params.append(dict(params))
@@ -251,7 +247,7 @@ def optuna_search(objective: Callable[[Params], float], space: Mapping[str, tupl
         raise ImportError("optuna_search needs Optuna, an optional dependency: "
                           "pip install optuna (or use random_search, which needs nothing).") \
             from error
-    n_trials = _check_count(n_trials, "n_trials")
+    n_trials = check_int(n_trials, "n_trials")
     sample_space(space)   # validates the description
 
     def suggest(trial: Any) -> float:
@@ -288,8 +284,8 @@ def kfold_indices(n_samples: int, k: int = 5,
         >>> [len(val) for _, val in kfold_indices(10, k=3)]
         [4, 3, 3]
     """
-    n_samples = _check_count(n_samples, "n_samples")
-    k = _check_count(k, "k", minimum=2)
+    n_samples = check_int(n_samples, "n_samples")
+    k = check_int(k, "k", 2)
     if k > n_samples:
         raise ValueError(f"k={k} folds need at least k examples; got n_samples={n_samples}.")
     order = np.arange(n_samples) if seed is None else \
