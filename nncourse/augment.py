@@ -52,7 +52,9 @@ def shift_images(images: np.ndarray, dx: Any, dy: Any,
 
     Args:
         images: (N, H, W), or (N, H*W) with ``image_shape``.
-        dx, dy: integers, one per image or one for all.
+        dx: pixels to the right (negative: left), one integer per image or one for all.
+        dy: pixels down (negative: up), one integer per image or one for all.
+        image_shape: (H, W) of flattened images (default: square).
 
     Returns:
         The shifted images, same shape as ``images``.
@@ -80,6 +82,7 @@ def rotate_images(images: np.ndarray, degrees: Any,
     Args:
         images: (N, H, W), or (N, H*W) with ``image_shape``.
         degrees: angles, one per image or one for all.
+        image_shape: (H, W) of flattened images (default: square).
 
     Returns:
         The rotated images, same shape as ``images``.

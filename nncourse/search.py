@@ -231,8 +231,10 @@ def optuna_search(objective: Callable[[Params], float], space: Mapping[str, tupl
     """Bayesian optimisation (Optuna's TPE sampler), in memory, with this module's interface.
 
     Args:
-        objective, n_trials, seed: as :func:`random_search`.
-        space: as :func:`sample_space`.
+        objective: params -> score (lower is better), as for :func:`random_search`.
+        space: as for :func:`sample_space`.
+        n_trials: the budget (>= 1): the objective is called this many times.
+        seed: seeds Optuna's TPE sampler (same seed, same trials).
 
     Returns:
         ``(result, study)``: the trials as a :class:`SearchResult`, and the Optuna study (for
@@ -269,7 +271,8 @@ def optuna_search(objective: Callable[[Params], float], space: Mapping[str, tupl
     study.optimize(suggest, n_trials=n_trials)
     result = SearchResult()
     for trial in study.trials:
-        result.add(trial.params, trial.value)
+        if trial.value is not None:           # a failed trial has no value; ours never fail
+            result.add(trial.params, trial.value)
     return result, study
 
 
