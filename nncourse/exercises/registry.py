@@ -30,6 +30,9 @@ BUILTIN_MODULES = (
     "nncourse.exercises.ch03_backpropagation",
     "nncourse.exercises.ch03_stepper",
     "nncourse.exercises.ch04_activation_functions",
+    "nncourse.exercises.ch07_overfitting",
+    "nncourse.exercises.ch07_early_stopping",
+    "nncourse.exercises.ch08_evaluation",
     "nncourse.exercises.ch09_transfer",
     "nncourse.exercises.ch10_scaling",
 )

@@ -16,6 +16,7 @@ CapacityExplorer           :mod:`~nncourse.widgets.capacity`             compute
 PlaygroundExplorer         :mod:`~nncourse.widgets.playground`           train_playground
 ScheduleExplorer           :mod:`~nncourse.widgets.schedules`            compute_schedules,
                                                                          compute_lr_range_test
+EvaluationExplorer         :mod:`~nncourse.widgets.evaluation`           compute_operating_point
 =========================  ===========================================  ======================
 
 Every module also has ``static_figure()``: the default state as a matplotlib Figure, for
@@ -35,18 +36,19 @@ _WHERE = {
     "BackpropStepper": "backprop_stepper", "compute_backprop_frames": "backprop_stepper",
     "ActivationExplorer": "activations", "compute_activation": "activations",
     "InitializationExplorer": "initialization", "compute_init_statistics": "initialization_core",
-    "CapacityExplorer": "capacity", "compute_capacity": "capacity",
+    "CapacityExplorer": "capacity", "compute_capacity": "capacity_core",
     "PlaygroundExplorer": "playground", "PlaygroundConfig": "playground_core",
     "train_playground": "playground_core", "Playground": "playground_core",
     "ScheduleExplorer": "schedules", "compute_schedules": "schedules",
     "compute_lr_range_test": "schedules",
+    "EvaluationExplorer": "evaluation", "compute_operating_point": "evaluation",
     "get_surface": "surfaces", "optimize": "surfaces", "SURFACES": "surfaces",
     "frame_explorer": "static",
 }
 
 #: module name of each explorer (for benchmarks and the book's static figures)
 EXPLORER_MODULES = ("gradient_descent", "optimizer_race", "backprop_stepper", "activations",
-                    "initialization", "capacity", "playground", "schedules")
+                    "initialization", "capacity", "playground", "schedules", "evaluation")
 
 __all__ = [*_WHERE, "EXPLORER_MODULES"]
 
