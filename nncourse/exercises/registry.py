@@ -30,6 +30,7 @@ BUILTIN_MODULES = (
     "nncourse.exercises.ch02_gradient_descent",
     "nncourse.exercises.ch03_backpropagation",
     "nncourse.exercises.ch04_activation_functions",
+    "nncourse.exercises.ch05_optimizers",
 )
 
 Judge = Callable[[dict, Any], "str | None"]

@@ -26,6 +26,7 @@ SOLUTION_MODULES = (
     "nncourse.grading.solutions.ch02",
     "nncourse.grading.solutions.ch03",
     "nncourse.grading.solutions.ch04",
+    "nncourse.grading.solutions.ch05",
 )
 
 
