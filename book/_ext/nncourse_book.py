@@ -42,6 +42,28 @@ def read_lab(text: str) -> nbformat.NotebookNode:
     return notebook
 
 
+def externalize_page_frames(app: Any, pagename: str, templatename: str, context: dict[str, Any],
+                            doctree: Any) -> None:
+    """Move a page's precomputed explorer frames out of the HTML into _images/frames/.
+
+    A chapter's first load then fetches one frame per explorer; the rest load when the
+    reader moves a slider (see nncourse.widgets.static).
+    """
+    body = context.get("body", "")
+    if FRAME_MARK not in body:
+        return
+    from pathlib import Path
+
+    from nncourse.widgets.static import externalize_frames
+
+    prefix = context["pathto"]("_images/frames/", 1)
+    context["body"], _ = externalize_frames(body, Path(app.outdir) / "_images" / "frames", prefix)
+
+
+FRAME_MARK = 'class="nncourse-frames"'
+
+
 def setup(app: Any) -> dict[str, Any]:
-    """Register nothing: the reader is named in `nb_custom_formats` in _config.yml."""
+    """Register the frame mover (the lab reader is named in `nb_custom_formats`)."""
+    app.connect("html-page-context", externalize_page_frames)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

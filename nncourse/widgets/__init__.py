@@ -19,8 +19,9 @@ ScheduleExplorer           :mod:`~nncourse.widgets.schedules`            compute
 =========================  ===========================================  ======================
 
 Every module also has ``static_figure()``: the default state as a matplotlib Figure, for
-pages rendered without a kernel. Modules are imported on first use, so importing this
-package is cheap.
+pages rendered without a kernel. :func:`~nncourse.widgets.static.frame_explorer` turns such a
+figure into a slider over frames rendered at build time (no kernel, no ipywidgets).
+Modules are imported on first use, so importing this package is cheap.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ _WHERE = {
     "ScheduleExplorer": "schedules", "compute_schedules": "schedules",
     "compute_lr_range_test": "schedules",
     "get_surface": "surfaces", "optimize": "surfaces", "SURFACES": "surfaces",
+    "frame_explorer": "static",
 }
 
 #: module name of each explorer (for benchmarks and the book's static figures)

@@ -21,7 +21,8 @@ from nncourse.widgets._base import Explorer, slider_style
 from nncourse.widgets._draw import clip_path, divergence_note, draw_contours, loss_gap
 from nncourse.widgets.surfaces import SURFACES, Surface, get_surface, optimize, stable_learning_rate
 
-__all__ = ["DEFAULTS", "compute_gradient_descent", "GradientDescentExplorer", "static_figure"]
+__all__ = ["DEFAULTS", "compute_gradient_descent", "GradientDescentExplorer", "static_figure",
+           "static_alt"]
 
 DEFAULTS: dict[str, Any] = {"surface": "ill_conditioned", "lr": 0.08, "start_x": -1.8,
                             "start_y": 0.8, "steps": 40}
@@ -106,6 +107,16 @@ def describe(run: dict[str, Any]) -> str:
 def static_figure(**settings: Any) -> Figure:
     """The explorer's default state as a static figure (for pages without a kernel)."""
     return GradientDescentExplorer(**settings).static()
+
+
+def static_alt(**settings: Any) -> str:
+    """Alt text for ``static_figure(**settings)``, written from the run the figure draws."""
+    s = {**DEFAULTS, **settings}
+    run = compute_gradient_descent(**s)
+    return (f"Left: contour plot of the loss surface ({run['surface'].title}) with {s['steps']} "
+            f"gradient-descent steps at learning rate {s['lr']:.3g}, from a square at the start "
+            f"toward a star at the minimum. Right: loss above the minimum per step, on a log "
+            f"scale. {describe(run)}")
 
 
 class GradientDescentExplorer(Explorer):

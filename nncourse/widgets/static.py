@@ -1,0 +1,287 @@
+"""Explorers without a kernel: figures rendered ahead of time for a grid of settings.
+
+A static page cannot run Python, so :func:`frame_explorer` calls a render function once per
+setting (10–30 of them) when the page is built and returns HTML that shows the frame for the
+slider's position. A short script in that HTML swaps the image; only the first frame is shown
+when the page opens, the others are fetched when the reader moves the slider. The page says
+plainly that the full explorer, with every control, runs in the lab.
+
+In a notebook the frames are inline ``data:`` URIs. On the website,
+:func:`externalize_frames` (called by the book's Sphinx extension) moves each one into its
+own file, so a page's first load carries one frame per explorer, not all of them.
+
+Nothing here imports ipywidgets: a render function may call a ``compute_*`` function and a
+plotting helper, or an explorer's ``static_figure``.
+
+Example:
+    >>> from nncourse.widgets.gradient_descent import static_figure
+    >>> view = frame_explorer(lambda lr: static_figure(lr=lr), "lr", [0.01, 0.05, 0.1],
+    ...                       label="learning rate",
+    ...                       alt=lambda lr: f"Gradient descent path with learning rate {lr}")
+    >>> "<input type=\\"range\\"" in view._repr_html_()
+    True
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import io
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["FrameExplorer", "frame_explorer", "frame_png", "externalize_frames",
+           "math_html", "FRAME_CLASS", "MIN_FRAMES", "MAX_FRAMES"]
+
+FRAME_CLASS = "nncourse-frames"
+MIN_FRAMES, MAX_FRAMES = 2, 40
+DEFAULT_NOTE = ("Precomputed frames: move the slider to see the figure for each setting. "
+                "The full explorer, with every control, runs in the lab (it needs a running "
+                "Python kernel).")
+
+# Swaps the frame for the slider position; runs once per explorer (idempotent), in a
+# notebook as on the website. Frame URLs sit in data-frames; alt texts in data-alts.
+_SCRIPT = """(function(){var ds=document.querySelectorAll('div.nncourse-frames:not([data-ready])');
+ds.forEach(function(d){d.setAttribute('data-ready','1');var s=d.querySelector('input[type=range]'),
+im=d.querySelector('img'),o=d.querySelector('output'),f=JSON.parse(d.getAttribute('data-frames')),
+a=JSON.parse(d.getAttribute('data-alts')),t=JSON.parse(d.getAttribute('data-labels'));
+function show(){var i=+s.value;im.src=f[i];im.alt=a[i];o.textContent=t[i];
+s.setAttribute('aria-valuetext',t[i]);}s.addEventListener('input',show);
+s.addEventListener('change',show);});})();"""
+
+
+def frame_png(frame: Any, dpi: int = 72, colors: int = 128) -> bytes:
+    """One frame as compact PNG bytes.
+
+    Args:
+        frame: a matplotlib Figure (rendered, then closed) or PNG bytes (kept as they are).
+        dpi: resolution for a Figure.
+        colors: palette size; an 8-bit palette PNG is 3–4 times smaller than RGBA.
+
+    Returns:
+        PNG bytes.
+
+    Raises:
+        TypeError: if ``frame`` is neither a Figure nor PNG bytes.
+    """
+    if isinstance(frame, bytes | bytearray):
+        if not bytes(frame[:8]) == b"\x89PNG\r\n\x1a\n":
+            raise TypeError("Expected PNG bytes (starting with the PNG signature) from the "
+                            "render function; got other bytes. Return a Figure or PNG bytes.")
+        return bytes(frame)
+    if not hasattr(frame, "savefig"):
+        raise TypeError(f"Expected the render function to return a matplotlib Figure or PNG "
+                        f"bytes; got {type(frame).__name__}. Return the Figure it draws.")
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    frame.savefig(buffer, format="png", dpi=dpi)
+    _close(frame)
+    image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+    out = io.BytesIO()
+    image.quantize(colors=colors, method=Image.Quantize.MEDIANCUT).save(out, format="png",
+                                                                       optimize=True)
+    return out.getvalue()
+
+
+def _close(figure: Any) -> None:
+    """Free a Figure's memory (pyplot figures must be closed through pyplot)."""
+    try:
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)
+    except Exception:  # pragma: no cover - a Figure not known to pyplot needs nothing
+        pass
+
+
+@dataclass
+class FrameExplorer:
+    """A slider over precomputed frames; displays as HTML in a notebook and on the website.
+
+    Attributes:
+        parameter: the setting the slider moves (for example ``"lr"``).
+        label: the slider's visible label (may hold ``$...$`` math).
+        values: the settings, one per frame.
+        frames: PNG bytes, one per value.
+        alts: alt text, one per frame.
+        labels: the readout shown beside the slider, one per frame.
+        initial: index of the frame shown first.
+        note: the line under the explorer saying where the full explorer runs.
+        size: (width, height) in pixels of the frames.
+    """
+
+    parameter: str
+    label: str
+    values: list[Any]
+    frames: list[bytes]
+    alts: list[str]
+    labels: list[str]
+    initial: int = 0
+    note: str = DEFAULT_NOTE
+    size: tuple[int, int] = (0, 0)
+    uid: str = field(default="")
+
+    def __repr__(self) -> str:
+        return (f"FrameExplorer({self.parameter!r}, {len(self.frames)} frames, "
+                f"initial={self.values[self.initial]!r})")
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def html(self) -> str:
+        """The explorer as one self-contained HTML block (frames as data: URIs)."""
+        urls = ["data:image/png;base64," + base64.b64encode(f).decode("ascii")
+                for f in self.frames]
+        i = self.initial
+        width, height = self.size
+        attr = html.escape
+        slider_id = f"{self.uid}-slider"
+        return (
+            f'<div class="{FRAME_CLASS}" id="{self.uid}" data-parameter="{attr(self.parameter)}" '
+            f'data-frames="{attr(json.dumps(urls))}" data-alts="{attr(json.dumps(self.alts))}" '
+            f'data-labels="{attr(json.dumps(self.labels))}">\n'
+            f'<div class="nncourse-frames-controls">'
+            f'<label for="{slider_id}">{math_html(self.label)}</label>'
+            f'<input type="range" id="{slider_id}" min="0" max="{len(self.frames) - 1}" '
+            f'step="1" value="{i}" aria-valuetext="{attr(self.labels[i])}">'
+            f'<output for="{slider_id}" aria-live="polite">{html.escape(self.labels[i])}</output>'
+            f'</div>\n'
+            f'<img class="nncourse-frames-image" src="{urls[i]}" alt="{attr(self.alts[i])}" '
+            f'width="{width}" height="{height}" loading="lazy" decoding="async">\n'
+            f'<p class="nncourse-frames-note">{html.escape(self.note)}</p>\n'
+            f'<script>{_SCRIPT}</script>\n'
+            f'</div><!-- /{FRAME_CLASS} -->'
+        )
+
+
+def frame_explorer(render: Callable[[Any], Any], parameter: str, values: Iterable[Any], *,
+                   label: str, alt: str | Callable[[Any], str], initial: Any = None,
+                   readout: Callable[[Any], str] | str = "{}", note: str = DEFAULT_NOTE,
+                   dpi: int = 72) -> FrameExplorer:
+    """Render ``render(value)`` for every value now; return a slider that shows each frame.
+
+    Args:
+        render: value -> matplotlib Figure (closed after rendering) or PNG bytes. Every
+            frame should have the same size, so the page does not jump as the slider moves.
+        parameter: the name of the setting (for the page's markup and tests).
+        values: 2–40 settings (10–30 keeps a page light and the slider fine-grained).
+        label: the slider's label, for example ``"learning rate $\\eta$"``.
+        alt: the alt text of every frame, or value -> alt text. Say what the figure shows.
+        initial: the value shown first (default: the first); must be one of ``values``.
+        readout: format string (``"{:.3g}"``) or value -> text for the readout.
+        note: the plain line under the explorer.
+        dpi: resolution of Figure frames.
+
+    Returns:
+        A :class:`FrameExplorer`; the last expression of a cell displays it.
+
+    Raises:
+        ValueError: too few or too many values, or ``initial`` not among them.
+        TypeError: ``render`` returned something that is not a Figure or PNG bytes.
+
+    Example:
+        >>> view = frame_explorer(lambda v: _demo_png(), "v", [1, 2], label="v", alt="a dot")
+        >>> len(view.frames), view.labels
+        (2, ['1', '2'])
+    """
+    values = list(values)
+    if not MIN_FRAMES <= len(values) <= MAX_FRAMES:
+        raise ValueError(f"Expected {MIN_FRAMES} to {MAX_FRAMES} values for the slider; got "
+                         f"{len(values)}. Pick 10-30 settings that show the behaviour.")
+    if initial is None:
+        start = 0
+    elif initial in values:
+        start = values.index(initial)
+    else:
+        raise ValueError(f"initial={initial!r} is not one of the values {values}; pass one of "
+                         f"them (or None for the first).")
+    fmt = readout.format if isinstance(readout, str) else readout
+    alt_of = (lambda _v: alt) if isinstance(alt, str) else alt
+    frames = [frame_png(render(v), dpi=dpi) for v in values]
+    alts = [str(alt_of(v)) for v in values]
+    if not all(a.strip() for a in alts):
+        raise ValueError("Expected a non-empty alt text for every frame; say what the figure "
+                         "shows (for example 'Loss curve diverging at learning rate 0.5').")
+    digest = hashlib.sha1(b"".join(frames) + parameter.encode()).hexdigest()[:10]
+    return FrameExplorer(parameter=parameter, label=label, values=values, frames=frames,
+                         alts=alts, labels=[fmt(v) for v in values], initial=start, note=note,
+                         size=_png_size(frames[start]), uid=f"nnx-{digest}")
+
+
+_MATH = re.compile(r"\$([^$]+)\$")
+
+
+def math_html(text: str) -> str:
+    """Escape ``text`` for HTML, marking each ``$...$`` as inline math for MathJax.
+
+    Example:
+        >>> print(math_html("start $w_1$ < 2"))
+        start <span class="math notranslate nohighlight">\\(w_1\\)</span> &lt; 2
+    """
+    parts = _MATH.split(text)
+    return "".join(html.escape(part) if i % 2 == 0 else
+                   f'<span class="math notranslate nohighlight">\\({html.escape(part)}\\)</span>'
+                   for i, part in enumerate(parts))
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    """(width, height) from a PNG's IHDR chunk."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def _demo_png() -> bytes:
+    """A 4x4 PNG (for examples and tests)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (0, 114, 178)).save(buffer, format="png")
+    return buffer.getvalue()
+
+
+_BLOCK = re.compile(rf'<div class="{FRAME_CLASS}".*?<!-- /{FRAME_CLASS} -->', re.DOTALL)
+_DATA_URI = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=]+)")
+
+
+def externalize_frames(page: str, folder: Path, url_prefix: str) -> tuple[str, list[Path]]:
+    """Move every frame of every explorer on a page from a data: URI into its own file.
+
+    Files are named by content hash, so identical frames are stored once and can be cached.
+
+    Args:
+        page: the page's HTML.
+        folder: where to write the PNG files (created if missing).
+        url_prefix: the URL of ``folder`` as seen from the page (for example ``"../_frames/"``).
+
+    Returns:
+        The page with file URLs in place of data: URIs inside explorer blocks, and the files
+        written. HTML outside explorer blocks is left as it is.
+    """
+    written: list[Path] = []
+
+    def to_file(match: re.Match[str]) -> str:
+        data = base64.b64decode(match.group(1))
+        name = hashlib.sha1(data).hexdigest()[:16] + ".png"
+        path = folder / name
+        if not path.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        written.append(path)
+        return url_prefix + name
+
+    def block(match: re.Match[str]) -> str:
+        return _DATA_URI.sub(to_file, match.group(0))
+
+    return _BLOCK.sub(block, page), written
+
+
+def frame_values(start: float, stop: float, count: int, log: bool = False) -> Sequence[float]:
+    """``count`` evenly (or log-evenly) spaced settings, rounded to 3 significant digits."""
+    import numpy as np
+
+    grid = np.geomspace(start, stop, count) if log else np.linspace(start, stop, count)
+    return [float(f"{v:.3g}") for v in grid]

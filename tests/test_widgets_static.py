@@ -1,0 +1,140 @@
+"""Kernel-free explorers (nncourse.widgets.static): frames, markup, and moving frames to files."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+
+import pytest
+from matplotlib.figure import Figure
+
+from nncourse.widgets.static import (
+    FRAME_CLASS,
+    _demo_png,
+    externalize_frames,
+    frame_explorer,
+    frame_png,
+    frame_values,
+    math_html,
+)
+
+
+def _figure(value: float) -> Figure:
+    fig = Figure(figsize=(2, 1.5))
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, value])
+    ax.set_ylim(0, 3)
+    return fig
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def _parse(markup: str) -> dict[str, list[dict[str, str | None]]]:
+    parser = _Tags()
+    parser.feed(markup)
+    by_tag: dict[str, list[dict[str, str | None]]] = {}
+    for tag, attrs in parser.tags:
+        by_tag.setdefault(tag, []).append(attrs)
+    return by_tag
+
+
+def test_one_frame_per_value_each_different_and_same_size():
+    view = frame_explorer(_figure, "slope", [0.5, 1.0, 2.0], label="slope $a$",
+                          alt=lambda v: f"A line of slope {v}", initial=1.0)
+    assert len(view.frames) == 3 and len(set(view.frames)) == 3
+    assert view.initial == 1
+    assert view.alts == ["A line of slope 0.5", "A line of slope 1.0", "A line of slope 2.0"]
+    assert view.size[0] > 50 and view.size[1] > 50
+    for png in view.frames:
+        assert png.startswith(b"\x89PNG")
+
+
+def test_markup_has_slider_initial_frame_alt_note_and_script():
+    view = frame_explorer(_figure, "slope", [0.5, 1.0, 2.0], label="slope", alt="a line",
+                          initial=2.0, readout="{:.1f}")
+    tags = _parse(view._repr_html_())
+    (slider,) = tags["input"]
+    assert slider["type"] == "range" and slider["min"] == "0" and slider["max"] == "2"
+    assert slider["value"] == "2" and slider["aria-valuetext"] == "2.0"
+    (img,) = tags["img"]
+    assert img["alt"] == "a line" and img["loading"] == "lazy"
+    assert img["src"] == "data:image/png;base64," + base64.b64encode(view.frames[2]).decode()
+    (block,) = [d for d in tags["div"] if d.get("class") == FRAME_CLASS]
+    assert json.loads(block["data-labels"]) == ["0.5", "1.0", "2.0"]
+    assert len(json.loads(block["data-frames"])) == 3
+    assert "runs in the lab" in view.html()
+    assert "<script>" in view.html()
+
+
+def test_module_needs_no_ipywidgets():
+    code = ("import sys, nncourse.widgets.static; "
+            "assert 'ipywidgets' not in sys.modules, 'imported ipywidgets'")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_png_bytes_pass_through_unchanged():
+    png = _demo_png()
+    view = frame_explorer(lambda v: png, "v", [1, 2], label="v", alt="a square")
+    assert view.frames == [png, png] and view.size == (4, 4)
+
+
+@pytest.mark.parametrize("values", [[], [1], list(range(41))])
+def test_frame_count_outside_limits_is_refused(values):
+    with pytest.raises(ValueError, match="values for the slider"):
+        frame_explorer(lambda v: _demo_png(), "v", values, label="v", alt="x")
+
+
+def test_initial_must_be_one_of_the_values():
+    with pytest.raises(ValueError, match="not one of the values"):
+        frame_explorer(lambda v: _demo_png(), "v", [1, 2], label="v", alt="x", initial=3)
+
+
+def test_empty_alt_text_is_refused():
+    with pytest.raises(ValueError, match="alt text"):
+        frame_explorer(lambda v: _demo_png(), "v", [1, 2], label="v", alt=" ")
+
+
+def test_render_returning_something_else_is_refused():
+    with pytest.raises(TypeError, match="Figure or PNG"):
+        frame_explorer(lambda v: [1, 2], "v", [1, 2], label="v", alt="x")
+    with pytest.raises(TypeError, match="PNG signature"):
+        frame_png(b"GIF89a....")
+
+
+def test_externalize_moves_frames_to_files_and_keeps_other_data_uris(tmp_path):
+    view = frame_explorer(_figure, "slope", [0.5, 1.0], label="slope", alt="a line")
+    other = '<img src="data:image/png;base64,' + base64.b64encode(_demo_png()).decode() + '">'
+    page = other + view.html() + other
+    out, written = externalize_frames(page, tmp_path / "frames", "../_frames/")
+    assert out.count("data:image/png") == 2  # the two images outside the explorer stay
+    assert {p.read_bytes() for p in written} == set(view.frames)
+    block = re.search(r'data-frames="([^"]*)"', out).group(1).replace("&quot;", '"')
+    urls = json.loads(block)
+    assert all(u.startswith("../_frames/") and u.endswith(".png") for u in urls)
+    assert re.search(r'<img class="nncourse-frames-image" src="(\.\./_frames/[0-9a-f]+\.png)"',
+                     out)
+
+
+def test_frame_values_linear_and_log():
+    assert frame_values(0.0, 1.0, 3) == [0.0, 0.5, 1.0]
+    assert frame_values(0.001, 1.0, 4, log=True) == [0.001, 0.01, 0.1, 1.0]
+
+
+def test_label_math_is_marked_for_mathjax_and_text_is_escaped():
+    assert math_html("start $w_1$ < 2") == (
+        'start <span class="math notranslate nohighlight">\\(w_1\\)</span> &lt; 2')
+    assert math_html("no math") == "no math"
+    view = frame_explorer(lambda v: _demo_png(), "v", [1, 2], label="rate $\\eta$", alt="x")
+    assert '<span class="math notranslate nohighlight">\\(\\eta\\)</span>' in view.html()
