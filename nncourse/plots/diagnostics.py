@@ -3,7 +3,8 @@
 - :func:`plot_layer_statistics`: per layer, the spread of the outputs and of the gradients
   (log scale), and the share of saturated or dead units;
 - :func:`plot_update_ratios`: log10 of the update-to-data ratio of every weight over the
-  training steps, with the ~1e-3 guide line.
+  training steps, with the ~1e-3 guide line;
+- :func:`plot_mean_spread`: curves over several seeds as a mean line and a min-max band.
 
 Example:
     >>> from nncourse.numpy.diagnostics import layer_statistics
@@ -20,7 +21,7 @@ from matplotlib.figure import Figure
 
 from nncourse.plots.style import COLORS, PALETTE, new_figure, styled
 
-__all__ = ["plot_layer_statistics", "plot_update_ratios"]
+__all__ = ["plot_layer_statistics", "plot_update_ratios", "plot_mean_spread"]
 
 #: Karpathy's rule of thumb: one step changes a weight matrix by about a thousandth.
 UPDATE_RATIO_GUIDE = 1e-3
@@ -122,6 +123,48 @@ def plot_update_ratios(update_ratios: Any, smooth: int = 1, title: str | None = 
     ax.axhline(np.log10(UPDATE_RATIO_GUIDE), color=PALETTE["black"], linestyle="--",
                linewidth=1, label="1e-3 guide")
     ax.set(xlabel="step", ylabel="log10 std(update) / std(weight)")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+@styled
+def plot_mean_spread(curves: Mapping[str, Any], xlabel: str = "step", ylabel: str = "loss",
+                     log: bool = True, smooth: int = 1, title: str | None = None) -> Figure:
+    """Mean curve over seeds with a band from the lowest to the highest seed, per run name.
+
+    Args:
+        curves: name -> array (seeds, steps) (rows may differ in length; the shortest wins).
+        xlabel, ylabel: axis labels. log: log-scale y axis.
+        smooth: moving average over this many steps (>= 1) before taking mean and spread.
+        title: axes title.
+
+    Returns:
+        Figure with one Axes: a line (mean) and a shaded band (min to max) per name.
+
+    Example:
+        >>> fig = plot_mean_spread({"SGD": [[1.0, 0.5, 0.3], [1.1, 0.6, 0.2]]})
+    """
+    if not curves:
+        raise ValueError("curves is empty; pass a dict name -> (seeds, steps) array.")
+    smooth = max(1, int(smooth))
+    fig, ax = new_figure(width=6.0, height=3.6)
+    for i, (name, rows) in enumerate(curves.items()):
+        rows = [np.asarray(r, dtype=float) for r in rows]
+        length = min(len(r) for r in rows)
+        data = np.array([r[:length] for r in rows])                 # (seeds, steps)
+        if smooth > 1 and length >= smooth:
+            kernel = np.ones(smooth) / smooth
+            data = np.array([np.convolve(r, kernel, mode="valid") for r in data])
+        steps = np.arange(1, data.shape[1] + 1) + (smooth - 1 if smooth > 1 else 0)
+        color = COLORS[i % len(COLORS)]
+        ax.plot(steps, data.mean(axis=0), color=color, label=f"{name} ({len(rows)} seeds)")
+        ax.fill_between(steps, data.min(axis=0), data.max(axis=0), color=color, alpha=0.2,
+                        linewidth=0)
+    if log:
+        ax.set_yscale("log")
+    ax.set(xlabel=xlabel, ylabel=ylabel)
     ax.legend(fontsize=8)
     if title:
         ax.set_title(title)
