@@ -14,7 +14,7 @@ import torch
 from nncourse.exercises import check, list_exercises
 from nncourse.grading.solutions import get_solution
 
-CHAPTERS = ("ch05",)
+CHAPTERS = ("ch05", "ch06")
 EXERCISES = [exercise for chapter in CHAPTERS for exercise in list_exercises(chapter=chapter)]
 SEEDS = (0, 1, 2)
 

@@ -31,6 +31,7 @@ BUILTIN_MODULES = (
     "nncourse.exercises.ch03_backpropagation",
     "nncourse.exercises.ch04_activation_functions",
     "nncourse.exercises.ch05_optimizers",
+    "nncourse.exercises.ch06_initialization",
 )
 
 Judge = Callable[[dict, Any], "str | None"]

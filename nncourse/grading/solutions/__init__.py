@@ -27,6 +27,7 @@ SOLUTION_MODULES = (
     "nncourse.grading.solutions.ch03",
     "nncourse.grading.solutions.ch04",
     "nncourse.grading.solutions.ch05",
+    "nncourse.grading.solutions.ch06",
 )
 
 
