@@ -1,10 +1,8 @@
 """Chapter 6 exercises: Xavier/He initialisers, per-layer statistics, batch norm, rescuing an init.
 
-Judges compare with the library: :mod:`nncourse.numpy.init` (itself checked against
-``torch.nn.init``), :func:`nncourse.numpy.diagnostics.layer_statistics` and
-:func:`nncourse.numpy.normalization.batchnorm_forward` / ``batchnorm_backward``.
-``normalization.rescue_naive_init`` is answered with the initialization explorer (or a dict of
-its settings); the judge recomputes the explorer's statistics.
+Judges compare with the library (:mod:`nncourse.numpy.init`, ``diagnostics.layer_statistics``,
+``normalization.batchnorm_forward``/``_backward``); ``normalization.rescue_naive_init`` takes the
+initialization explorer (or a dict of its settings) and recomputes its statistics.
 
 Example:
     >>> from nncourse.exercises import check
@@ -173,7 +171,8 @@ def _stats_judge(inputs: dict, outputs: Any) -> str | None:
     if np.allclose(arr[:, 0], expected[:, 0]) and np.allclose(
             arr[:, 1], expected[:, 1] * np.sqrt(sizes / (sizes - 1))):
         return "the std divides by B - 1 (ddof=1); use the population std, np.std(out)"
-    inputs_row = np.array([[np.mean(h), np.std(h), 0.0] for h in _layer_inputs(inputs)])
+    layer_inputs = [np.array(inputs["x"]), *_layer_outputs(inputs)[:-1]]
+    inputs_row = np.array([[np.mean(h), np.std(h), 0.0] for h in layer_inputs])
     if np.allclose(arr[:, :2], inputs_row[:, :2]):
         return "the rows describe each layer's input; record each layer's output instead"
     if np.allclose(arr[:, :2], expected[:, :2]):
@@ -192,10 +191,6 @@ def _layer_outputs(inputs: dict) -> list[np.ndarray]:
         h = layer.forward(h)
         found.append(h)
     return found
-
-
-def _layer_inputs(inputs: dict) -> list[np.ndarray]:
-    return [np.array(inputs["x"]), *_layer_outputs(inputs)[:-1]]
 
 
 def _stats_mistake(kind: str):
@@ -297,9 +292,8 @@ def _bn_judge(part: str):
                             "shape (C,)")
             return message
         if part == "gradcheck":
-            message = compare_arrays("grad_x (against a numerical gradient of your forward)",
-                                     grads[0], outputs["numeric"], rtol=1e-5, atol=1e-7)
-            return message
+            return compare_arrays("grad_x (against a numerical gradient of your forward)",
+                                  grads[0], outputs["numeric"], rtol=1e-5, atol=1e-7)
         return None
     return judge
 
