@@ -84,3 +84,21 @@ def test_damping_explorer_state_is_an_answer() -> None:
     assert check("optim.critical_momentum", explorer).passed
     explorer.set_state(lr=0.4, momentum=0.0)
     assert "without momentum" in str(check("optim.critical_momentum", explorer))
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_quiz_has_feedback_for_every_answer(chapter: str) -> None:
+    from nncourse.exercises import MultipleChoice, Numeric, quiz
+
+    questions = quiz(chapter).questions
+    assert len(questions) >= 5
+    assert quiz(chapter).static_html().count("<details>") == len(questions)
+    for question in questions:
+        if isinstance(question, MultipleChoice):
+            assert sum(choice.correct for choice in question.choices) == 1, question.id
+            assert all(choice.feedback for choice in question.choices), question.id
+        else:
+            assert isinstance(question, Numeric)
+            assert question.grade(question.answer)[0]
+            assert not question.grade(question.answer * 2 + 1)[0]
+            assert not question.grade(question.answer * 0.5)[0]
