@@ -25,10 +25,12 @@ from nncourse.grading.notebooks import find_answers
 ROOT = Path(__file__).resolve().parents[1]
 LABS = {
     "ch05": ROOT / "notebooks" / "lab05_optimizers.ipynb",
+    "ch06": ROOT / "notebooks" / "lab06_initialization_batchnorm.ipynb",
 }
 STUB = "raise NotImplementedError("
 #: chapter -> (exercise answered with an explorer, the explorer class the lab shows)
-EXPLORER_ANSWERS = {"ch05": ("optim.critical_momentum", "DampingExplorer")}
+EXPLORER_ANSWERS = {"ch05": ("optim.critical_momentum", "DampingExplorer"),
+                    "ch06": ("normalization.rescue_naive_init", "InitializationExplorer")}
 REPORT = re.compile(r"^(?P<id>[\w.]+) — .*?: (?P<earned>[\d.]+)/(?P<possible>[\d.]+) points")
 
 
