@@ -21,7 +21,7 @@ Example:
     0.92
     >>> lr, beta, rate = optimal_momentum((0.2, 4.0))
     >>> round(rate, 3)
-    0.634
+    0.635
 """
 
 from __future__ import annotations
