@@ -34,7 +34,7 @@ from nncourse.widgets.damping_core import (
 from nncourse.widgets.surfaces import get_surface, optimize
 
 __all__ = ["DEFAULTS", "LRS", "MOMENTA", "compute_damping", "describe", "draw_damping",
-           "DampingExplorer", "static_figure"]
+           "DampingExplorer", "static_figure", "static_alt"]
 
 DEFAULTS: dict[str, Any] = {"lr": 0.4, "momentum": 0.0, "steps": 60}
 #: the grid of the map (the explorer's sliders move on the same ranges)
@@ -148,3 +148,11 @@ def static_figure(lr: float = 0.4, momentum: float = 0.0, steps: int = 60) -> Fi
     fig, axes = new_figure(ncols=2, width=4.3, height=3.5)
     draw_damping(axes, compute_damping(lr, momentum, steps))
     return fig
+
+
+def static_alt(lr: float = 0.4, momentum: float = 0.0, steps: int = 60) -> str:
+    """Alt text for :func:`static_figure`: what the map and the path show for this setting."""
+    result = compute_damping(lr, momentum, steps)
+    return (f"Convergence-rate map over step size and momentum with the setting step size "
+            f"{lr:g}, momentum {momentum:g} marked, and the path of SGD with momentum on the "
+            f"narrow valley: {describe(result)}")
