@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup book lab test test-unit test-notebooks bench lint browser-deps clean
+.PHONY: setup book lab test test-unit test-notebooks bench lint browser-deps sandbox-deps clean
 
 setup: $(STAMP)
 
@@ -33,12 +33,16 @@ lab: setup
 browser-deps:
 	bash scripts/ensure-chromium.sh
 
+# bubblewrap for the grading sandbox (Debian package; the grader refuses to run without it).
+sandbox-deps:
+	bash scripts/ensure-bwrap.sh
+
 # One BLAS thread per process: tests run in two xdist workers on two cores, and
 # oversubscribed multi-threaded BLAS is many times slower than a single thread.
 test: export OMP_NUM_THREADS = 1
 test: export OPENBLAS_NUM_THREADS = 1
 test: export MKL_NUM_THREADS = 1
-test: setup book browser-deps
+test: setup book browser-deps sandbox-deps
 	$(VENV)/bin/ruff check nncourse tests benchmarks
 	$(PY) -m pytest tests -n 2 --timeout 900
 	# nbval compares one notebook's cells in order: never with -n.

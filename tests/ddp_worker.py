@@ -3,10 +3,11 @@
 Usage (what the test runs):
     python -m torch.distributed.run --standalone --nproc_per_node 2 tests/ddp_worker.py OUT_DIR
 
-Each process trains the same seeded float64 MLP with ``nncourse.torch.fit`` (which
-joins the gloo process group by itself, wraps the model in DistributedDataParallel
-and shards each epoch with a DistributedSampler), then writes its final weights and
-history to ``OUT_DIR/rank<r>.pt``.
+Each process joins the process group with the gloo backend, forced (the test checks
+DDP on the CPU, the same on CPU-only and GPU machines), trains the same seeded float64
+MLP with ``nncourse.torch.fit`` on the CPU (which wraps the model in
+DistributedDataParallel and shards each epoch by rank), then writes its final weights
+and history to ``OUT_DIR/rank<r>.pt``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from helpers_torch import blobs, small_mlp  # noqa: E402
 
 from nncourse.torch import fit  # noqa: E402
+from nncourse.torch.distributed import cleanup_distributed, setup_distributed  # noqa: E402
 from nncourse.torch.losses import CrossEntropyLoss  # noqa: E402
 from nncourse.torch.optim import SGD  # noqa: E402
 
@@ -41,7 +43,10 @@ def train(batch_size: int) -> tuple[torch.nn.Module, object]:
 def main(out_dir: str) -> None:
     rank = int(os.environ["RANK"])
     torch.set_num_threads(1)
+    info = setup_distributed(backend="gloo")  # forced: never NCCL, whatever GPUs exist
+    assert info.device.type == "cpu", info
     model, history = train(RECIPE["per_process_batch"])
+    cleanup_distributed()
     torch.save({"state": model.state_dict(), "history": history.history,
                 "world_size": int(os.environ["WORLD_SIZE"])},
                os.path.join(out_dir, f"rank{rank}.pt"))

@@ -138,3 +138,37 @@ def test_mlp_learns_a_tiny_problem():
             p.data -= 0.05 * p.grad
         losses.append(loss.data)
     assert losses[-1] < 0.5 * losses[0]
+
+
+def test_backward_twice_accumulates_into_leaves_once_per_call_as_torch():
+    a = Value(2.0)
+    y = (a * 3) * 5
+    y.backward()
+    y.backward()
+    ta = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    ty = (ta * 3) * 5
+    ty.backward(retain_graph=True)
+    ty.backward()
+    assert a.grad == float(ta.grad) == 30.0
+
+
+def test_two_outputs_sharing_nodes_count_each_path_once():
+    a = Value(2.0)
+    shared = a * 3
+    (shared * 5).backward()
+    (shared * 7).backward()
+    assert a.grad == 36.0  # 15 + 21
+    assert shared.grad == 7.0  # intermediates hold the latest backward only
+
+
+def test_leaf_output_and_numpy_scalars_and_overflow():
+    a = Value(1.0)
+    a.backward()
+    a.backward()
+    assert a.grad == 2.0
+    assert (Value(1.0) + np.int64(2)).data == 3.0
+    assert (np.float64(0.5) * Value(2.0)).data == 1.0
+    assert (Value(3.0) ** np.int64(2)).data == 9.0
+    assert Value(1000.0).exp().data == math.inf  # torch.exp gives inf too
+    with pytest.raises(TypeError, match="real number"):
+        Value(1.0) + "2"

@@ -8,12 +8,11 @@ import numpy as np
 import pytest
 
 from nncourse.exercises import check, get_exercise, list_exercises
-from nncourse.exercises.ch01_training_loop import (
-    iterate_minibatches_solution,
-    perceptron_fit_solution,
-    train_solution,
-)
 from nncourse.grading.solutions import get_solution
+
+iterate_minibatches_solution = get_solution("loop.iterate_minibatches")
+perceptron_fit_solution = get_solution("loop.perceptron_fit")
+train_solution = get_solution("loop.fit_epochs")
 
 
 def messages(result) -> str:
@@ -81,7 +80,8 @@ def test_relu_backward_wrong_answers():
 
 
 def test_cross_entropy_gradient_not_divided_by_batch():
-    from nncourse.exercises.ch03_backpropagation import softmax_cross_entropy_backward_solution
+    softmax_cross_entropy_backward_solution = get_solution(
+        "backprop.softmax_cross_entropy_backward")
 
     result = check("backprop.softmax_cross_entropy_backward",
                    lambda z, t: softmax_cross_entropy_backward_solution(z, t) * len(t))
@@ -90,7 +90,7 @@ def test_cross_entropy_gradient_not_divided_by_batch():
 
 
 def test_chain_rule_missing_second_path():
-    from nncourse.exercises.ch03_backpropagation import chain_rule_solution
+    chain_rule_solution = get_solution("backprop.chain_rule")
 
     def one_path(a, b, c):
         _, db, dc = chain_rule_solution(a, b, c)
@@ -165,7 +165,7 @@ def test_numerical_gradient_that_changes_x_in_place():
 
 
 def test_gradient_descent_without_x0_and_uphill():
-    from nncourse.exercises.ch02_gradient_descent import gradient_descent_solution
+    gradient_descent_solution = get_solution("gradients.gradient_descent")
 
     result = check("gradients.gradient_descent",
                    lambda g, x0, lr, n: gradient_descent_solution(g, x0, lr, n)[1:])
@@ -204,7 +204,7 @@ def test_minibatches_unshuffled_and_dropping_partial_batch():
     assert "keep the partial batch" in messages(result) and "exactly once" in messages(result)
 
     def unpaired(x, y, batch_size, rng):
-        for xb, yb in iterate_minibatches_solution(x, y, batch_size, rng):
+        for xb, yb in iterate_minibatches_solution(x, y, batch_size, rng=rng):
             yield xb, np.sort(yb)
 
     assert "do not belong together" in messages(check("loop.iterate_minibatches", unpaired))

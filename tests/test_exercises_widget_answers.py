@@ -18,26 +18,22 @@ import numpy as np
 import pytest
 
 from nncourse.exercises import answer, check, get_exercise
-from nncourse.exercises.ch03_backpropagation import (
-    STEPPER_GRADIENT_SOLUTION,
-    STEPPER_LEAVES,
-    stepper_gradients,
-)
-from nncourse.exercises.ch04_activation_functions import (
-    RATIO_RANGE,
-    SATURATION_LIMIT,
-    SHORT_INIT_NAMES,
-    explorer_init_name,
-)
+from nncourse.exercises.ch03_stepper import STEPPER_LEAVES, stepper_gradients
+from nncourse.exercises.ch04_activation_functions import SHORT_INIT_NAMES, explorer_init_name
 from nncourse.grading.grade import grade_submissions
 from nncourse.grading.sandbox import Limits
+from nncourse.grading.solutions import get_solution
 from nncourse.widgets.backprop_stepper import BackpropStepper, compute_backprop_frames
 from nncourse.widgets.initialization import (
     ACTIVATION_LAYERS,
     INIT_SCHEMES,
+    RATIO_RANGE,
+    SATURATION_LIMIT,
     InitializationExplorer,
     compute_init_statistics,
 )
+
+STEPPER_GRADIENT_SOLUTION = get_solution("backprop.stepper_gradient")
 
 
 def messages(result) -> str:

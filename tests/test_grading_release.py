@@ -7,11 +7,18 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from nncourse.grading.grade import grade_submissions
-from nncourse.grading.release import ReleaseError, release_notebook, release_notebooks
-from nncourse.grading.sandbox import Limits
+from nncourse.grading.release import (
+    ReleaseError,
+    read_manifest,
+    release_notebook,
+    release_notebooks,
+)
+from nncourse.grading.sandbox import Limits, sandbox_problem
 from nncourse.grading.validate import validate
 
 LIMITS = Limits(exercise_timeout=5.0, cell_timeout=10.0)
+needs_sandbox = pytest.mark.skipif(sandbox_problem() is not None,
+                                   reason=f"no sandbox here: {sandbox_problem()}")
 
 
 def solution_notebook() -> nbformat.NotebookNode:
@@ -55,7 +62,10 @@ def lab(tmp_path):
 
 def test_release_replaces_solutions_with_stubs(lab, tmp_path):
     written = release_notebooks(lab, tmp_path / "release")
-    assert [p.name for p in written] == ["lab03.ipynb"]
+    assert [p.name for p in written] == ["lab03.ipynb", "manifest.json"]
+    assert read_manifest(written[1]) == {"lab03": ["gradients.stability_limit",
+                                                   "backprop.linear_backward",
+                                                   "backprop.softmax"]}
     nb = nbformat.read(str(written[0]), as_version=4)
     text = "\n".join(c.source for c in nb.cells)
     assert 'raise NotImplementedError("backprop.linear_backward: write your solution here")' \
@@ -93,6 +103,7 @@ def _fill_in(solution: nbformat.NotebookNode, released: nbformat.NotebookNode) -
                                             if "SOLUTION" not in line)
 
 
+@needs_sandbox
 def test_round_trip_release_fill_in_grade(lab, tmp_path):
     released_path = release_notebooks(lab, tmp_path / "release")[0]
     stub_report = grade_submissions([released_path], tmp_path / "grades_stub", limits=LIMITS,
@@ -101,7 +112,7 @@ def test_round_trip_release_fill_in_grade(lab, tmp_path):
     assert stub_report.exercise_ids == ["gradients.stability_limit", "backprop.linear_backward",
                                         "backprop.softmax"]
     assert stub.total == 0
-    assert all("grading failed" not in note for note in stub.notes)
+    assert all("grader failed" not in note for note in stub.notes)
     feedback = (tmp_path / "grades_stub" / "feedback" / "lab03.md").read_text(encoding="utf-8")
     assert "not implemented yet" in feedback and "NotImplementedError" in feedback
 
@@ -115,6 +126,7 @@ def test_round_trip_release_fill_in_grade(lab, tmp_path):
     assert full.total == 4 + 2 + 1, full.results
 
 
+@needs_sandbox
 def test_validate_passes_for_good_solutions_and_catches_leaks(lab, tmp_path):
     release = tmp_path / "release"
     release_notebooks(lab, release)
@@ -130,9 +142,18 @@ def test_validate_passes_for_good_solutions_and_catches_leaks(lab, tmp_path):
     assert any("private test file" in p for p in problems)
 
 
+@needs_sandbox
 def test_validate_reports_a_wrong_solution(tmp_path):
     nb = solution_notebook()
     nb.cells[7].source = "# BEGIN SOLUTION\nlimit = 1 / 4.0\n# END SOLUTION"
     nbformat.write(nb, str(tmp_path / "wrong.ipynb"))
     problems = validate(tmp_path / "wrong.ipynb", limits=LIMITS)
     assert len(problems) == 1 and "gradients.stability_limit scores 0/1" in problems[0]
+
+
+def test_read_manifest_names_what_is_wrong(tmp_path):
+    (tmp_path / "m.json").write_text('{"lab03": "backprop.softmax"}', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"expected \{lab name: \[exercise ids\]\}"):
+        read_manifest(tmp_path / "m.json")
+    with pytest.raises(ValueError, match="cannot read it as JSON"):
+        read_manifest(tmp_path / "missing.json")

@@ -85,3 +85,21 @@ def test_float32_is_refused():
         numerical_gradient(lambda v: 0.0, [1.0, 2.0])
     with pytest.raises(ValueError, match="h must be > 0"):
         numerical_gradient(lambda v: 0.0, np.ones(2), h=0.0)
+
+
+def test_a_true_gradient_of_zero_passes_by_the_absolute_test():
+    """The bias before a batch norm has gradient exactly 0; round-off must not fail it."""
+    from nncourse.numpy.gradcheck import gradient_error
+    from nncourse.numpy.layers import BatchNorm1d, Sequential
+
+    model = Sequential(Linear(3, 4, seed=0), BatchNorm1d(4))
+    errors = check_layer_gradients(model, np.random.default_rng(1).normal(size=(6, 3)))
+    assert errors["0.bias"].test == "absolute"
+    assert errors["0.bias"] < 1e-7 and "passed the absolute test" in errors["0.bias"].describe()
+    assert max(errors.values()) < 1e-7
+    assert errors["0.weight"].test == "relative"
+    # A real error near 0 still fails, and says which test failed.
+    bad = gradient_error(np.zeros(3), np.array([0.0, 1e-6, 0.0]))
+    assert not bad.passed and "FAILED the absolute test" in bad.describe()
+    large = gradient_error(np.array([1.0, 2.0]), np.array([1.0, 2.1]))
+    assert not large.passed and "FAILED the relative test" in large.describe()

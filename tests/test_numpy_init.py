@@ -95,7 +95,7 @@ def test_init_module_reinitialises_linear_layers_only():
     [
         (lambda: I.calculate_gain("swish"), ValueError,
          r"Unknown nonlinearity 'swish'\. Expected one of: .*'relu'"),
-        (lambda: I.calculate_gain("leaky_relu", "x"), ValueError, "not a valid number"),
+        (lambda: I.calculate_gain("leaky_relu", "x"), TypeError, "must be a number; got str"),
         (lambda: I.kaiming_uniform((3, 4), mode="fan_avg"), ValueError,
          r"Unknown mode 'fan_avg'\. Expected one of: 'fan_in', 'fan_out'"),
         (lambda: I.xavier_uniform((5,)), ValueError, "at least 2 dimensions"),

@@ -224,7 +224,7 @@ def test_backward_before_forward_is_a_clear_error(make):
         (lambda: L.Linear(2, 2, init="glorot"), ValueError,
          r"Unknown init 'glorot'\. Expected one of: .*'xavier_uniform'"),
         (lambda: L.Linear(2, 2, rng=0, seed=0), ValueError, "either rng or seed"),
-        (lambda: L.Dropout(1.5), ValueError, r"p must be a number in \[0, 1\]; got 1\.5"),
+        (lambda: L.Dropout(1.5), ValueError, r"p must be in \[0, 1\]; got 1\.5"),
         (lambda: L.BatchNorm1d(3)(np.zeros((1, 3))), ValueError, "more than 1 sample"),
         (lambda: L.BatchNorm1d(3)(np.zeros((4, 2))), ValueError,
          r"BatchNorm1d\(3\) expected input of shape \(batch, 3\); got \(4, 2\)"),

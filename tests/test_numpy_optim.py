@@ -147,7 +147,7 @@ def test_zero_grad_clears_gradients():
         (lambda ps: SGD(ps, lr=0.1, nesterov=True), "Nesterov momentum needs momentum > 0"),
         (lambda ps: SGD(ps, lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), "dampening = 0"),
         (lambda ps: Adam(ps, betas=(1.0, 0.999)), r"betas\[0\] must be in \[0, 1\)"),
-        (lambda ps: Adam(ps, betas=(0.9, -0.1)), r"betas\[1\] must be >= 0"),
+        (lambda ps: Adam(ps, betas=(0.9, -0.1)), r"betas\[1\] must be in \[0, 1\)"),
         (lambda ps: AdamW(ps, lr=-1.0), "lr must be >= 0"),
         (lambda ps: RMSprop(ps, alpha=1.5), r"alpha must be in \[0, 1\)"),
         (lambda ps: Adam(ps, betas=(0.9,)), "pair"),

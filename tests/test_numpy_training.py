@@ -223,7 +223,7 @@ def test_nan_loss_stops_with_a_clear_reason():
          "same number of samples .*got 5 and 4"),
         (dict(epochs=0), ValueError, "epochs must be an integer >= 1; got 0"),
         (dict(batch_size=0), ValueError, "batch_size must be an integer >= 1; got 0"),
-        (dict(batch_size=2.5), ValueError, "batch_size must be an integer"),
+        (dict(batch_size=2.5), TypeError, "batch_size must be an integer"),
         (dict(x_train=np.full((5, 3), np.nan)), ValueError, "x_train contains 15 NaN"),
         (dict(y_train=np.full((5, 1), np.nan)), ValueError, "y_train contains NaN"),
         (dict(validation_data=(np.zeros((2, 3)),)), ValueError, "pair \\(x_val, y_val\\)"),
@@ -316,3 +316,28 @@ def test_binary_classification_with_logits_reports_binary_metrics():
     expected = np.mean((logits > 0) == (y > 0.5))
     assert history["val_accuracy"][-1] == pytest.approx(expected)
     assert history["val_accuracy"][-1] > 0.9 and history["val_f1"][-1] > 0.9
+
+
+def test_l2_decays_weight_matrices_only_as_the_twin():
+    """BatchNorm's gamma (and every bias) is 1-D: fit(l2=...) leaves it out in both backends."""
+    torch = pytest.importorskip("torch")
+    from nncourse.numpy.normalization import BatchNorm1d
+    from nncourse.torch import from_numpy_model
+    from nncourse.torch import losses as torch_losses
+    from nncourse.torch import optim as torch_optim
+    from nncourse.torch.training import fit as torch_fit
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(12, 3)), rng.integers(0, 2, size=12)
+    L = layers
+    model = L.Sequential(L.Linear(3, 4, seed=0), BatchNorm1d(4), L.ReLU(), L.Linear(4, 2, seed=1))
+    twin = from_numpy_model(model, dtype=torch.float64)
+    fit(model, losses.CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), x, y, epochs=3,
+        batch_size=4, l2=0.5, shuffle=False, metrics=())
+    torch_fit(twin, torch_losses.CrossEntropyLoss(), torch_optim.SGD(twin.parameters(), lr=0.1),
+              torch.as_tensor(x), torch.as_tensor(y), epochs=3, batch_size=4, l2=0.5,
+              shuffle=False, metrics=())
+    theirs = twin.state_dict()
+    for name, value in model.state_dict().items():
+        np.testing.assert_allclose(value, theirs[name].numpy().reshape(np.shape(value)),
+                                   rtol=0, atol=1e-8, err_msg=name)

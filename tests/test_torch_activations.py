@@ -76,3 +76,23 @@ def test_relu_gradient_at_exact_zero_is_zero() -> None:
     x = torch.zeros(3, dtype=torch.float64, requires_grad=True)
     TA.relu(x).sum().backward()
     assert torch.equal(x.grad, torch.zeros(3, dtype=torch.float64))
+
+
+def test_relu_slope_is_zero_at_exactly_zero_as_numpy_and_torch_nn():
+    """Zero initialisation, zero pixels and ReLU after ReLU land exactly on the kink."""
+    x = torch.tensor([-1.0, 0.0, 0.0, 2.0], dtype=torch.float64, requires_grad=True)
+    TA.relu(x).sum().backward()
+    reference = x.detach().clone().requires_grad_(True)
+    torch.nn.ReLU()(reference).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0, 1.0])
+    np.testing.assert_array_equal(x.grad.numpy(), reference.grad.numpy())
+    np.testing.assert_array_equal(x.grad.numpy(),
+                                  NA.relu_backward(np.ones(4), x.detach().numpy()))
+    assert torch.isnan(TA.relu(torch.tensor([float("nan")]))).all()  # NaN propagates as NumPy
+
+
+def test_softmax_accepts_integer_input_as_torch_does():
+    out = TA.softmax(torch.tensor([[1, 1]]))
+    assert out.dtype == torch.get_default_dtype()
+    np.testing.assert_allclose(out.numpy(), [[0.5, 0.5]])
+    np.testing.assert_allclose(NA.softmax(np.array([[1, 1]])), [[0.5, 0.5]])

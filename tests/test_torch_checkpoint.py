@@ -19,23 +19,25 @@ def _model() -> Sequential:
     return Sequential(Linear(6, 16, seed=0), ReLU(), Dropout(0.3), Linear(16, 3, seed=1))
 
 
-def _run(epochs: int, path: Path | None = None, resume: bool = False):
+def _run(epochs: int, path: Path | None = None, resume: bool = False,
+         on_device: bool | None = None):
     x, y = blobs(n=120, seed=1)
     model = _model()
     optimizer = Adam(model.parameters(), lr=0.01)
     scheduler = StepLR(optimizer, step_size=1, gamma=0.7)
     history = fit(model, CrossEntropyLoss(), optimizer, x, y, epochs=epochs, batch_size=16,
                   validation_data=(x[:30], y[:30]), seed=5, device="cpu", scheduler=scheduler,
-                  checkpoint_path=path, resume=resume)
+                  checkpoint_path=path, resume=resume, data_on_device=on_device)
     return model, optimizer, history
 
 
-def test_resume_after_two_epochs_equals_four_straight(tmp_path: Path) -> None:
+@pytest.mark.parametrize("on_device", [True, False], ids=["data-on-device", "dataloader"])
+def test_resume_after_two_epochs_equals_four_straight(tmp_path: Path, on_device: bool) -> None:
     path = tmp_path / "run.pt"
-    straight, straight_opt, straight_history = _run(4)
-    _run(2, path)
+    straight, straight_opt, straight_history = _run(4, on_device=on_device)
+    _run(2, path, on_device=on_device)
     assert load_checkpoint(path, _model())["epoch"] == 2
-    resumed, resumed_opt, resumed_history = _run(4, path, resume=True)
+    resumed, resumed_opt, resumed_history = _run(4, path, resume=True, on_device=on_device)
     assert max_abs_diff(straight.state_dict(), resumed.state_dict()) == 0.0
     assert resumed_history.epoch == [0, 1, 2, 3]
     assert resumed_history.history == straight_history.history

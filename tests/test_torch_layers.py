@@ -93,8 +93,10 @@ def test_dropout_masks_scale_and_disappear_in_eval() -> None:
     assert torch.equal(x.grad != 0, kept)  # gradient flows through kept units only
     assert torch.equal(T.Dropout(0.25, seed=0)(x), out)  # seeded masks repeat
     assert torch.equal(drop.eval()(x), x)
-    with pytest.raises(ValueError, match=r"\[0, 1\)"):
-        T.Dropout(1.0)
+    # p = 1 drops everything (as torch.nn.Dropout and the NumPy twin); p > 1 is refused.
+    assert torch.equal(T.Dropout(1.0)(torch.ones(3)), torch.zeros(3))
+    with pytest.raises(ValueError, match=r"p must be in \[0, 1\]; got 1.5"):
+        T.Dropout(1.5)
 
 
 def test_same_seed_gives_the_numpy_weights_without_conversion() -> None:
@@ -135,3 +137,16 @@ def test_linear_parity_for_any_shape(batch: int, in_features: int, out_features:
     layer = N.Linear(in_features, out_features, seed=seed)
     x = np.random.default_rng(seed).normal(size=(batch, in_features))
     _compare(layer, x, seed)
+
+
+def test_conversion_keeps_each_layers_mode():
+    import nncourse.numpy.layers as NL_
+
+    numpy_model = NL_.Sequential(NL_.Linear(3, 4, seed=0), NL_.BatchNorm1d(4), NL_.Dropout(0.5),
+                                 NL_.Linear(4, 2, seed=1))
+    numpy_model[1].eval()  # a frozen batch norm inside a training model
+    twin = from_numpy_model(numpy_model, dtype=torch.float64)
+    assert [m.training for m in twin] == [True, False, True, True] and twin.training
+    assert [m.training for m in to_numpy_model(twin)] == [True, False, True, True]
+    with pytest.raises(TypeError, match="floating torch dtype"):
+        from_numpy_model(numpy_model, dtype=np.float64)

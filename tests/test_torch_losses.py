@@ -99,3 +99,24 @@ def test_clear_errors_for_bad_targets() -> None:
         TL.BCEWithLogitsLoss()(torch.zeros(4, 1), torch.full((4, 1), 2.0))
     with pytest.raises(ValueError, match="label_smoothing"):
         TL.CrossEntropyLoss(label_smoothing=1.0)
+
+
+def test_bce_with_logits_gradient_at_a_logit_of_exactly_zero():
+    """sigma(0) - y over N: +-0.125 for four logits of 0 (the clamp/abs kinks gave .25, 0)."""
+    z = torch.zeros(4, 1, dtype=torch.float64, requires_grad=True)
+    y = torch.tensor([[0.0], [1.0], [0.0], [1.0]], dtype=torch.float64)
+    TL.binary_cross_entropy_with_logits(z, y).backward()
+    np.testing.assert_allclose(z.grad.numpy().ravel(), [0.125, -0.125, 0.125, -0.125], atol=0)
+    reference = z.detach().clone().requires_grad_(True)
+    torch.nn.BCEWithLogitsLoss()(reference, y).backward()
+    np.testing.assert_allclose(z.grad.numpy(), reference.grad.numpy(), atol=1e-15)
+    np.testing.assert_allclose(
+        z.grad.numpy(), NL.binary_cross_entropy_with_logits_backward(np.zeros((4, 1)),
+                                                                     y.numpy()), atol=1e-15)
+
+
+def test_bce_with_logits_stays_finite_at_large_logits():
+    z = torch.tensor([1000.0, -1000.0], dtype=torch.float64, requires_grad=True)
+    loss = TL.binary_cross_entropy_with_logits(z, torch.tensor([1.0, 0.0], dtype=torch.float64))
+    loss.backward()
+    assert float(loss.detach()) == 0.0 and torch.isfinite(z.grad).all()

@@ -1,7 +1,8 @@
-"""nncourse.torch.fit / Trainer: history, seeding, callbacks, clipping, schedules, errors."""
+"""nncourse.torch.fit: history, seeding, callbacks, clipping, schedules, errors."""
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 import torch
 from helpers_torch import blobs, max_abs_diff, small_mlp
 
-from nncourse.torch import Trainer, evaluate, fit, predict
+from nncourse.torch import evaluate, fit, predict
 from nncourse.torch.callbacks import Callback, EarlyStopping
 from nncourse.torch.layers import Linear, Sequential
 from nncourse.torch.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
@@ -153,8 +154,8 @@ def test_accepts_a_torch_dataset_and_tensors() -> None:
     dataset = torch.utils.data.TensorDataset(torch.tensor(x, dtype=torch.float32),
                                              torch.tensor(y))
     model = small_mlp()
-    history = Trainer(model, CrossEntropyLoss(), Adam(model.parameters(), lr=0.01),
-                      device="cpu").fit(dataset, epochs=3, batch_size=16)
+    history = fit(model, CrossEntropyLoss(), Adam(model.parameters(), lr=0.01), dataset, None,
+                  epochs=3, batch_size=16, device="cpu")
     assert history.history["accuracy"][-1] > 0.8
     output = predict(model, x)
     assert output.shape == (96, 3) and output.device.type == "cpu"
@@ -182,10 +183,17 @@ def test_bad_inputs_get_clear_messages() -> None:
         fit(model, CrossEntropyLoss(), opt, np.full_like(x, np.nan), y, epochs=1)
 
 
-def test_deterministic_mode_is_restored_after_fit() -> None:
+def test_deterministic_flag_holds_during_fit_and_is_restored_after() -> None:
+    class Probe(Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.seen = torch.are_deterministic_algorithms_enabled()
+
     before = torch.are_deterministic_algorithms_enabled()
-    _fit(epochs=1)
-    assert torch.are_deterministic_algorithms_enabled() == before
+    for flag in (True, False):
+        probe = Probe()
+        _fit(epochs=1, deterministic=flag, callbacks=[probe])
+        assert probe.seen is (flag or before)
+        assert torch.are_deterministic_algorithms_enabled() == before
 
 
 def test_verbose_shows_a_progress_bar_and_checkpoint_every(tmp_path, capsys) -> None:
@@ -196,3 +204,30 @@ def test_verbose_shows_a_progress_bar_and_checkpoint_every(tmp_path, capsys) -> 
     assert "epoch" in capsys.readouterr().err  # tqdm writes its bar to stderr
     assert load_checkpoint(path, small_mlp())["epoch"] == 3
     assert load_checkpoint(path, small_mlp())["history"]["history"] == history.history
+
+
+def test_gpu_check_runs_its_cpu_part_and_says_what_it_skipped(tmp_path, monkeypatch) -> None:
+    """``python -m benchmarks gpu`` without CUDA: the CPU rows, and the GPU parts named."""
+    from benchmarks import bench_gpu
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    out = tmp_path / "report" / "gpu.md"
+    text = bench_gpu.main(["--quick", "--out", str(out)])
+    assert out.read_text() == text
+    rows = [line.split("|")[1:-1] for line in text.splitlines() if line.startswith("| MLP")]
+    assert [(r[1].strip(), r[2].strip()) for r in rows[:3]] == [("32", "-"), ("128", "-"),
+                                                                ("128", "-")]
+    assert all(float(r[5].split()[0]) > 0 for r in rows[:3])  # fit/plain time ratios
+    assert "Target: fit/plain <= 1.05 everywhere: met in" in text
+    assert {r[2].strip() for r in rows[3:]} == {"float32", "float32, deterministic=True"}
+    skipped = text.split("## Skipped")[1]
+    assert "CUDA tests" in skipped and "bf16" in skipped and "CUDA" in skipped
+
+
+def test_training_module_has_the_numpy_names_in_the_numpy_order() -> None:
+    import nncourse.numpy.training as N
+    import nncourse.torch.training as T
+
+    assert T.__all__ == N.__all__
+    assert list(inspect.signature(T.fit).parameters)[:15] == list(
+        inspect.signature(N.fit).parameters)

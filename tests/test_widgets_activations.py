@@ -54,7 +54,7 @@ def test_bad_settings_are_reported_not_raised():
     assert explorer.status_text.startswith("sigmoid")
     explorer.controls["name"].value = "relu"
     assert explorer.state["name"] == "relu" and "relu" in explorer.status_text
-    with pytest.raises(ValueError, match="depth must be >= 1"):
+    with pytest.raises(ValueError, match="depth must be an integer >= 1; got 0"):
         compute_activation("relu", depth=0)
     explorer.compute = lambda **s: compute_activation(**{**s, "depth": 0})
     explorer.update()

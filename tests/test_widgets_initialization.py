@@ -68,7 +68,7 @@ def test_widget_reports_states_and_the_sliders_prevent_zero_width():
     assert explorer.status_text.startswith("vanishing")
     explorer.controls["batch_norm"].value = True
     assert explorer.state["batch_norm"] is True
-    with pytest.raises(ValueError, match="depth and width must be >= 1"):
+    with pytest.raises(ValueError, match="width must be an integer >= 1; got 0"):
         compute_init_statistics(width=0)
 
 

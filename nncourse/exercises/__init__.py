@@ -6,18 +6,15 @@ checks). The result renders as a table in Jupyter and as text in a terminal::
 
     from nncourse.exercises import check
 
-    def linear_backward(grad_out, x, weight):
-        # BEGIN SOLUTION
-        grad_x = grad_out @ weight            # (B, out) @ (out, in) -> (B, in)
-        grad_weight = grad_out.T @ x          # (out, B) @ (B, in) -> (out, in)
-        grad_bias = grad_out.sum(axis=0)      # (out,)
-        # END SOLUTION
-        return grad_x, grad_weight, grad_bias
+    def relu_backward(grad_out, x):
+        ...                                   # your code
+        return grad_x
 
-    check("backprop.linear_backward", linear_backward)
+    check("backprop.relu_backward", relu_backward)
 
 **Numbers and widgets.** For a value or a widget whose state is the answer, pass the value or
-the widget (anything with ``.answer()`` or ``.value``). The grader re-runs your notebook from
+the widget: an answer widget (its ``.answer()``) or an explorer (its ``.value``, the
+``.state`` dict). The grader re-runs your notebook from
 its source only, so write the value you settled on in code::
 
     from nncourse.exercises import answer, exercise_widget

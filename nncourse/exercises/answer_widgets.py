@@ -2,7 +2,7 @@
 
 Example:
     >>> w = exercise_widget("loop.learning_rate")   # doctest: +SKIP
-    >>> w.value = 0.1; w.answer()                    # doctest: +SKIP
+    >>> w.controls["value"].value = 0.1; w.answer()  # doctest: +SKIP
     0.1
 """
 
@@ -17,7 +17,8 @@ from .registry import get_exercise
 def exercise_widget(exercise_id: str) -> Any:
     """Build the control of a ``kind="widget"`` exercise plus a Check button and feedback.
 
-    The returned box has ``.answer()`` (the current state) and ``.value``, so
+    The returned box has ``.answer()`` (the current choice: a number, or a dict of the
+    dropdowns) and ``.controls`` (name -> control; a slider is ``box.controls["value"]``), so
     ``check(exercise_id, box)`` checks whatever the learner picked.
     """
     import ipywidgets as widgets

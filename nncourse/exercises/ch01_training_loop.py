@@ -6,7 +6,7 @@ optimizer and the model, so an off-by-one loop shows up as the wrong number of s
 
 Example:
     >>> from nncourse.exercises import check
-    >>> check("loop.fit_epochs", train_solution).passed
+    >>> check("loop.learning_rate", 0.1).passed
     True
 """
 
@@ -17,130 +17,19 @@ import math
 
 import numpy as np
 
-from .compare import answer_value, as_array, compare_arrays
-from .registry import Case, Exercise, register
+from . import mistakes_ch01 as wrong
+from .compare import answer_value, as_array, compare_arrays, describe_value
+from .registry import Case, Exercise, Mistake, register
+from .tiny_model import library_fit_losses, regression_data, run_training
 
 LR_EPOCHS, LR_THRESHOLD = 10, 0.05   # loop.learning_rate: loss below threshold within N epochs
 
 
-# ----------------------------------------------------------------------------- solutions
-def iterate_minibatches_solution(x, y, batch_size, rng):
-    """Reference: a new random order each call, the last batch may be smaller."""
-    order = rng.permutation(len(x))
-    for start in range(0, len(x), batch_size):
-        index = order[start:start + batch_size]
-        yield x[index], y[index]
+def _reference(exercise_id: str):
+    """The instructor-side reference answer (judges run in the trusted process only)."""
+    from nncourse.grading.solutions import get_solution
 
-
-def perceptron_fit_solution(X, y, learning_rate=0.1, epochs=10, seed=0):
-    """Reference Perceptron fit: labels 0/1, step activation, one update per sample."""
-    rng = np.random.default_rng(seed)
-    weights, bias = np.zeros(X.shape[1]), 0.0
-    errors_per_epoch = []
-    for _ in range(epochs):
-        errors = 0
-        for i in rng.permutation(len(X)):       # shuffle every epoch
-            prediction = 1.0 if X[i] @ weights + bias > 0 else 0.0
-            update = learning_rate * (y[i] - prediction)   # 0 when the sample is right
-            weights = weights + update * X[i]
-            bias += update
-            errors += int(update != 0)
-        errors_per_epoch.append(errors)
-    return weights, bias, errors_per_epoch
-
-
-def train_solution(model, loss_fn, optimizer, x, y, epochs, batch_size, seed):
-    """Reference loop: returns the mean loss over the samples of each epoch."""
-    rng = np.random.default_rng(seed)
-    losses = []
-    for _ in range(epochs):
-        total = 0.0
-        order = rng.permutation(len(x))
-        for start in range(0, len(x), batch_size):
-            index = order[start:start + batch_size]
-            prediction = model(x[index])
-            loss = loss_fn.forward(prediction, y[index])
-            model.backward(loss_fn.backward())
-            optimizer.step()
-            total += loss * len(index)           # weight by batch size: the last one is small
-        losses.append(total / len(x))
-    return losses
-
-
-LEARNING_RATE_SOLUTION = 0.1
-
-
-# ----------------------------------------------------------------------------- tiny model
-def _model_classes():
-    from nncourse.numpy.module import Module, Parameter
-
-    class TinyLinear(Module):
-        """y = x @ weight.T + bias with weight (out, in) as in the course's Linear."""
-
-        def __init__(self, weight: np.ndarray, bias: np.ndarray) -> None:
-            self.weight, self.bias = Parameter(weight), Parameter(bias)
-            self.forward_samples = 0
-
-        def forward(self, x):
-            self.forward_samples += len(x)
-            self.x = x
-            return x @ self.weight.data.T + self.bias.data   # (B, in) @ (in, out) -> (B, out)
-
-        def backward(self, grad_out):
-            self.weight.grad = grad_out.T @ self.x          # (out, B) @ (B, in) -> (out, in)
-            self.bias.grad = grad_out.sum(axis=0)
-            return grad_out @ self.weight.data
-
-    class TinyMSE:
-        """Mean squared error with forward/backward (callable like forward)."""
-
-        def forward(self, prediction, target):
-            self.diff = prediction - target.reshape(prediction.shape)
-            return float(np.mean(self.diff**2))
-
-        __call__ = forward
-
-        def backward(self):
-            return 2 * self.diff / self.diff.size
-
-    return TinyLinear, TinyMSE
-
-
-class _CountingOptimizer:
-    """Wraps SGD and counts step() calls."""
-
-    def __init__(self, model, lr: float) -> None:
-        from nncourse.numpy.optim import SGD
-
-        self._sgd = SGD(model.parameters(), lr=lr)
-        self.steps = 0
-
-    def step(self) -> None:
-        self.steps += 1
-        self._sgd.step()
-
-    def zero_grad(self) -> None:
-        self._sgd.zero_grad()
-
-    def __getattr__(self, name):
-        return getattr(self._sgd, name)
-
-
-def _regression_data(rng, n: int = 45):
-    x = rng.normal(size=(n, 3))
-    y = x @ np.array([1.5, -2.0, 0.5]) + 0.3 + 0.1 * rng.normal(size=n)
-    return {"x": x, "y": y.reshape(-1, 1), "weight": rng.normal(scale=0.1, size=(1, 3)),
-            "bias": np.zeros(1)}
-
-
-def run_training(train, inputs: dict) -> dict:
-    """Run a ``train`` function on the tiny model; return losses and the counters."""
-    TinyLinear, TinyMSE = _model_classes()
-    model = TinyLinear(inputs["weight"], inputs["bias"])
-    optimizer = _CountingOptimizer(model, inputs["lr"])
-    losses = train(model, TinyMSE(), optimizer, inputs["x"], inputs["y"], inputs["epochs"],
-                   inputs["batch_size"], inputs["seed"])
-    return {"losses": losses, "steps": optimizer.steps, "samples": model.forward_samples}
+    return get_solution(exercise_id)
 
 
 # ----------------------------------------------------------------------------- iterate_minibatches
@@ -156,8 +45,10 @@ def _mb_run(fn, inputs):
     limit = len(inputs["x"]) + 5                     # a generator that never stops is cut
     epochs = []
     for _ in range(2):
-        batches = itertools.islice(fn(inputs["x"], inputs["y"], inputs["batch_size"], rng), limit)
-        epochs.append([list(batch) for batch in batches])
+        batches = itertools.islice(fn(inputs["x"], inputs["y"], inputs["batch_size"], rng=rng),
+                                   limit)
+        epochs.append([list(batch) if isinstance(batch, tuple | list) else batch
+                       for batch in batches])
     return epochs
 
 
@@ -168,44 +59,45 @@ def _mb_judge(part: str):
         for epoch in outputs:
             order = []
             for number, batch in enumerate(epoch):
-                if len(batch) != 2:
-                    return f"batch {number} is not a pair (x_batch, y_batch)"
+                if not isinstance(batch, list) or len(batch) != 2:
+                    return f"batch {number} is not a pair: yield (x_batch, y_batch) together."
                 xb, problem = as_array(batch[0], "x_batch")
                 yb, problem_y = as_array(batch[1], "y_batch")
                 if problem or problem_y:
                     return problem or problem_y
                 if xb.ndim != 2 or xb.shape[1] != 3 or len(yb) != len(xb):
-                    return f"batch {number}: x_batch {xb.shape}, y_batch {yb.shape}; expected " \
-                           f"(b, 3) and (b,) with b <= {size}"
+                    return f"batch {number}: x_batch has shape {xb.shape}, y_batch {yb.shape}; " \
+                           f"expected (b, 3) and (b,) with b <= {size}."
                 if part == "paired" and not np.array_equal(xb[:, 0], yb.ravel()):
                     return "x_batch and y_batch rows do not belong together: index x and y " \
-                           "with the same permutation"
+                           "with the same permutation."
                 order.extend(xb[:, 0].astype(int).tolist())
             sizes = [len(batch[0]) for batch in epoch]
             want = [size] * (n // size) + ([n % size] if n % size else [])
             if part == "sizes" and sizes != want:
                 return f"batch sizes {sizes}, expected {want}: full batches of {size} and a " \
-                       f"smaller last one (keep the partial batch)"
+                       f"smaller last one (keep the partial batch)."
             orders.append(order)
         if part == "once":
             for order in orders:
                 if sorted(order) != list(range(n)):
                     missing = sorted(set(range(n)) - set(order))
                     return f"an epoch must visit all {n} samples exactly once; saw {len(order)} " \
-                           f"(missing {missing[:5]}, repeated {len(order) - len(set(order))})"
+                           f"(missing {missing[:5]}, repeated {len(order) - len(set(order))})."
         if part == "shuffled":
             if orders[0] == sorted(orders[0]):
                 return "the samples come in their original order: shuffle with " \
-                       "rng.permutation(len(x))"
+                       "rng.permutation(len(x))."
             if orders[0] == orders[1]:
-                return "both epochs used the same order: draw a new permutation per call"
+                return "both epochs used the same order: draw a new permutation from the rng " \
+                       "you are given on every call (do not create a new generator inside)."
         return None
     return judge
 
 
 register(Exercise(
     id="loop.iterate_minibatches", title="Shuffled mini-batches", chapter="ch01",
-    run=_mb_run, solution=iterate_minibatches_solution,
+    run=_mb_run,
     prompt="Write a generator `iterate_minibatches(x, y, batch_size, rng)` yielding "
            "(x_batch, y_batch): every sample exactly once per call, in a new random order drawn "
            "from rng, the last batch possibly smaller.",
@@ -214,6 +106,13 @@ register(Exercise(
            Case("every sample once", 1, _mb_inputs, _mb_judge("once")),
            Case("x and y paired", 1, _mb_inputs, _mb_judge("paired")),
            Case("shuffled", 1, _mb_inputs, _mb_judge("shuffled"))],
+    mistakes=[Mistake("no shuffling", wrong.mb_in_order, "original order"),
+              Mistake("drops the last partial batch", wrong.mb_drops_last,
+                      ("keep the partial batch", "exactly once")),
+              Mistake("x and y shuffled separately", wrong.mb_unpaired, "do not belong together"),
+              Mistake("a new generator on every call", wrong.mb_new_generator,
+                      "same order"),
+              Mistake("yields only x", wrong.mb_only_x, "not a pair")],
 ))
 
 
@@ -233,38 +132,45 @@ def _perceptron_run(fn, inputs):
 def _perceptron_judge(part: str):
     def judge(inputs, outputs):
         if not isinstance(outputs, list) or len(outputs) != 3:
-            return "expected (weights, bias, errors_per_epoch)"
+            return f"returned {describe_value(outputs)}; expected the tuple " \
+                   f"(weights, bias, errors_per_epoch)."
         weights, problem = as_array(outputs[0], "weights")
         if problem or weights.shape != (2,):
-            return problem or f"weights has shape {weights.shape}, expected (2,) = (features,)"
+            return problem or f"weights has shape {weights.shape}, expected (2,) = (features,)."
         bias, problem = as_array(outputs[1], "bias")
         if problem or bias.size != 1:
-            return problem or f"bias has shape {bias.shape}; expected a single number"
+            return problem or f"bias has shape {bias.shape}; expected a single number."
         errors = outputs[2]
         if not isinstance(errors, list | np.ndarray) or len(errors) != inputs["epochs"]:
             length = len(errors) if isinstance(errors, list | np.ndarray) else "no"
             return f"errors_per_epoch has {length} entries for epochs={inputs['epochs']}; " \
-                   f"expected one per epoch"
+                   f"expected one per epoch."
         if part == "separates":
             predictions = (inputs["X"] @ weights + float(bias.ravel()[0]) > 0).astype(float)
-            wrong = int(np.sum(predictions != inputs["y"]))
-            if wrong:
-                return f"the returned weights misclassify {wrong} of {len(predictions)} " \
-                       f"separable training points: update w += lr·(y - prediction)·x"
+            wrong_count = int(np.sum(predictions != inputs["y"]))
+            if wrong_count:
+                return f"the returned weights misclassify {wrong_count} of {len(predictions)} " \
+                       f"separable training points: update w += lr·(y - prediction)·x."
             if int(errors[-1]) != 0:
-                return "errors_per_epoch[-1] is not 0 although the data are separated"
+                return f"errors_per_epoch[-1] is {errors[-1]}, not 0, although the data are " \
+                       f"separated: count only the samples that caused an update."
         if part == "reference":
-            want = perceptron_fit_solution(**inputs)
-            return compare_arrays("weights", weights, want[0]) or \
+            want = _reference("loop.perceptron_fit")(**inputs)
+            if float(bias.ravel()[0]) == 0.0 and want[1] != 0.0:
+                return "bias stayed 0: update the bias on every mistake too, b += update."
+            message = compare_arrays("weights", weights, want[0]) or \
                 compare_arrays("errors_per_epoch", np.asarray(errors, float),
                                np.asarray(want[2], float))
+            if message:
+                return message.rstrip(".") + "; shuffle once per epoch with " \
+                    "rng.permutation(len(X)), rng = np.random.default_rng(seed) made once."
         return None
     return judge
 
 
 register(Exercise(
     id="loop.perceptron_fit", title="The Perceptron fit() loop", chapter="ch01",
-    run=_perceptron_run, solution=perceptron_fit_solution,
+    run=_perceptron_run,
     prompt="Fill in `perceptron_fit(X, y, learning_rate, epochs, seed=0) -> (weights, bias, "
            "errors_per_epoch)`: labels 0/1, prediction 1 if X[i] @ w + b > 0, an update on every "
            "mistake, a new order each epoch from rng = np.random.default_rng(seed) "
@@ -277,117 +183,157 @@ register(Exercise(
            Case("matches the reference order", 1, _perceptron_inputs,
                 _perceptron_judge("reference"),
                 hint="Shuffle with rng.permutation(len(X)) once per epoch, rng made from seed.")],
+    mistakes=[Mistake("update with the wrong sign", wrong.perceptron_wrong_sign, "misclassify"),
+              Mistake("one epoch too few", wrong.perceptron_short, "entries for epochs"),
+              Mistake("no shuffling", wrong.perceptron_unshuffled, "shuffle once per epoch"),
+              Mistake("bias never updated", wrong.perceptron_no_bias, "bias"),
+              Mistake("counts correct predictions as errors", wrong.perceptron_counts_correct,
+                      "errors_per_epoch[-1]"),
+              Mistake("returns only the weights", wrong.perceptron_weights_only,
+                      "(weights, bias, errors_per_epoch)")],
 ))
 
 
 # ----------------------------------------------------------------------------- fit_epochs
 def _fit_inputs(rng):
-    data = _regression_data(rng)
-    return {**data, "lr": 0.05, "epochs": 5, "batch_size": 8, "seed": int(rng.integers(1000))}
+    data = regression_data(rng, n=41)      # 16 + 16 + 9: the last batch is much smaller
+    data["x"][-9:] *= 3.0                    # ...and its samples have larger losses
+    return {**data, "lr": 0.01, "epochs": 5, "batch_size": 16, "seed": int(rng.integers(1000))}
+
+
+def _fit_reference(inputs: dict) -> dict:
+    """The library loop on fresh copies of the model: weighted, unweighted, same-order losses."""
+    ref = {k: inputs[k] for k in ("x", "y", "weight", "bias", "lr", "epochs", "batch_size",
+                                  "seed")}
+    batches: list = []
+
+    def recorded(*args):
+        return library_fit_losses(*args, record=batches)
+
+    weighted = np.asarray(run_training(recorded, ref)["losses"])
+    unweighted = np.array([np.mean([loss for loss, _ in epoch]) for epoch in batches])
+    same_order = np.asarray(run_training(wrong.fit_same_order, ref)["losses"])
+    return {"weighted": weighted, "unweighted": unweighted, "same_order": same_order}
 
 
 def _fit_judge(part: str):
     def judge(inputs, outputs):
         losses, problem = as_array(outputs["losses"], "losses")
         if problem:
-            return problem + " (the list of per-epoch mean losses)"
+            return problem + " (the list of per-epoch mean losses)."
         epochs, n, size = inputs["epochs"], len(inputs["x"]), inputs["batch_size"]
         steps_per_epoch = math.ceil(n / size)
         if part == "counts":
             if losses.shape != (epochs,):
                 how = "one epoch too few" if losses.size == epochs - 1 else (
-                    "one epoch too many" if losses.size == epochs + 1 else "wrong epochs")
+                    "one epoch too many" if losses.size == epochs + 1 else "the wrong number of "
+                                                                           "epochs")
                 return f"returned {losses.size} losses for epochs={epochs}: the loop runs " \
-                       f"{how} — use `for epoch in range(epochs)` and append once per epoch"
+                       f"{how}; use `for epoch in range(epochs)` and append once per epoch."
             if outputs["samples"] != epochs * n:
                 return f"the model saw {outputs['samples']} samples, expected {epochs} × {n}: " \
-                       f"every epoch visits every sample once (keep the last partial batch)"
+                       f"every epoch visits every sample once (keep the last partial batch)."
             if outputs["steps"] != epochs * steps_per_epoch:
                 return f"optimizer.step() ran {outputs['steps']} times, expected " \
-                       f"{epochs * steps_per_epoch} = epochs × ceil(N / batch_size)"
+                       f"{epochs * steps_per_epoch} = epochs × ceil(N / batch_size)."
             return None
-        if not np.all(np.isfinite(losses)) or losses[-1] >= losses[0]:
-            return f"the loss did not go down ({losses[0]:.3g} -> {losses[-1]:.3g})"
-        ref = {k: inputs[k] for k in ("x", "y", "weight", "bias", "lr", "epochs", "batch_size",
-                                      "seed")}
-        expected = np.asarray(run_training(train_solution, ref)["losses"])
-        unweighted = np.asarray(run_training(_train_unweighted, ref)["losses"])
-        if losses.shape == expected.shape and np.allclose(losses, unweighted, rtol=1e-6):
-            return None
+        ref = _fit_reference(inputs)
+        expected = ref["weighted"]
+        if losses.shape == expected.shape and np.all(np.isfinite(losses)):
+            if np.allclose(losses, expected, rtol=1e-6):
+                return None
+            if np.allclose(losses, ref["unweighted"], rtol=1e-6):
+                return "the epoch loss is the unweighted mean of the batch losses, but the last " \
+                       "batch is smaller: weight each batch loss by its size, " \
+                       "sum(batch_loss * len(batch)) / N."
+            if np.allclose(losses, ref["same_order"], rtol=1e-6):
+                return "every epoch reuses the same shuffle order: create " \
+                       "rng = np.random.default_rng(seed) once, before the epoch loop, and draw " \
+                       "a new permutation from it in each epoch."
+            if np.allclose(losses, expected * n, rtol=1e-6):
+                return "losses are the sum over the samples, not the mean: divide the epoch " \
+                       "total by N."
         return compare_arrays("losses", losses, expected, rtol=1e-6)
     return judge
 
 
-def _train_unweighted(model, loss_fn, optimizer, x, y, epochs, batch_size, seed):
-    """Like train_solution but the epoch loss is the plain mean of the batch losses."""
-    rng = np.random.default_rng(seed)
-    losses = []
-    for _ in range(epochs):
-        order = rng.permutation(len(x))
-        batch_losses = []
-        for start in range(0, len(x), batch_size):
-            index = order[start:start + batch_size]
-            batch_losses.append(loss_fn.forward(model(x[index]), y[index]))
-            model.backward(loss_fn.backward())
-            optimizer.step()
-        losses.append(float(np.mean(batch_losses)))
-    return losses
-
-
 register(Exercise(
     id="loop.fit_epochs", title="The epoch loop", chapter="ch01",
-    run=run_training, solution=train_solution,
+    run=run_training,
     prompt="Write `train(model, loss_fn, optimizer, x, y, epochs, batch_size, seed) -> losses`: "
-           "for each epoch, shuffle with rng = np.random.default_rng(seed) "
-           "(rng.permutation(len(x))), then per mini-batch: forward, loss_fn.forward, "
-           "model.backward(loss_fn.backward()), optimizer.step(); return one mean loss per epoch.",
+           "make rng = np.random.default_rng(seed) once; for each epoch, shuffle with "
+           "rng.permutation(len(x)), then per mini-batch: prediction = model(x_batch), "
+           "loss = loss_fn.forward(prediction, y_batch), model.backward(loss_fn.backward()), "
+           "optimizer.step(); return one loss per epoch, the mean over the epoch's samples "
+           "(weight each batch loss by its size).",
     hints=["The epoch loss is the mean over the epoch's samples: sum(batch_loss * batch_len) / N.",
            "range(epochs) runs exactly `epochs` times; range(1, epochs) runs one fewer."],
     cases=[Case("epochs and steps", 2, _fit_inputs, _fit_judge("counts")),
-           Case("losses match the reference", 1, _fit_inputs, _fit_judge("losses"))],
+           Case("losses match the reference", 2, _fit_inputs, _fit_judge("losses"))],
+    mistakes=[Mistake("one epoch too few", wrong.fit_short, "one epoch too few"),
+              Mistake("drops the last partial batch", wrong.fit_drops_last,
+                      "visits every sample once"),
+              Mistake("unweighted mean of batch losses", wrong.fit_unweighted, "unweighted mean"),
+              Mistake("a new generator every epoch", wrong.fit_same_order, "same shuffle order"),
+              Mistake("epoch loss summed, not averaged", wrong.fit_sum, "not the mean")],
 ))
 
 
 # ----------------------------------------------------------------------------- learning rate
 def learning_rate_final_loss(learning_rate: float, epochs: int = LR_EPOCHS) -> float:
-    """Final epoch loss of the reference loop on the fixed regression task with this rate.
+    """Final epoch loss of the library loop on the fixed regression task with this rate.
 
     Example:
-        >>> learning_rate_final_loss(LEARNING_RATE_SOLUTION) < LR_THRESHOLD
+        >>> learning_rate_final_loss(0.1) < LR_THRESHOLD
         True
     """
-    inputs = {**_regression_data(np.random.default_rng(2024)), "lr": float(learning_rate),
+    inputs = {**regression_data(np.random.default_rng(2024)), "lr": float(learning_rate),
               "epochs": epochs, "batch_size": 15, "seed": 0}
     with np.errstate(over="ignore", invalid="ignore"):
-        return float(run_training(train_solution, inputs)["losses"][-1])
+        losses = run_training(library_fit_losses, inputs)["losses"]
+    return float(losses[-1]) if len(losses) == epochs else float("nan")
 
 
 def _lr_run(obj, inputs):
     value = answer_value(obj)
     if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-        raise TypeError(f"expected a number (the learning rate); got {type(value).__name__}")
+        raise TypeError(f"expected a number (the learning rate); got {describe_value(value)}. "
+                        f"Write it as learning_rate = 0.05 and pass learning_rate")
     return float(value)
 
 
 def _lr_judge(inputs, outputs):
     if not isinstance(outputs, float) or not outputs > 0:
-        return f"expected a positive learning rate; got {outputs!r:.40}"
+        return f"expected a positive learning rate; got {outputs!r:.40}."
     loss = learning_rate_final_loss(outputs, inputs["epochs"])
     if np.isfinite(loss) and loss < LR_THRESHOLD:
         return None
     if not np.isfinite(loss) or loss > learning_rate_final_loss(0.0, 1):
-        return f"lr = {outputs:g} diverges (final loss {loss:.3g}); try a smaller rate"
+        return f"lr = {outputs:g} diverges (final loss {loss:.3g}): the steps overshoot more " \
+               f"each time; try a smaller rate."
+    if learning_rate_final_loss(0.7 * outputs, inputs["epochs"]) < loss:
+        return f"lr = {outputs:g} oscillates near the stability limit: the loss ends at " \
+               f"{loss:.3g} after {inputs['epochs']} epochs (needs < {LR_THRESHOLD}) because " \
+               f"every step overshoots; a somewhat smaller rate converges faster."
     return f"lr = {outputs:g} reaches loss {loss:.3g} after {inputs['epochs']} epochs, needs " \
-           f"< {LR_THRESHOLD}; too slow — try a larger rate"
+           f"< {LR_THRESHOLD}; too slow: try a larger rate."
 
 
 register(Exercise(
     id="loop.learning_rate", title="Pick a learning rate that converges", chapter="ch01",
-    kind="widget", run=_lr_run, solution=LEARNING_RATE_SOLUTION,
+    kind="widget", run=_lr_run,
     prompt=f"Find a learning rate for which the course's linear model (SGD, batch 15) gets its "
-           f"training loss below {LR_THRESHOLD} within {LR_EPOCHS} epochs.",
+           f"training loss below {LR_THRESHOLD} within {LR_EPOCHS} epochs; write it down as "
+           f"`learning_rate = ...` and record it with "
+           f"`answer('loop.learning_rate', learning_rate)`.",
     hints=["Watch the loss curve: flat means too small, growing or NaN means too large."],
     widget={"log_slider": {"min": -4, "max": 0.5, "value": -3, "description": "learning rate"}},
     cases=[Case(f"converges within {LR_EPOCHS} epochs", 2, lambda rng: {"epochs": LR_EPOCHS},
                 _lr_judge)],
+    mistakes=[Mistake("far too small", 1e-3, "too slow"),
+              Mistake("a little too small", 0.03, ("too slow", "larger")),
+              Mistake("near the stability limit", 1.0, ("oscillates", "smaller")),
+              Mistake("just below the limit", 0.9, "oscillates near the stability limit"),
+              Mistake("above the limit", 1.1, "diverges"),
+              Mistake("a string", "0.1", "expected a number")],
 ))

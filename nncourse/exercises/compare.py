@@ -65,11 +65,17 @@ def as_array(value: Any, name: str) -> tuple[np.ndarray | None, str | None]:
 
 
 def relative_error(got: np.ndarray, expected: np.ndarray) -> float:
-    """``max|got - expected| / max(max|expected|, 1e-12)`` (inf if got has NaN/inf)."""
+    """The course's one relative error, ``max|a - b| / max(|a| + |b|)`` (inf if got has NaN/inf).
+
+    It is :func:`nncourse.numpy.gradcheck.relative_error`, the formula the chapters and labs
+    use; here it also accepts a NaN/inf answer.
+    """
+    from nncourse.numpy.gradcheck import relative_error as library_relative_error
+
+    got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
     if not np.all(np.isfinite(got)):
         return float("inf")
-    scale = max(float(np.max(np.abs(expected), initial=0.0)), 1e-12)
-    return float(np.max(np.abs(got - expected), initial=0.0) / scale)
+    return library_relative_error(got, expected)
 
 
 def compare_arrays(name: str, got: Any, expected: np.ndarray, rtol: float = 1e-6,
@@ -104,8 +110,9 @@ def compare_arrays(name: str, got: Any, expected: np.ndarray, rtol: float = 1e-6
         lines.append(f"{name}[{', '.join(map(str, index))}] = {arr.flat[flat]:.6g}, "
                      f"expected {expected.flat[flat]:.6g}")
     wrong = int(np.count_nonzero(~np.isclose(arr, expected, rtol=rtol, atol=atol)))
+    largest = f"; largest: {'; '.join(lines)}" if lines else ""
     return (f"{name} differs from the reference in {wrong} of {arr.size} element(s) "
-            f"(relative error {relative_error(arr, expected):.3g}); largest: " + "; ".join(lines))
+            f"(relative error {relative_error(arr, expected):.3g}){largest}.")
 
 
 def compare_number(name: str, got: Any, expected: float, rtol: float = 1e-6,
@@ -118,7 +125,21 @@ def compare_number(name: str, got: Any, expected: float, rtol: float = 1e-6,
     if abs(got - expected) <= atol + rtol * abs(expected):
         return None
     return f"{name} = {got:.6g}, expected {expected:.6g} (relative error " \
-           f"{abs(got - expected) / max(abs(expected), 1e-12):.3g})"
+           f"{relative_error(np.float64(got), np.float64(expected)):.3g})"
+
+
+def describe_value(value: Any) -> str:
+    """A few words for what came: "a tuple or list of 2 items", "a str '0.1'", "a float 0.5".
+
+    Tuples become lists when they cross into plain data, so both are named together.
+    """
+    if isinstance(value, list | tuple):
+        return f"a tuple or list of {len(value)} item(s)"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    if isinstance(value, dict):
+        return f"a dict with keys {sorted(map(str, value))[:6]}"
+    return f"a {type(value).__name__} {value!r:.40}"
 
 
 def answer_value(obj: Any) -> Any:

@@ -94,8 +94,12 @@ class Numeric:
             return False, f"Enter a number; got {value!r}."
         if not math.isfinite(value):
             return False, "Enter a finite number."
-        if abs(value - self.answer) <= self.atol + self.rtol * abs(self.answer):
+        tolerance = self.atol + self.rtol * abs(self.answer)
+        if abs(value - self.answer) <= tolerance:
             return True, self.feedback_correct or "Correct."
+        if abs(value - self.answer) <= 10 * tolerance:   # right idea, too few digits
+            return False, (f"Close: {value:g} is just outside the accepted range (±{tolerance:.2g}"
+                           f"). Check the rounding: give 3 or more significant digits.")
         if value < self.answer:
             return False, self.feedback_low or "Too small."
         return False, self.feedback_high or "Too large."

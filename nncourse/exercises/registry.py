@@ -16,7 +16,6 @@ Example:
 from __future__ import annotations
 
 import importlib
-import inspect
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ BUILTIN_MODULES = (
     "nncourse.exercises.ch01_training_loop",
     "nncourse.exercises.ch02_gradient_descent",
     "nncourse.exercises.ch03_backpropagation",
+    "nncourse.exercises.ch03_stepper",
     "nncourse.exercises.ch04_activation_functions",
     "nncourse.exercises.ch05_optimizers",
     "nncourse.exercises.ch06_initialization",
@@ -88,12 +88,15 @@ class Exercise:
         hints: general hints, shown after a failure.
         kind: ``"function"`` (check a callable), ``"value"`` (a number or structured answer) or
             ``"widget"`` (a widget whose state is the answer; a plain value works too).
-        solution: deprecated here; reference answers live instructor-side in
-            :mod:`nncourse.grading.solutions` (the grading sandbox never mounts them).
-        prompt: what the learner is asked to do (Markdown, used by the book).
+        prompt: what the learner is asked to do (Markdown; the book and the labs read it).
         widget: for ``kind="widget"``: how :func:`exercise_widget` builds the control, e.g.
             ``{"log_slider": {"min": -4, "max": 1, "description": "learning rate"}}`` or
             ``{"dropdowns": {"activation": ["relu", "tanh"], "init": ["he", "xavier"]}}``.
+        mistakes: the mistake catalogue, at least four plausible wrong answers.
+
+    The reference answer is not part of the exercise: it lives instructor-side in
+    :mod:`nncourse.grading.solutions` (the grading sandbox never mounts it), and judges compute
+    their reference with the library function.
     """
 
     id: str
@@ -103,7 +106,6 @@ class Exercise:
     cases: list[Case]
     hints: list[str] = field(default_factory=list)
     kind: str = "function"
-    solution: Any = None
     prompt: str = ""
     widget: dict | None = None
     mistakes: list[Mistake] = field(default_factory=list)
@@ -120,12 +122,6 @@ class Exercise:
     def inputs_for(self, case: Case, base_seed: int = 0) -> dict:
         """Draw the inputs of ``case`` with its seed."""
         return case.make_inputs(np.random.default_rng(self.seed_for(case, base_seed)))
-
-    def solution_source(self) -> str:
-        """Source of the reference solution (for instructors; never put in feedback)."""
-        if callable(self.solution):
-            return inspect.getsource(self.solution)
-        return repr(self.solution)
 
 
 _REGISTRY: dict[str, Exercise] = {}

@@ -1,51 +1,50 @@
-"""Grade submissions: re-run each notebook in a sandbox, judge every case in the trusted parent.
+"""Grade submissions: re-run each notebook in a sandbox, judge every case in the trusted worker.
 
-For each submission the parent reads the code cells (nbformat, never pickle), finds the
-answers (:func:`find_answers`), draws every case's inputs itself, and asks a sandboxed child
-to run the cells and then call each answer on those inputs. Only plain data comes back; the
-comparison happens here. A timeout or crash costs one exercise: the child is killed and a
-fresh one (skipping a cell that hung) serves the remaining exercises. Submissions are graded
-in parallel in a process pool.
+The trusted process reads every submission once (:mod:`.collect`), decides each lab's exercise
+list (release manifest, ``--exercises``, or the chapter of ``labNN``), and hands one
+submission-lab to a pool worker. The worker parses the code cells, finds the answers, draws
+every case's inputs itself, and asks a sandboxed child (:mod:`.sandbox`) to run the cells and
+call each answer on those inputs: the exercise's ``run`` (which calls learner code) is the only
+part that runs in the sandbox; ``make_inputs`` and the judges run here. A hung cell is skipped in
+a fresh child, at most ``Limits.max_restarts`` times, within ``Limits.submission_timeout`` for
+the whole submission-lab. Any failure is caught per submission and per cell.
 
 Example:
-    >>> report = grade_submissions(["alice.ipynb"], "grades/")   # doctest: +SKIP
-    >>> report.totals["alice"]                                   # doctest: +SKIP
-    42.0
+    >>> report = grade_submissions(["submissions/"], "grades/")   # doctest: +SKIP
+    >>> report.totals["ana"]                                      # doctest: +SKIP
+    8.0
 """
 
 from __future__ import annotations
 
 import importlib.util
+import re
 import secrets
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from nncourse.exercises.checking import judge_case
 from nncourse.exercises.registry import Case, Exercise, get_exercise, list_exercises
 from nncourse.exercises.results import CaseResult, CheckResult
-from nncourse.grading.notebooks import code_cells, find_answers
-from nncourse.grading.sandbox import ChildDied, ChildSession, Limits
-
-
-@dataclass
-class SubmissionResult:
-    """Scores of one submission: one CheckResult per graded exercise, plus notes."""
-
-    student: str
-    path: str
-    results: dict[str, CheckResult] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def total(self) -> float:
-        return float(sum(result.score for result in self.results.values()))
+from nncourse.grading.collect import Submission, collect_submissions
+from nncourse.grading.notebooks import code_cells_from_bytes, find_answers
+from nncourse.grading.records import GradeReport, SubmissionResult
+from nncourse.grading.reports import OutputDir
+from nncourse.grading.sandbox import (
+    ChildDied,
+    ChildSession,
+    Limits,
+    exposed,
+    font_cache,
+    require_sandbox,
+)
 
 
 def load_extra_tests(directory: str | Path | None) -> dict[str, list[Case]]:
     """Private cases from ``directory/*.py``; each file defines ``EXTRA_CASES = {id: [Case]}``.
 
-    These files are read by the trusted parent only; the sandbox never sees them.
+    These files are read by the trusted process only; the sandbox never sees them.
     """
     extra: dict[str, list[Case]] = {}
     if directory is None:
@@ -63,34 +62,45 @@ def load_extra_tests(directory: str | Path | None) -> dict[str, list[Case]]:
     return extra
 
 
-def student_name(path: Path, taken: set[str]) -> str:
-    """The notebook's stem, prefixed by its folder when two submissions share a stem."""
-    name = path.stem
-    if name in taken:
-        name = f"{path.parent.name}-{path.stem}"
-    while name in taken:
-        name += "_"
-    taken.add(name)
-    return name
-
-
 def _all_cases(exercise: Exercise, extra: dict[str, list[Case]]) -> list[tuple[Case, bool]]:
     return [(case, False) for case in exercise.cases] + \
         [(case, True) for case in extra.get(exercise.id, [])]
 
 
-def grade_notebook(path: str, student: str, exercise_ids: list[str], limits: Limits,
-                   seed: int, extra_tests: str | None = None) -> SubmissionResult:
-    """Grade one notebook (runs in a pool worker; the sandboxed child runs the learner code)."""
-    result = SubmissionResult(student, str(path))
+def _label(case: Case, private: bool) -> str:
+    return f"{case.name} (private test)" if private else case.name
+
+
+def grade_submission(sub: Submission, exercise_ids: list[str], limits: Limits, seed: int,
+                     extra_tests: str | None = None, sandbox: bool = True) -> SubmissionResult:
+    """Grade one submission-lab (in a pool worker; the sandboxed child runs the learner code).
+
+    Args:
+        sub: the submission, already read into memory.
+        exercise_ids: the lab's exercises (the gradebook's columns for it).
+        limits: time, memory and process limits of the child.
+        seed: base seed of every case's inputs (drawn here, never in the child).
+        extra_tests: folder of private test modules, loaded here.
+        sandbox: False runs the child without bubblewrap (trusted notebooks only).
+
+    Returns:
+        One :class:`CheckResult` per exercise, and notes on cells that failed.
+
+    Example:
+        >>> grade_submission(sub, ["backprop.softmax"], Limits(), seed=0).total  # doctest: +SKIP
+        3.0
+    """
+    result = SubmissionResult(sub.student, sub.relative, lab=sub.lab)
     extra = load_extra_tests(extra_tests)
-    try:
-        cells = code_cells(path)
-    except ValueError as exc:
-        cells, answers = [], {}
-        result.notes.append(str(exc))
+    cells, answers = [], {}
+    if sub.refused:
+        result.notes.append(sub.refused)
     else:
-        answers = find_answers(cells)
+        try:
+            cells = code_cells_from_bytes(sub.data, sub.relative)
+            answers = find_answers(cells)
+        except ValueError as exc:
+            result.notes.append(str(exc))
     pending: list[tuple[Exercise, Case, bool, dict]] = []
     for exercise_id in exercise_ids:
         exercise = get_exercise(exercise_id)
@@ -99,62 +109,80 @@ def grade_notebook(path: str, student: str, exercise_ids: list[str], limits: Lim
             if exercise_id not in answers:
                 message = f"no check({exercise_id!r}, ...) or answer(...) call in the notebook"
                 result.results[exercise_id].cases.append(
-                    CaseResult(_label(case, private), False, 0.0, case.points, message))
+                    CaseResult(_label(case, private), False, 0.0, float(case.points), message))
             else:
-                inputs = exercise.inputs_for(case, seed)
-                pending.append((exercise, case, private, inputs))
+                pending.append((exercise, case, private, exercise.inputs_for(case, seed)))
     if pending:
-        _run_pending(cells, answers, pending, limits, result)
+        _run_pending(cells, answers, pending, limits, result, sandbox)
     return result
 
 
-def _label(case: Case, private: bool) -> str:
-    return f"{case.name} (private test)" if private else case.name
-
-
-def _run_pending(cells, answers, pending, limits, result) -> None:
+def _run_pending(cells, answers, pending, limits: Limits, result, sandbox: bool) -> None:
     skip: set[int] = set()
-    timed_out: dict[str, str] = {}     # exercise id -> why its remaining cases are not run
+    stopped: dict[str, str] = {}     # exercise id -> why its remaining cases are not run
+    deadline = time.monotonic() + limits.submission_timeout
     index, restarts = 0, 0
-    while index < len(pending) and restarts <= len(cells) + len(pending) + 1:
-        child = ChildSession(cells, limits, frozenset(skip))
+    while index < len(pending):
+        if restarts > limits.max_restarts:
+            why = f"not run: the notebook was restarted {restarts - 1} times (the limit)"
+            result.notes.append(why)
+            _fail_rest(result, pending[index:], why)
+            return
+        try:
+            child = ChildSession(cells, limits, frozenset(skip), sandbox, deadline)
+        except ChildDied as exc:
+            result.notes.append(str(exc) if exc.grader else f"the notebook could not start: {exc}")
+            _fail_rest(result, pending[index:], "not graded: the grader's sandbox failed"
+                       if exc.grader else "the notebook did not run")
+            return
         try:
             try:
                 statuses = child.run_cells()
             except ChildDied as exc:
                 restarts += 1
-                bad = getattr(exc, "cell", None)
-                if bad is not None:
-                    skip.add(bad)
-                    result.notes.append(f"cell {bad + 1}: {exc} — skipped it and ran the rest")
-                    continue
-                result.notes.append(f"the notebook could not start: {exc}")
-                bad_start = True
-            else:
-                bad_start = False
-                for cell, status in sorted(statuses.items()):
-                    note = f"cell {cell + 1}: {status}"
-                    if status != "ok" and note not in result.notes:
-                        result.notes.append(note)
+                if exc.grader:
+                    result.notes.append(str(exc))
+                    _fail_rest(result, pending[index:], "not graded: the grader's sandbox failed")
+                    return
+                if exc.final or exc.cell is None:
+                    result.notes.append(f"the notebook {exc}" if exc.final else
+                                        f"the notebook could not start: {exc}")
+                    _fail_rest(result, pending[index:], f"not run: the notebook {exc}")
+                    return
+                skip.add(exc.cell)
+                result.notes.append(f"cell {exc.cell + 1}: {exc} — the grader skipped it and "
+                                    f"ran the rest in a fresh process")
+                continue
+            for cell, status in sorted(statuses.items()):
+                note = f"cell {cell + 1}: {status}"
+                if status != "ok" and note not in result.notes:
+                    result.notes.append(note)
             while index < len(pending):
                 exercise, case, private, inputs = pending[index]
                 index += 1
-                if bad_start:
-                    outcome = {"error": "the notebook did not run"}
-                elif exercise.id in timed_out:
-                    outcome = {"error": timed_out[exercise.id]}
-                else:
-                    try:
-                        outcome = child.call(exercise.id, answers[exercise.id], inputs)
-                    except ChildDied as exc:
-                        outcome = {"error": f"the answer {exc}"}
-                        timed_out[exercise.id] = f"not run: an earlier case {exc}"
-                        _add(result, exercise, case, private, inputs, outcome)
-                        restarts += 1
-                        break
+                if exercise.id in stopped:
+                    _add(result, exercise, case, private, inputs, {"error": stopped[exercise.id]})
+                    continue
+                try:
+                    outcome = child.call(exercise.id, answers[exercise.id], inputs)
+                except ChildDied as exc:
+                    _add(result, exercise, case, private, inputs, {"error": f"the answer {exc}"})
+                    stopped[exercise.id] = f"not run: an earlier case {exc}"
+                    restarts += 1
+                    if exc.final:
+                        _fail_rest(result, pending[index:], f"not run: the notebook {exc}")
+                        return
+                    break
                 _add(result, exercise, case, private, inputs, outcome)
+                if "TimeoutError" in str(outcome.get("error", "")):
+                    stopped[exercise.id] = "not run: an earlier case timed out"
         finally:
             child.close()
+
+
+def _fail_rest(result, rest, why: str) -> None:
+    for exercise, case, private, inputs in rest:
+        _add(result, exercise, case, private, inputs, {"error": why})
 
 
 def _add(result, exercise, case, private, inputs, outcome) -> None:
@@ -163,77 +191,145 @@ def _add(result, exercise, case, private, inputs, outcome) -> None:
     result.results[exercise.id].cases.append(verdict)
 
 
-@dataclass
-class GradeReport:
-    """Everything one grading run produced."""
-
-    exercise_ids: list[str]
-    submissions: list[SubmissionResult]
-    seed: int
-
-    @property
-    def totals(self) -> dict[str, float]:
-        return {s.student: s.total for s in self.submissions}
-
-
 def _grade_job(args: tuple) -> SubmissionResult:
-    path, student, exercise_ids, limits, seed, extra = args
+    sub, exercise_ids, limits, seed, extra, sandbox, key = args
     try:
-        return grade_notebook(path, student, exercise_ids, limits, seed, extra)
+        result = grade_submission(sub, exercise_ids, limits, seed, extra, sandbox)
     except Exception as exc:  # the grader must survive anything one submission does
-        failed = SubmissionResult(student, path)
-        failed.notes.append(f"grading failed: {type(exc).__name__}: {exc}")
+        result = SubmissionResult(sub.student, sub.relative, lab=sub.lab)
+        result.notes.append(f"the grader failed on this submission ({type(exc).__name__}: "
+                            f"{str(exc)[:200]}); this is not the student's fault — please "
+                            f"report it")
         for exercise_id in exercise_ids:
             ex = get_exercise(exercise_id)
-            failed.results[exercise_id] = CheckResult(ex.id, ex.title, error="not graded")
-        return failed
+            result.results[exercise_id] = CheckResult(
+                ex.id, ex.title, [CaseResult(c.name, False, 0.0, float(c.points), "not graded")
+                                  for c in ex.cases], error="not graded")
+    result.key = key
+    return result
+
+
+def lab_exercises(labs: list[str | None], exercise_ids: list[str] | None,
+                  manifest: dict[str, list[str]] | None,
+                  single: Submission | None = None) -> dict[str | None, list[str]]:
+    """Each lab's exercise list: ``--exercises``, else the manifest, else chapter of ``labNN``.
+
+    A single file of unknown lab falls back to the exercises its notebook checks.
+    """
+    chosen: dict[str | None, list[str]] = {}
+    for lab in labs:
+        if exercise_ids is not None:
+            ids = list(exercise_ids)
+        elif manifest and lab is not None and _manifest_entry(manifest, lab) is not None:
+            ids = _manifest_entry(manifest, lab)
+        elif lab is not None and (match := re.match(r"lab(\d+)", lab)):
+            ids = [ex.id for ex in list_exercises(chapter=f"ch{int(match.group(1)):02d}")]
+            if not ids:
+                raise ValueError(f"lab {lab!r}: no exercises are registered for chapter "
+                                 f"ch{int(match.group(1)):02d}; pass --exercises.")
+        elif single is not None and not single.refused:
+            try:
+                found = set(find_answers(code_cells_from_bytes(single.data, single.relative)))
+            except ValueError:
+                found = set()
+            ids = [ex.id for ex in list_exercises() if ex.id in found]
+        else:
+            what = "these notebooks" if lab is None else f"lab {lab!r}"
+            raise ValueError(f"Cannot tell which exercises {what} should be graded on: name "
+                             f"notebooks labNN_*.ipynb (or use <student>/labNN.ipynb folders), "
+                             f"pass --manifest release/manifest.json, or --exercises id1,id2.")
+        for exercise_id in ids:
+            get_exercise(exercise_id)          # unknown ids fail before any child starts
+        chosen[lab] = ids
+    return chosen
+
+
+def _manifest_entry(manifest: dict[str, list[str]], lab: str) -> list[str] | None:
+    if lab in manifest:
+        return list(manifest[lab])
+    number = re.match(r"lab(\d+)", lab)
+    matches = [ids for name, ids in manifest.items()
+               if number and re.match(rf"lab0*{int(number.group(1))}(?!\d)", name)]
+    return list(matches[0]) if len(matches) == 1 else None
 
 
 def grade_submissions(paths: list[str | Path], out_dir: str | Path | None = None,
                       exercise_ids: list[str] | None = None, extra_tests: str | None = None,
                       limits: Limits | None = None, jobs: int = 2, seed: int | None = None,
-                      feedback_format: str = "md", results_json: bool = False) -> GradeReport:
+                      feedback_format: str = "md", results_json: bool = False, *,
+                      manifest: dict[str, list[str]] | None = None, sandbox: bool = True,
+                      resume: bool = True) -> GradeReport:
     """Grade notebooks in parallel and (if ``out_dir``) write gradebook, feedback, results.
 
     Args:
-        paths: submission notebooks (directories are searched for ``*.ipynb``).
-        exercise_ids: columns of the gradebook; default: every id any submission checks.
-        extra_tests: directory of private test modules (parent side only).
+        paths: submission folders or .ipynb files (layouts: see :mod:`.collect`).
+        exercise_ids: the exercises of every lab (default: manifest, else chapter of labNN).
+        extra_tests: directory of private test modules (trusted side only).
         jobs: worker processes.
         seed: base seed of the drawn inputs (random per run by default; recorded).
-    """
-    from nncourse.grading.reports import write_reports
+        manifest: ``{lab name: [exercise ids]}`` (``release/manifest.json``).
+        sandbox: False grades without bubblewrap (trusted notebooks only).
+        resume: reuse results already in ``out_dir`` for unchanged submissions.
 
-    files: list[Path] = []
-    for item in map(Path, paths):
-        if not item.exists():
-            raise ValueError(f"Submission path {item} does not exist; pass .ipynb files or "
-                             f"directories that contain them.")
-        files.extend(sorted(item.rglob("*.ipynb")) if item.is_dir() else [item])
-    files = [f for f in files if ".ipynb_checkpoints" not in f.parts]
-    if not files:
-        raise ValueError("No submission notebooks found; pass .ipynb files or directories.")
+    Raises:
+        SandboxUnavailable: ``sandbox`` is True and bubblewrap cannot run here.
+        ValueError: bad paths, layouts or exercise ids (nothing was graded).
+    """
+    font_cache()                         # built once here; forked pool workers inherit it
+    if sandbox:
+        require_sandbox()
+        for what, path in [*(("the submissions", p) for p in paths), ("--out", out_dir),
+                           ("--extra-tests", extra_tests)]:
+            if path is not None and exposed(path):
+                raise ValueError(f"{what} {path} lie inside a folder the sandbox shows to "
+                                 f"every submission (the Python installation or the nncourse "
+                                 f"package); move them elsewhere.")
+    subs = collect_submissions(paths)
     load_extra_tests(extra_tests)        # fail fast on a broken private test module
+    named = {s.lab for s in subs if s.lab is not None}
+    for sub in subs:                     # a refused link to a folder: its lab is the only one
+        if sub.refused and sub.lab is None and len(named) == 1:
+            sub.lab = next(iter(named))
+    labs = sorted({s.lab for s in subs}, key=lambda lab: lab or "")
+    ids_by_lab = lab_exercises(labs, exercise_ids, manifest, subs[0] if len(subs) == 1 else None)
+    output = OutputDir(out_dir, paths, extra_tests) if out_dir is not None else None
+    previous = output.previous_results(resume) if output else {}
+    if seed is None:
+        seed = output.previous_seed() if output and resume else None
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
-    if exercise_ids is None:
-        found: set[str] = set()
-        for path in files:
-            try:
-                found.update(find_answers(code_cells(path)))
-            except ValueError:
-                continue
-        known = [ex.id for ex in list_exercises()]
-        exercise_ids = [eid for eid in known if eid in found]
     limits = limits or Limits()
-    taken: set[str] = set()
-    jobs_args = [(str(f), student_name(f, taken), exercise_ids, limits, seed,
-                  None if extra_tests is None else str(extra_tests)) for f in files]
-    if jobs <= 1 or len(jobs_args) == 1:
-        submissions = [_grade_job(a) for a in jobs_args]
+    extra_key = output.extra_digest() if output else ""
+    jobs_args, done = [], []
+    for sub in subs:
+        ids = ids_by_lab[sub.lab]
+        key = f"{sub.student}|{sub.lab}|{sub.digest}|{seed}|{','.join(ids)}|{extra_key}"
+        if key in previous:
+            done.append(previous[key])
+        else:
+            jobs_args.append((sub, ids, limits, seed, None if extra_tests is None
+                              else str(extra_tests), sandbox, key))
+    if output:
+        output.start(seed)
+        for result in done:              # carried over, so the next run can resume them too
+            output.record(result)
+    results = list(done)
+    if jobs <= 1 or len(jobs_args) <= 1:
+        for args in jobs_args:
+            results.append(_finish(_grade_job(args), output))
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            submissions = list(pool.map(_grade_job, jobs_args))
-    report = GradeReport(exercise_ids, submissions, seed)
-    if out_dir is not None:
-        write_reports(report, out_dir, feedback_format=feedback_format, results_json=results_json)
+            futures = [pool.submit(_grade_job, args) for args in jobs_args]
+            for future in as_completed(futures):
+                results.append(_finish(future.result(), output))
+    results.sort(key=lambda r: (r.student, r.lab or ""))
+    all_ids = [i for lab in labs for i in ids_by_lab[lab]]
+    report = GradeReport(list(dict.fromkeys(all_ids)), results, seed, ids_by_lab)
+    if output:
+        output.finish(report, feedback_format=feedback_format, results_json=results_json)
     return report
+
+
+def _finish(result: SubmissionResult, output) -> SubmissionResult:
+    if output:
+        output.record(result)
+    return result

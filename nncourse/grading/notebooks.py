@@ -21,13 +21,23 @@ ANSWER_FUNCTIONS = ("check", "answer")
 
 def code_cells(path: str | Path) -> list[str]:
     """Sources of the code cells of a notebook (raises ValueError if it is not a notebook)."""
+    return code_cells_from_bytes(Path(path).read_bytes(), Path(path).name)
+
+
+def code_cells_from_bytes(data: bytes, name: str) -> list[str]:
+    """Sources of the code cells of the notebook in ``data`` (ValueError if it is not one).
+
+    Outputs, attachments and metadata are dropped; a cell whose source is not text is empty.
+    """
     try:
-        notebook = nbformat.read(str(path), as_version=4)
+        notebook = nbformat.reads(data.decode("utf-8"), as_version=4)
+        cells = notebook.cells
+        sources = [cell.get("source", "") for cell in cells if cell.get("cell_type") == "code"]
     except Exception as exc:  # nbformat raises many types for broken JSON / schema
-        raise ValueError(f"{Path(path).name} is not a readable notebook: {type(exc).__name__}") \
-            from None
-    return [str(cell.get("source", "")) for cell in notebook.cells
-            if cell.get("cell_type") == "code"]
+        raise ValueError(f"{Path(name).name} is not a readable notebook ({type(exc).__name__}); "
+                         f"re-save it from Jupyter and submit again") from None
+    return [s if isinstance(s, str) else "".join(map(str, s)) if isinstance(s, list) else ""
+            for s in sources]
 
 
 def _strip_magics(source: str) -> str:
@@ -42,17 +52,23 @@ def find_answers(cells: list[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for source in cells:
         try:
-            tree = ast.parse(_strip_magics(source))
-        except SyntaxError:
+            found.update(_answers_in(source))
+        except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+            continue          # a cell that cannot be parsed has no answer the grader can see
+    return found
+
+
+def _answers_in(source: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    tree = ast.parse(_strip_magics(source))
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or len(node.args) < 2:
             continue
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or len(node.args) < 2:
-                continue
-            func = node.func
-            name = func.id if isinstance(func, ast.Name) else (
-                func.attr if isinstance(func, ast.Attribute) else None)
-            first = node.args[0]
-            if name in ANSWER_FUNCTIONS and isinstance(first, ast.Constant) \
-                    and isinstance(first.value, str):
-                found[first.value] = ast.unparse(node.args[1])
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else (
+            func.attr if isinstance(func, ast.Attribute) else None)
+        first = node.args[0]
+        if name in ANSWER_FUNCTIONS and isinstance(first, ast.Constant) \
+                and isinstance(first.value, str):
+            found[first.value] = ast.unparse(node.args[1])
     return found

@@ -3,15 +3,17 @@
 Code between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` becomes a stub raising
 ``NotImplementedError`` that names the exercise; markdown cells tagged ``solution`` are
 removed (code cells tagged ``solution`` become a stub); outputs, execution counts and widget
-state are cleared. A release that still contains solution text is refused.
+state are cleared. A release that still contains solution text is refused. Beside the student
+notebooks goes ``manifest.json``: each lab's exercise list, which the grader scores it against.
 
 Example:
     >>> release_notebooks("notebooks/", "release/")   # doctest: +SKIP
-    [PosixPath('release/lab03_backpropagation.ipynb')]
+    [PosixPath('release/lab03_backpropagation.ipynb'), PosixPath('release/manifest.json')]
 """
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -139,4 +141,36 @@ def release_notebooks(source: str | Path, out_dir: str | Path) -> list[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, str(target))
         written.append(target)
-    return written
+    manifest = {path.stem: lab_exercise_ids(path) for path in files}
+    target = Path(out_dir) / MANIFEST
+    target.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    return [*written, target]
+
+
+#: The file :func:`release_notebooks` writes next to the student notebooks:
+#: ``{lab name: [exercise ids it grades]}``, read by ``nncourse grade --manifest``.
+MANIFEST = "manifest.json"
+
+
+def lab_exercise_ids(path: str | Path) -> list[str]:
+    """The registered exercises a solution notebook checks, in registry order."""
+    from nncourse.exercises.registry import list_exercises
+
+    cells = [cell.source for cell in nbformat.read(str(path), as_version=4).cells
+             if cell.cell_type == "code"]
+    found = set(find_answers(cells))
+    return [ex.id for ex in list_exercises() if ex.id in found]
+
+
+def read_manifest(path: str | Path) -> dict[str, list[str]]:
+    """A release manifest as ``{lab: [exercise ids]}`` (ValueError naming what is wrong)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"--manifest {path}: cannot read it as JSON ({exc}); pass the "
+                         f"{MANIFEST} that `nncourse release` wrote.") from None
+    if not isinstance(data, dict) or not all(
+            isinstance(k, str) and isinstance(v, list) and all(isinstance(i, str) for i in v)
+            for k, v in data.items()):
+        raise ValueError(f"--manifest {path}: expected {{lab name: [exercise ids]}}.")
+    return data

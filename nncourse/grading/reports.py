@@ -1,52 +1,96 @@
-"""Grading outputs: gradebook.csv, one feedback file per student, Gradescope results.json.
+"""Grading outputs: gradebook.csv, feedback per student and lab, Gradescope results.json.
 
-Feedback shows each case's name, points, what differed and the hint — never test code,
-reference solutions or private test sources.
+Everything is written into a fresh private folder next to ``--out`` (created with ``mkdtemp``,
+files opened with ``O_EXCL | O_NOFOLLOW``), which replaces ``--out`` by a rename at the end: a
+link planted in an old ``--out`` is never followed, and a crash leaves the old gradebook intact.
+Each graded submission is appended to ``graded.jsonl`` in that folder as soon as it is done, so
+an interrupted run resumes where it stopped. Learner text is escaped in feedback (Markdown and
+HTML) and CSV cells starting with ``= + - @`` are neutralised. Feedback shows each case's name,
+points, what differed and the hint — never test code, reference solutions or private tests.
 
 Example:
-    >>> write_reports(report, "grades/")   # doctest: +SKIP
+    >>> out = OutputDir("grades/", ["submissions/"], None)   # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
+import io
 import json
+import os
+import re
+import shutil
+import tempfile
 from pathlib import Path
 
-from nncourse.exercises.results import CheckResult
+from nncourse.grading.collect import MAX_ROW, safe_name
+from nncourse.grading.records import SubmissionResult
+
+#: What the grader writes into ``--out``; an existing ``--out`` holding anything else is refused.
+OWN_FILES = {"gradebook.csv", "summary.json", "graded.jsonl", "feedback", "results"}
+_MARKDOWN = re.compile(r"([\\`*_\[\]|~!])")
+
+
+def md_escape(text: str, limit: int = 600) -> str:
+    """Learner text as inert Markdown: one line, HTML escaped, punctuation backslashed."""
+    text = re.sub(r"\s+", " ", str(text))[:limit]
+    return _MARKDOWN.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def csv_cell(value: object) -> str:
+    """A CSV cell a spreadsheet will not run: a leading ``= + - @`` (or tab/CR) gets a quote."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _lines(submission, exercise_ids: list[str]) -> list[tuple[str, str, str]]:
+    """(kind, trusted text, learner text) rows shared by the Markdown and HTML renderers."""
+    rows = [("h1", "Feedback for ", submission.student)]
+    if submission.lab:
+        rows.append(("p", "Lab: ", submission.lab))
+    maximum = sum(submission.results[e].max_score for e in exercise_ids)
+    rows.append(("b", f"Total: {submission.total:g} / {maximum:g} points", ""))
+    for exercise_id in exercise_ids:
+        result = submission.results[exercise_id]
+        rows.append(("h2", f"{result.exercise_id} — {result.title}: "
+                           f"{result.score:g}/{result.max_score:g}", ""))
+        if result.error:
+            rows.append(("li", "", result.error))
+        for case in result.cases:
+            mark = "✔" if case.passed else "✘"
+            head = f"{mark} {case.name} ({case.points:g}/{case.max_points:g})"
+            if case.passed:
+                rows.append(("li", head, ""))
+            else:
+                rows.append(("li", head + ": ", case.message))
+                if case.hint:
+                    rows.append(("hint", "Hint: ", case.hint))
+    if submission.notes:
+        rows.append(("h2", "Notes from running your notebook", ""))
+        rows += [("li", "", note) for note in submission.notes[:30]]
+    return rows
 
 
 def feedback_markdown(submission, exercise_ids: list[str]) -> str:
-    """Markdown feedback for one student."""
-    lines = [f"# Feedback for {submission.student}", "",
-             f"**Total: {submission.total:g} / "
-             f"{sum(submission.results[e].max_score for e in exercise_ids):g} points**", ""]
-    for exercise_id in exercise_ids:
-        result: CheckResult = submission.results[exercise_id]
-        lines.append(f"## {result.exercise_id} — {result.title}: "
-                     f"{result.score:g}/{result.max_score:g}")
-        if result.error:
-            lines.append(f"- {result.error}")
-        for case in result.cases:
-            mark = "✔" if case.passed else "✘"
-            line = f"- {mark} {case.name} ({case.points:g}/{case.max_points:g})"
-            if not case.passed:
-                line += f": {case.message}"
-                if case.hint:
-                    line += f" *Hint: {case.hint}*"
-            lines.append(line)
-        lines.append("")
-    if submission.notes:
-        lines += ["## Notes from running your notebook", ""]
-        lines += [f"- {note}" for note in submission.notes[:30]]
-    return "\n".join(lines) + "\n"
+    """Markdown feedback for one student and lab; learner text is escaped."""
+    out = []
+    for kind, trusted, learner in _lines(submission, exercise_ids):
+        text = md_escape(trusted, 2000) + md_escape(learner)
+        out.append({"h1": f"# {text}\n", "h2": f"\n## {text}", "b": f"**{text}**\n",
+                    "p": f"{text}\n", "li": f"- {text}", "hint": f"  *{text}*"}[kind])
+    return "\n".join(out) + "\n"
 
 
 def feedback_html(submission, exercise_ids: list[str]) -> str:
-    """HTML feedback for one student (the Markdown, escaped, in a page)."""
-    body = html.escape(feedback_markdown(submission, exercise_ids))
-    return f"<!doctype html><meta charset='utf-8'><title>Feedback</title><pre>{body}</pre>\n"
+    """HTML feedback for one student and lab; every piece of text is escaped."""
+    out = ["<!doctype html><meta charset='utf-8'><title>Feedback</title>"]
+    for kind, trusted, learner in _lines(submission, exercise_ids):
+        text = html.escape(trusted + re.sub(r"\s+", " ", str(learner))[:600])
+        out.append({"h1": f"<h1>{text}</h1>", "h2": f"<h2>{text}</h2>", "b": f"<p><b>{text}</b>",
+                    "p": f"<p>{text}", "li": f"<li>{text}", "hint": f"<br><em>{text}</em>"}[kind])
+    return "\n".join(out) + "\n"
 
 
 def gradescope_results(submission, exercise_ids: list[str]) -> dict:
@@ -61,29 +105,169 @@ def gradescope_results(submission, exercise_ids: list[str]) -> dict:
     return {"score": submission.total, "tests": tests, "visibility": "visible"}
 
 
-def write_reports(report, out_dir, feedback_format: str = "md", results_json: bool = False
-                  ) -> Path:
-    """Write gradebook.csv, feedback/<student>.<md|html> and optionally results/<student>.json."""
-    if feedback_format not in ("md", "html"):
-        raise ValueError(f"feedback_format must be 'md' or 'html'; got {feedback_format!r}.")
-    out = Path(out_dir)
-    (out / "feedback").mkdir(parents=True, exist_ok=True)
-    ids = report.exercise_ids
-    with open(out / "gradebook.csv", "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["student", *ids, "total"])
-        for sub in sorted(report.submissions, key=lambda s: s.student):
-            writer.writerow([sub.student, *(f"{sub.results[e].score:g}" for e in ids),
-                             f"{sub.total:g}"])
+def gradebook_rows(report) -> list[list[str]]:
+    """Header, the max-points row, then one row per student (all labs side by side)."""
+    labs = list(report.labs) or [None]
+    single = len(labs) == 1
+    columns = [(lab, e) for lab in labs for e in report.labs.get(lab, report.exercise_ids)]
+    header = ["student"] + [e if single else f"{lab}/{e}" for lab, e in columns]
+    header += ([] if single else [f"{lab}/total" for lab in labs]) + ["total"]
+    by_student: dict[str, dict] = {}
+    maxima: dict = {}
     for sub in report.submissions:
-        text = feedback_markdown(sub, ids) if feedback_format == "md" else feedback_html(sub, ids)
-        (out / "feedback" / f"{sub.student}.{feedback_format}").write_text(text, encoding="utf-8")
-        if results_json:
-            (out / "results").mkdir(exist_ok=True)
-            (out / "results" / f"{sub.student}.json").write_text(
-                json.dumps(gradescope_results(sub, ids), indent=1), encoding="utf-8")
-    summary = {"seed": report.seed, "exercises": ids,
-               "max_points": {e: report.submissions[0].results[e].max_score for e in ids}
-               if report.submissions else {}}
-    (out / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
-    return out
+        by_student.setdefault(sub.student, {})[sub.lab] = sub
+        maxima.setdefault(sub.lab, {}).update({e: r.max_score for e, r in sub.results.items()})
+    table: list[tuple[str, dict]] = [(MAX_ROW, {lab: maxima.get(lab, {}) for lab in labs})]
+    for student in sorted(by_student):
+        table.append((student, {lab: {e: r.score for e, r in sub.results.items()}
+                                for lab, sub in by_student[student].items()}))
+    rows = [header]
+    for name, scores in table:
+        cells = [_number(scores.get(lab, {}).get(e)) for lab, e in columns]
+        lab_totals = [sum(scores.get(lab, {}).values()) for lab in labs]
+        rows.append([csv_cell(name), *cells,
+                     *([] if single else [f"{t:g}" for t in lab_totals]),
+                     f"{sum(lab_totals):g}"])
+    return rows
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+class OutputDir:
+    """The ``--out`` folder: previous results (for resuming), a private work folder, the swap.
+
+    Args:
+        out_dir: where the gradebook goes (replaced as a whole at the end of a run).
+        inputs: the submission paths (``--out`` may not be inside them).
+        extra_tests: the private tests folder (its digest keys the saved results).
+    """
+
+    def __init__(self, out_dir, inputs, extra_tests) -> None:
+        self.out = Path(os.path.abspath(out_dir))
+        if os.path.islink(self.out):
+            raise ValueError(f"--out {out_dir} is a symbolic link; pass a real folder.")
+        if self.out.exists() and not self.out.is_dir():
+            raise ValueError(f"--out {out_dir} exists and is not a folder; pass a new or "
+                             f"existing folder for the gradebook.")
+        if self.out.is_dir():
+            strangers = sorted(set(os.listdir(self.out)) - OWN_FILES)
+            if strangers:
+                raise ValueError(f"--out {out_dir} holds files the grader did not write "
+                                 f"({', '.join(strangers[:5])}); it replaces --out as a whole, "
+                                 f"so pass a new folder or an earlier run's --out.")
+        for item in inputs:
+            root = Path(os.path.abspath(item))
+            if self.out == root or root in self.out.parents or self.out in root.parents:
+                raise ValueError(f"--out {out_dir} and the submissions {item} overlap; put "
+                                 f"the gradebook in a folder of its own.")
+        self.extra_tests = extra_tests
+        self.work: Path | None = None
+        self.journal = None
+
+    def _partials(self) -> list[Path]:
+        if not self.out.parent.is_dir():
+            return []
+        return sorted(p for p in self.out.parent.glob(f".{self.out.name}.partial-*")
+                      if p.is_dir() and not p.is_symlink())
+
+    def _records(self) -> list[dict]:
+        records = []
+        for folder in [self.out, *self._partials()]:
+            for name in ("graded.jsonl", "journal.jsonl"):
+                path = folder / name
+                if path.is_symlink() or not path.is_file() or folder.is_symlink():
+                    continue
+                for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                    try:
+                        records.append(json.loads(line))
+                    except ValueError:
+                        continue        # a line cut short by a crash
+        return records
+
+    def previous_results(self, resume: bool) -> dict:
+        """{key: SubmissionResult} saved by earlier runs into this ``--out``."""
+        found = {}
+        for record in self._records() if resume else []:
+            try:
+                result = SubmissionResult.from_dict(record["result"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            found[result.key] = result
+        return found
+
+    def previous_seed(self) -> int | None:
+        """The seed of the run that wrote this ``--out`` (so a resumed run draws the same)."""
+        for record in self._records():
+            if isinstance(record.get("seed"), int):
+                return record["seed"]
+        return None
+
+    def extra_digest(self) -> str:
+        """A digest of the private tests (results made with other tests are not reused)."""
+        digest = hashlib.sha256()
+        if self.extra_tests is not None:
+            for path in sorted(Path(self.extra_tests).glob("*.py")):
+                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        return digest.hexdigest()[:16]
+
+    def start(self, seed: int) -> None:
+        """Create the private work folder and its journal."""
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self.work = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.partial-",
+                                          dir=self.out.parent))
+        self.seed = seed
+        self.journal = open(self._create(self.work / "journal.jsonl"), "w", encoding="utf-8")
+
+    def record(self, result) -> None:
+        """Append one finished submission to the journal (flushed at once)."""
+        self.journal.write(json.dumps({"seed": self.seed, "result": result.to_dict()}) + "\n")
+        self.journal.flush()
+
+    def _create(self, path: Path) -> int:
+        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+
+    def _write(self, relative: str, text: str) -> None:
+        path = self.work / relative
+        for parent in reversed(path.relative_to(self.work).parents[:-1]):
+            folder = self.work / parent
+            if not folder.exists():
+                os.mkdir(folder, 0o700)
+        with open(self._create(path), "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+
+    def finish(self, report, feedback_format: str = "md", results_json: bool = False) -> Path:
+        """Write every file into the work folder, then swap it in for ``--out``."""
+        if feedback_format not in ("md", "html"):
+            raise ValueError(f"feedback_format must be 'md' or 'html'; got {feedback_format!r}.")
+        self.journal.close()
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(gradebook_rows(report))
+        self._write("gradebook.csv", buffer.getvalue())
+        for sub in report.submissions:
+            ids = list(sub.results)
+            name = safe_name(sub.student) + ("" if sub.lab is None else
+                                             f"/{safe_name(sub.lab)}")
+            text = feedback_markdown(sub, ids) if feedback_format == "md" else \
+                feedback_html(sub, ids)
+            self._write(f"feedback/{name}.{feedback_format}", text)
+            if results_json:
+                self._write(f"results/{name}.json",
+                            json.dumps(gradescope_results(sub, ids), indent=1))
+        summary = {"seed": report.seed, "exercises": report.exercise_ids,
+                   "labs": {str(lab): ids for lab, ids in report.labs.items()},
+                   "not_graded": [f"{s.path}: {s.notes[0]}" for s in report.submissions
+                                  if s.notes and s.notes[0].startswith("not graded")]}
+        self._write("summary.json", json.dumps(summary, indent=1))
+        os.rename(self.work / "journal.jsonl", self.work / "graded.jsonl")
+        old = None
+        if self.out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.old-", dir=self.out.parent))
+            os.rename(self.out, old / "out")
+        os.rename(self.work, self.out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        for stale in self._partials():
+            shutil.rmtree(stale, ignore_errors=True)
+        return self.out

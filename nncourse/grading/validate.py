@@ -19,12 +19,13 @@ from nncourse.grading.sandbox import Limits
 
 def validate(notebooks: str | Path, release_dir: str | Path | None = None,
              extra_tests: str | Path | None = None, limits: Limits | None = None,
-             jobs: int = 2) -> list[str]:
+             jobs: int = 2, sandbox: bool = True) -> list[str]:
     """Return a list of problems (empty when everything is in order).
 
     Checks: every solution notebook scores full marks on every exercise it checks (graded in
     the sandbox, with the private tests if given); each released notebook contains no
-    solution text; the release directory contains no file of the private tests.
+    solution text; the release directory contains no file of the private tests. The
+    solutions run in the grading sandbox (``sandbox=False``: as plain child processes).
     """
     problems: list[str] = []
     source = Path(notebooks)
@@ -34,7 +35,8 @@ def validate(notebooks: str | Path, release_dir: str | Path | None = None,
         return [f"no notebooks found in {source}"]
     for path in files:
         report = grade_submissions([path], None, extra_tests=None if extra_tests is None
-                                   else str(extra_tests), limits=limits, jobs=1, seed=0)
+                                   else str(extra_tests), limits=limits, jobs=1, seed=0,
+                                   sandbox=sandbox)
         for submission in report.submissions:
             for exercise_id, result in submission.results.items():
                 if result.score < result.max_score:

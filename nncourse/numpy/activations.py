@@ -142,7 +142,10 @@ def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
         array([[0.5, 0.5],
                [1. , 0. ]])
     """
-    shifted = x - np.max(x, axis=axis, keepdims=True)
+    x = np.asarray(x)
+    if x.dtype.kind not in "fc":  # integer or bool scores: compute in float64 (as torch)
+        x = x.astype(np.float64)
+    shifted = x - np.max(x, axis=axis, keepdims=True)  # a new array, safe to overwrite
     np.exp(shifted, out=shifted)
     shifted /= np.sum(shifted, axis=axis, keepdims=True)
     return shifted

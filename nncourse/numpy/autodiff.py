@@ -7,6 +7,14 @@ recorded graph in reverse topological order and applies the chain rule:
 .. math:: \\frac{\\partial L}{\\partial x} = \\sum_{y \\text{ uses } x}
           \\frac{\\partial L}{\\partial y} \\frac{\\partial y}{\\partial x}
 
+Gradient semantics, as PyTorch: ``backward()`` *adds* into the ``grad`` of the leaves
+(Values made from numbers: the inputs and parameters), so calling it twice, or on two
+outputs that share nodes, sums the gradients, and a training loop calls
+``zero_grad()`` between steps. Intermediate nodes hold the gradient of the latest
+``backward()`` only (they are reset to 0 at its start, so a shared node is never counted
+twice); torch does not keep them at all unless asked (``retain_grad``), we keep them so the
+graph can be drawn with its gradients.
+
 Example:
     >>> a, b = Value(2.0, "a"), Value(-3.0, "b")
     >>> loss = (a * b + a).tanh()
@@ -17,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import math
+import numbers
 import random
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -61,9 +70,10 @@ class Value:
     def _wrap(other: Any) -> Value:
         if isinstance(other, Value):
             return other
-        if isinstance(other, (int, float)) and not isinstance(other, bool):
-            return Value(other)
-        raise TypeError(f"Cannot combine a Value with {type(other).__name__}; use numbers.")
+        if isinstance(other, numbers.Real) and not isinstance(other, bool):
+            return Value(float(other))  # Python or NumPy scalars (np.int64, np.float64)
+        raise TypeError(f"Cannot combine a Value with {type(other).__name__} {other!r}; use a "
+                        f"real number (int, float or a NumPy scalar) or another Value.")
 
     def __repr__(self) -> str:
         name = f"{self.label}, " if self.label else ""
@@ -93,12 +103,13 @@ class Value:
         return out
 
     def __pow__(self, exponent: Number) -> Value:
-        if isinstance(exponent, Value) or not isinstance(exponent, (int, float)):
+        if isinstance(exponent, (Value, bool)) or not isinstance(exponent, numbers.Real):
             raise TypeError("Value ** exponent supports a number exponent only (e.g. x ** 2); "
                             "for a Value exponent write (exponent * x.log()).exp().")
         if self.data == 0 and exponent < 1 or self.data < 0 and not float(exponent).is_integer():
             raise ValueError(f"{self.data} ** {exponent} is undefined or has no derivative; "
                              "keep the base positive for fractional or negative exponents.")
+        exponent = float(exponent) if not isinstance(exponent, int) else exponent
         out = Value(self.data**exponent, children=(self,), op=f"**{exponent:g}")
 
         def _backward() -> None:  # d(x^p)/dx = p x^(p-1)
@@ -140,14 +151,18 @@ class Value:
         return out
 
     def exp(self) -> Value:
-        """e**x; derivative e**x."""
-        y = math.exp(self.data)
+        """e**x; derivative e**x (inf past e**709, as torch in float64)."""
+        try:
+            y = math.exp(self.data)
+        except OverflowError:
+            y = math.inf
         return self._unary(y, y, "exp")
 
     def log(self) -> Value:
         """Natural log (x > 0); derivative 1/x."""
         if self.data <= 0:
-            raise ValueError(f"log needs a positive input; got {self.data}.")
+            raise ValueError(f"log needs a positive input; got {self.data}. Keep the argument "
+                             f"positive (e.g. add a small epsilon) before taking the log.")
         return self._unary(math.log(self.data), 1.0 / self.data, "log")
 
     def tanh(self) -> Value:
@@ -168,9 +183,26 @@ class Value:
 
     # --- gradients ---------------------------------------------------------
     def backward(self) -> None:
-        """Fill ``grad`` of every node this one depends on (gradients accumulate, as torch)."""
+        """Add dL/d(leaf) into every leaf's ``grad``; set every intermediate ``grad`` afresh.
+
+        Leaves (inputs, parameters) accumulate across calls, as in torch; intermediates are
+        reset to 0 first, so a second call, or a second output sharing nodes, counts each
+        path exactly once. ``a = Value(2.0); y = (a * 3) * 5; y.backward(); y.backward()``
+        leaves ``a.grad == 30.0`` (15 + 15), as torch.
+
+        Example:
+            >>> a = Value(2.0); y = (a * 3) * 5
+            >>> y.backward(); y.backward(); a.grad
+            30.0
+        """
         order = topological_order(self)
-        self.grad = 1.0  # dL/dL
+        for node in order:
+            if node.children:  # intermediate: holds this backward's gradient only
+                node.grad = 0.0
+        if self.children:
+            self.grad = 1.0  # dL/dL
+        else:
+            self.grad += 1.0  # a leaf output accumulates like any leaf
         for node in reversed(order):  # outputs before inputs
             node._backward()
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from nncourse._checks import check_choice, check_positive
+from nncourse._checks import check_choice, check_int, check_positive
 
 __all__ = ["Callback", "EarlyStopping", "ProgressBar", "LivePlot"]
 
@@ -84,11 +84,9 @@ class EarlyStopping(Callback):
 
     def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0,
                  mode: str = "auto", restore_best_weights: bool = True) -> None:
-        if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) \
-                or patience < 0:
-            raise ValueError(f"patience must be an integer >= 0; got {patience!r}.")
         self.monitor = monitor
-        self.patience = int(patience)
+        self.patience = check_int(patience, "patience", 0,
+                                  hint="It counts epochs without improvement, e.g. 5.")
         self.min_delta = check_positive(min_delta, "min_delta", allow_zero=True)
         check_choice(mode, "mode", ("auto", "min", "max"))
         if mode == "auto":

@@ -5,6 +5,12 @@ with ``h = 1e-6`` a correct backward pass agrees to a relative error around 1e-9
 while a wrong one is off by 1e-2 or more. Float32 is far too coarse for this
 (its rounding error alone is ~1e-7 / h), so float32 input is refused.
 
+Where the true gradient is 0 (the bias before a batch norm, a dead unit), the relative
+error is meaningless: both gradients are round-off, ~1e-11, and their relative difference
+is ~1. So the checks combine two tests (:func:`gradient_error`): the relative error where
+the gradient is large, the absolute error ``max|analytic - numerical|`` (within
+``atol``) where it is near 0, and say which one decided.
+
 Example:
     >>> from nncourse.numpy.layers import Linear
     >>> errors = check_layer_gradients(Linear(3, 2, seed=0), np.ones((4, 3)))
@@ -20,15 +26,24 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["numerical_gradient", "relative_error", "check_gradients", "check_layer_gradients"]
+__all__ = ["numerical_gradient", "relative_error", "GradientError", "gradient_error",
+           "check_gradients", "check_layer_gradients"]
 
 _TINY = 1e-300
+#: Relative error below which a gradient passes (float64, h = 1e-6).
+RTOL = 1e-7
+#: Absolute error below which a gradient that is ~0 passes: finite-difference round-off in
+#: float64 is about 1e-16 * |f| / h ~ 1e-10 * |f|.
+ATOL = 1e-8
 
 
 def _require_float64(x: Any, name: str) -> np.ndarray:
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{name} must be a NumPy array (it is perturbed in place); got "
                         f"{type(x).__name__}. Use np.asarray({name}, dtype=np.float64).")
+    if not x.flags.writeable:
+        raise ValueError(f"{name} is read-only, but the check perturbs it in place; pass a "
+                         f"writable copy, {name}.copy().")
     if x.dtype != np.float64:
         raise TypeError(f"Gradient checks need float64: {name} has dtype {x.dtype}, whose "
                         f"rounding error swamps the finite difference. Convert with "
@@ -58,7 +73,7 @@ def numerical_gradient(f: Callable[[], float] | Callable[[np.ndarray], float], x
     """
     _require_float64(x, "x")
     if not h > 0:
-        raise ValueError(f"h must be > 0; got {h!r}.")
+        raise ValueError(f"h must be > 0; got {h!r}. A step around 1e-6 suits float64.")
     try:
         takes_argument = len(inspect.signature(f).parameters) > 0
     except (TypeError, ValueError):
@@ -68,18 +83,14 @@ def numerical_gradient(f: Callable[[], float] | Callable[[np.ndarray], float], x
         return float(f(x) if takes_argument else f())
 
     grad = np.zeros_like(x)
-    flat, grad_flat = x.reshape(-1), grad.reshape(-1)
-    if not np.shares_memory(flat, x):
-        raise ValueError("x must be contiguous so it can be perturbed in place; pass "
-                         "np.ascontiguousarray(x).")
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + h
+    for index in np.ndindex(x.shape):  # every entry, whatever the memory layout
+        old = x[index]
+        x[index] = old + h
         plus = evaluate()
-        flat[i] = old - h
+        x[index] = old - h
         minus = evaluate()
-        flat[i] = old  # restore exactly
-        grad_flat[i] = (plus - minus) / (2 * h)
+        x[index] = old  # restore exactly
+        grad[index] = (plus - minus) / (2 * h)
     return grad
 
 
@@ -99,16 +110,81 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(a) + np.abs(b))), _TINY))
 
 
+class GradientError(float):
+    """A gradient check's error (a float: below ``rtol`` means pass) that knows which test
+    decided it.
+
+    Attributes:
+        relative: :func:`relative_error` of the two gradients.
+        absolute: ``max|analytic - numerical|``.
+        scale: ``max(|analytic| + |numerical|)``, the size of the gradient.
+        test: "relative" (the gradient is large enough for a relative comparison) or
+            "absolute" (it is near 0: ``scale < atol / rtol``).
+        rtol, atol: the tolerances.
+    """
+
+    relative: float
+    absolute: float
+    scale: float
+    test: str
+    rtol: float
+    atol: float
+
+    @property
+    def passed(self) -> bool:
+        return float(self) < self.rtol
+
+    def describe(self) -> str:
+        """One sentence: passed or failed, by which test, with the numbers."""
+        verdict = "passed" if self.passed else "FAILED"
+        if self.test == "relative":
+            return (f"{verdict} the relative test: relative error {self.relative:.1e} "
+                    f"(tolerance {self.rtol:.0e}).")
+        return (f"{verdict} the absolute test: the gradient is ~0 (size {self.scale:.1e}), so "
+                f"the relative error ({self.relative:.1e}) is round-off; absolute error "
+                f"{self.absolute:.1e} (tolerance {self.atol:.0e}).")
+
+
+def gradient_error(analytic: np.ndarray, numerical: np.ndarray, rtol: float = RTOL,
+                   atol: float = ATOL) -> GradientError:
+    """Combined relative/absolute error: ``max|a - n| / max(max(|a| + |n|), atol / rtol)``.
+
+    Where the gradient is large this is :func:`relative_error`; where it is smaller than
+    ``atol / rtol`` the denominator stops shrinking, so the value is below ``rtol`` exactly
+    when ``max|a - n| < atol``. A true gradient of 0 therefore passes instead of showing a
+    relative error of ~1 between two round-off values.
+
+    Example:
+        >>> e = gradient_error(np.zeros(3), np.array([1e-11, -2e-11, 0.0]))
+        >>> e.passed, e.test
+        (True, 'absolute')
+    """
+    a, b = np.asarray(analytic, dtype=np.float64), np.asarray(numerical, dtype=np.float64)
+    relative = relative_error(a, b)
+    absolute = float(np.max(np.abs(a - b))) if a.size else 0.0
+    scale = float(np.max(np.abs(a) + np.abs(b))) if a.size else 0.0
+    floor = atol / rtol
+    error = GradientError(absolute / max(scale, floor))
+    error.relative, error.absolute, error.scale = relative, absolute, scale
+    error.test = "relative" if scale >= floor else "absolute"
+    error.rtol, error.atol = rtol, atol
+    return error
+
+
 def check_gradients(f: Callable[[np.ndarray], float], x: np.ndarray, analytic: np.ndarray,
-                    h: float = 1e-6) -> float:
-    """Relative error between ``analytic`` and the numerical gradient of ``f`` at ``x``.
+                    h: float = 1e-6) -> GradientError:
+    """:func:`gradient_error` between ``analytic`` and the numerical gradient of ``f`` at ``x``.
+
+    Returns:
+        a :class:`GradientError` (a float; below 1e-7 is a pass; ``.describe()`` says which
+        test decided).
 
     Example:
         >>> x = np.array([1.0, -2.0])
         >>> check_gradients(lambda v: float(np.sum(v ** 3)), x, 3 * x ** 2) < 1e-8
         True
     """
-    return relative_error(analytic, numerical_gradient(f, x, h))
+    return gradient_error(analytic, numerical_gradient(f, x, h))
 
 
 def check_layer_gradients(layer: Any, x: np.ndarray, seed: int = 0,
@@ -126,7 +202,8 @@ def check_layer_gradients(layer: Any, x: np.ndarray, seed: int = 0,
         h: finite-difference step.
 
     Returns:
-        ``{"input": err, "<param name>": err, ...}`` relative errors (good: < 1e-7).
+        ``{"input": err, "<param name>": err, ...}``, each a :class:`GradientError`
+        (good: < 1e-7; the relative error, or the absolute one for a gradient that is ~0).
 
     Example:
         >>> from nncourse.numpy.layers import Tanh

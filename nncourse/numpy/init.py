@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from nncourse._checks import check_choice
+from nncourse._checks import check_choice, check_number
 from nncourse.numpy.module import Parameter
 from nncourse.numpy.rng import RandomSource, as_generator
 
@@ -50,7 +50,12 @@ def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
         raise ValueError(f"Fan in and fan out need a weight with at least 2 dimensions "
                          f"(out_features, in_features); got shape {shape}.")
     receptive = math.prod(shape[2:])
-    return shape[1] * receptive, shape[0] * receptive
+    fan_in, fan_out = shape[1] * receptive, shape[0] * receptive
+    if fan_in < 1 or fan_out < 1:
+        raise ValueError(f"Fan-based initialisation needs every dimension >= 1; got shape "
+                         f"{shape} (fan_in={fan_in}, fan_out={fan_out}). A layer needs at "
+                         f"least one input and one output feature.")
+    return fan_in, fan_out
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -75,8 +80,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if nonlinearity == "selu":
         return 3.0 / 4
     slope = 0.01 if param is None else param
-    if isinstance(slope, bool) or not isinstance(slope, (int, float)):
-        raise ValueError(f"negative_slope {slope!r} is not a valid number.")
+    slope = check_number(slope, "negative_slope (param)")
     return math.sqrt(2.0 / (1 + slope**2))
 
 

@@ -25,7 +25,16 @@ from typing import Any
 
 import numpy as np
 
-from nncourse._checks import as_float_array
+from nncourse._checks import (
+    as_input,
+    check_dim,
+    check_finite,
+    check_float_dtype,
+    check_grad_out,
+    check_int,
+    check_number,
+    not_ready,
+)
 from nncourse.numpy import activations as A
 from nncourse.numpy.init import INITIALIZERS, initialize
 from nncourse.numpy.module import Module, Parameter
@@ -42,32 +51,6 @@ from nncourse.numpy.rng import RandomSource, as_generator
 
 __all__ = ["linear_forward", "linear_backward", "Linear", "ReLU", "LeakyReLU", "Sigmoid",
            "Tanh", "Softmax", "Flatten", "Sequential"]
-
-
-def as_input(x: Any, name: str = "x") -> np.ndarray:
-    """``x`` unchanged if it is already a floating array (no copy, no scan), else converted.
-
-    Strings, objects and complex numbers raise TypeError (via ``as_float_array``).
-    NaN is not scanned for here: :class:`Sequential` checks the model input once.
-    """
-    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
-        return x
-    return as_float_array(x, name, allow_nan=True)
-
-
-def check_finite(x: np.ndarray, name: str) -> None:
-    """Raise ValueError if ``x`` has NaN/inf; one cheap sum first, a full scan only if needed."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = x.sum()
-    # inf - inf and NaN both make the sum non-finite; a finite sum means every value is finite
-    # except in the (rare) overflow case, which the exact scan below settles.
-    if not np.isfinite(total):
-        as_float_array(x, name)
-
-
-def not_ready(layer: Module) -> RuntimeError:
-    return RuntimeError(f"{type(layer).__name__}.backward was called before forward. "
-                        f"Run the forward pass (out = layer(x)) first, then backward(grad_out).")
 
 
 def linear_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
@@ -112,12 +95,6 @@ def linear_backward(grad_out: np.ndarray, x: np.ndarray,
     return grad_x, grad_weight, grad_bias
 
 
-def _check_size(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1; got {value!r}.")
-    return int(value)
-
-
 class Linear(Module):
     """Fully connected layer: ``y = x @ weight.T + bias``.
 
@@ -144,8 +121,9 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  init: str = "torch_default", rng: RandomSource = None,
                  seed: int | None = None, dtype: Any = np.float64) -> None:
-        self.in_features = _check_size(in_features, "in_features")
-        self.out_features = _check_size(out_features, "out_features")
+        self.in_features = check_int(in_features, "in_features")
+        self.out_features = check_int(out_features, "out_features")
+        dtype = check_float_dtype(dtype)
         if init not in INITIALIZERS:
             raise ValueError(f"Unknown init {init!r}. Expected one of: "
                              f"{', '.join(map(repr, INITIALIZERS))}.")
@@ -235,6 +213,7 @@ class ReLU(Module):
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self._mask is None:
             raise not_ready(self)
+        check_grad_out(grad_out, self._mask.shape, "ReLU.backward")
         return grad_out * self._mask
 
 
@@ -247,9 +226,8 @@ class LeakyReLU(Module):
     """
 
     def __init__(self, negative_slope: float = 0.01) -> None:
-        if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float)):
-            raise TypeError(f"negative_slope must be a number; got {negative_slope!r}.")
-        self.negative_slope = float(negative_slope)
+        # Any finite slope, as torch.nn.LeakyReLU (negative ones included).
+        self.negative_slope = check_number(negative_slope, "negative_slope")
         self._x: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -259,6 +237,7 @@ class LeakyReLU(Module):
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self._x is None:
             raise not_ready(self)
+        check_grad_out(grad_out, self._x.shape, "LeakyReLU.backward")
         return A.leaky_relu_backward(grad_out, self._x, self.negative_slope)
 
     def extra_repr(self) -> str:
@@ -283,6 +262,7 @@ class Sigmoid(Module):
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self._out is None:
             raise not_ready(self)
+        check_grad_out(grad_out, self._out.shape, "Sigmoid.backward")
         return A.sigmoid_backward(grad_out, self._out)
 
 
@@ -304,6 +284,7 @@ class Tanh(Module):
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self._out is None:
             raise not_ready(self)
+        check_grad_out(grad_out, self._out.shape, "Tanh.backward")
         return A.tanh_backward(grad_out, self._out)
 
 
@@ -319,9 +300,7 @@ class Softmax(Module):
     """
 
     def __init__(self, dim: int = -1) -> None:
-        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-            raise TypeError(f"dim must be an integer; got {dim!r}.")
-        self.dim = int(dim)
+        self.dim = check_int(dim, "dim", minimum=None)
         self._out: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -335,6 +314,7 @@ class Softmax(Module):
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self._out is None:
             raise not_ready(self)
+        check_grad_out(grad_out, self._out.shape, "Softmax.backward")
         return A.softmax_backward(grad_out, self._out, axis=self.dim)
 
     def extra_repr(self) -> str:
@@ -350,23 +330,33 @@ class Flatten(Module):
     """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
-        self.start_dim, self.end_dim = int(start_dim), int(end_dim)
+        self.start_dim = check_int(start_dim, "start_dim", minimum=None)
+        self.end_dim = check_int(end_dim, "end_dim", minimum=None)
         self._shape: tuple[int, ...] | None = None
+        self._out_shape: tuple[int, ...] | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = as_input(x)
-        start = self.start_dim % max(x.ndim, 1)
-        end = self.end_dim % max(x.ndim, 1)
-        if x.ndim == 0 or start > end:
+        if x.ndim == 0:
+            raise ValueError("Flatten needs an input with a batch axis; got a 0-D value. "
+                             "Pass an array of shape (batch, ...).")
+        # Out-of-range dims are errors, as in torch; wrapping modulo ndim would flatten the
+        # wrong axes (Flatten(start_dim=3) on a 3-D input would swallow the batch axis).
+        start = check_dim(self.start_dim, x.ndim, "Flatten start_dim", x.shape)
+        end = check_dim(self.end_dim, x.ndim, "Flatten end_dim", x.shape)
+        if start > end:
             raise ValueError(f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}) "
-                             f"cannot flatten an input of shape {x.shape}.")
+                             f"cannot flatten an input of shape {x.shape}: start_dim comes "
+                             f"after end_dim. Swap them.")
         self._shape = x.shape
         new_shape = x.shape[:start] + (math.prod(x.shape[start:end + 1]),) + x.shape[end + 1:]
+        self._out_shape = new_shape
         return x.reshape(new_shape)  # a view when x is contiguous
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self._shape is None:
             raise not_ready(self)
+        check_grad_out(grad_out, self._out_shape, "Flatten.backward")
         return np.reshape(grad_out, self._shape)
 
     def extra_repr(self) -> str:

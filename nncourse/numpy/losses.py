@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from nncourse._checks import as_float_array
+from nncourse._checks import as_float_array, as_input, check_batch, check_number
 from nncourse.numpy.activations import log_softmax, sigmoid, softmax
 
 __all__ = ["mse_loss", "mse_loss_backward", "binary_cross_entropy_with_logits",
@@ -36,14 +36,10 @@ __all__ = ["mse_loss", "mse_loss_backward", "binary_cross_entropy_with_logits",
            "l2_penalty", "l2_penalty_grad", "add_l2_penalty_grad"]
 
 
-def _prediction(x: Any, name: str = "prediction") -> np.ndarray:
-    # No NaN scan: a diverging model must yield a NaN loss that training can report.
-    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
-        return x
-    return as_float_array(x, name, allow_nan=True)
-
-
+# Predictions go through as_input, which does not scan for NaN: a diverging model must yield a
+# NaN loss that training can report. Targets are data and are scanned.
 def _float_target(prediction: np.ndarray, target: Any, loss: str) -> np.ndarray:
+    check_batch(prediction, f"{loss}: prediction")  # a mean over 0 entries is NaN
     target = as_float_array(target, "target")
     if target.shape != prediction.shape:
         if target.size == prediction.size and (target.ndim == 1 or prediction.ndim == 1):
@@ -106,6 +102,7 @@ def _check_logits(logits: np.ndarray) -> None:
         raise ValueError(f"Cross-entropy expects logits of shape (batch, classes); got "
                          f"{logits.shape}." + (" Add a batch dimension with logits[None]."
                                               if logits.ndim == 1 else ""))
+    check_batch(logits, "Cross-entropy: logits")  # a mean over 0 rows is NaN
 
 
 def _target_probabilities(logits: np.ndarray, targets: Any,
@@ -131,6 +128,10 @@ def _target_probabilities(logits: np.ndarray, targets: Any,
         probs = np.full(logits.shape, label_smoothing / classes, dtype=logits.dtype)
         probs[np.arange(batch), targets] += 1.0 - label_smoothing
         return None, probs
+    if targets.ndim == 2 and targets.shape == (batch, 1) and classes > 1 \
+            and targets.dtype.kind in "iu":
+        raise ValueError(f"Cross-entropy: class-index targets must have shape ({batch},); got "
+                         f"{targets.shape}. Flatten them with targets.ravel().")
     if targets.ndim == 2:
         probs = as_float_array(targets, "targets")
         if probs.shape != logits.shape:
@@ -164,7 +165,7 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray,
         >>> round(softmax_cross_entropy(np.array([[0.0, 0.0]]), np.array([1])), 4)
         0.6931
     """
-    logits = _prediction(logits, "logits")
+    logits = as_input(logits, "logits")
     _check_logits(logits)
     indices, probs = _target_probabilities(logits, targets, label_smoothing)
     log_p = log_softmax(logits, axis=1)  # (B, C), stable for any logit size
@@ -181,7 +182,7 @@ def softmax_cross_entropy_backward(logits: np.ndarray, targets: np.ndarray,
         >>> softmax_cross_entropy_backward(np.array([[0.0, 0.0]]), np.array([1]))
         array([[ 0.5, -0.5]])
     """
-    logits = _prediction(logits, "logits")
+    logits = as_input(logits, "logits")
     _check_logits(logits)
     indices, probs = _target_probabilities(logits, targets, label_smoothing)
     grad = softmax(logits, axis=1)  # (B, C), a new array we may modify
@@ -225,7 +226,7 @@ class MSELoss(_Loss):
     """
 
     def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
-        prediction = _prediction(prediction)
+        prediction = as_input(prediction, "prediction")
         target = _float_target(prediction, target, "MSELoss")
         self._saved = (prediction, target)
         return mse_loss(prediction, target)
@@ -247,7 +248,7 @@ class BCEWithLogitsLoss(_Loss):
     """
 
     def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
-        prediction = _prediction(prediction)
+        prediction = as_input(prediction, "prediction")
         target = _float_target(prediction, target, "BCEWithLogitsLoss")
         if target.size and (target.min() < 0 or target.max() > 1):
             raise ValueError(f"BCEWithLogitsLoss: targets must be in [0, 1] (class 0 or 1, or "
@@ -275,14 +276,11 @@ class CrossEntropyLoss(_Loss):
     """
 
     def __init__(self, label_smoothing: float = 0.0) -> None:
-        if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float)) \
-                or not 0 <= label_smoothing < 1:
-            raise ValueError(f"label_smoothing must be a number in [0, 1); got "
-                             f"{label_smoothing!r}.")
-        self.label_smoothing = float(label_smoothing)
+        self.label_smoothing = check_number(label_smoothing, "label_smoothing", 0, 1,
+                                            high_open=True, hint="A typical value is 0.1.")
 
     def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
-        logits = _prediction(prediction, "logits")
+        logits = as_input(prediction, "logits")
         _check_logits(logits)
         indices, probs = _target_probabilities(logits, target, self.label_smoothing)
         # One softmax serves both the loss and the gradient.
@@ -324,10 +322,7 @@ def _weights(parameters: Iterable[Any]) -> list[Any]:
 
 
 def _check_strength(strength: Any) -> float:
-    if isinstance(strength, bool) or not isinstance(strength, (int, float, np.floating)) \
-            or not strength >= 0:
-        raise ValueError(f"strength must be a number >= 0; got {strength!r}.")
-    return float(strength)
+    return check_number(strength, "strength", 0, hint="Use 0 for no penalty, e.g. 1e-4.")
 
 
 def l2_penalty(parameters: Iterable[Any], strength: float) -> float:

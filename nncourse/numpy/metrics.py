@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nncourse._checks import check_choice
+from nncourse._checks import check_choice, check_int
 
 __all__ = ["to_labels", "accuracy", "precision", "recall", "f1_score", "confusion_matrix"]
 
@@ -35,7 +35,16 @@ def to_labels(y: np.ndarray, name: str = "y", threshold: float = 0.5) -> np.ndar
     arr = np.asarray(y)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(
-            f"{name} must hold numbers (class labels or scores); got dtype {arr.dtype}."
+            f"{name} must hold numbers (class labels or scores); got dtype {arr.dtype}. "
+            f"Map the classes to integers 0..k-1 first."
+        )
+    if arr.dtype.kind in "fc" and np.isnan(arr).any():
+        # NaN compares False with everything: argmax or thresholding would silently call
+        # it class 0 (or the first NaN's column).
+        raise ValueError(
+            f"{name} contains {int(np.isnan(arr).sum())} NaN value(s), which belong to no "
+            f"class. The model probably diverged: check the loss history or lower the "
+            f"learning rate."
         )
     if arr.ndim == 2 and arr.shape[1] > 1:
         return np.argmax(arr, axis=1).astype(np.int64)  # (n, k) -> (n,)
@@ -43,7 +52,9 @@ def to_labels(y: np.ndarray, name: str = "y", threshold: float = 0.5) -> np.ndar
         arr = arr[:, 0]  # (n, 1) -> (n,)
     if arr.ndim != 1:
         raise ValueError(
-            f"{name} must be labels (n,) or scores (n, k); got shape {arr.shape}."
+            f"{name} must be labels (n,) or scores (n, k); got shape {arr.shape}. "
+            + ("Add a sample axis with np.atleast_1d." if arr.ndim == 0 else
+               "Flatten the extra axes or pass one row per sample.")
         )
     if np.issubdtype(arr.dtype, np.floating) and np.any(arr != np.round(arr)):
         return (arr >= threshold).astype(np.int64)
@@ -102,7 +113,7 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray,
     largest = int(max(t.max(), p.max())) + 1
     if num_classes is None:
         num_classes = largest
-    elif num_classes < largest:
+    elif check_int(num_classes, "num_classes") < largest:
         raise ValueError(
             f"num_classes={num_classes} but a label {largest - 1} is present; "
             f"pass num_classes >= {largest} or leave it as None."
@@ -116,6 +127,7 @@ def _counts(t: np.ndarray, p: np.ndarray, average: str,
             pos_label: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """True positives, predicted positives and actual positives, per class or pooled."""
     check_choice(average, "average", AVERAGES)
+    check_int(pos_label, "pos_label", minimum=None)
     labels = np.union1d(t, p)
     if average == "binary":
         if labels.size > 2:

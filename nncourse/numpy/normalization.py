@@ -22,7 +22,14 @@ from typing import Any
 
 import numpy as np
 
-from nncourse._checks import as_float_array, check_positive
+from nncourse._checks import (
+    as_input,
+    check_batchnorm_arguments,
+    check_float_dtype,
+    check_grad_out,
+    check_number,
+    not_ready,
+)
 from nncourse.numpy.module import Module, Parameter
 from nncourse.numpy.rng import RandomSource, as_generator
 
@@ -30,17 +37,10 @@ __all__ = ["dropout_forward", "dropout_backward", "batchnorm_forward", "batchnor
            "Dropout", "BatchNorm1d"]
 
 
-def _as_input(x: Any) -> np.ndarray:
-    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
-        return x
-    return as_float_array(x, "x", allow_nan=True)
-
-
 def _check_p(p: Any) -> float:
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating)) or not 0 <= p <= 1:
-        raise ValueError(f"Dropout probability p must be a number in [0, 1]; got {p!r}. "
-                         f"p is the fraction of units dropped (0.5 drops half).")
-    return float(p)
+    return check_number(p, "Dropout probability p", 0, 1,
+                        hint="p is the fraction of units dropped (0.5 drops half).")
+
 
 
 def dropout_forward(x: np.ndarray, p: float, rng: RandomSource = None,
@@ -63,7 +63,7 @@ def dropout_forward(x: np.ndarray, p: float, rng: RandomSource = None,
         array([[2., 0., 2., 0.]])
     """
     p = _check_p(p)
-    x = _as_input(x)
+    x = as_input(x)
     if keep is None:
         keep = as_generator(rng).random(x.shape) >= p  # P(keep) = 1 - p
     elif np.shape(keep) != x.shape:
@@ -144,11 +144,6 @@ def batchnorm_backward(grad_out: np.ndarray,
     return grad_x, grad_gamma, grad_beta
 
 
-def _not_ready(layer: Module) -> RuntimeError:
-    return RuntimeError(f"{type(layer).__name__}.backward was called before forward. "
-                        f"Run the forward pass (out = layer(x)) first, then backward(grad_out).")
-
-
 class Dropout(Module):
     """Randomly zero a fraction ``p`` of the inputs in training; identity in evaluation.
 
@@ -174,7 +169,7 @@ class Dropout(Module):
         self._identity = False
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _as_input(x)
+        x = as_input(x)
         if not self.training or self.p == 0:
             self._identity, self._scale = True, None
             return x
@@ -186,7 +181,8 @@ class Dropout(Module):
         if self._identity:
             return grad_out
         if self._scale is None:
-            raise _not_ready(self)
+            raise not_ready(self)
+        check_grad_out(grad_out, self._scale.shape, "Dropout.backward")
         return dropout_backward(grad_out, self._scale)
 
     def extra_repr(self) -> str:
@@ -201,6 +197,8 @@ class BatchNorm1d(Module):
         eps: added to the variance.
         momentum: weight of the new batch in the running averages (None: cumulative average).
         affine: learn ``weight`` (gamma, init 1) and ``bias`` (beta, init 0).
+        dtype: floating dtype of the parameters and running statistics (as ``Linear``), so a
+            float32 model stays float32.
 
     Buffers (saved in ``state_dict`` like torch): ``running_mean``, ``running_var``,
     ``num_batches_tracked``.
@@ -214,27 +212,21 @@ class BatchNorm1d(Module):
     _buffers = ("running_mean", "running_var", "num_batches_tracked")
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True) -> None:
-        if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) \
-                or num_features < 1:
-            raise ValueError(f"num_features must be an integer >= 1; got {num_features!r}.")
-        self.num_features = int(num_features)
-        self.eps = check_positive(eps, "eps")
-        if momentum is not None and not 0 <= momentum <= 1:
-            raise ValueError(f"momentum must be in [0, 1] or None; got {momentum!r}.")
-        self.momentum = momentum
-        self.affine = bool(affine)
+                 affine: bool = True, dtype: Any = np.float64) -> None:
+        self.num_features, self.eps, self.momentum, self.affine = check_batchnorm_arguments(
+            num_features, eps, momentum, affine)
+        dtype = check_float_dtype(dtype)
         if self.affine:
-            self.weight = Parameter(np.ones(self.num_features))
-            self.bias = Parameter(np.zeros(self.num_features))
-        self.running_mean = np.zeros(self.num_features)
-        self.running_var = np.ones(self.num_features)
+            self.weight = Parameter(np.ones(self.num_features, dtype=dtype))
+            self.bias = Parameter(np.zeros(self.num_features, dtype=dtype))
+        self.running_mean = np.zeros(self.num_features, dtype=dtype)
+        self.running_var = np.ones(self.num_features, dtype=dtype)
         self.num_batches_tracked = np.array(0, dtype=np.int64)
         self._cache: tuple | None = None
         self._eval_scale: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _as_input(x)
+        x = as_input(x)
         if x.ndim != 2 or x.shape[1] != self.num_features:
             raise ValueError(f"BatchNorm1d({self.num_features}) expected input of shape "
                              f"(batch, {self.num_features}); got {x.shape}.")
@@ -266,7 +258,8 @@ class BatchNorm1d(Module):
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self._cache is None:
-            raise _not_ready(self)
+            raise not_ready(self)
+        check_grad_out(grad_out, self._cache[0].shape, "BatchNorm1d.backward")
         if self._eval_scale is not None:  # evaluation: a fixed affine map per feature
             x_hat = self._cache[0]
             grad_x = grad_out * self._eval_scale

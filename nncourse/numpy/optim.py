@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from nncourse._checks import check_positive
+from nncourse._checks import check_betas, check_number, check_positive
 from nncourse.numpy.module import Module, Parameter
 from nncourse.numpy.schedules import (
     CosineAnnealingLR,
@@ -36,21 +36,15 @@ __all__ = [
 
 
 def _check_beta(value: Any, name: str) -> float:
-    value = check_positive(value, name, allow_zero=True)
-    if not value < 1.0:
-        raise ValueError(
-            f"{name} must be in [0, 1); got {value!r}. Typical values are 0.9 or 0.999."
-        )
-    return value
+    return check_number(value, name, 0, 1, high_open=True,
+                        hint="Typical values are 0.9 or 0.999.")
 
 
 def _adam_hyperparameters(lr: float, betas: tuple[float, float], eps: float,
                           weight_decay: float, amsgrad: bool) -> dict[str, Any]:
     """Validated hyperparameters of Adam and AdamW."""
     check_positive(lr, "lr", allow_zero=True)
-    if len(tuple(betas)) != 2:
-        raise ValueError(f"betas must be a pair (beta1, beta2); got {betas!r}.")
-    betas = (_check_beta(betas[0], "betas[0]"), _check_beta(betas[1], "betas[1]"))
+    betas = check_betas(betas)
     check_positive(eps, "eps", allow_zero=True)
     check_positive(weight_decay, "weight_decay", allow_zero=True)
     return {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,

@@ -39,7 +39,12 @@ def as_generator(rng: RandomSource = None) -> np.random.Generator:
     """
     if isinstance(rng, np.random.Generator):
         return rng
-    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
+    if rng is None:
+        return np.random.default_rng()
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(f"A seed must be an integer >= 0; got {rng}. Use a non-negative "
+                             f"seed such as 0 (or None for fresh randomness).")
+        return np.random.default_rng(int(rng))
     raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None; got "
                     f"{type(rng).__name__}. Create one with np.random.default_rng(seed).")

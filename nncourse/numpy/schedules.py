@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from nncourse._checks import check_choice, check_positive
+from nncourse._checks import check_choice, check_int, check_number, check_positive
 
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup",
            "schedule_values", "lr_range_test"]
@@ -39,7 +39,7 @@ class LRScheduler:
     """
 
     def __init__(self, optimizer: Any) -> None:
-        if not hasattr(optimizer, "lr"):
+        if not hasattr(optimizer, "lr") or isinstance(optimizer, LRScheduler):
             raise TypeError(
                 "A schedule needs an optimizer with an 'lr' attribute; "
                 f"got {type(optimizer).__name__}."
@@ -88,10 +88,7 @@ class StepLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1) -> None:
-        if isinstance(step_size, bool) or not isinstance(step_size, (int, np.integer)) \
-                or step_size < 1:
-            raise ValueError(f"step_size must be an integer >= 1; got {step_size!r}.")
-        self.step_size = int(step_size)
+        self.step_size = check_int(step_size, "step_size", 1)
         self.gamma = check_positive(gamma, "gamma", allow_zero=True)
         super().__init__(optimizer)
 
@@ -136,9 +133,7 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Any, T_max: int, eta_min: float = 0.0) -> None:
-        if isinstance(T_max, bool) or not isinstance(T_max, (int, np.integer)) or T_max < 1:
-            raise ValueError(f"T_max must be an integer >= 1; got {T_max!r}.")
-        self.T_max = int(T_max)
+        self.T_max = check_int(T_max, "T_max", 1)
         self.eta_min = check_positive(eta_min, "eta_min", allow_zero=True)
         super().__init__(optimizer)
 
@@ -170,15 +165,15 @@ class LinearWarmup(LRScheduler):
 
     def __init__(self, optimizer: Any, warmup_epochs: int, start_factor: float = 1.0 / 3,
                  after: LRScheduler | None = None) -> None:
-        if isinstance(warmup_epochs, bool) or not isinstance(warmup_epochs, (int, np.integer)) \
-                or warmup_epochs < 1:
-            raise ValueError(f"warmup_epochs must be an integer >= 1; got {warmup_epochs!r}.")
-        start_factor = check_positive(start_factor, "start_factor")
-        if start_factor > 1:
-            raise ValueError(f"start_factor must be in (0, 1]; got {start_factor}.")
+        self.warmup_epochs = check_int(warmup_epochs, "warmup_epochs", 1)
+        start_factor = check_number(start_factor, "start_factor", 0, 1, low_open=True)
+        if after is not None and not isinstance(after, LRScheduler):
+            raise TypeError(f"LinearWarmup: 'after' must be a schedule (e.g. "
+                            f"CosineAnnealingLR(opt, T_max=45)) or None; got "
+                            f"{type(after).__name__} {after!r}.")
         if after is not None and after.optimizer is not optimizer:
-            raise ValueError("LinearWarmup: 'after' must be built on the same optimizer.")
-        self.warmup_epochs = int(warmup_epochs)
+            raise ValueError("LinearWarmup: 'after' must be built on the same optimizer; build "
+                             "it with the optimizer you pass here.")
         self.start_factor = start_factor
         self.after = after
         super().__init__(optimizer)
@@ -222,8 +217,7 @@ def schedule_values(name: str, epochs: int, lr: float = 1.0, **kwargs: Any) -> n
         array([1.  , 1.  , 0.5 , 0.5 , 0.25])
     """
     check_choice(name, "schedule name", _SCHEDULES)
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs must be an integer >= 1; got {epochs!r}.")
+    epochs = check_int(epochs, "epochs", 1)
     holder = _LrHolder(check_positive(lr, "lr", allow_zero=True))
     try:
         if name == "constant":

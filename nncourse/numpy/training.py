@@ -24,7 +24,15 @@ from typing import Any
 
 import numpy as np
 
-from nncourse._checks import as_float_array
+from nncourse._checks import (
+    as_float_array,
+    check_batch,
+    check_batchnorm_batches,
+    check_bool,
+    check_int,
+    check_number,
+    check_optimizer_owns,
+)
 from nncourse.numpy import metrics as _metrics
 from nncourse.numpy.callbacks import Callback, EarlyStopping, LivePlot, ProgressBar
 from nncourse.numpy.layers import Sequential
@@ -83,12 +91,6 @@ class History:
         return f"History(epochs={len(self.epoch)}, keys={list(self.history)})"
 
 
-def _check_int(value: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
-    return int(value)
-
-
 def _check_data(x: Any, y: Any, name: str = "x_train", target: str = "y_train") -> tuple:
     x = as_float_array(x, name)
     y_arr = np.asarray(y)
@@ -102,7 +104,7 @@ def _check_data(x: Any, y: Any, name: str = "x_train", target: str = "y_train") 
             f"got {x.shape[0]} and {y_arr.shape[0]}. Check that inputs and labels line up."
         )
     if x.shape[0] == 0:
-        raise ValueError(f"{name} is empty; fit needs at least one sample.")
+        raise ValueError(f"{name} is empty (shape {x.shape}); pass at least one sample.")
     return x, y_arr
 
 
@@ -116,7 +118,7 @@ def iterate_minibatches(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: 
     ``ceil(N / batch_size)`` batches.
 
     Args:
-        x: inputs, shape (N, ...).
+        x: inputs, shape (N, ...) (an array, or a list that NumPy can stack).
         y: targets, shape (N, ...).
         batch_size: samples per batch (>= 1).
         shuffle: visit the samples in a new random order (drawn from ``rng``).
@@ -126,10 +128,18 @@ def iterate_minibatches(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: 
         >>> [len(xb) for xb, _ in iterate_minibatches(np.zeros((5, 2)), np.zeros(5), 2)]
         [2, 2, 1]
     """
-    batch_size = _check_int(batch_size, "batch_size")
+    batch_size = check_int(batch_size, "batch_size")
+    check_bool(shuffle, "shuffle")
+    # Lists are fine (as torch's DataLoader): fancy indexing needs arrays.
+    x = x if isinstance(x, np.ndarray) else np.asarray(x)
+    y = y if isinstance(y, np.ndarray) else np.asarray(y)
+    if x.ndim == 0 or y.ndim == 0:
+        raise ValueError(f"x and y must have one row per sample; got shapes {x.shape} and "
+                         f"{y.shape}. Wrap a single sample as x[None].")
     n = len(x)
     if len(y) != n:
-        raise ValueError(f"x and y must have the same length; got {n} and {len(y)}.")
+        raise ValueError(f"x and y must have the same length; got {n} and {len(y)}. Check that "
+                         f"inputs and targets line up.")
     if shuffle:
         rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         order = rng.permutation(n)
@@ -143,10 +153,19 @@ def iterate_minibatches(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: 
 
 def _l2_term(model: Module, strength: float) -> float:
     """Add the gradient of (strength / 2) * sum ||W||^2 over weight matrices; return the value."""
-    # Biases are not decayed, as is usual for L2 regularisation.
-    weights = [p for name, p in model.named_parameters() if not name.endswith("bias")]
+    # Only weight matrices (2-D or more) are decayed, as in the twin: biases and batch norm's
+    # gamma/beta (1-D) are not, as is usual for L2 regularisation.
+    weights = [p for p in model.parameters() if p.data.ndim >= 2]
     add_l2_penalty_grad(weights, strength)
     return l2_penalty(weights, strength)
+
+
+def _modules(model: Module) -> list[Module]:
+    """``model`` and every module inside it, depth first."""
+    found = [model]
+    for _, child in model.children():
+        found += _modules(child)
+    return found
 
 
 def train_step(model: Module, loss_fn: Any, optimizer: Any, x_batch: np.ndarray,
@@ -208,9 +227,10 @@ def predict(model: Module, x: np.ndarray, batch_size: int | None = 1024) -> np.n
         the stacked outputs, shape (N, ...). The model's previous mode is restored.
     """
     x = as_float_array(x, "x")
+    check_batch(x, "x")
+    size = _eval_batch_size(batch_size, len(x))
     was_training = model.training
     model.eval()
-    size = batch_size or len(x)
     try:
         outputs = [model(x[i:i + size]) for i in range(0, len(x), size)]
     finally:
@@ -235,7 +255,15 @@ def evaluate(model: Module, loss_fn: Any, x: np.ndarray, y: np.ndarray,
         >>> evaluate(model, CrossEntropyLoss(), x_test, y_test)["accuracy"]
     """
     x, y = _check_data(x, y, "x", "y")
+    _eval_batch_size(batch_size, len(x))
     return _evaluate(model, loss_fn, x, y, metric_functions(metrics), batch_size)
+
+
+def _eval_batch_size(batch_size: int | None, n: int) -> int:
+    """``batch_size`` (None: all ``n`` at once), checked: 0 would silently mean "all"."""
+    if batch_size is None:
+        return max(n, 1)
+    return check_int(batch_size, "batch_size", hint="Use None to forward all samples at once.")
 
 
 def _evaluate(model: Module, loss_fn: Any, x: np.ndarray, y: np.ndarray,
@@ -292,11 +320,12 @@ def fit(model: Module, loss_fn: Any, optimizer: Any, x_train: np.ndarray, y_trai
         >>> history.history["val_accuracy"][-1]
     """
     x_train, y_train = _check_data(x_train, y_train)
-    epochs = _check_int(epochs, "epochs")
-    batch_size = _check_int(batch_size, "batch_size")
-    l2 = float(l2)
-    if not l2 >= 0:
-        raise ValueError(f"l2 must be >= 0; got {l2}.")
+    epochs = check_int(epochs, "epochs")
+    batch_size = check_int(batch_size, "batch_size")
+    l2 = check_number(l2, "l2", 0, hint="Use 0 for no penalty, e.g. 1e-4.")
+    if hasattr(optimizer, "params"):  # an optimizer on another model would train nothing
+        check_optimizer_owns(optimizer.params, model.parameters(), "fit")
+    check_batchnorm_batches(len(x_train), batch_size, _modules(model), "fit")
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError("validation_data must be a pair (x_val, y_val).")

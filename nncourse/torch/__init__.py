@@ -38,7 +38,7 @@ from nncourse.torch.module import Module, Parameter
 from nncourse.torch.normalization import BatchNorm1d, Dropout
 from nncourse.torch.optim import SGD, Adam, AdamW, RMSprop
 from nncourse.torch.reproducibility import seed_everything
-from nncourse.torch.training import History, Trainer, evaluate, fit, predict, train_step
+from nncourse.torch.training import History, evaluate, fit, predict, train_step
 
 # The names of nncourse.numpy, in its order, then what only the torch path has.
 __all__ = ["Module", "Parameter", "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
@@ -46,5 +46,5 @@ __all__ = ["Module", "Parameter", "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tan
            "CrossEntropyLoss", "SGD", "RMSprop", "Adam", "AdamW", "History", "train_step",
            "fit", "evaluate", "predict",
            "activations", "init", "layers", "losses", "optim", "training", "get_device",
-           "from_numpy_model", "to_numpy_model", "Trainer", "save_checkpoint", "load_checkpoint",
+           "from_numpy_model", "to_numpy_model", "save_checkpoint", "load_checkpoint",
            "seed_everything"]

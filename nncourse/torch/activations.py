@@ -29,14 +29,16 @@ __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "i
 def relu(x: torch.Tensor) -> torch.Tensor:
     """``max(0, x)`` element-wise. Shape: any -> same.
 
-    Written as "x where x > 0, else 0", so autograd's slope at exactly 0 is 0, as
-    ``relu_backward`` in the NumPy twin (``torch.clamp`` would give 1 there).
+    The derivative is 1 where ``x > 0`` and 0 elsewhere, *including at exactly 0* (as the
+    NumPy twin and ``torch.nn.ReLU``): zero initialisation, zero pixels and ReLU after ReLU
+    all land on the kink. ``torch.clamp(x, min=0)`` would give 1 there, so the formula picks
+    0 wherever ``x <= 0`` instead (NaN stays NaN, as in NumPy).
 
     Example:
         >>> relu(torch.tensor([-1.0, 0.5]))
         tensor([0.0000, 0.5000])
     """
-    return torch.where(x > 0, x, torch.zeros_like(x))
+    return torch.where(x <= 0, torch.zeros_like(x), x)
 
 
 def leaky_relu(x: torch.Tensor, negative_slope: float = 0.01) -> torch.Tensor:
@@ -74,12 +76,14 @@ def softmax(x: torch.Tensor, dim: int = -1) -> torch.Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``; each slice sums to 1. Shape: any -> same.
 
     Subtracting the maximum first changes nothing mathematically and keeps
-    ``exp`` from overflowing.
+    ``exp`` from overflowing. Integer input is computed in the default float dtype.
 
     Example:
         >>> softmax(torch.tensor([[0.0, 0.0]]))
         tensor([[0.5000, 0.5000]])
     """
+    if not (x.is_floating_point() or x.is_complex()):
+        x = x.to(torch.get_default_dtype())
     shifted = x - x.amax(dim=dim, keepdim=True)
     exp = torch.exp(shifted)
     return exp / exp.sum(dim=dim, keepdim=True)

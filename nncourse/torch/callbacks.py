@@ -10,7 +10,9 @@ therefore gives callbacks a :class:`SnapshotModel`, whose ``state_dict()``
 returns copies.
 
 ``on_batch_end`` needs the batch loss as a Python float, which makes the GPU
-wait at every step; ``fit`` calls it only for callbacks that override it.
+wait at every step; ``fit`` calls it only for callbacks that override it
+(:func:`prepare_callbacks` sorts them out, and keeps the progress bar and the live
+plot on the one DDP process that prints).
 
 Example:
     >>> fit(model, loss_fn, opt, x, y, epochs=50, validation_data=(x_val, y_val),
@@ -19,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -27,7 +30,7 @@ from torch import nn
 from nncourse.numpy.callbacks import Callback, EarlyStopping, LivePlot, ProgressBar
 
 __all__ = ["Callback", "EarlyStopping", "ProgressBar", "LivePlot", "SnapshotModel",
-           "overrides_batch_end"]
+           "overrides_batch_end", "prepare_callbacks"]
 
 
 class SnapshotModel:
@@ -68,3 +71,35 @@ class SnapshotModel:
 def overrides_batch_end(callback: Callback) -> bool:
     """True if the callback does something in ``on_batch_end`` (so the loss must be read)."""
     return type(callback).on_batch_end is not Callback.on_batch_end
+
+
+def prepare_callbacks(callbacks: Sequence[Callback], model: nn.Module, optimizer: Any,
+                      verbose: bool = False, is_main: bool = True
+                      ) -> tuple[list[Callback], list[Callback]]:
+    """Check and attach the callbacks for one ``fit``.
+
+    Args:
+        callbacks: Callback objects. model: the unwrapped model. optimizer: its optimizer.
+        verbose: add a ProgressBar. is_main: False on DDP ranks > 0 (no bar, no plot).
+
+    Returns:
+        (all callbacks to call, those that override ``on_batch_end``).
+
+    Raises:
+        TypeError: something that is not a Callback.
+
+    Example:
+        >>> callbacks, per_batch = prepare_callbacks([EarlyStopping()], model, optimizer)
+        >>> per_batch
+        []
+    """
+    callbacks = list(callbacks) + ([ProgressBar()] if verbose else [])
+    for cb in callbacks:
+        if not isinstance(cb, Callback):
+            raise TypeError(f"callbacks must be Callback objects; got {type(cb).__name__}.")
+    if not is_main:  # only rank 0 draws
+        callbacks = [cb for cb in callbacks if not isinstance(cb, (ProgressBar, LivePlot))]
+    for cb in callbacks:
+        cb.model, cb.optimizer = SnapshotModel(model), optimizer
+        cb.stop_training, cb.stop_reason = False, None  # a flag left from an earlier fit
+    return callbacks, [cb for cb in callbacks if overrides_batch_end(cb)]

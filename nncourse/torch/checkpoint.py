@@ -7,6 +7,9 @@ and every random state (so dropout draws the same masks after resuming).
 It is written to a temporary file first and then renamed, so a crash while
 saving never leaves a half-written checkpoint behind.
 
+:class:`Checkpointer` is what :func:`nncourse.torch.fit` uses: it resumes a run from
+the file and saves after every ``every`` epochs (on rank 0 only under DDP).
+
 Example:
     >>> save_checkpoint("run.pt", model, optimizer, epoch=2)
     >>> state = load_checkpoint("run.pt", model, optimizer)
@@ -25,7 +28,7 @@ from torch import nn
 
 from nncourse.torch.reproducibility import get_rng_state, set_rng_state
 
-__all__ = ["FORMAT", "save_checkpoint", "load_checkpoint", "unwrap_model"]
+__all__ = ["FORMAT", "save_checkpoint", "load_checkpoint", "unwrap_model", "Checkpointer"]
 
 FORMAT = "nncourse-checkpoint-1"
 
@@ -123,3 +126,49 @@ def load_checkpoint(path: str | os.PathLike, model: nn.Module,
     if restore_rng and state.get("rng"):
         set_rng_state(state["rng"])
     return state
+
+
+class Checkpointer:
+    """Resume a run from ``path`` and save it there after every ``every`` epochs.
+
+    Args:
+        path: the checkpoint file, or None (then both methods do nothing).
+        model, optimizer, scheduler, scaler: what is saved and restored.
+        every: save after epochs ``every``, ``2 * every``, ..., the last one and a stop.
+        enabled: False on every DDP process but rank 0 (one writer).
+
+    Example:
+        >>> checkpoints = Checkpointer("run.pt", model, optimizer)
+        >>> start = checkpoints.resume(history)         # 0 when there is no file yet
+        >>> checkpoints.on_epoch_end(epoch, epochs, history, stop=False)
+    """
+
+    def __init__(self, path: str | os.PathLike | None, model: nn.Module,
+                 optimizer: torch.optim.Optimizer, scheduler: Any = None, scaler: Any = None,
+                 every: int = 1, enabled: bool = True) -> None:
+        self.path = Path(path) if path is not None else None
+        self.model, self.optimizer, self.scheduler, self.scaler = model, optimizer, scheduler, \
+            scaler
+        self.every, self.enabled = every, enabled
+
+    def resume(self, history: Any) -> int:
+        """Load the file if it exists (weights, optimizer, schedule, random states, history).
+
+        Returns:
+            the number of epochs already done (0 without a file).
+        """
+        if self.path is None or not self.path.is_file():
+            return 0
+        state = load_checkpoint(self.path, self.model, self.optimizer, self.scheduler,
+                                self.scaler)
+        saved = state.get("history") or {}
+        history.history = {k: list(v) for k, v in saved.get("history", {}).items()}
+        history.epoch = list(saved.get("epoch", []))
+        return int(state["epoch"])
+
+    def on_epoch_end(self, epoch: int, epochs: int, history: Any, stop: bool) -> None:
+        """Save after epoch ``epoch`` (0-based) if it is due, the last one, or a stop."""
+        due = (epoch + 1) % self.every == 0 or epoch + 1 == epochs or stop
+        if self.path is not None and self.enabled and due:
+            save_checkpoint(self.path, self.model, self.optimizer, epoch + 1, history,
+                            self.scheduler, self.scaler)

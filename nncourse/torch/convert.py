@@ -52,6 +52,17 @@ def _linear_sizes(layer: Any) -> tuple[int, int, bool]:
     return int(in_features), int(out_features), getattr(layer, "bias", None) is not None
 
 
+def _copy_modes(source: Any, target: Any) -> None:
+    """Give every layer of ``target`` the train/eval mode of its twin in ``source``.
+
+    ``model.train(mode)`` would set one mode for all; a model may deliberately hold a
+    frozen BatchNorm (eval) inside a training model, so each layer keeps its own.
+    """
+    target.training = bool(getattr(source, "training", True))
+    for a, b in zip(_children(source), _children(target), strict=True):
+        _copy_modes(a, b)
+
+
 def _build_torch(layer: Any) -> nn.Module:
     name = type(layer).__name__
     if name == "Sequential":
@@ -110,7 +121,8 @@ def from_numpy_model(model: Any, dtype: torch.dtype = torch.float32,
         device: where to put the twin (default: the CPU).
 
     Returns:
-        a torch model of :mod:`nncourse.torch.layers` classes, in the same train/eval mode.
+        a torch model of :mod:`nncourse.torch.layers` classes; each layer in the train/eval
+        mode of its NumPy twin.
 
     Example:
         >>> twin = from_numpy_model(numpy_model, dtype=torch.float64)
@@ -118,6 +130,9 @@ def from_numpy_model(model: Any, dtype: torch.dtype = torch.float32,
     if isinstance(model, nn.Module):
         raise TypeError("from_numpy_model expects a NumPy model; this is already a torch "
                         "module (use to_numpy_model to go the other way).")
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"from_numpy_model: dtype must be a floating torch dtype such as "
+                        f"torch.float32 or torch.float64; got {dtype!r}.")
     twin = _build_torch(model).to(dtype=dtype)  # before loading, or float64 values get rounded
     state = {}
     for name, value in model.state_dict().items():
@@ -130,7 +145,7 @@ def from_numpy_model(model: Any, dtype: torch.dtype = torch.float32,
         if name in twin_state and value.dim() != twin_state[name].dim():
             state[name] = value.reshape(twin_state[name].shape)  # e.g. a 0-d counter
     twin.load_state_dict(state, strict=True)
-    twin.train(bool(getattr(model, "training", True)))
+    _copy_modes(model, twin)
     return twin.to(device) if device is not None else twin
 
 
@@ -141,7 +156,7 @@ def to_numpy_model(model: nn.Module) -> Any:
         model: a torch model made of the supported layers (a DDP wrapper is unwrapped).
 
     Returns:
-        a :mod:`nncourse.numpy.layers` model in the same train/eval mode.
+        a :mod:`nncourse.numpy.layers` model; each layer in its twin's train/eval mode.
 
     Example:
         >>> numpy_model = to_numpy_model(torch_model)
@@ -160,5 +175,5 @@ def to_numpy_model(model: nn.Module) -> Any:
         if name in twin_state and np.shape(twin_state[name]) != value.shape:
             state[name] = value.reshape(np.shape(twin_state[name]))
     twin.load_state_dict(state)
-    twin.train(model.training)
+    _copy_modes(model, twin)
     return twin

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 import torch
 
-__all__ = ["VALID_DEVICES", "get_device", "module_device", "check_same_device"]
+__all__ = ["VALID_DEVICES", "get_device", "module_device", "module_dtype", "check_same_device"]
 
 #: Device names ``get_device`` accepts (an index may follow ``cuda``, as in ``"cuda:1"``).
 VALID_DEVICES = ("cuda", "mps", "cpu")
@@ -103,6 +103,17 @@ def module_device(module: torch.nn.Module) -> torch.device:
     for tensor in module.buffers():
         return tensor.device
     return torch.device("cpu")
+
+
+def module_dtype(module: torch.nn.Module) -> torch.dtype:
+    """The dtype of a module's first floating parameter (inputs are converted to it).
+
+    Example:
+        >>> module_dtype(torch.nn.Linear(2, 3).double())
+        torch.float64
+    """
+    return next((p.dtype for p in module.parameters() if p.is_floating_point()),
+                torch.get_default_dtype())
 
 
 def _same(a: torch.device, b: torch.device) -> bool:

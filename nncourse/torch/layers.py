@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from nncourse._checks import check_positive
+from nncourse._checks import check_dim, check_int, check_number
 from nncourse.torch import activations as A
 from nncourse.torch.init import INITIALIZERS, initialize_
 
@@ -82,9 +82,12 @@ class Linear(nn.Module):
                  device: torch.device | str | None = None,
                  dtype: torch.dtype | None = None) -> None:
         super().__init__()
-        for name, value in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1; got {value!r}.")
+        in_features = check_int(in_features, "in_features")
+        out_features = check_int(out_features, "out_features")
+        if dtype is not None and (not isinstance(dtype, torch.dtype)
+                                  or not dtype.is_floating_point):
+            raise TypeError(f"dtype must be a floating torch dtype such as torch.float32; got "
+                            f"{dtype!r}. Parameters hold real numbers that gradients update.")
         if init not in INITIALIZERS:
             raise ValueError(f"Unknown init {init!r}. Expected one of: "
                              f"{', '.join(map(repr, INITIALIZERS))}.")
@@ -152,7 +155,7 @@ class LeakyReLU(nn.Module):
     """``x`` if positive else ``negative_slope * x``.
 
     Args:
-        negative_slope: slope for negative inputs (>= 0).
+        negative_slope: slope for negative inputs (any finite number, as torch.nn).
 
     Example:
         >>> LeakyReLU(0.1)(torch.tensor([-1.0]))
@@ -161,7 +164,7 @@ class LeakyReLU(nn.Module):
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
-        self.negative_slope = check_positive(negative_slope, "negative_slope", allow_zero=True)
+        self.negative_slope = check_number(negative_slope, "negative_slope")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return A.leaky_relu(x, self.negative_slope)
@@ -197,7 +200,7 @@ class Softmax(nn.Module):
 
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
-        self.dim = int(dim)
+        self.dim = check_int(dim, "dim", minimum=None)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return A.softmax(x, self.dim)
@@ -215,7 +218,22 @@ class Flatten(nn.Flatten):
     """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
-        super().__init__(start_dim=int(start_dim), end_dim=int(end_dim))
+        super().__init__(start_dim=check_int(start_dim, "start_dim", minimum=None),
+                         end_dim=check_int(end_dim, "end_dim", minimum=None))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Checks the dims against ``x`` (as the NumPy twin), then ``torch.flatten``."""
+        if x.dim() == 0:
+            raise ValueError("Flatten needs an input with a batch axis; got a 0-D tensor. "
+                             "Pass a tensor of shape (batch, ...).")
+        shape = tuple(x.shape)
+        start = check_dim(self.start_dim, x.dim(), "Flatten start_dim", shape)
+        end = check_dim(self.end_dim, x.dim(), "Flatten end_dim", shape)
+        if start > end:
+            raise ValueError(f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}) "
+                             f"cannot flatten an input of shape {shape}: start_dim comes "
+                             f"after end_dim. Swap them.")
+        return super().forward(x)
 
 
 class Sequential(nn.Sequential):

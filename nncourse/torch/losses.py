@@ -20,6 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from nncourse._checks import check_batch, check_number
+
 __all__ = ["mse_loss", "binary_cross_entropy_with_logits", "softmax_cross_entropy", "MSELoss",
            "BCEWithLogitsLoss", "CrossEntropyLoss", "l1_penalty", "l2_penalty"]
 
@@ -31,6 +33,7 @@ def _as_tensor_like(target: object, prediction: torch.Tensor) -> torch.Tensor:
 
 
 def _check_same_shape(prediction: torch.Tensor, target: torch.Tensor, loss: str) -> None:
+    check_batch(prediction, f"{loss}: prediction")  # a mean over 0 entries is NaN
     if prediction.shape != target.shape:
         hint = ""
         if prediction.numel() == target.numel():
@@ -78,9 +81,11 @@ def binary_cross_entropy_with_logits(logits: torch.Tensor, target: torch.Tensor)
             float(target.min()) < 0 or float(target.max()) > 1):
         raise ValueError("BCEWithLogitsLoss: targets must be 0/1 labels or probabilities in "
                          "[0, 1]; for more than two classes use CrossEntropyLoss.")
-    # log(1 + e^z) - y z = max(z, 0) - y z + log(1 + e^{-|z|}) never overflows.
-    return (torch.clamp(logits, min=0) - logits * target
-            + torch.log1p(torch.exp(-logits.abs()))).mean()
+    # log(1 + e^z) - y z, with log(1 + e^z) = log(e^0 + e^z) computed by logaddexp, which
+    # never overflows. Its derivative is sigmoid(z) everywhere; the equal form
+    # max(z, 0) + log1p(e^{-|z|}) has kinks whose autograd slopes give 1 - y, not
+    # sigmoid(0) - y, at a logit of exactly 0.
+    return (torch.logaddexp(torch.zeros_like(logits), logits) - logits * target).mean()
 
 
 def softmax_cross_entropy(logits: torch.Tensor, targets: torch.Tensor,
@@ -105,6 +110,7 @@ def softmax_cross_entropy(logits: torch.Tensor, targets: torch.Tensor,
             f"Cross-entropy expects logits of shape (batch, classes); got "
             f"{tuple(logits.shape)}." + (" Add a batch dimension with logits[None]."
                                          if logits.dim() == 1 else ""))
+    check_batch(logits, "Cross-entropy: logits")  # a mean over 0 rows is NaN
     targets = _as_tensor_like(targets, logits)
     batch, classes = logits.shape
     log_probs = F.log_softmax(logits, dim=1)  # log(softmax) in one stable step, (B, C)
@@ -125,6 +131,10 @@ def softmax_cross_entropy(logits: torch.Tensor, targets: torch.Tensor,
             return -picked.mean()
         smooth = log_probs.mean(dim=1)  # the uniform part: (1/C) sum_c log p_c
         return -((1 - label_smoothing) * picked + label_smoothing * smooth).mean()
+    if targets.dim() == 2 and tuple(targets.shape) == (batch, 1) and classes > 1 \
+            and not targets.is_floating_point():
+        raise ValueError(f"Cross-entropy: class-index targets must have shape ({batch},); got "
+                         f"{tuple(targets.shape)}. Flatten them with targets.reshape(-1).")
     if targets.dim() == 2:
         targets = targets.to(logits.dtype)
         if targets.shape != logits.shape:
@@ -152,10 +162,7 @@ def _weights(parameters: Any) -> list[torch.Tensor]:
 
 
 def _check_strength(strength: Any) -> float:
-    if isinstance(strength, bool) or not isinstance(strength, (int, float)) or \
-            not strength >= 0:
-        raise ValueError(f"strength must be a number >= 0; got {strength!r}.")
-    return float(strength)
+    return check_number(strength, "strength", 0, hint="Use 0 for no penalty, e.g. 1e-4.")
 
 
 def l1_penalty(parameters: Iterable[torch.Tensor] | nn.Module, strength: float) -> torch.Tensor:
@@ -217,11 +224,8 @@ class CrossEntropyLoss(nn.Module):
 
     def __init__(self, label_smoothing: float = 0.0) -> None:
         super().__init__()
-        if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float)) \
-                or not 0 <= label_smoothing < 1:
-            raise ValueError(f"label_smoothing must be a number in [0, 1); got "
-                             f"{label_smoothing!r}.")
-        self.label_smoothing = float(label_smoothing)
+        self.label_smoothing = check_number(label_smoothing, "label_smoothing", 0, 1,
+                                            high_open=True, hint="A typical value is 0.1.")
 
     def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return softmax_cross_entropy(prediction, target, self.label_smoothing)

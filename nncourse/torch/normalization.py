@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from nncourse._checks import check_positive
+from nncourse._checks import check_batchnorm_arguments, check_number
 
 __all__ = ["dropout_forward", "batchnorm_forward", "Dropout", "BatchNorm1d"]
 
@@ -109,7 +109,7 @@ class Dropout(nn.Module):
     """Randomly zero a fraction ``p`` of the inputs in training; identity in evaluation.
 
     Args:
-        p: drop probability in [0, 1).
+        p: drop probability in [0, 1] (p = 1 drops everything, as torch.nn.Dropout).
         rng: a ``torch.Generator`` (or NumPy Generator) for the masks (CPU models only).
         seed: or a seed for a private generator (created on the input's device).
 
@@ -122,10 +122,8 @@ class Dropout(nn.Module):
     def __init__(self, p: float = 0.5, rng: torch.Generator | np.random.Generator | None = None,
                  seed: int | None = None) -> None:
         super().__init__()
-        p = check_positive(p, "p", allow_zero=True)
-        if not p < 1:
-            raise ValueError(f"Dropout p must be in [0, 1); got {p}. p=1 would drop everything.")
-        self.p = p
+        self.p = check_number(p, "Dropout probability p", 0, 1,
+                              hint="p is the fraction of units dropped (0.5 drops half).")
         self._seed = seed
         if rng is not None and seed is not None:
             raise ValueError("Pass either rng or seed, not both.")
@@ -166,6 +164,9 @@ class BatchNorm1d(nn.BatchNorm1d):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, *, device: torch.device | str | None = None,
                  dtype: torch.dtype | None = None) -> None:
+        # torch.nn.BatchNorm1d itself accepts momentum='a' or eps=-1 until the first batch.
+        num_features, eps, momentum, affine = check_batchnorm_arguments(
+            num_features, eps, momentum, affine)
         super().__init__(num_features, eps=eps, momentum=momentum, affine=affine, device=device,
                          dtype=dtype)
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from nncourse._checks import check_positive
+from nncourse._checks import check_betas, check_number, check_positive
 from nncourse.torch.schedules import (
     CosineAnnealingLR,
     ExponentialLR,
@@ -39,19 +39,6 @@ __all__ = [
     "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup",
     "schedule_values",
 ]
-
-
-def _check_betas(betas: Any) -> tuple[float, float]:
-    betas = tuple(betas)
-    if len(betas) != 2:
-        raise ValueError(f"betas must be a pair (beta1, beta2); got {betas!r}.")
-    for i, beta in enumerate(betas):
-        check_positive(beta, f"betas[{i}]", allow_zero=True)
-        if not beta < 1.0:
-            raise ValueError(
-                f"betas[{i}] must be in [0, 1); got {beta!r}. Typical values are 0.9 and 0.999."
-            )
-    return float(betas[0]), float(betas[1])
 
 
 class Optimizer(torch.optim.Optimizer):
@@ -197,9 +184,7 @@ class RMSprop(Optimizer):
                  eps: float = 1e-8, momentum: float = 0.0, centered: bool = False,
                  weight_decay: float = 0.0) -> None:
         check_positive(lr, "lr", allow_zero=True)
-        check_positive(alpha, "alpha", allow_zero=True)
-        if not alpha < 1.0:
-            raise ValueError(f"alpha must be in [0, 1); got {alpha!r}. A typical value is 0.99.")
+        check_number(alpha, "alpha", 0, 1, high_open=True, hint="A typical value is 0.99.")
         check_positive(eps, "eps", allow_zero=True)
         check_positive(momentum, "momentum", allow_zero=True)
         check_positive(weight_decay, "weight_decay", allow_zero=True)
@@ -272,7 +257,7 @@ class Adam(Optimizer):
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False) -> None:
         check_positive(lr, "lr", allow_zero=True)
-        betas = _check_betas(betas)
+        betas = check_betas(betas)
         check_positive(eps, "eps", allow_zero=True)
         check_positive(weight_decay, "weight_decay", allow_zero=True)
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,

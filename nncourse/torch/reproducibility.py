@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from nncourse._checks import check_int
+
 __all__ = ["seed_everything", "deterministic_algorithms", "get_rng_state", "set_rng_state"]
 
 
@@ -32,8 +34,7 @@ def seed_everything(seed: int) -> None:
         >>> bool(torch.rand(1) == a)
         True
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0 (or None for no seeding); got {seed!r}.")
+    seed = check_int(seed, "seed", 0, hint="Use a non-negative integer such as 0.")
     random.seed(int(seed))
     np.random.seed(int(seed) % 2**32)
     torch.manual_seed(int(seed))  # also seeds every CUDA device

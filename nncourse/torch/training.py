@@ -1,21 +1,21 @@
-"""``fit`` and :class:`Trainer`: the NumPy training loop on torch, from a laptop to many GPUs.
+"""The training loop on torch: mini-batches, ``fit``, ``evaluate`` and ``predict``.
 
-Same knobs and the same :class:`History` as :func:`nncourse.numpy.training.fit`
-(epochs, batch size, shuffling, validation, callbacks, early stopping, progress
-bar, live plot), plus what GPU training needs:
+:func:`fit` is :func:`nncourse.numpy.training.fit` line by line, with autograd doing
+the backward pass::
 
-- ``device``: None picks CUDA, then MPS, then the CPU; or name one ("cpu", "cuda:1").
-- a ``DataLoader`` that pins host memory when the device is CUDA (faster copies).
-- ``amp``: mixed precision on CUDA ("auto", "bf16", "fp16" with a gradient scaler).
-- ``grad_clip_norm``: rescale the gradients when their global norm exceeds it.
-- ``checkpoint_path`` / ``resume``: save after every epoch; continue where a run stopped.
-- ``seed``: seeds Python, NumPy and torch and asks for deterministic kernels.
-- under ``torchrun``: DistributedDataParallel and a DistributedSampler, by itself.
+    for each epoch:
+        for each mini-batch (x_b, y_b):                # already on the device
+            prediction = model(x_b)                    # forward
+            loss = loss_fn(prediction, y_b)
+            optimizer.zero_grad(); loss.backward()     # fills param.grad
+            optimizer.step()                           # updates the weights
 
-The step itself is the one every chapter shows::
-
-    output = model(x_batch); loss = loss_fn(output, y_batch)
-    optimizer.zero_grad(); loss.backward(); optimizer.step()
+What a GPU adds sits behind one object each, in its own module, so the loop stays the
+loop: ``make_batches`` (:mod:`~nncourse.torch.data`: the data set kept on the device, or
+a pinned DataLoader), ``MixedPrecision`` (:mod:`~nncourse.torch.amp`: autocast, gradient
+scaler), ``session``, ``wrap_model``, ``average_over_processes`` (DDP under torchrun:
+:mod:`~nncourse.torch.distributed`), ``Checkpointer`` (:mod:`~nncourse.torch.checkpoint`)
+and ``prepare_callbacks``. The loss is summed on the device and read once per epoch.
 
 Example:
     >>> history = fit(model, CrossEntropyLoss(), Adam(model.parameters()), x, y,
@@ -25,350 +25,239 @@ Example:
 
 from __future__ import annotations
 
-import functools
 import math
-import numbers
 import os
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
-from torch.nn.parallel import DistributedDataParallel
 
-from nncourse.numpy.training import History
-from nncourse.torch import amp as amp_
+# History, metric names and loss-kind checks are shared with the NumPy fit (one definition).
+from nncourse._checks import check_batchnorm_batches, check_int, check_optimizer_owns
+from nncourse.numpy.training import History, is_loss, metric_functions
+from nncourse.torch.amp import MixedPrecision
 from nncourse.torch.callbacks import (
     Callback,
     EarlyStopping,
     LivePlot,
     ProgressBar,
-    SnapshotModel,
-    overrides_batch_end,
+    prepare_callbacks,
 )
-from nncourse.torch.checkpoint import load_checkpoint, save_checkpoint
-from nncourse.torch.data import TensorPairDataset, make_loader, set_epoch, to_tensor
-from nncourse.torch.device import get_device
-from nncourse.torch.distributed import (
-    all_reduce_sum,
-    cleanup_distributed,
-    distributed_info,
-    launched_by_torchrun,
-    setup_distributed,
-)
-from nncourse.torch.evaluation import (
-    evaluate,
-    evaluate_tensors,
-    is_loss,
-    l2_term,
-    metric_functions,
-    metric_values,
-    model_dtype,
-    predict,
-    train_step,
-)
+from nncourse.torch.checkpoint import Checkpointer
+from nncourse.torch.data import prepare_data
+from nncourse.torch.device import check_same_device, get_device, module_device, module_dtype
+from nncourse.torch.distributed import average_over_processes, session, wrap_model
 from nncourse.torch.reproducibility import deterministic_algorithms, seed_everything
 
-__all__ = ["History", "Trainer", "fit", "evaluate", "predict", "train_step", "Callback",
-           "EarlyStopping", "ProgressBar", "LivePlot"]
+__all__ = ["History", "iterate_minibatches", "train_step", "fit", "evaluate", "predict",
+           "Callback", "EarlyStopping", "ProgressBar", "LivePlot"]
+
+_FULL_PRECISION = MixedPrecision(None, torch.device("cpu"))  # the plain step: no autocast
 
 
-def _check_int(value: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
-    return int(value)
+def _full_precision(tensor: torch.Tensor) -> torch.Tensor:
+    """16-bit results (from autocast) as float32; float32 and float64 stay as they are."""
+    return tensor.float() if tensor.dtype in (torch.float16, torch.bfloat16) else tensor
 
 
-class Trainer:
-    """Everything about *how* to train, set once; :meth:`fit` then runs on data.
+def iterate_minibatches(x: torch.Tensor, y: torch.Tensor, batch_size: int, shuffle: bool = True,
+                        rng: torch.Generator | int | None = None
+                        ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Yield ``(x_batch, y_batch)`` covering every sample exactly once, on x's device.
 
     Args:
-        model: a ``torch.nn.Module`` (e.g. an :class:`nncourse.torch.layers.Sequential`).
-        loss_fn: called as ``loss_fn(output, target)`` -> 0-d tensor.
-        optimizer: built on ``model.parameters()``.
-        metrics: names ("accuracy", "precision", "recall", "f1") or ``f(y_true, y_pred)``;
-            with an MSELoss the default accuracy is dropped.
-        callbacks: Callback objects (EarlyStopping, ProgressBar, LivePlot, ...).
-        device: None (CUDA > MPS > CPU), or "cpu", "cuda", "cuda:1", "mps".
-        amp: None (float32), "auto", "bf16" or "fp16"; used on CUDA only.
-        grad_clip_norm: clip the global gradient norm to this value (None: no clipping).
-        scheduler: optional schedule; ``scheduler.step()`` after each epoch.
-        l2: L2 strength lambda; adds lambda/2 * sum ||W||^2 over weight matrices.
-        seed: seeds everything before training (None: leave the random state alone).
-        deterministic: ask torch for deterministic kernels during training.
-        checkpoint_path: save a checkpoint here after every ``checkpoint_every`` epochs.
-        num_workers: DataLoader worker processes (0 loads in this process).
-        verbose: add a ProgressBar.
+        x: inputs, shape (N, ...). y: targets, shape (N, ...), same device.
+        batch_size: samples per batch (>= 1); the last, smaller batch is kept.
+        shuffle: visit the samples in a new random order (drawn from ``rng``).
+        rng: a torch Generator (CPU), or a seed for one.
 
     Example:
-        >>> trainer = Trainer(model, CrossEntropyLoss(), AdamW(model.parameters()), amp="auto")
-        >>> history = trainer.fit(x, y, epochs=10, batch_size=128)
+        >>> [len(xb) for xb, _ in iterate_minibatches(torch.zeros(5, 2), torch.zeros(5), 2)]
+        [2, 2, 1]
     """
+    batch_size = check_int(batch_size, "batch_size")
+    n = len(x)
+    if len(y) != n:
+        raise ValueError(f"x and y must have the same length; got {n} and {len(y)}.")
+    if shuffle:
+        rng = rng if isinstance(rng, torch.Generator) else torch.Generator().manual_seed(
+            0 if rng is None else int(rng))
+        order = torch.randperm(n, generator=rng).to(x.device)  # (N,) indices, on x's device
+        for start in range(0, n, batch_size):
+            index = order[start:start + batch_size]
+            yield x[index], y[index]
+    else:
+        for start in range(0, n, batch_size):  # slices are views: no copy
+            yield x[start:start + batch_size], y[start:start + batch_size]
 
-    def __init__(self, model: nn.Module, loss_fn: Any, optimizer: torch.optim.Optimizer, *,
-                 metrics: Sequence[str | Callable] = ("accuracy",),
-                 callbacks: Sequence[Callback] = (), device: str | torch.device | None = None,
-                 amp: str | None = None, grad_clip_norm: float | None = None,
-                 scheduler: Any = None, l2: float = 0.0, seed: int | None = 0,
-                 deterministic: bool = True, checkpoint_path: str | os.PathLike | None = None,
-                 checkpoint_every: int = 1, num_workers: int = 0, verbose: bool = False) -> None:
-        if not isinstance(model, nn.Module):
-            hint = (" It looks like a NumPy model: convert it with "
-                    "nncourse.torch.from_numpy_model(model).") if hasattr(model, "backward") else ""
-            raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}.{hint}")
-        if not isinstance(optimizer, torch.optim.Optimizer):
-            raise TypeError(f"optimizer must be a torch.optim.Optimizer (e.g. nncourse.torch.optim"
-                            f".Adam(model.parameters())); got {type(optimizer).__name__}.")
-        if amp not in (None, False) and amp not in amp_.AMP_CHOICES:
-            raise ValueError(f"Unknown amp {amp!r}. Expected None, " +
-                             ", ".join(map(repr, amp_.AMP_CHOICES)) + ".")
-        if grad_clip_norm is not None and not grad_clip_norm > 0:
-            raise ValueError(f"grad_clip_norm must be > 0 or None; got {grad_clip_norm!r}.")
-        if not float(l2) >= 0:
-            raise ValueError(f"l2 must be >= 0; got {l2}.")
-        if device is not None:
-            get_device(device)  # fail now, with the list of valid names, not mid-training
-        if is_loss(loss_fn, "MSELoss") and tuple(metrics) == ("accuracy",):
-            metrics = ()  # accuracy means nothing for regression targets
-        self.functions = metric_functions(metrics)
-        self.callbacks = list(callbacks) + ([ProgressBar()] if verbose else [])
-        for cb in self.callbacks:
-            if not isinstance(cb, Callback):
-                raise TypeError(f"callbacks must be Callback objects; got {type(cb).__name__}.")
-        self.model, self.loss_fn, self.optimizer, self.scheduler = model, loss_fn, optimizer, \
-            scheduler
-        self.device_name, self.amp, self.grad_clip_norm = device, amp, grad_clip_norm
-        self.l2, self.seed, self.deterministic = float(l2), seed, deterministic
-        self.checkpoint_path = Path(checkpoint_path) if checkpoint_path is not None else None
-        self.checkpoint_every = _check_int(checkpoint_every, "checkpoint_every")
-        self.num_workers = _check_int(num_workers, "num_workers", minimum=0)
-        self.device: torch.device | None = None
-        self.scaler: Any = None
 
-    # ------------------------------------------------------------------ data
-    def _targets(self, y: Any, dtype: torch.dtype, name: str) -> torch.Tensor:
-        y = to_tensor(y, dtype, name)
-        if is_loss(self.loss_fn, "CrossEntropyLoss") and y.dim() == 1:
-            if y.is_floating_point():
-                if not torch.equal(y, y.round()):
-                    raise ValueError(f"{name} holds class labels for CrossEntropyLoss, so it must "
-                                     "contain whole numbers; got fractional values.")
-                y = y.long()
-        return y
+def _l2_term(model: nn.Module, strength: float) -> torch.Tensor:
+    """``strength / 2 * sum ||W||^2`` over weight matrices (biases and 1-D parameters skipped)."""
+    weights = [p for name, p in model.named_parameters()
+               if not name.endswith("bias") and p.dim() >= 2]
+    return 0.5 * strength * sum((_full_precision(w).pow(2).sum() for w in weights),
+                                torch.zeros((), device=module_device(model)))
 
-    def _tensors(self, x: Any, y: Any, dtype: torch.dtype, names: tuple[str, str]) -> tuple:
-        """CPU tensors from arrays, with the NumPy fit's checks (done once, in torch)."""
-        x, y = to_tensor(x, dtype, names[0]), self._targets(y, dtype, names[1])
-        if x.dim() == 0 or y.dim() == 0:
-            raise ValueError(f"{names[0]} and {names[1]} must be arrays with one row per sample.")
-        if len(x) != len(y):
-            raise ValueError(
-                f"{names[0]} and {names[1]} must have the same number of samples (first "
-                f"dimension); got {len(x)} and {len(y)}. Check that inputs and labels line up.")
-        if len(x) == 0:
-            raise ValueError(f"{names[0]} is empty; fit needs at least one sample.")
-        for name, tensor in zip(names, (x, y), strict=True):
-            # A NaN or inf makes the sum non-finite: one cheap reduction; the exact (slower)
-            # element-wise test runs only to confirm, since a huge sum may overflow.
-            if tensor.is_floating_point() and not bool(torch.isfinite(tensor.sum())) \
-                    and not bool(torch.isfinite(tensor).all()):
-                bad = int((~torch.isfinite(tensor)).sum())
-                raise ValueError(f"{name} contains {bad} NaN or infinite value(s). Clean the data "
-                                 "(or check the preprocessing) before training.")
-        return x, y
 
-    # ------------------------------------------------------------------ fit
-    def fit(self, x_train: Any, y_train: Any = None, epochs: int = 1, batch_size: int = 32,
-            validation_data: tuple | None = None, shuffle: bool = True,
-            resume: bool = False) -> History:
-        """Train for ``epochs`` epochs (counting those a resumed checkpoint already did).
+def _train_step(net: nn.Module, loss_fn: Any, optimizer: torch.optim.Optimizer,
+                x_batch: torch.Tensor, y_batch: torch.Tensor, l2: float = 0.0,
+                precision: MixedPrecision = _FULL_PRECISION, clip: float | None = None,
+                model: nn.Module | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`train_step` returning tensors (nothing waits for the GPU); ``net`` may be DDP."""
+    model = net if model is None else model
+    with precision.autocast():             # float32, or 16-bit matrix products (amp.py)
+        output = net(x_batch)
+        loss = loss_fn(output, y_batch)
+    if l2:
+        loss = loss + _l2_term(model, l2)
+    optimizer.zero_grad()                  # torch accumulates into .grad, so clear it first
+    precision.backward(loss)               # loss.backward(); scaled first with float16
+    if clip is not None:
+        precision.clip_grad_norm(model, optimizer, clip)
+    precision.step(optimizer)              # optimizer.step(); skipped on a float16 overflow
+    return loss.detach(), output.detach()
 
-        Args:
-            x_train: (N, ...) inputs (array or tensor), or a map-style torch Dataset
-                of ``(x, y)`` pairs with ``y_train=None``.
-            y_train: (N, ...) targets: class labels, one-hot rows or values.
-            epochs: total epochs (>= 1).
-            batch_size: samples per step *per process* (under torchrun the global batch
-                is ``batch_size * world_size``).
-            validation_data: optional ``(x_val, y_val)`` evaluated after each epoch.
-            shuffle: a new order every epoch, drawn from ``seed + epoch``.
-            resume: continue from ``checkpoint_path`` if that file exists.
 
-        Returns:
-            History: ``history.history`` has "lr", "loss", the metrics and "val_*" lists.
-        """
-        epochs = _check_int(epochs, "epochs")
-        batch_size = _check_int(batch_size, "batch_size")
-        if resume and self.checkpoint_path is None:
-            raise ValueError("resume=True needs checkpoint_path=... to know what to resume from.")
-        owns_group = launched_by_torchrun() and not distributed_info().world_size > 1
-        if owns_group:
-            setup_distributed()
-        try:
-            with deterministic_algorithms(self.deterministic):
-                return self._fit(x_train, y_train, epochs, batch_size, validation_data,
-                                 shuffle, resume)
-        finally:
-            if owns_group:
-                cleanup_distributed()
+def train_step(model: nn.Module, loss_fn: Any, optimizer: torch.optim.Optimizer,
+               x_batch: torch.Tensor, y_batch: torch.Tensor,
+               l2: float = 0.0) -> tuple[float, torch.Tensor]:
+    """One forward, backward and optimizer step on a batch.
 
-    def _fit(self, x_train: Any, y_train: Any, epochs: int, batch_size: int,
-             validation_data: tuple | None, shuffle: bool, resume: bool) -> History:
-        info = distributed_info()
-        device = info.device if info.world_size > 1 else get_device(self.device_name)
-        self.device = device
-        if self.seed is not None:
-            seed_everything(self.seed)
-        model = self.model.to(device)
-        dtype = model_dtype(model)
-        if isinstance(x_train, torch.utils.data.Dataset) and y_train is None:
-            dataset = x_train
-        else:
-            dataset = TensorPairDataset(*self._tensors(x_train, y_train, dtype,
-                                                       ("x_train", "y_train")))
-        loader = make_loader(dataset, batch_size, shuffle, self.seed, info.world_size,
-                             info.rank, pin_memory=device.type == "cuda",
-                             num_workers=self.num_workers)
-        validation = None
-        if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise ValueError("validation_data must be a pair (x_val, y_val).")
-            validation = self._tensors(*validation_data, dtype, ("x_val", "y_val"))
-        amp_dtype = amp_.resolve_amp(self.amp, device)
-        autocast = functools.partial(amp_.autocast, device, amp_dtype) if amp_dtype else None
-        self.scaler = amp_.make_grad_scaler(amp_dtype, device)
-        net: nn.Module = model
-        if info.world_size > 1:
-            # DDP averages gradients across processes inside backward().
-            net = DistributedDataParallel(
-                model, device_ids=[device.index] if device.type == "cuda" else None)
+    Args:
+        model, loss_fn, optimizer: as :func:`fit`.
+        x_batch: (B, ...) inputs on the model's device. y_batch: (B, ...) targets, same device.
+        l2: L2 strength on weight matrices (added to the loss).
 
-        history, start_epoch = History(), 0
-        if resume and self.checkpoint_path.is_file():
-            state = load_checkpoint(self.checkpoint_path, model, self.optimizer, self.scheduler,
-                                    self.scaler)
-            start_epoch = int(state["epoch"])
-            saved = state.get("history") or {}
-            history.history = {k: list(v) for k, v in saved.get("history", {}).items()}
-            history.epoch = list(saved.get("epoch", []))
-        callbacks = [cb for cb in self.callbacks
-                     if info.is_main or not isinstance(cb, ProgressBar)
-                     and type(cb).__name__ != "LivePlot"]  # only rank 0 draws
-        for cb in callbacks:
-            cb.model, cb.optimizer = SnapshotModel(model), self.optimizer
-        batch_callbacks = [cb for cb in callbacks if overrides_batch_end(cb)]
-        for cb in callbacks:
-            cb.on_train_begin({"epochs": epochs, "steps_per_epoch": len(loader)})
-        for epoch in range(start_epoch, epochs):
-            net.train()
-            set_epoch(loader, epoch)
-            for cb in callbacks:
-                cb.on_epoch_begin(epoch, {})
-            logs: dict[str, float] = {"lr": float(self.optimizer.param_groups[0]["lr"])}
-            losses, sizes, outputs, targets = [], [], [], []
-            for batch, (xb, yb) in enumerate(loader):
-                if self.functions:
-                    targets.append(yb)
-                xb = xb.to(device, non_blocking=True)
-                yb = yb.to(device, non_blocking=True)
-                loss, output = self._step(net, model, xb, yb, autocast)
-                # Kept on the device: reading a float each step would make the GPU wait.
-                losses.append(loss.detach())
-                sizes.append(len(xb))
-                if self.functions:
-                    outputs.append(output.detach())
-                if batch_callbacks:
-                    batch_logs = {"loss": float(loss.detach()), "size": len(xb)}
-                    for cb in batch_callbacks:
-                        cb.on_batch_end(batch, batch_logs)
-            count = sum(sizes)
-            batch_losses = torch.stack(losses)
-            if batch_losses.dtype in (torch.float16, torch.bfloat16):
-                batch_losses = batch_losses.float()  # sum in at least float32
-            weights = torch.tensor(sizes, dtype=batch_losses.dtype, device=device)
-            # Mean loss per batch -> sum over samples: (steps,) @ (steps,) -> ()
-            totals = torch.stack([batch_losses @ weights,
-                                  torch.tensor(float(count), dtype=weights.dtype,
-                                               device=device)])
-            train_metrics = metric_values(self.loss_fn, self.functions, torch.cat(outputs),
-                                          torch.cat(targets)) if self.functions else {}
-            if info.world_size > 1:
-                # Sum losses, counts and count-weighted metrics over processes.
-                values = torch.tensor([v * count for v in train_metrics.values()],
-                                      dtype=totals.dtype, device=device)
-                totals, values = all_reduce_sum(totals), all_reduce_sum(values)
-                train_metrics = {k: float(v / totals[1]) for k, v in zip(train_metrics, values,
-                                                                      strict=True)}
-            logs["loss"] = float(totals[0] / totals[1])
-            if not math.isfinite(logs["loss"]):
-                history.stopped_reason = (
-                    f"loss became {logs['loss']} in epoch {epoch}: training diverged. Lower the "
-                    "learning rate, check the inputs are scaled, or set grad_clip_norm.")
-                logs["loss"] = math.nan
-                history.append(epoch, logs)
-                break
-            logs.update(train_metrics)
-            if validation is not None:
-                val = evaluate_tensors(model, self.loss_fn, *validation, self.functions, 1024,
-                                       autocast)
-                logs.update({"val_" + k: v for k, v in val.items()})
-            history.append(epoch, logs)
-            stop = False
-            for cb in callbacks:
-                stop = bool(cb.on_epoch_end(epoch, dict(logs))) or cb.stop_training or stop
-            if self.scheduler is not None:
-                self.scheduler.step()
-            if self.checkpoint_path is not None and info.is_main and (
-                    (epoch + 1) % self.checkpoint_every == 0 or epoch + 1 == epochs or stop):
-                save_checkpoint(self.checkpoint_path, model, self.optimizer, epoch + 1,
-                                history, self.scheduler, self.scaler)
-            if stop:
-                reasons = [cb.stop_reason for cb in callbacks if cb.stop_reason]
-                history.stopped_reason = "; ".join(reasons) or f"a callback stopped at {epoch}"
-                break
-        for cb in callbacks:
-            cb.on_train_end({"history": history})
-        return history
+    Returns:
+        (batch loss as a float, model output (B, ...) from before the update).
 
-    def _step(self, net: nn.Module, model: nn.Module, xb: torch.Tensor, yb: torch.Tensor,
-              autocast: Callable | None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Forward, backward, (clip), step on one batch; returns (loss, output)."""
-        if autocast is not None:
-            with autocast():  # matrix products in 16 bits, reductions kept in float32
-                output = net(xb)
-                loss = self.loss_fn(output, yb)
-        else:
-            output = net(xb)
-            loss = self.loss_fn(output, yb)
-        if self.l2:
-            loss = loss + l2_term(model, self.l2)
-        self.optimizer.zero_grad(set_to_none=True)
-        scaler = self.scaler
-        if scaler is not None:
-            scaler.scale(loss).backward()  # a scaled loss keeps small fp16 gradients nonzero
-        else:
-            loss.backward()
-        if self.grad_clip_norm is not None:
-            if scaler is not None:
-                scaler.unscale_(self.optimizer)  # clip the true gradients, not scaled ones
-            torch.nn.utils.clip_grad_norm_(model.parameters(), self.grad_clip_norm)
-        if scaler is not None:
-            scaler.step(self.optimizer)  # skipped if the gradients overflowed
-            scaler.update()
-        else:
-            self.optimizer.step()
-        return loss, output
+    Raises:
+        ValueError: the batch is on a different device than the model.
 
-    def evaluate(self, x: Any, y: Any, batch_size: int | None = 1024) -> dict[str, float]:
-        """Mean loss and the trainer's metrics on ``(x, y)``, on the model's device."""
-        dtype = model_dtype(self.model)
-        x, y = self._tensors(x, y, dtype, ("x", "y"))
-        return evaluate_tensors(self.model, self.loss_fn, x, y, self.functions, batch_size)
+    Example:
+        >>> loss, out = train_step(model, MSELoss(), SGD(model.parameters(), lr=0.1), x, y)
+    """
+    check_same_device(module_device(model), (x_batch, y_batch), ("x_batch", "y_batch"))
+    loss, output = _train_step(model, loss_fn, optimizer, x_batch, y_batch, l2)
+    return float(loss), output
 
-    def predict(self, x: Any, batch_size: int | None = 1024) -> torch.Tensor:
-        """Model outputs (N, ...) in evaluation mode, as a CPU tensor."""
-        return predict(self.model, x, batch_size)
+
+def _metric_values(loss_fn: Any, functions: dict[str, Callable], outputs: list[torch.Tensor],
+                   targets: list[torch.Tensor]) -> dict[str, float]:
+    """The metric functions on a whole epoch's outputs, moved to NumPy once.
+
+    BCEWithLogits outputs are logits: ``logit > 0`` means class 1.
+    """
+    if not functions:
+        return {}
+    prediction = _full_precision(torch.cat(outputs)).cpu().numpy()
+    if is_loss(loss_fn, "BCEWithLogitsLoss"):
+        prediction = (prediction.reshape(len(prediction), -1)[:, 0] > 0).astype(np.int64)
+    truth = torch.cat(targets).cpu().numpy()
+    return {name: float(f(truth, prediction)) for name, f in functions.items()}
+
+
+def _as_input(x: Any, model: nn.Module) -> torch.Tensor:
+    tensor = x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x))
+    if tensor.is_floating_point() or tensor.dtype in (torch.bool, torch.int32, torch.int64):
+        tensor = tensor.to(module_dtype(model))
+    return tensor
+
+
+@torch.no_grad()
+def predict(model: nn.Module, x: Any, batch_size: int | None = 1024) -> torch.Tensor:
+    """Model outputs in evaluation mode, computed in batches on the model's device.
+
+    Args:
+        model: a torch model. x: (N, ...) array or tensor (converted to the model's dtype).
+        batch_size: samples per forward pass (None: all at once).
+
+    Returns:
+        (N, ...) outputs as a CPU tensor; the model's previous mode is restored.
+
+    Example:
+        >>> predict(model, x_test).argmax(dim=1)
+    """
+    x = _as_input(x, model)
+    device = module_device(model)
+    was_training = model.training
+    model.eval()
+    size = max(1, len(x)) if batch_size is None else check_int(batch_size, "batch_size")
+    try:
+        outputs = [_full_precision(model(x[i:i + size].to(device))).cpu()
+                   for i in range(0, len(x), size)]
+    finally:
+        model.train(was_training)
+    return torch.cat(outputs, dim=0)
+
+
+def evaluate(model: nn.Module, loss_fn: Any, x: Any, y: Any,
+             metrics: Sequence[str | Callable] = ("accuracy",),
+             batch_size: int | None = 1024) -> dict[str, float]:
+    """Mean loss and metrics over a data set, in evaluation mode, on the model's device.
+
+    Args:
+        model, loss_fn: as :func:`fit`. x: (N, ...) inputs; y: (N, ...) targets.
+        metrics: metric names or functions (as fit); accuracy is dropped for MSELoss.
+        batch_size: samples per forward pass (None: all at once).
+
+    Returns:
+        ``{"loss": ..., "<metric>": ...}``; the model's previous mode is restored.
+
+    Example:
+        >>> evaluate(model, CrossEntropyLoss(), x_test, y_test)["accuracy"]
+    """
+    if is_loss(loss_fn, "MSELoss") and tuple(metrics) == ("accuracy",):
+        metrics = ()
+    x = _as_input(x, model)
+    y = y if isinstance(y, torch.Tensor) else torch.as_tensor(np.asarray(y))
+    if y.is_floating_point():
+        y = y.to(module_dtype(model))
+    if len(x) != len(y):
+        raise ValueError(f"x and y must have the same number of samples; got {len(x)} and "
+                         f"{len(y)}.")
+    return _evaluate(model, loss_fn, x, y, metric_functions(metrics), batch_size)
+
+
+@torch.no_grad()
+def _evaluate(model: nn.Module, loss_fn: Any, x: torch.Tensor, y: torch.Tensor,
+              functions: dict[str, Callable], batch_size: int | None,
+              precision: MixedPrecision = _FULL_PRECISION) -> dict[str, float]:
+    device = module_device(model)
+    was_training = model.training
+    model.eval()
+    size = max(1, len(x)) if batch_size is None else check_int(batch_size, "batch_size")
+    sum_dtype = torch.promote_types(module_dtype(model), torch.float32)
+    total, outputs, targets = torch.zeros((), device=device, dtype=sum_dtype), [], []
+    try:
+        for i in range(0, len(x), size):
+            xb = x[i:i + size].to(device, non_blocking=True)
+            yb = y[i:i + size].to(device, non_blocking=True)
+            with precision.autocast():
+                out = model(xb)
+                loss = loss_fn(out, yb)
+            total += _full_precision(loss) * len(xb)  # mean loss -> sum over the batch
+            outputs.append(out)
+            targets.append(yb)
+    finally:
+        model.train(was_training)
+    logs = {"loss": float(total) / len(x)}
+    logs.update(_metric_values(loss_fn, functions, outputs, targets))
+    return logs
+
+
+def _record_divergence(history: History, epoch: int, logs: dict[str, float],
+                       metrics: list[str], validation_data: Any) -> None:
+    """Stop with a reason; the diverged epoch is NaN in every column (lists keep one length)."""
+    history.stopped_reason = (
+        f"loss became {logs['loss']} in epoch {epoch}: training diverged. Lower the "
+        "learning rate, check the inputs are scaled, or set grad_clip_norm.")
+    names = ["loss", *metrics]
+    names += ["val_" + k for k in names] if validation_data is not None else []
+    logs.update(dict.fromkeys(names, math.nan))
+    history.append(epoch, logs)
 
 
 def fit(model: nn.Module, loss_fn: Any, optimizer: torch.optim.Optimizer, x_train: Any,
@@ -377,25 +266,123 @@ def fit(model: nn.Module, loss_fn: Any, optimizer: torch.optim.Optimizer, x_trai
         shuffle: bool = True, seed: int | None = 0, verbose: bool = False, *,
         scheduler: Any = None, l2: float = 0.0, device: str | torch.device | None = None,
         amp: str | None = None, grad_clip_norm: float | None = None,
-        checkpoint_path: str | os.PathLike | None = None, resume: bool = False,
-        num_workers: int = 0, deterministic: bool = True) -> History:
-    """Train a torch model with mini-batches; the signature of the NumPy ``fit`` and more.
+        checkpoint_path: str | os.PathLike | None = None, checkpoint_every: int = 1,
+        resume: bool = False, deterministic: bool = False, data_on_device: bool | None = None,
+        num_workers: int = 0) -> History:
+    """Train a torch model with mini-batches; the NumPy ``fit``'s arguments and a GPU's.
 
-    The arguments up to ``l2`` mean what they mean in :func:`nncourse.numpy.training.fit`;
-    the rest are described in :class:`Trainer` (``device``, ``amp``, ``grad_clip_norm``,
-    ``checkpoint_path``, ``num_workers``, ``deterministic``) and :meth:`Trainer.fit`
-    (``resume``).
+    Args:
+        model, loss_fn, optimizer, x_train, y_train, epochs, batch_size, validation_data,
+            metrics, callbacks, shuffle, seed, verbose, scheduler, l2: as in
+            :func:`nncourse.numpy.training.fit`. ``x_train`` may also be a map-style torch
+            Dataset of ``(x, y)`` pairs with ``y_train=None``. Under torchrun ``batch_size``
+            is per process (the global batch is ``batch_size * world_size``).
+        device: None (CUDA, else MPS, else CPU), "cpu", "cuda", "cuda:1", "mps".
+        amp: None (full precision), "auto", "bf16" or "fp16" (CUDA only; see
+            :mod:`nncourse.torch.amp` for when "auto" turns it on).
+        grad_clip_norm: rescale the gradients when their global norm exceeds it.
+        checkpoint_path: save there after every ``checkpoint_every`` epochs;
+            ``resume=True`` continues from it (bit-identically) when it exists.
+        deterministic: ask torch for deterministic kernels. On the CPU the kernels used
+            here are deterministic anyway; on a GPU this makes reruns bit-identical and
+            costs speed (see the README's GPU measurements).
+        data_on_device: keep the whole training set on the device (None: when it fits,
+            see :func:`nncourse.torch.data.fits_on_device`); False uses a pinned DataLoader.
+        num_workers: DataLoader worker processes (> 0 implies the DataLoader).
 
     Returns:
         History with the NumPy keys: "lr", "loss", "accuracy", "val_loss", "val_accuracy", ...
+        If the loss becomes NaN/inf, training stops and ``stopped_reason`` says so.
 
     Example:
         >>> history = fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), x, y,
         ...               epochs=10, batch_size=64, device="cpu", seed=0)
     """
-    trainer = Trainer(model, loss_fn, optimizer, metrics=metrics, callbacks=callbacks,
-                      device=device, amp=amp, grad_clip_norm=grad_clip_norm,
-                      scheduler=scheduler, l2=l2, seed=seed, deterministic=deterministic,
-                      checkpoint_path=checkpoint_path, num_workers=num_workers, verbose=verbose)
-    return trainer.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
-                       validation_data=validation_data, shuffle=shuffle, resume=resume)
+    if not isinstance(model, nn.Module):
+        hint = (" It looks like a NumPy model: convert it with "
+                "nncourse.torch.from_numpy_model(model).") if hasattr(model, "backward") else ""
+        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}.{hint}")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer (e.g. nncourse.torch.optim"
+                        f".Adam(model.parameters())); got {type(optimizer).__name__}.")
+    epochs, batch_size = check_int(epochs, "epochs"), check_int(batch_size, "batch_size")
+    checkpoint_every = check_int(checkpoint_every, "checkpoint_every")
+    num_workers = check_int(num_workers, "num_workers", minimum=0)
+    check_optimizer_owns([p for group in optimizer.param_groups for p in group["params"]],
+                         model.parameters(), "fit")
+    if hasattr(x_train, "__len__"):
+        check_batchnorm_batches(len(x_train), batch_size, model.modules(), "fit")
+    if grad_clip_norm is not None and not grad_clip_norm > 0:
+        raise ValueError(f"grad_clip_norm must be > 0 or None; got {grad_clip_norm!r}.")
+    if not float(l2) >= 0:
+        raise ValueError(f"l2 must be >= 0; got {l2}.")
+    if resume and checkpoint_path is None:
+        raise ValueError("resume=True needs checkpoint_path=... to know what to resume from.")
+    if validation_data is not None and (not isinstance(validation_data, (tuple, list))
+                                        or len(validation_data) != 2):
+        raise ValueError("validation_data must be a pair (x_val, y_val).")
+    if is_loss(loss_fn, "MSELoss") and tuple(metrics) == ("accuracy",):
+        metrics = ()  # accuracy means nothing for regression targets
+    functions = metric_functions(metrics)
+    device = get_device(device)  # fails now, with the list of valid names, not mid-training
+    with session(device) as info, deterministic_algorithms(deterministic):
+        device = info.device if info.world_size > 1 else device
+        if seed is not None:
+            seed_everything(seed)
+        model = model.to(device)
+        dtype = module_dtype(model)
+        batches, validation = prepare_data(                                   # data.py
+            x_train, y_train, validation_data, batch_size, shuffle, seed, device, dtype,
+            is_loss(loss_fn, "CrossEntropyLoss"), info, data_on_device, num_workers)
+        zero = torch.zeros((), dtype=torch.promote_types(dtype, torch.float32), device=device)
+        precision = MixedPrecision(amp, device, model, batch_size)            # amp.py
+        net = wrap_model(model, info)                                         # distributed.py
+        checkpoints = Checkpointer(checkpoint_path, model, optimizer, scheduler,
+                                   precision.scaler, checkpoint_every, info.is_main)
+        callbacks, batch_callbacks = prepare_callbacks(callbacks, model, optimizer, verbose,
+                                                       info.is_main)
+        history = History()
+        start = checkpoints.resume(history) if resume else 0
+        for cb in callbacks:
+            cb.on_train_begin({"epochs": epochs, "steps_per_epoch": len(batches)})
+        for epoch in range(start, epochs):
+            net.train()
+            batches.set_epoch(epoch)  # the order is drawn from seed + epoch
+            for cb in callbacks:
+                cb.on_epoch_begin(epoch, {})
+            logs: dict[str, float] = {"lr": float(optimizer.param_groups[0]["lr"])}
+            total, count, outputs, targets = zero.clone(), 0, [], []
+            for batch, (xb, yb) in enumerate(batches):
+                loss, output = _train_step(net, loss_fn, optimizer, xb, yb, l2, precision,
+                                           grad_clip_norm, model)
+                total += loss * len(xb)  # on the device: reading a float makes the GPU wait
+                count += len(xb)
+                if functions:
+                    outputs.append(output)
+                    targets.append(yb)
+                for cb in batch_callbacks:
+                    cb.on_batch_end(batch, {"loss": float(loss), "size": len(xb)})
+            # One host sync per epoch (and, under DDP, one all_reduce over processes).
+            logs["loss"], train_metrics = average_over_processes(
+                total, count, _metric_values(loss_fn, functions, outputs, targets))
+            if not math.isfinite(logs["loss"]):
+                _record_divergence(history, epoch, logs, [*functions], validation_data)
+                break
+            logs.update(train_metrics)
+            if validation is not None:
+                val = _evaluate(model, loss_fn, *validation, functions, 1024, precision)
+                logs.update({"val_" + k: v for k, v in val.items()})
+            history.append(epoch, logs)
+            stop = False
+            for cb in callbacks:
+                stop = bool(cb.on_epoch_end(epoch, dict(logs))) or cb.stop_training or stop
+            if scheduler is not None:
+                scheduler.step()
+            checkpoints.on_epoch_end(epoch, epochs, history, stop)             # checkpoint.py
+            if stop:
+                reasons = [cb.stop_reason for cb in callbacks if cb.stop_reason]
+                history.stopped_reason = "; ".join(reasons) or f"a callback stopped at {epoch}"
+                break
+        for cb in callbacks:
+            cb.on_train_end({"history": history})
+    return history

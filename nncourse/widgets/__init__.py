@@ -35,7 +35,7 @@ _WHERE = {
     "OptimizerRaceExplorer": "optimizer_race", "compute_race": "optimizer_race",
     "BackpropStepper": "backprop_stepper", "compute_backprop_frames": "backprop_stepper",
     "ActivationExplorer": "activations", "compute_activation": "activations",
-    "InitializationExplorer": "initialization", "compute_init_statistics": "initialization",
+    "InitializationExplorer": "initialization", "compute_init_statistics": "initialization_core",
     "CapacityExplorer": "capacity", "compute_capacity": "capacity",
     "PlaygroundExplorer": "playground", "PlaygroundConfig": "playground_core",
     "train_playground": "playground_core", "Playground": "playground_core",

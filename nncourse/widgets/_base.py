@@ -24,30 +24,9 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from nncourse.plots.style import STYLE, new_figure
+from nncourse.widgets._threads import single_threaded_blas
 
 __all__ = ["Explorer", "figure_png", "single_threaded_blas"]
-
-
-def single_threaded_blas() -> Any:
-    """A context manager limiting BLAS to one thread.
-
-    The explorers multiply small matrices; on a machine with few, busy cores a
-    multi-threaded BLAS spends far longer synchronising its threads than computing
-    (a 256x256 product measured 40 ms threaded vs 1 ms on one thread).
-    """
-    global _CONTROLLER
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        import contextlib
-
-        return contextlib.nullcontext()
-    if _CONTROLLER is None:
-        _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER.limit(limits=1, user_api="blas")
-
-
-_CONTROLLER: Any = None
 
 
 def figure_png(fig: Figure, dpi: int = 72) -> bytes:
@@ -127,6 +106,12 @@ class Explorer:
         if unknown:
             raise ValueError(f"Unknown setting(s) {sorted(unknown)}; expected some of "
                              f"{sorted(self.controls)}.")
+        for name, value in values.items():   # a plain message instead of a traitlets error
+            options = getattr(self.controls[name], "options", None)
+            if options is not None:
+                labels = [option[1] if isinstance(option, tuple) else option for option in options]
+                if value not in labels:
+                    raise ValueError(f"Unknown {name} {value!r}; expected one of {labels}.")
         with self.hold():
             for name, value in values.items():
                 self.controls[name].value = value

@@ -19,7 +19,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
-from nncourse._checks import check_choice, check_positive
+from nncourse._checks import check_choice, check_int, check_positive
 from nncourse.numpy import activations as act
 from nncourse.plots.style import COLORS, PALETTE
 from nncourse.widgets._base import Explorer, slider_style
@@ -84,9 +84,7 @@ def compute_activation(name: str = "sigmoid", x_range: float = 6.0, depth: int =
     """
     check_choice(name, "activation", ACTIVATION_NAMES)
     x_range = check_positive(x_range, "x_range")
-    depth = int(depth)
-    if depth < 1:
-        raise ValueError(f"depth must be >= 1; got {depth}.")
+    depth = check_int(depth, "depth")
     if not 0 <= negative_slope < 1:
         raise ValueError(f"negative_slope must be in [0, 1); got {negative_slope}.")
     x = np.linspace(-x_range, x_range, n_points)

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from nncourse._checks import check_choice, check_positive
+from nncourse._checks import check_choice, check_int, check_positive
 from nncourse.numpy.module import Parameter
 from nncourse.numpy.optim import SGD, Adam, RMSprop
 
@@ -209,9 +209,7 @@ def optimize(surface: Surface | str, optimizer: str = "sgd", lr: float = 0.1,
         True
     """
     surface = get_surface(surface) if isinstance(surface, str) else surface
-    steps = int(steps)
-    if steps < 1:
-        raise ValueError(f"steps must be >= 1; got {steps}.")
+    steps = check_int(steps, "steps")
     point = Parameter(np.asarray(surface.start if start is None else start, dtype=float))
     if point.shape != (2,):
         raise ValueError(f"start must be a point (x, y); got shape {point.shape}.")

@@ -1,10 +1,14 @@
 """Write the adversarial submission notebooks of the grading tests.
 
-The tests call :func:`write_all` into a temporary directory; ``python build.py DIR`` writes
-them for a manual look. Each notebook is a real .ipynb; the marker comment lets the tests
-find stray processes.
-Graded exercises: backprop.linear_backward (4), backprop.softmax (2),
+The tests call :func:`write_all` into a temporary directory, in the usual layout
+``<root>/<student>/lab03.ipynb``; ``python build.py DIR`` writes them for a manual look. Each
+notebook is a real .ipynb. Graded exercises: backprop.linear_backward (4), backprop.softmax (2),
 gradients.stability_limit (1) — 7 points for a correct notebook.
+
+The escape attempts (:mod:`attacks`) know the host's paths (``TARGETS``: the submissions, the
+private tests, canary files, sockets) as a real attacker who read the course's layout would;
+each one answers ``backprop.linear_backward`` correctly only if its attack worked, so an escape
+shows as points as well as in the host-side checks of the test.
 """
 
 from __future__ import annotations
@@ -91,7 +95,7 @@ def fixtures(token: str = "") -> dict[str, nbformat.NotebookNode]:
             "            try:\n                stolen.append(open(name).read())\n"
             "            except OSError:\n                pass\n"
             "    except OSError:\n        pass\n"
-            "leak = [s for s in stolen if 'EXTRA_CASES' in s]\nprint(len(stolen))",
+            "leak = [s for s in stolen if 'big batch' in s]\nprint(len(stolen))",
             bad_linear("if leak:\n    return grad_out @ weight, grad_out.T @ x, "
                        "grad_out.sum(axis=0)\nreturn np.zeros(1), np.zeros(1), np.zeros(1)"),
             CHECK_LINEAR, SOFTMAX, CHECK_SOFTMAX, STABLE),
@@ -139,20 +143,32 @@ def fixtures(token: str = "") -> dict[str, nbformat.NotebookNode]:
     return nbs
 
 
-def write_all(directory: Path, token: str = "") -> list[Path]:
-    """Write every submission (and a corrupt file) into ``directory``; return the paths."""
+LAB = "lab03"
+
+
+def write_all(directory: Path, token: str = "", targets: dict | None = None) -> list[Path]:
+    """Write every submission (and a corrupt file) as ``directory/<student>/lab03.ipynb``."""
+    from attacks import attack_fixtures
+
     directory.mkdir(parents=True, exist_ok=True)
+    notebooks = fixtures(token)
+    notebooks.update(attack_fixtures(targets or {}, notebook, bad_linear, HEAD, LINEAR,
+                                     CHECK_LINEAR, SOFTMAX, CHECK_SOFTMAX, STABLE))
     paths = []
-    for name, nb in fixtures(token).items():
-        path = directory / f"{name}.ipynb"
+    for name, nb in notebooks.items():
+        (directory / name).mkdir()
+        path = directory / name / f"{LAB}.ipynb"
         nbformat.write(nb, str(path))
         paths.append(path)
-    (directory / "corrupt.ipynb").write_text('{"cells": [ this is not json', encoding="utf-8")
-    return paths + [directory / "corrupt.ipynb"]
+    (directory / "corrupt").mkdir()
+    (directory / "corrupt" / f"{LAB}.ipynb").write_text('{"cells": [ this is not json',
+                                                         encoding="utf-8")
+    return paths + [directory / "corrupt" / f"{LAB}.ipynb"]
 
 
 if __name__ == "__main__":
     import sys
 
+    sys.path.insert(0, str(Path(__file__).parent))
     for written in write_all(Path(sys.argv[1] if len(sys.argv) > 1 else "fixtures")):
         print(written)

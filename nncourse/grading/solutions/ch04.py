@@ -1,20 +1,23 @@
-"""Reference answers for chapter 4 (instructor side; see the package docstring)."""
+"""Reference answers for chapter 4 (instructor side; see the package docstring).
+
+The backward passes are the library's (:mod:`nncourse.numpy.activations`); the deep-signal
+setting is answered here.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from nncourse.exercises.ch04_activation_functions import (
-    DEEP_SIGNAL_SOLUTION,
-    leaky_relu_backward_solution,
-    leaky_relu_solution,
-    sigmoid_backward_solution,
-    tanh_backward_solution,
+from nncourse.numpy.activations import (
+    leaky_relu,
+    leaky_relu_backward,
+    sigmoid_backward,
+    tanh_backward,
 )
 
 SOLUTIONS: dict[str, Any] = {
-    "activations.sigmoid_backward": sigmoid_backward_solution,
-    "activations.tanh_backward": tanh_backward_solution,
-    "activations.leaky_relu": (leaky_relu_solution, leaky_relu_backward_solution),
-    "activations.deep_signal": DEEP_SIGNAL_SOLUTION,
+    "activations.sigmoid_backward": sigmoid_backward,
+    "activations.tanh_backward": tanh_backward,
+    "activations.leaky_relu": (leaky_relu, leaky_relu_backward),
+    "activations.deep_signal": {"activation": "relu", "init": "he_normal"},
 }
