@@ -359,7 +359,7 @@ def _rescue_run(obj: Any, inputs: dict) -> dict:
 
 
 def _rescue_judge(inputs: dict, outputs: dict) -> str | None:
-    from nncourse.widgets.initialization import compute_init_statistics
+    from nncourse.widgets.initialization_core import compute_init_statistics
 
     if outputs["init"] != "normal_1" or outputs["activation"] != "relu":
         return (f"keep init 'normal_1' and activation 'relu' (got {outputs['init']!r} and "
