@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from . import mistakes_ch05 as wrong
 from .compare import answer_value, compare_arrays
 from .registry import Case, Exercise, Mistake, register
 
@@ -107,136 +108,69 @@ def library_steps(kind: str, inputs: dict) -> dict:
 
 
 # ----------------------------------------------------------------------------- mistakes
-# Models of the plausible wrong answers: the judge runs them on the same inputs and names the
-# one the learner's numbers match. Each is wrong on purpose.
-def _momentum_ema(param, grad, velocity, lr, momentum):
-    velocity = momentum * velocity + (1 - momentum) * grad
-    return param - lr * velocity, velocity
-
-
-def _momentum_ignores_velocity(param, grad, velocity, lr, momentum):
-    velocity = momentum * velocity + grad
-    return param - lr * grad, velocity
-
-
-def _momentum_old_velocity(param, grad, velocity, lr, momentum):
-    param = param - lr * velocity
-    return param, momentum * velocity + grad
-
-
-def _momentum_uphill(param, grad, velocity, lr, momentum):
-    velocity = momentum * velocity + grad
-    return param + lr * velocity, velocity
-
-
-def _momentum_nesterov(param, grad, velocity, lr, momentum):
-    velocity = momentum * velocity + grad
-    return param - lr * (grad + momentum * velocity), velocity
-
-
-def _rmsprop_eps_inside(param, grad, square_avg, lr, alpha, eps):
-    square_avg = alpha * square_avg + (1 - alpha) * grad**2
-    return param - lr * grad / np.sqrt(square_avg + eps), square_avg
-
-
-def _rmsprop_no_one_minus_alpha(param, grad, square_avg, lr, alpha, eps):
-    square_avg = alpha * square_avg + grad**2
-    return param - lr * grad / (np.sqrt(square_avg) + eps), square_avg
-
-
-def _rmsprop_no_sqrt(param, grad, square_avg, lr, alpha, eps):
-    square_avg = alpha * square_avg + (1 - alpha) * grad**2
-    return param - lr * grad / (square_avg + eps), square_avg
-
-
-def _rmsprop_swapped(param, grad, square_avg, lr, alpha, eps):
-    square_avg = (1 - alpha) * square_avg + alpha * grad**2
-    return param - lr * grad / (np.sqrt(square_avg) + eps), square_avg
-
-
-def _adam_no_correction(param, grad, m, v, t, lr, beta1, beta2, eps):
-    m = beta1 * m + (1 - beta1) * grad
-    v = beta2 * v + (1 - beta2) * grad**2
-    return param - lr * m / (np.sqrt(v) + eps), m, v
-
-
-def _adam_only_m_corrected(param, grad, m, v, t, lr, beta1, beta2, eps):
-    m = beta1 * m + (1 - beta1) * grad
-    v = beta2 * v + (1 - beta2) * grad**2
-    return param - lr * (m / (1 - beta1**t)) / (np.sqrt(v) + eps), m, v
-
-
-def _adam_t_plus_one(param, grad, m, v, t, lr, beta1, beta2, eps):
-    m = beta1 * m + (1 - beta1) * grad
-    v = beta2 * v + (1 - beta2) * grad**2
-    m_hat, v_hat = m / (1 - beta1 ** (t + 1)), v / (1 - beta2 ** (t + 1))
-    return param - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
-
-
-def _adam_eps_inside(param, grad, m, v, t, lr, beta1, beta2, eps):
-    m = beta1 * m + (1 - beta1) * grad
-    v = beta2 * v + (1 - beta2) * grad**2
-    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
-    return param - lr * m_hat / np.sqrt(v_hat + eps), m, v
-
-
-def _adam_stores_corrected(param, grad, m, v, t, lr, beta1, beta2, eps):
-    m = (beta1 * m + (1 - beta1) * grad) / (1 - beta1**t)
-    v = (beta2 * v + (1 - beta2) * grad**2) / (1 - beta2**t)
-    return param - lr * m / (np.sqrt(v) + eps), m, v
-
-
 MOMENTUM_MISTAKES = [
-    Mistake("velocity as a moving average", _momentum_ema,
+    Mistake("velocity as a moving average", wrong.momentum_ema,
             ("(1 - momentum)", "velocity = momentum * velocity + grad")),
-    Mistake("steps with the gradient", _momentum_ignores_velocity, ("ignores the velocity",)),
-    Mistake("steps with the old velocity", _momentum_old_velocity, ("old velocity",)),
-    Mistake("adds the step", _momentum_uphill, ("uphill",)),
-    Mistake("Nesterov instead of heavy ball", _momentum_nesterov, ("Nesterov",)),
+    Mistake("steps with the gradient", wrong.momentum_ignores_velocity, ("ignores the velocity",)),
+    Mistake("steps with the old velocity", wrong.momentum_old_velocity, ("old velocity",)),
+    Mistake("adds the step", wrong.momentum_uphill, ("uphill",)),
+    Mistake("Nesterov instead of heavy ball", wrong.momentum_nesterov, ("Nesterov",)),
 ]
 RMSPROP_MISTAKES = [
-    Mistake("eps inside the root", _rmsprop_eps_inside, ("inside the square root",)),
-    Mistake("no (1 - alpha)", _rmsprop_no_one_minus_alpha, ("(1 - alpha)",)),
-    Mistake("no square root", _rmsprop_no_sqrt, ("square root of the average",)),
-    Mistake("alpha and 1 - alpha swapped", _rmsprop_swapped, ("swapped",)),
+    Mistake("eps inside the root", wrong.rmsprop_eps_inside, ("inside the square root",)),
+    Mistake("no (1 - alpha)", wrong.rmsprop_no_one_minus_alpha, ("(1 - alpha)",)),
+    Mistake("no square root", wrong.rmsprop_no_sqrt, ("square root of the average",)),
+    Mistake("alpha and 1 - alpha swapped", wrong.rmsprop_swapped, ("swapped",)),
 ]
 ADAM_MISTAKES = [
-    Mistake("no bias correction", _adam_no_correction, ("bias correction",)),
-    Mistake("only m corrected", _adam_only_m_corrected, ("corrects m but not v",)),
-    Mistake("t counted from 0", _adam_t_plus_one, ("t + 1",)),
-    Mistake("eps inside the root", _adam_eps_inside, ("inside the square root",)),
-    Mistake("stores the corrected moments", _adam_stores_corrected, ("bias-corrected",)),
+    Mistake("no bias correction", wrong.adam_no_correction, ("bias correction",)),
+    Mistake("only m corrected", wrong.adam_only_m_corrected, ("corrects m but not v",)),
+    Mistake("t counted from 0", wrong.adam_t_plus_one, ("t + 1",)),
+    Mistake("eps inside the root", wrong.adam_eps_inside, ("inside the square root",)),
+    Mistake("stores the corrected moments", wrong.adam_stores_corrected, ("bias-corrected",)),
 ]
 
 #: mistake model -> the feedback it gets (words that name the mistake, then how to fix it)
 FEEDBACK: dict[Callable[..., Any], str] = {
-    _momentum_ema: "the velocity is a moving average with a (1 - momentum) factor; the library "
-                   "(and torch.optim.SGD) adds the whole gradient: velocity = momentum * "
-                   "velocity + grad",
-    _momentum_ignores_velocity: "the update ignores the velocity: step with the new velocity, "
-                                "param - lr * velocity, not with the gradient",
-    _momentum_old_velocity: "the step uses the old velocity; update the velocity with this "
-                            "gradient first, then step with the new one",
-    _momentum_uphill: "the parameters move uphill: subtract lr * velocity",
-    _momentum_nesterov: "that is Nesterov's update (grad + momentum * velocity); this "
-                        "exercise asks for classical (heavy-ball) momentum: param - lr * velocity",
-    _rmsprop_eps_inside: "eps is added inside the square root; PyTorch adds it outside: "
-                         "grad / (sqrt(square_avg) + eps)",
-    _rmsprop_no_one_minus_alpha: "the new squared gradient lacks the (1 - alpha) factor, so the "
-                                 "average grows without bound",
-    _rmsprop_no_sqrt: "the gradient is divided by the mean square; divide by the square root "
-                      "of the average, sqrt(square_avg) + eps",
-    _rmsprop_swapped: "alpha and 1 - alpha are swapped: alpha weights the old average, "
-                      "1 - alpha the new squared gradient",
-    _adam_no_correction: "no bias correction: m and v start at 0, so divide them by "
-                         "1 - beta1**t and 1 - beta2**t before the step",
-    _adam_only_m_corrected: "the step corrects m but not v: divide v by 1 - beta2**t as well",
-    _adam_t_plus_one: "the bias correction uses t + 1; t is already the 1-based step number, "
-                      "so use 1 - beta1**t and 1 - beta2**t",
-    _adam_eps_inside: "eps is added inside the square root; PyTorch adds it outside: "
-                      "m_hat / (sqrt(v_hat) + eps)",
-    _adam_stores_corrected: "the returned m and v are the bias-corrected ones; keep the raw "
-                            "moving averages as state and correct only inside the step",
+    wrong.momentum_ema:
+        "the velocity is a moving average with a (1 - momentum) factor; the library (and "
+        "torch.optim.SGD) adds the whole gradient: velocity = momentum * velocity + grad",
+    wrong.momentum_ignores_velocity:
+        "the update ignores the velocity: step with the new velocity, param - lr * velocity, "
+        "not with the gradient",
+    wrong.momentum_old_velocity:
+        "the step uses the old velocity; update the velocity with this gradient first, then "
+        "step with the new one",
+    wrong.momentum_uphill: "the parameters move uphill: subtract lr * velocity",
+    wrong.momentum_nesterov:
+        "that is Nesterov's update (grad + momentum * velocity); this exercise asks for "
+        "classical (heavy-ball) momentum: param - lr * velocity",
+    wrong.rmsprop_eps_inside:
+        "eps is added inside the square root; PyTorch adds it outside: "
+        "grad / (sqrt(square_avg) + eps)",
+    wrong.rmsprop_no_one_minus_alpha:
+        "the new squared gradient lacks the (1 - alpha) factor, so the average grows without "
+        "bound",
+    wrong.rmsprop_no_sqrt:
+        "the gradient is divided by the mean square; divide by the square root of the "
+        "average, sqrt(square_avg) + eps",
+    wrong.rmsprop_swapped:
+        "alpha and 1 - alpha are swapped: alpha weights the old average, 1 - alpha the new "
+        "squared gradient",
+    wrong.adam_no_correction:
+        "no bias correction: m and v start at 0, so divide them by 1 - beta1**t and "
+        "1 - beta2**t before the step",
+    wrong.adam_only_m_corrected:
+        "the step corrects m but not v: divide v by 1 - beta2**t as well",
+    wrong.adam_t_plus_one:
+        "the bias correction uses t + 1; t is already the 1-based step number, so use "
+        "1 - beta1**t and 1 - beta2**t",
+    wrong.adam_eps_inside:
+        "eps is added inside the square root; PyTorch adds it outside: "
+        "m_hat / (sqrt(v_hat) + eps)",
+    wrong.adam_stores_corrected:
+        "the returned m and v are the bias-corrected ones; keep the raw moving averages as "
+        "state and correct only inside the step",
 }
 MODELS = {"momentum": [m.answer for m in MOMENTUM_MISTAKES],
           "rmsprop": [m.answer for m in RMSPROP_MISTAKES],
