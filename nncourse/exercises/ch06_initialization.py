@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from . import mistakes_ch06 as wrong
 from .compare import answer_value, as_array, compare_arrays
 from .registry import Case, Exercise, Mistake, register
 
@@ -90,14 +91,6 @@ def _init_feedback(kind: str, shape: tuple[int, int], ratio: float, std: float,
     return f"{where} (ratio {ratio:.3f})"
 
 
-def _uniform(numerator: float):
-    """A mistake model's Xavier uniform draw with limit sqrt(numerator / (fan_in + fan_out))."""
-    def draw(shape, rng):
-        limit = np.sqrt(numerator / sum(shape))
-        return rng.uniform(-limit, limit, shape)
-    return draw
-
-
 register(Exercise(
     id="init.xavier_he", title="Xavier (uniform) and He (normal) initialisers", chapter="ch06",
     kind="functions", run=_init_run,
@@ -110,17 +103,17 @@ register(Exercise(
     cases=[Case("xavier_uniform", 1, _init_inputs, _init_judge("xavier")),
            Case("he_normal", 1, _init_inputs, _init_judge("he"))],
     mistakes=[
-        Mistake("He with fan_out", (_uniform(6), lambda s, r: r.normal(0, np.sqrt(2 / s[0]), s)),
+        Mistake("He with fan_out", (wrong.uniform(6), wrong.normal(lambda s: np.sqrt(2 / s[0]))),
                 ("fan_out",)),
-        Mistake("He without the 2", (_uniform(6), lambda s, r: r.normal(0, np.sqrt(1 / s[1]), s)),
+        Mistake("He without the 2", (wrong.uniform(6), wrong.normal(lambda s: np.sqrt(1 / s[1]))),
                 ("factor 2",)),
-        Mistake("variance as std", (_uniform(6), lambda s, r: r.normal(0, 2 / s[1], s)),
+        Mistake("variance as std", (wrong.uniform(6), wrong.normal(lambda s: 2 / s[1])),
                 ("variance",)),
         Mistake("normal std as uniform limit",
-                (_uniform(2), lambda s, r: r.normal(0, np.sqrt(2 / s[1]), s)), ("sqrt(3)",)),
+                (wrong.uniform(2), wrong.normal(lambda s: np.sqrt(2 / s[1]))), ("sqrt(3)",)),
         Mistake("transposed shape",
-                (lambda s, r: _uniform(6)(s[::-1], r),
-                 lambda s, r: r.normal(0, np.sqrt(2 / s[1]), s)),
+                (lambda s, r: wrong.uniform(6)(s[::-1], r),
+                 wrong.normal(lambda s: np.sqrt(2 / s[1]))),
                 ("transposed",)),
     ],
 ))
@@ -193,21 +186,6 @@ def _layer_outputs(inputs: dict) -> list[np.ndarray]:
     return found
 
 
-def _stats_mistake(kind: str):
-    def forward_with_stats(model, x):
-        rows, h = [], x
-        for layer in model:
-            before, h = h, layer.forward(h)
-            seen = before if kind == "input" else h
-            std = np.std(seen, ddof=1) if kind == "ddof" else np.std(seen)
-            dead = np.mean(seen == 0) if kind == "entries" else np.mean(np.all(seen == 0, axis=0))
-            if kind == "linear_only" and type(layer).__name__ != "Linear":
-                continue
-            rows.append((np.mean(seen), std, dead))
-        return rows
-    return forward_with_stats
-
-
 register(Exercise(
     id="diagnostics.forward_stats", title="A forward pass that records per-layer statistics",
     chapter="ch06", run=_stats_run,
@@ -218,11 +196,11 @@ register(Exercise(
     hints=["Loop over the layers: h = layer.forward(h), then summarise h.",
            "A unit is dead when its whole column is 0: np.all(h == 0, axis=0)."],
     cases=[Case("matches layer_statistics", 2, _stats_inputs, _stats_judge)],
-    mistakes=[Mistake("std with ddof=1", _stats_mistake("ddof"), ("ddof=1",)),
-              Mistake("statistics of the input", _stats_mistake("input"), ("layer's input",)),
-              Mistake("zero entries instead of dead units", _stats_mistake("entries"),
+    mistakes=[Mistake("std with ddof=1", wrong.forward_stats("ddof"), ("ddof=1",)),
+              Mistake("statistics of the input", wrong.forward_stats("input"), ("layer's input",)),
+              Mistake("zero entries instead of dead units", wrong.forward_stats("entries"),
                       ("zero entries",)),
-              Mistake("Linear layers only", _stats_mistake("linear_only"),
+              Mistake("Linear layers only", wrong.forward_stats("linear_only"),
                       ("activations included",))],
 ))
 
@@ -298,29 +276,6 @@ def _bn_judge(part: str):
     return judge
 
 
-def _bn_mistake(kind: str):
-    from nncourse.numpy.normalization import batchnorm_backward, batchnorm_forward
-
-    def forward(x, gamma, beta, eps):
-        if kind == "ddof":
-            mean, var = x.mean(axis=0), x.var(axis=0, ddof=1)
-            x_hat = (x - mean) / np.sqrt(var + eps)
-            return gamma * x_hat + beta, (x_hat, 1 / np.sqrt(var + eps), gamma, mean, var)
-        return batchnorm_forward(x, gamma, beta, eps)
-
-    def backward(grad_out, cache):
-        grad_x, grad_gamma, grad_beta = batchnorm_backward(grad_out, cache)
-        x_hat, inv_std, gamma = cache[0], cache[1], cache[2]
-        if kind == "constant_stats":
-            grad_x = grad_out * gamma * inv_std
-        elif kind == "gamma_sum":
-            grad_gamma = grad_out.sum(axis=0)
-        elif kind == "gamma_unsummed":
-            grad_gamma = grad_out * x_hat
-        return grad_x, grad_gamma, grad_beta
-    return forward, backward
-
-
 register(Exercise(
     id="normalization.batchnorm", title="Batch normalization, forward and backward",
     chapter="ch06", kind="functions", run=_bn_run,
@@ -335,12 +290,12 @@ register(Exercise(
     cases=[Case("forward", 1, _bn_inputs(6), _bn_judge("forward")),
            Case("backward", 2, _bn_inputs(6), _bn_judge("backward")),
            Case("gradcheck, batch of 2", 1, _bn_inputs(2), _bn_judge("gradcheck"))],
-    mistakes=[Mistake("unbiased variance", _bn_mistake("ddof"), ("unbiased",)),
-              Mistake("mean and variance as constants", _bn_mistake("constant_stats"),
+    mistakes=[Mistake("unbiased variance", wrong.batchnorm("ddof"), ("unbiased",)),
+              Mistake("mean and variance as constants", wrong.batchnorm("constant_stats"),
                       ("as constants",)),
-              Mistake("grad_gamma = sum(grad_out)", _bn_mistake("gamma_sum"),
+              Mistake("grad_gamma = sum(grad_out)", wrong.batchnorm("gamma_sum"),
                       ("sum(grad_out * x_hat)",)),
-              Mistake("grad_gamma not summed", _bn_mistake("gamma_unsummed"),
+              Mistake("grad_gamma not summed", wrong.batchnorm("gamma_unsummed"),
                       ("batch axis",))],
 ))
 
