@@ -352,9 +352,6 @@ def test_the_system_call_filter_is_what_stops_new_namespaces(tmp_path, monkeypat
     assert scores == [0.0, 4.0]
 
 
-@pytest.mark.xfail(strict=True, reason="loop.fit_epochs's 'epochs and steps' judge trusts the "
-                   "counters that learner code can set; it must recompute them (for example by "
-                   "comparing the final weights with a reference training)")
 def test_counters_set_without_training_earn_nothing(tmp_path):
     path = tmp_path / "subs" / "mallory" / "lab01.ipynb"
     path.parent.mkdir(parents=True)

@@ -230,6 +230,9 @@ def _fit_judge(part: str):
                                                                            "epochs")
                 return f"returned {losses.size} losses for epochs={epochs}: the loop runs " \
                        f"{how}; use `for epoch in range(epochs)` and append once per epoch."
+            if not outputs.get("trained", False):
+                return "the model's parameters never changed: each batch needs " \
+                       "model.backward(loss_fn.backward()) and optimizer.step()."
             if outputs["samples"] != epochs * n:
                 return f"the model saw {outputs['samples']} samples, expected {epochs} × {n}: " \
                        f"every epoch visits every sample once (keep the last partial batch)."
