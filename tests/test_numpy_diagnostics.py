@@ -166,3 +166,16 @@ def test_plots_draw_the_recorded_statistics() -> None:
     assert fig.axes[0].get_ylabel().startswith("log10")
     with pytest.raises(TypeError, match="layer_statistics"):
         plot_layer_statistics(42)
+
+
+def test_mean_spread_band_covers_every_seed() -> None:
+    from nncourse.plots import plot_mean_spread
+
+    runs = {"a": [[1.0, 0.5, 0.25, 0.2], [2.0, 1.0, 0.5]], "b": [[1.0, 1.0, 1.0]]}
+    fig = plot_mean_spread(runs, log=False)
+    ax = fig.axes[0]
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [1.5, 0.75, 0.375])   # shortest run
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.min() == pytest.approx(0.25) and band.max() == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="empty"):
+        plot_mean_spread({})
