@@ -44,6 +44,7 @@ test: export OPENBLAS_NUM_THREADS = 1
 test: export MKL_NUM_THREADS = 1
 test: setup book browser-deps sandbox-deps
 	$(VENV)/bin/ruff check nncourse tests benchmarks
+	$(PY) -m mypy nncourse
 	$(PY) -m pytest tests -n 2 --timeout 900
 	# nbval compares one notebook's cells in order: never with -n.
 	$(PY) -m pytest --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg --timeout 300

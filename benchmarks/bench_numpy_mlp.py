@@ -1,11 +1,15 @@
-"""One epoch of the MNIST MLP (784-128-10, ReLU, Adam, cross-entropy): three implementations.
+"""One epoch of the MNIST MLP (784-128-10, ReLU, Adam, cross-entropy): four implementations.
 
-(a) nncourse.numpy: Sequential + Adam through ``fit`` (the loop every chapter uses);
+(a) nncourse.numpy: Sequential + Adam through ``fit`` (the loop every chapter uses),
+    on the readable backward pass (every layer's ``backward``, dL/dx included);
+(a') the same with ``model.input_grad = False``: the named faster path
+    :func:`nncourse.numpy.layers.sequential_backward_params`, which skips dL/dx of the data;
 (b) a hand-fused NumPy loop -- all math inline, buffers preallocated: the floor;
 (c) torch.nn on the CPU with the same number of threads as NumPy's BLAS.
 
 All three run in float32 on the 5000-image MNIST subset with the same batch order.
-Each is repeated and the median time is reported, with ratios measured in this run.
+Each is repeated and the median wall and CPU times are reported, with ratios measured in
+this run.
 
 Run: ``python -m benchmarks numpy_mlp``. The thread count defaults to NumPy's BLAS
 threads; set ``NNCOURSE_BENCH_THREADS=1`` on a busy shared machine, where
@@ -24,6 +28,18 @@ DTYPE = np.float32
 BATCH_SIZES = (32, 128, 512)
 REPEATS = 5
 SEED = 0
+
+
+def _now() -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process)."""
+    return time.perf_counter(), time.process_time()
+
+
+def _since(start: tuple[float, float]) -> tuple[float, float]:
+    """Wall and CPU seconds since ``start``. On a busy shared machine the CPU time (one thread
+    each) is the steadier of the two: it does not count the time other processes hold the core."""
+    wall, cpu = _now()
+    return wall - start[0], cpu - start[1]
 
 
 def _blas_threads() -> int:
@@ -56,8 +72,9 @@ def _initial_weights() -> dict[str, np.ndarray]:
     return {k: v.astype(DTYPE) for k, v in build_mnist_mlp(SEED).state_dict().items()}
 
 
-def run_nncourse(X: np.ndarray, y: np.ndarray, batch_size: int, weights: dict) -> float:
-    """(a) One epoch with nncourse.numpy's fit; returns seconds."""
+def run_nncourse(X: np.ndarray, y: np.ndarray, batch_size: int, weights: dict,
+                 input_grad: bool = True) -> tuple[float, float]:
+    """(a) One epoch with nncourse.numpy's fit; returns (wall, CPU) seconds."""
     from nncourse.numpy.layers import Linear, ReLU, Sequential
     from nncourse.numpy.losses import CrossEntropyLoss
     from nncourse.numpy.optim import Adam
@@ -67,15 +84,23 @@ def run_nncourse(X: np.ndarray, y: np.ndarray, batch_size: int, weights: dict) -
     model = Sequential(Linear(784, 128, dtype=DTYPE), ReLU(), Linear(128, 10, dtype=DTYPE))
     model.load_state_dict(dict(zip(("0.weight", "0.bias", "2.weight", "2.bias"),
                                    weights.values(), strict=True)))
+    model.input_grad = input_grad
     optimizer = Adam(model.parameters(), lr=1e-3)
-    start = time.perf_counter()
+    start = _now()
     fit(model, CrossEntropyLoss(), optimizer, X, y, epochs=1, batch_size=batch_size,
         metrics=(), seed=SEED)
-    return time.perf_counter() - start
+    return _since(start)
 
 
-def run_fused(X: np.ndarray, y: np.ndarray, batch_size: int, weights: dict) -> float:
-    """(b) The same epoch with every operation written inline; returns seconds."""
+def run_nncourse_fast(X: np.ndarray, y: np.ndarray, batch_size: int,
+                      weights: dict) -> tuple[float, float]:
+    """(a') One epoch with fit on the faster backward path (no dL/dx of the data)."""
+    return run_nncourse(X, y, batch_size, weights, input_grad=False)
+
+
+def run_fused(X: np.ndarray, y: np.ndarray, batch_size: int,
+              weights: dict) -> tuple[float, float]:
+    """(b) The same epoch with every operation written inline; returns (wall, CPU) seconds."""
     W1, b1, W2, b2 = (w.copy() for w in weights.values())
     params = [W1, b1, W2, b2]
     m = [np.zeros_like(p) for p in params]
@@ -83,7 +108,7 @@ def run_fused(X: np.ndarray, y: np.ndarray, batch_size: int, weights: dict) -> f
     scratch = [np.empty_like(p) for p in params]
     lr, beta1, beta2, eps = 1e-3, 0.9, 0.999, 1e-8
     rng = np.random.default_rng(SEED)
-    start = time.perf_counter()
+    start = _now()
     order = rng.permutation(len(X))
     t = 0
     for i in range(0, len(X), batch_size):
@@ -122,11 +147,12 @@ def run_fused(X: np.ndarray, y: np.ndarray, batch_size: int, weights: dict) -> f
             np.divide(mk, s, out=s)
             s *= step
             p -= s
-    return time.perf_counter() - start
+    return _since(start)
 
 
-def run_torch(X: np.ndarray, y: np.ndarray, batch_size: int, weights: dict) -> float:
-    """(c) The same epoch with torch.nn and torch.optim.Adam on the CPU; returns seconds."""
+def run_torch(X: np.ndarray, y: np.ndarray, batch_size: int,
+              weights: dict) -> tuple[float, float]:
+    """(c) The same epoch with torch.nn and torch.optim.Adam on the CPU; (wall, CPU) seconds."""
     import torch
 
     model = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(),
@@ -138,7 +164,7 @@ def run_torch(X: np.ndarray, y: np.ndarray, batch_size: int, weights: dict) -> f
     loss_fn = torch.nn.CrossEntropyLoss()
     X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
     rng = np.random.default_rng(SEED)
-    start = time.perf_counter()
+    start = _now()
     order = torch.from_numpy(rng.permutation(len(X)))
     for i in range(0, len(X), batch_size):
         index = order[i:i + batch_size]
@@ -147,21 +173,23 @@ def run_torch(X: np.ndarray, y: np.ndarray, batch_size: int, weights: dict) -> f
         loss.backward()
         optimizer.step()
         _loss = loss.item()
-    return time.perf_counter() - start
+    return _since(start)
 
 
-def measure(runs: dict[str, Callable], repeats: int = REPEATS) -> dict[tuple[str, int], float]:
-    """Median seconds per (implementation, batch size); runs are interleaved to share noise."""
+def measure(runs: dict[str, Callable],
+            repeats: int = REPEATS) -> dict[tuple[str, int], tuple[float, float]]:
+    """Median (wall, CPU) seconds per (implementation, batch size); runs are interleaved."""
     X, y = _data()
     weights = _initial_weights()
-    times: dict[tuple[str, int], list[float]] = {}
+    times: dict[tuple[str, int], list[tuple[float, float]]] = {}
     for batch_size in BATCH_SIZES:
         for run in runs.values():
             run(X[:512], y[:512], batch_size, weights)  # warm-up (imports, allocator, BLAS)
         for _ in range(repeats):
             for name, run in runs.items():
                 times.setdefault((name, batch_size), []).append(run(X, y, batch_size, weights))
-    return {key: statistics.median(values) for key, values in times.items()}
+    return {key: (statistics.median(w for w, _ in values), statistics.median(c for _, c in values))
+            for key, values in times.items()}
 
 
 def main() -> None:
@@ -173,13 +201,20 @@ def main() -> None:
     print(f"MLP 784-128-10, ReLU, Adam, cross-entropy; one epoch of 5000 MNIST images; "
           f"dtype float32; {threads} thread(s) for NumPy BLAS and torch; median of {REPEATS}.")
     with threadpool_limits(threads, user_api="blas"):  # NumPy uses exactly `threads` too
-        medians = measure({"nncourse": run_nncourse, "fused": run_fused, "torch": run_torch})
-    print(f"{'batch':>6} {'nncourse s':>11} {'fused s':>9} {'torch s':>9} "
-          f"{'nn/fused':>9} {'nn/torch':>9}")
-    for b in BATCH_SIZES:
-        a, f, t = medians["nncourse", b], medians["fused", b], medians["torch", b]
-        print(f"{b:>6} {a:>11.4f} {f:>9.4f} {t:>9.4f} {a / f:>9.2f} {a / t:>9.2f}")
-    print("Targets at batch 128: nncourse <= 1.25x fused and <= 1.0x torch.")
+        medians = measure({"readable": run_nncourse, "fast": run_nncourse_fast,
+                           "fused": run_fused, "torch": run_torch})
+    print("readable: nncourse fit, every layer's backward; fast: model.input_grad = False "
+          "(sequential_backward_params)")
+    for clock, label in ((0, "wall"), (1, "CPU")):
+        print(f"{label} time:")
+        print(f"{'batch':>6} {'readable s':>11} {'fast s':>8} {'fused s':>8} {'torch s':>8} "
+              f"{'read/fused':>11} {'fast/fused':>11} {'read/torch':>11} {'fast/torch':>11}")
+        for b in BATCH_SIZES:
+            r, a = medians["readable", b][clock], medians["fast", b][clock]
+            f, t = medians["fused", b][clock], medians["torch", b][clock]
+            print(f"{b:>6} {r:>11.4f} {a:>8.4f} {f:>8.4f} {t:>8.4f} "
+                  f"{r / f:>11.2f} {a / f:>11.2f} {r / t:>11.2f} {a / t:>11.2f}")
+    print("Targets at batch 128 (fast path): nncourse <= 1.10x fused and <= 0.75x torch.")
 
 
 if __name__ == "__main__":

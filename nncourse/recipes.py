@@ -15,6 +15,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from nncourse.datasets import load_mnist_subset, train_val_test_split
@@ -26,7 +28,8 @@ from nncourse.numpy.training import History, evaluate, fit
 
 __all__ = ["MNIST_RECIPE", "mnist_data", "build_mnist_mlp", "mnist_recipe"]
 
-MNIST_RECIPE = {"hidden": 128, "lr": 1e-3, "batch_size": 32, "epochs": 5, "test_fraction": 0.2}
+MNIST_RECIPE: dict[str, Any] = {"hidden": 128, "lr": 1e-3, "batch_size": 32, "epochs": 5,
+                                "test_fraction": 0.2}
 
 
 Split = tuple[np.ndarray, np.ndarray]

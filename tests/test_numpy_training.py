@@ -280,13 +280,14 @@ def test_live_plot_draws_a_figure(monkeypatch):
     from nncourse.numpy.training import LivePlot
 
     shown = []
-    monkeypatch.setattr(IPython.display, "display", lambda fig: shown.append(fig))
+    monkeypatch.setattr(IPython.display, "display", lambda fig, **kwargs: shown.append(fig))
     monkeypatch.setattr(IPython.display, "clear_output", lambda wait=False: None)
     plot = LivePlot()
     plot.on_train_begin()
     plot.on_epoch_end(0, {"loss": 1.0, "val_loss": 1.2, "accuracy": 0.5, "lr": 0.1})
     assert len(shown) == 1 and len(shown[0].axes) == 2
-    assert [line.get_label() for line in shown[0].axes[0].lines] == ["accuracy"]
+    panels = {ax.get_ylabel(): [line.get_label() for line in ax.lines] for ax in shown[0].axes}
+    assert panels == {"loss": ["train", "validation"], "accuracy": ["train"]}  # no "lr" panel
 
 
 def test_l2_adds_penalty_to_loss_and_gradient_of_weights_only():

@@ -13,16 +13,8 @@ Submodules: ``activations``, ``callbacks``, ``diagnostics``, ``init``, ``layers`
 ``gradcheck`` (NumPy only: torch has autograd).
 """
 
-from nncourse.numpy.layers import (
-    Flatten,
-    LeakyReLU,
-    Linear,
-    ReLU,
-    Sequential,
-    Sigmoid,
-    Softmax,
-    Tanh,
-)
+from nncourse.numpy.activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from nncourse.numpy.layers import Flatten, Linear, Sequential
 from nncourse.numpy.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from nncourse.numpy.module import Module, Parameter
 from nncourse.numpy.normalization import BatchNorm1d, Dropout

@@ -10,6 +10,10 @@ leaky ReLU use their *input* (the sign decides the slope).
 pair ``(function, derivative)`` where ``derivative(x)`` is f'(x) as a function of
 the input, for plotting and for the widgets.
 
+The layers (:class:`ReLU`, :class:`LeakyReLU`, :class:`Sigmoid`, :class:`Tanh`,
+:class:`Softmax`) close the module: thin classes whose ``forward``/``backward`` call
+the functions above (``nncourse.numpy.layers`` re-exports them).
+
 Example:
     >>> x = np.array([-2.0, 0.5])
     >>> relu(x)
@@ -25,9 +29,13 @@ from typing import NamedTuple
 
 import numpy as np
 
+from nncourse._checks import as_input, check_grad_out, check_int, check_number, not_ready
+from nncourse.numpy.module import Module
+
 __all__ = ["relu", "relu_backward", "leaky_relu", "leaky_relu_backward", "sigmoid",
            "sigmoid_backward", "tanh", "tanh_backward", "softmax", "softmax_backward",
-           "log_softmax", "identity", "Activation", "ACTIVATIONS", "get_activation"]
+           "log_softmax", "identity", "Activation", "ACTIVATIONS", "get_activation", "ReLU",
+           "LeakyReLU", "Sigmoid", "Tanh", "Softmax"]
 
 
 def relu(x: np.ndarray) -> np.ndarray:
@@ -238,3 +246,131 @@ def get_activation(name: str) -> Activation:
         raise ValueError(f"Unknown activation {name!r}. Expected one of: "
                          f"{', '.join(map(repr, ACTIVATIONS))}.")
     return ACTIVATIONS[key]
+
+
+# --- the layers: thin classes that call the functions above ----------------
+
+class ReLU(Module):
+    """``max(0, x)`` element-wise; backward passes the gradient where the input was positive.
+
+    Example:
+        >>> ReLU()(np.array([[-1.0, 2.0]]))
+        array([[0., 2.]])
+    """
+
+    def __init__(self) -> None:
+        self._x: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self._x = as_input(x)  # kept for backward: d relu / dx is 1 exactly where x > 0
+        return relu(self._x)
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        if self._x is None:
+            raise not_ready(self)
+        check_grad_out(grad_out, self._x.shape, "ReLU.backward")
+        return relu_backward(grad_out, self._x)
+
+
+class LeakyReLU(Module):
+    """``x`` where positive, ``negative_slope * x`` elsewhere.
+
+    Example:
+        >>> LeakyReLU(0.1)(np.array([[-1.0, 2.0]]))
+        array([[-0.1,  2. ]])
+    """
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        # Any finite slope, as torch.nn.LeakyReLU (negative ones included).
+        self.negative_slope = check_number(negative_slope, "negative_slope")
+        self._x: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self._x = as_input(x)
+        return leaky_relu(self._x, self.negative_slope)
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        if self._x is None:
+            raise not_ready(self)
+        check_grad_out(grad_out, self._x.shape, "LeakyReLU.backward")
+        return leaky_relu_backward(grad_out, self._x, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class Sigmoid(Module):
+    """Logistic function ``1 / (1 + exp(-x))``, stable for large ``|x|``.
+
+    Example:
+        >>> Sigmoid()(np.array([[0.0]]))
+        array([[0.5]])
+    """
+
+    def __init__(self) -> None:
+        self._out: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self._out = sigmoid(as_input(x))
+        return self._out
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        if self._out is None:
+            raise not_ready(self)
+        check_grad_out(grad_out, self._out.shape, "Sigmoid.backward")
+        return sigmoid_backward(grad_out, self._out)
+
+
+class Tanh(Module):
+    """Hyperbolic tangent.
+
+    Example:
+        >>> Tanh()(np.array([[0.0]]))
+        array([[0.]])
+    """
+
+    def __init__(self) -> None:
+        self._out: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self._out = tanh(as_input(x))
+        return self._out
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        if self._out is None:
+            raise not_ready(self)
+        check_grad_out(grad_out, self._out.shape, "Tanh.backward")
+        return tanh_backward(grad_out, self._out)
+
+
+class Softmax(Module):
+    """Softmax along ``dim``: turns scores into probabilities that sum to 1.
+
+    For training a classifier prefer raw logits with
+    :class:`~nncourse.numpy.losses.CrossEntropyLoss` (softmax is inside it, computed stably).
+
+    Example:
+        >>> Softmax()(np.array([[0.0, 0.0]]))
+        array([[0.5, 0.5]])
+    """
+
+    def __init__(self, dim: int = -1) -> None:
+        self.dim = check_int(dim, "dim", minimum=None)
+        self._out: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = as_input(x)
+        if not -x.ndim <= self.dim < max(x.ndim, 1):
+            raise ValueError(f"Softmax(dim={self.dim}) got a {x.ndim}-D input of shape "
+                             f"{x.shape}; dim must be in [{-x.ndim}, {x.ndim - 1}].")
+        self._out = softmax(x, axis=self.dim)
+        return self._out
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        if self._out is None:
+            raise not_ready(self)
+        check_grad_out(grad_out, self._out.shape, "Softmax.backward")
+        return softmax_backward(grad_out, self._out, axis=self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"

@@ -1,11 +1,11 @@
-"""A scalar reverse-mode automatic differentiation engine, small enough to read in one sitting.
+r"""A scalar reverse-mode automatic differentiation engine, small enough to read in one sitting.
 
 Every arithmetic operation on :class:`Value` objects records its inputs and a
 rule for pushing the gradient back to them. :meth:`Value.backward` visits the
 recorded graph in reverse topological order and applies the chain rule:
 
-.. math:: \\frac{\\partial L}{\\partial x} = \\sum_{y \\text{ uses } x}
-          \\frac{\\partial L}{\\partial y} \\frac{\\partial y}{\\partial x}
+.. math:: \frac{\partial L}{\partial x} = \sum_{y \text{ uses } x}
+          \frac{\partial L}{\partial y} \frac{\partial y}{\partial x}
 
 Gradient semantics, as PyTorch: ``backward()`` *adds* into the ``grad`` of the leaves
 (Values made from numbers: the inputs and parameters), so calling it twice, or on two
@@ -26,11 +26,10 @@ from __future__ import annotations
 
 import math
 import numbers
-import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Value", "topological_order", "trace", "graph_layout", "Neuron", "MLP"]
+__all__ = ["Value", "topological_order", "trace", "graph_layout"]
 
 Number = int | float
 
@@ -166,7 +165,7 @@ class Value:
         return self._unary(math.log(self.data), 1.0 / self.data, "log")
 
     def tanh(self) -> Value:
-        """tanh(x); derivative 1 - tanh(x)**2."""
+        """The hyperbolic tangent y; its local derivative is 1 - y**2."""
         y = math.tanh(self.data)
         return self._unary(y, 1.0 - y * y, "tanh")
 
@@ -239,7 +238,7 @@ def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
     return nodes, edges
 
 
-def graph_layout(root: Value) -> dict[str, list]:
+def graph_layout(root: Value) -> dict[str, list[Any]]:
     """A drawing description of the graph (no Graphviz): positions and texts for matplotlib.
 
     Each node sits at ``x`` = its depth (longest path from an input), ``y`` = its row
@@ -268,43 +267,3 @@ def graph_layout(root: Value) -> dict[str, list]:
         described.append({"id": i, "label": n.label, "data": n.data, "grad": n.grad,
                           "op": n.op, "x": column, "y": rows[column]})
     return {"nodes": described, "edges": [(index[id(a)], index[id(b)]) for a, b in edges]}
-
-
-class Neuron:
-    """``activation(w . x + b)`` on Values; weights drawn uniformly from [-1, 1] with ``seed``."""
-
-    def __init__(self, in_features: int, activation: str = "tanh", seed: int = 0) -> None:
-        rng = random.Random(seed)
-        self.weights = [Value(rng.uniform(-1, 1), f"w{i}") for i in range(in_features)]
-        self.bias = Value(0.0, "b")
-        self.activation = activation
-
-    def __call__(self, x: Iterable[Value | Number]) -> Value:
-        total = sum((w * xi for w, xi in zip(self.weights, x, strict=True)), self.bias)
-        if self.activation == "linear":
-            return total
-        return getattr(total, self.activation)()
-
-    def parameters(self) -> list[Value]:
-        return [*self.weights, self.bias]
-
-
-class MLP:
-    """Layers of Neurons: ``MLP(2, [4, 4, 1])``; hidden layers use tanh, the last is linear."""
-
-    def __init__(self, in_features: int, layer_sizes: list[int], seed: int = 0) -> None:
-        sizes = [in_features, *layer_sizes]
-        self.layers = [
-            [Neuron(sizes[k], "tanh" if k < len(layer_sizes) - 1 else "linear",
-                    seed=seed * 1_000_003 + 1000 * k + j) for j in range(sizes[k + 1])]
-            for k in range(len(layer_sizes))
-        ]
-
-    def __call__(self, x: Iterable[Value | Number]) -> list[Value]:
-        out = list(x)
-        for layer in self.layers:
-            out = [neuron(out) for neuron in layer]
-        return out
-
-    def parameters(self) -> list[Value]:
-        return [p for layer in self.layers for neuron in layer for p in neuron.parameters()]

@@ -194,11 +194,17 @@ class LivePlot(Callback):
         # Imported here: plotting needs matplotlib, and nncourse.numpy must need NumPy alone.
         from nncourse.plots.curves import LiveCurves
 
-        self.curves = LiveCurves(keys=self.keys, every=self.every)
+        self.curves = LiveCurves(keys=self.keys, display=False)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> bool | None:
         self.curves.update(logs)
+        if (epoch + 1) % self.every == 0:
+            self.draw()
         return None
+
+    def draw(self) -> None:
+        """Show the curves so far, in place of the previous drawing."""
+        self.curves.show()
 
     @property
     def values(self) -> dict[str, list[float]]:

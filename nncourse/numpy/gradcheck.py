@@ -51,7 +51,7 @@ def _require_float64(x: Any, name: str) -> np.ndarray:
     return x
 
 
-def numerical_gradient(f: Callable[[], float] | Callable[[np.ndarray], float], x: np.ndarray,
+def numerical_gradient(f: Callable[..., float], x: np.ndarray,
                        h: float = 1e-6) -> np.ndarray:
     """Central-difference estimate of d f / d x, one entry at a time.
 
@@ -111,8 +111,9 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
 
 
 class GradientError(float):
-    """A gradient check's error (a float: below ``rtol`` means pass) that knows which test
-    decided it.
+    """A gradient check's error that knows which test decided it.
+
+    It is a float: below ``rtol`` means pass.
 
     Attributes:
         relative: :func:`relative_error` of the two gradients.
@@ -188,7 +189,7 @@ def check_gradients(f: Callable[[np.ndarray], float], x: np.ndarray, analytic: n
 
 
 def check_layer_gradients(layer: Any, x: np.ndarray, seed: int = 0,
-                          h: float = 1e-6) -> dict[str, float]:
+                          h: float = 1e-6) -> dict[str, GradientError]:
     """Check a layer's backward pass (input and every parameter) against finite differences.
 
     The scalar loss is ``sum(layer(x) * R)`` with a fixed random ``R``, so every output

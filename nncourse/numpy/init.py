@@ -1,4 +1,4 @@
-"""Weight initializers with the formulas of ``torch.nn.init``, returning new arrays.
+r"""Weight initializers with the formulas of ``torch.nn.init``, returning new arrays.
 
 Every initializer takes a ``shape`` in PyTorch layout ``(out_features,
 in_features)`` and a random source (a ``np.random.Generator``, a seed, or None)
@@ -6,10 +6,10 @@ and returns a fresh float64 array. The scale is what keeps activations from
 shrinking or exploding layer after layer:
 
 ===================  ===========================================================
-``xavier_uniform``   :math:`U(-a, a)`, :math:`a = g\\sqrt{6 / (n_{in} + n_{out})}`
-``xavier_normal``    :math:`\\mathcal N(0, g^2 \\cdot 2 / (n_{in} + n_{out}))`
-``kaiming_uniform``  :math:`U(-b, b)`, :math:`b = g\\sqrt{3 / n}` (``n`` = fan_in or fan_out)
-``kaiming_normal``   :math:`\\mathcal N(0, g^2 / n)`
+``xavier_uniform``   :math:`U(-a, a)`, :math:`a = g\sqrt{6 / (n_{in} + n_{out})}`
+``xavier_normal``    :math:`\mathcal N(0, g^2 \cdot 2 / (n_{in} + n_{out}))`
+``kaiming_uniform``  :math:`U(-b, b)`, :math:`b = g\sqrt{3 / n}` (``n`` = fan_in or fan_out)
+``kaiming_normal``   :math:`\mathcal N(0, g^2 / n)`
 ===================  ===========================================================
 
 ``g`` is :func:`calculate_gain` of the nonlinearity. ``INITIALIZERS`` names the
@@ -246,7 +246,8 @@ def init_module(model: Any, scheme: str = "he_uniform", nonlinearity: str | None
         model: a :mod:`nncourse.numpy.layers` module (e.g. a Sequential).
         scheme: a key of :data:`INITIALIZERS`.
         nonlinearity: passed to gain-aware schemes (see :func:`initialize`).
-        rng, seed: random source (give one of them for reproducible weights).
+        rng: random source (a Generator or seed; give rng or seed for reproducible weights).
+        seed: or a seed.
 
     Returns:
         ``model`` (for chaining).

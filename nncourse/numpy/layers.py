@@ -9,7 +9,9 @@ equivalent ``torch.nn.Sequential``.
 
 The math of the affine layer is also exposed as pure functions
 (:func:`linear_forward`, :func:`linear_backward`) that exercises target.
-Dropout and batch normalisation live in :mod:`nncourse.numpy.normalization`.
+The activation layers (ReLU, LeakyReLU, Sigmoid, Tanh, Softmax) live beside their
+functions in :mod:`nncourse.numpy.activations`, dropout and batch normalisation in
+:mod:`nncourse.numpy.normalization`; all of them can still be imported from here.
 
 Example:
     >>> model = Sequential(Linear(784, 128, seed=0), ReLU(), Linear(128, 10, seed=1))
@@ -32,15 +34,19 @@ from nncourse._checks import (
     check_float_dtype,
     check_grad_out,
     check_int,
-    check_number,
     not_ready,
 )
-from nncourse.numpy import activations as A
+
+# Older imports (``from nncourse.numpy.layers import ReLU``, ``... import Dropout``) keep
+# working; those classes live in, and are documented by, nncourse.numpy.activations and
+# nncourse.numpy.normalization, beside the pure functions they call.
+from nncourse.numpy.activations import LeakyReLU as LeakyReLU
+from nncourse.numpy.activations import ReLU as ReLU
+from nncourse.numpy.activations import Sigmoid as Sigmoid
+from nncourse.numpy.activations import Softmax as Softmax
+from nncourse.numpy.activations import Tanh as Tanh
 from nncourse.numpy.init import INITIALIZERS, initialize
 from nncourse.numpy.module import Module, Parameter
-
-# Older imports (``from nncourse.numpy.layers import Dropout``) keep working; the classes
-# and their pure functions live in, and are documented by, nncourse.numpy.normalization.
 from nncourse.numpy.normalization import BatchNorm1d as BatchNorm1d
 from nncourse.numpy.normalization import Dropout as Dropout
 from nncourse.numpy.normalization import batchnorm_backward as batchnorm_backward
@@ -49,15 +55,17 @@ from nncourse.numpy.normalization import dropout_backward as dropout_backward
 from nncourse.numpy.normalization import dropout_forward as dropout_forward
 from nncourse.numpy.rng import RandomSource, as_generator
 
-__all__ = ["linear_forward", "linear_backward", "Linear", "ReLU", "LeakyReLU", "Sigmoid",
-           "Tanh", "Softmax", "Flatten", "Sequential"]
+__all__ = ["linear_forward", "linear_backward", "linear_backward_params", "Linear", "Flatten",
+           "Sequential", "sequential_backward_params"]
 
 
 def linear_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
     """``x @ weight.T + bias``: the affine map of a fully connected layer.
 
     Args:
-        x: (B, in_features). weight: (out_features, in_features). bias: (out_features,) or None.
+        x: (B, in_features).
+        weight: (out_features, in_features).
+        bias: (out_features,) or None.
 
     Returns:
         (B, out_features).
@@ -93,6 +101,26 @@ def linear_backward(grad_out: np.ndarray, x: np.ndarray,
     grad_weight = grad_out.T @ x  # (out, B) @ (B, in) -> (out, in): summed over the batch
     grad_bias = grad_out.sum(axis=0)  # (B, out) -> (out,)
     return grad_x, grad_weight, grad_bias
+
+
+def linear_backward_params(grad_out: np.ndarray,
+                           x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`linear_backward` without ``grad_x``: the faster path for the first layer.
+
+    When ``x`` is the data, nothing needs dL/dx, and skipping it saves a matmul as
+    large as the layer's forward pass (see :func:`sequential_backward_params`).
+
+    Returns:
+        ``(grad_weight, grad_bias)`` with shapes (out, in), (out,).
+
+    Example:
+        >>> gW, gb = linear_backward_params(np.ones((2, 4)), np.ones((2, 3)))
+        >>> gW.shape, gb.shape
+        ((4, 3), (4,))
+    """
+    grad_weight = grad_out.T @ x  # (out, B) @ (B, in) -> (out, in): summed over the batch
+    grad_bias = grad_out.sum(axis=0)  # (B, out) -> (out,)
+    return grad_weight, grad_bias
 
 
 class Linear(Module):
@@ -160,165 +188,40 @@ class Linear(Module):
         bias = self.bias.data if self.bias is not None else None
         return linear_forward(x, self.weight.data, bias)
 
-    def backward(self, grad_out: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
-        """Fill weight.grad and bias.grad; return dL/dx (None if ``need_input_grad`` is False).
-
-        Skipping dL/dx saves one matmul as large as the forward pass when ``x`` is the data.
-        """
-        x = self._x
-        if x is None:
-            raise not_ready(self)
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        """Fill ``weight.grad`` and ``bias.grad`` with :func:`linear_backward`; return dL/dx."""
         grad_out = as_input(grad_out, "grad_out")
-        if grad_out.shape != (x.shape[0], self.out_features):
-            raise ValueError(f"{self._name()}.backward expected grad_out of shape "
-                             f"{(x.shape[0], self.out_features)} (the output's shape); got "
-                             f"{grad_out.shape}.")
-        weight = self.weight
-        # Write into the existing .grad arrays: no allocation, and optimizers that hold a
-        # reference to p.grad see the new values.
-        if weight.grad.shape == weight.data.shape:
-            np.matmul(grad_out.T, x, out=weight.grad)  # (out, B) @ (B, in) -> (out, in)
-        else:
-            weight.grad = grad_out.T @ x
+        x = self._saved_input(grad_out)
+        grad_x, grad_weight, grad_bias = linear_backward(grad_out, x, self.weight.data)
+        self._store_grads(grad_weight, grad_bias)
+        return grad_x
+
+    def backward_params(self, grad_out: np.ndarray) -> None:
+        """The faster backward when dL/dx is not needed: :func:`linear_backward_params`."""
+        grad_out = as_input(grad_out, "grad_out")
+        x = self._saved_input(grad_out)
+        grad_weight, grad_bias = linear_backward_params(grad_out, x)
+        self._store_grads(grad_weight, grad_bias)
+
+    def _store_grads(self, grad_weight: np.ndarray, grad_bias: np.ndarray) -> None:
+        """Set ``.grad`` (overwritten, never accumulated: no zero_grad() needed)."""
+        self.weight.grad = grad_weight
         if self.bias is not None:
-            if self.bias.grad.shape == self.bias.data.shape:
-                np.sum(grad_out, axis=0, out=self.bias.grad)  # (B, out) -> (out,)
-            else:
-                self.bias.grad = grad_out.sum(axis=0)
-        if not need_input_grad:
-            return None
-        return grad_out @ weight.data  # (B, out) @ (out, in) -> (B, in)
+            self.bias.grad = grad_bias
+
+    def _saved_input(self, grad_out: np.ndarray) -> np.ndarray:
+        """The input cached by forward, after checking ``grad_out`` has the output's shape."""
+        if self._x is None:
+            raise not_ready(self)
+        if np.shape(grad_out) != (self._x.shape[0], self.out_features):
+            raise ValueError(f"{self._name()}.backward expected grad_out of shape "
+                             f"{(self._x.shape[0], self.out_features)} (the output's shape); got "
+                             f"{np.shape(grad_out)}.")
+        return self._x
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
-
-
-class ReLU(Module):
-    """``max(0, x)`` element-wise; the backward pass reuses a cached boolean mask.
-
-    Example:
-        >>> ReLU()(np.array([[-1.0, 2.0]]))
-        array([[0., 2.]])
-    """
-
-    def __init__(self) -> None:
-        self._mask: np.ndarray | None = None
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        x = as_input(x)
-        self._mask = x > 0  # kept for backward: d relu / dx is 1 exactly where x > 0
-        return np.maximum(x, 0)
-
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        if self._mask is None:
-            raise not_ready(self)
-        check_grad_out(grad_out, self._mask.shape, "ReLU.backward")
-        return grad_out * self._mask
-
-
-class LeakyReLU(Module):
-    """``x`` where positive, ``negative_slope * x`` elsewhere.
-
-    Example:
-        >>> LeakyReLU(0.1)(np.array([[-1.0, 2.0]]))
-        array([[-0.1,  2. ]])
-    """
-
-    def __init__(self, negative_slope: float = 0.01) -> None:
-        # Any finite slope, as torch.nn.LeakyReLU (negative ones included).
-        self.negative_slope = check_number(negative_slope, "negative_slope")
-        self._x: np.ndarray | None = None
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self._x = as_input(x)
-        return A.leaky_relu(self._x, self.negative_slope)
-
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        if self._x is None:
-            raise not_ready(self)
-        check_grad_out(grad_out, self._x.shape, "LeakyReLU.backward")
-        return A.leaky_relu_backward(grad_out, self._x, self.negative_slope)
-
-    def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
-
-
-class Sigmoid(Module):
-    """Logistic function ``1 / (1 + exp(-x))``, stable for large ``|x|``.
-
-    Example:
-        >>> Sigmoid()(np.array([[0.0]]))
-        array([[0.5]])
-    """
-
-    def __init__(self) -> None:
-        self._out: np.ndarray | None = None
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self._out = A.sigmoid(as_input(x))
-        return self._out
-
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        if self._out is None:
-            raise not_ready(self)
-        check_grad_out(grad_out, self._out.shape, "Sigmoid.backward")
-        return A.sigmoid_backward(grad_out, self._out)
-
-
-class Tanh(Module):
-    """Hyperbolic tangent.
-
-    Example:
-        >>> Tanh()(np.array([[0.0]]))
-        array([[0.]])
-    """
-
-    def __init__(self) -> None:
-        self._out: np.ndarray | None = None
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self._out = A.tanh(as_input(x))
-        return self._out
-
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        if self._out is None:
-            raise not_ready(self)
-        check_grad_out(grad_out, self._out.shape, "Tanh.backward")
-        return A.tanh_backward(grad_out, self._out)
-
-
-class Softmax(Module):
-    """Softmax along ``dim``: turns scores into probabilities that sum to 1.
-
-    For training a classifier prefer raw logits with
-    :class:`~nncourse.numpy.losses.CrossEntropyLoss` (softmax is inside it, computed stably).
-
-    Example:
-        >>> Softmax()(np.array([[0.0, 0.0]]))
-        array([[0.5, 0.5]])
-    """
-
-    def __init__(self, dim: int = -1) -> None:
-        self.dim = check_int(dim, "dim", minimum=None)
-        self._out: np.ndarray | None = None
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        x = as_input(x)
-        if not -x.ndim <= self.dim < max(x.ndim, 1):
-            raise ValueError(f"Softmax(dim={self.dim}) got a {x.ndim}-D input of shape "
-                             f"{x.shape}; dim must be in [{-x.ndim}, {x.ndim - 1}].")
-        self._out = A.softmax(x, axis=self.dim)
-        return self._out
-
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        if self._out is None:
-            raise not_ready(self)
-        check_grad_out(grad_out, self._out.shape, "Softmax.backward")
-        return A.softmax_backward(grad_out, self._out, axis=self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
 
 
 class Flatten(Module):
@@ -354,7 +257,7 @@ class Flatten(Module):
         return x.reshape(new_shape)  # a view when x is contiguous
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        if self._shape is None:
+        if self._shape is None or self._out_shape is None:
             raise not_ready(self)
         check_grad_out(grad_out, self._out_shape, "Flatten.backward")
         return np.reshape(grad_out, self._shape)
@@ -374,6 +277,10 @@ class Sequential(Module):
         >>> len(model), type(model[1]).__name__
         (3, 'ReLU')
     """
+
+    #: False: ``backward`` skips dL/dx of the model input (the data needs none), which is
+    #: faster for training; it then returns None. See :func:`sequential_backward_params`.
+    input_grad: bool = True
 
     def __init__(self, *layers: Module) -> None:
         self._layers: list[Module] = []
@@ -396,22 +303,18 @@ class Sequential(Module):
             x = layer.forward(x)
         return x
 
-    def backward(self, grad_out: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
-        """Run every layer's backward in reverse; return dL/dx.
+    def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
+        """Run every layer's backward, last layer first; return dL/dx.
 
-        With ``need_input_grad=False`` (a training step, where x is data) the loop stops at
-        the first layer that has parameters and skips its dL/dx (returns None): the layers
-        before it have no gradients to fill.
+        With ``input_grad = False`` the faster :func:`sequential_backward_params` runs
+        instead: the same ``param.grad`` values, no dL/dx (returns None).
         """
-        stop = 0
-        if not need_input_grad:
-            stop = next((i for i, layer in enumerate(self._layers) if layer.parameters()), 0)
-        for i in range(len(self._layers) - 1, stop - 1, -1):
-            layer = self._layers[i]
-            if i == stop and not need_input_grad and isinstance(layer, (Linear, Sequential)):
-                return layer.backward(grad_out, need_input_grad=False)
+        if not self.input_grad:
+            sequential_backward_params(self._layers, grad_out)
+            return None
+        for layer in reversed(self._layers):
             grad_out = layer.backward(grad_out)
-        return grad_out if need_input_grad else None
+        return grad_out
 
     def __len__(self) -> int:
         return len(self._layers)
@@ -423,3 +326,33 @@ class Sequential(Module):
         if isinstance(index, slice):
             return Sequential(*self._layers[index])
         return self._layers[index]
+
+
+def sequential_backward_params(layers: list[Module], grad_out: np.ndarray) -> None:
+    """Sequential's backward for a training step: every ``param.grad``, but no dL/dx.
+
+    The faster path beside :meth:`Sequential.backward`, chosen by ``model.input_grad =
+    False``. Layers before the first one with parameters have nothing to fill, so the loop
+    stops there, and that layer (a Linear, or a nested Sequential) fills only its own
+    gradients: for a Linear, :func:`linear_backward_params` skips a matmul as large as its
+    forward pass. The ``param.grad`` values equal those of the readable path exactly.
+
+    Example:
+        >>> model = Sequential(Linear(4, 8, seed=0), ReLU(), Linear(8, 2, seed=1))
+        >>> model.input_grad = False
+        >>> model.backward(loss_fn.backward()) is None     # after model(x) and the loss
+        True
+    """
+    first = next((i for i, layer in enumerate(layers) if layer.parameters()), len(layers))
+    for layer in reversed(layers[first + 1:]):
+        grad_out = layer.backward(grad_out)
+    if first == len(layers):
+        return None
+    layer = layers[first]
+    if isinstance(layer, Linear):
+        layer.backward_params(grad_out)
+    elif isinstance(layer, Sequential):
+        sequential_backward_params(layer._layers, grad_out)
+    else:
+        layer.backward(grad_out)  # any other layer: its dL/dx is computed and dropped
+    return None

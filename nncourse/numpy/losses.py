@@ -105,8 +105,9 @@ def _check_logits(logits: np.ndarray) -> None:
     check_batch(logits, "Cross-entropy: logits")  # a mean over 0 rows is NaN
 
 
-def _target_probabilities(logits: np.ndarray, targets: Any,
-                          label_smoothing: float = 0.0) -> tuple[np.ndarray | None, np.ndarray]:
+def _target_probabilities(
+        logits: np.ndarray, targets: Any,
+        label_smoothing: float = 0.0) -> tuple[np.ndarray | None, np.ndarray | None]:
     """(class indices or None, target distribution or None) after validation.
 
     Integer targets of shape (B,) stay indices (fast path); (B, C) float targets are
@@ -281,32 +282,13 @@ class CrossEntropyLoss(_Loss):
 
     def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
         logits = as_input(prediction, "logits")
-        _check_logits(logits)
-        indices, probs = _target_probabilities(logits, target, self.label_smoothing)
-        # One softmax serves both the loss and the gradient.
-        shifted = logits - logits.max(axis=1, keepdims=True)  # (B, C), max entry 0
-        exp = np.exp(shifted)
-        sum_exp = exp.sum(axis=1, keepdims=True)  # (B, 1), >= 1 so the log is safe
-        batch = logits.shape[0]
-        if indices is not None:
-            rows = np.arange(batch)
-            loss = float(np.mean(np.log(sum_exp[:, 0]) - shifted[rows, indices]))
-        else:
-            loss = float(-np.sum(probs * (shifted - np.log(sum_exp))) / batch)
-        exp /= sum_exp  # softmax probabilities
-        self._saved = (exp, indices, probs)
-        return loss
+        self._saved = (logits, target)
+        return softmax_cross_entropy(logits, target, self.label_smoothing)
 
     def backward(self) -> np.ndarray:
         self._require_forward()
-        probabilities, indices, probs = self._saved
-        grad = probabilities.copy()  # keep the saved softmax intact for a second backward
-        if indices is not None:
-            grad[np.arange(len(indices)), indices] -= 1.0
-        else:
-            grad -= probs
-        grad /= grad.shape[0]
-        return grad
+        logits, target = self._saved
+        return softmax_cross_entropy_backward(logits, target, self.label_smoothing)
 
     def __repr__(self) -> str:
         return f"CrossEntropyLoss(label_smoothing={self.label_smoothing})"

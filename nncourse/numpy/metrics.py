@@ -96,7 +96,8 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray,
     """Counts ``C[i, j]`` of samples of true class ``i`` predicted as class ``j``.
 
     Args:
-        y_true, y_pred: as :func:`accuracy`; labels must be in ``0 .. num_classes-1``.
+        y_true: as :func:`accuracy`; labels must be in ``0 .. num_classes-1``.
+        y_pred: as :func:`accuracy`.
         num_classes: matrix size; default ``max(label) + 1``.
 
     Returns:
@@ -159,7 +160,8 @@ def precision(y_true: np.ndarray, y_pred: np.ndarray, average: str = "binary",
     """Of the samples predicted as a class, the fraction that belong to it: TP / (TP + FP).
 
     Args:
-        y_true, y_pred: as :func:`accuracy`.
+        y_true: as :func:`accuracy`.
+        y_pred: as :func:`accuracy`.
         average: "binary" (class ``pos_label`` only), "macro" (mean over classes) or
             "micro" (pooled counts).
         pos_label: the positive class for "binary".

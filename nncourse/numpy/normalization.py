@@ -36,6 +36,9 @@ from nncourse.numpy.rng import RandomSource, as_generator
 __all__ = ["dropout_forward", "dropout_backward", "batchnorm_forward", "batchnorm_backward",
            "Dropout", "BatchNorm1d"]
 
+#: What batchnorm_forward keeps for the backward pass: (x_hat, inv_std, gamma, mean, var).
+BatchNormCache = tuple[np.ndarray, np.ndarray, "np.ndarray | None", np.ndarray, np.ndarray]
+
 
 def _check_p(p: Any) -> float:
     return check_number(p, "Dropout probability p", 0, 1,
@@ -85,13 +88,15 @@ def dropout_backward(grad_out: np.ndarray, scale: np.ndarray) -> np.ndarray:
 
 
 def batchnorm_forward(x: np.ndarray, gamma: np.ndarray | None, beta: np.ndarray | None,
-                      eps: float = 1e-5) -> tuple[np.ndarray, tuple]:
+                      eps: float = 1e-5) -> tuple[np.ndarray, BatchNormCache]:
     """Normalise each feature with batch statistics, then scale and shift.
 
     ``x_hat = (x - mean) / sqrt(var + eps)`` (biased variance), ``out = gamma * x_hat + beta``.
 
     Args:
-        x: (B, C) with B >= 2. gamma, beta: (C,) or None (no affine transform).
+        x: (B, C) with B >= 2.
+        gamma: (C,) scale, or None (no affine transform).
+        beta: (C,) shift, or None.
         eps: added to the variance for numerical safety.
 
     Returns:
@@ -118,7 +123,7 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray | None, beta: np.ndarray 
 
 
 def batchnorm_backward(grad_out: np.ndarray,
-                       cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                       cache: BatchNormCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of training-mode batch norm given ``dL/dout``.
 
     The mean and variance depend on every row, so dL/dx has two extra terms:
@@ -222,7 +227,7 @@ class BatchNorm1d(Module):
         self.running_mean = np.zeros(self.num_features, dtype=dtype)
         self.running_var = np.ones(self.num_features, dtype=dtype)
         self.num_batches_tracked = np.array(0, dtype=np.int64)
-        self._cache: tuple | None = None
+        self._cache: tuple[Any, ...] | None = None
         self._eval_scale: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:

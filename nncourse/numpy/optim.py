@@ -40,30 +40,24 @@ def _check_beta(value: Any, name: str) -> float:
                         hint="Typical values are 0.9 or 0.999.")
 
 
-def _adam_hyperparameters(lr: float, betas: tuple[float, float], eps: float,
-                          weight_decay: float, amsgrad: bool) -> dict[str, Any]:
-    """Validated hyperparameters of Adam and AdamW."""
-    check_positive(lr, "lr", allow_zero=True)
-    betas = check_betas(betas)
-    check_positive(eps, "eps", allow_zero=True)
-    check_positive(weight_decay, "weight_decay", allow_zero=True)
-    return {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
-            "amsgrad": bool(amsgrad)}
 
 
 class Optimizer:
     """Base class: holds the parameters, the hyperparameters and per-parameter state.
 
-    Subclasses fill ``self.state[i]`` (a dict of arrays and counters for parameter
-    ``i``) and implement :meth:`step`.
+    Subclasses set each hyperparameter as an attribute (``self.lr``, which schedules
+    change, ``self.momentum``, ...), list their names in ``hyperparameter_names`` (what
+    :meth:`state_dict` saves), fill ``self.state[i]`` (a dict of arrays and counters for
+    parameter ``i``) and implement :meth:`step`.
 
     Args:
         params: the parameters to update, usually ``model.parameters()``.
-        hyperparameters: name -> value; ``lr`` must be one of them. Each also
-            becomes an attribute (``optimizer.lr``), which schedules change.
+        lr: the learning rate (>= 0).
     """
 
-    def __init__(self, params: Iterable[Parameter], hyperparameters: dict[str, Any]) -> None:
+    hyperparameter_names: tuple[str, ...] = ("lr",)
+
+    def __init__(self, params: Iterable[Parameter], lr: float) -> None:
         if isinstance(params, Module):
             raise TypeError(
                 "Optimizer expects a list of Parameter objects, got a Module. "
@@ -87,15 +81,13 @@ class Optimizer:
             raise ValueError("Optimizer got the same Parameter twice; pass each parameter once.")
         self.params: list[Parameter] = params
         self.state: list[dict[str, Any]] = [{} for _ in params]
-        self._hyperparameter_names = tuple(hyperparameters)
-        for name, value in hyperparameters.items():
-            setattr(self, name, value)
+        self.lr = check_positive(lr, "lr", allow_zero=True)
         self.initial_lr: float | None = None  # set by the first schedule attached (as torch)
 
     @property
     def hyperparameters(self) -> dict[str, Any]:
         """Current hyperparameter values (``lr`` included, as changed by schedules)."""
-        return {name: getattr(self, name) for name in self._hyperparameter_names}
+        return {name: getattr(self, name) for name in self.hyperparameter_names}
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to zero (in place)."""
@@ -147,7 +139,7 @@ class Optimizer:
             for p, s in zip(self.params, saved, strict=True)
         ]
         for name, value in state_dict.get("hyperparameters", {}).items():
-            if name in self._hyperparameter_names:
+            if name in self.hyperparameter_names:
                 setattr(self, name, value)
         self.initial_lr = state_dict.get("initial_lr", self.initial_lr)
 
@@ -187,20 +179,21 @@ class SGD(Optimizer):
         >>> loss_fn.forward(model(x), y); model.backward(loss_fn.backward()); opt.step()
     """
 
+    hyperparameter_names = ("lr", "momentum", "dampening", "nesterov", "weight_decay")
+
     def __init__(self, params: Iterable[Parameter], lr: float, momentum: float = 0.0,
                  dampening: float = 0.0, nesterov: bool = False,
                  weight_decay: float = 0.0) -> None:
-        check_positive(lr, "lr", allow_zero=True)
-        check_positive(momentum, "momentum", allow_zero=True)
-        check_positive(dampening, "dampening", allow_zero=True)
-        check_positive(weight_decay, "weight_decay", allow_zero=True)
+        super().__init__(params, lr)
+        self.momentum = check_positive(momentum, "momentum", allow_zero=True)
+        self.dampening = check_positive(dampening, "dampening", allow_zero=True)
+        self.nesterov = bool(nesterov)
+        self.weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError(
                 f"Nesterov momentum needs momentum > 0 and dampening = 0; got momentum={momentum}, "
                 f"dampening={dampening}. Set momentum=0.9 (for example) or nesterov=False."
             )
-        super().__init__(params, {"lr": lr, "momentum": momentum, "dampening": dampening,
-                                  "nesterov": bool(nesterov), "weight_decay": weight_decay})
 
     def step(self) -> None:
         """Apply one update to every parameter using its current ``.grad``."""
@@ -248,16 +241,17 @@ class RMSprop(Optimizer):
         >>> opt = RMSprop(model.parameters(), lr=0.01)
     """
 
+    hyperparameter_names = ("lr", "alpha", "eps", "momentum", "centered", "weight_decay")
+
     def __init__(self, params: Iterable[Parameter], lr: float = 0.01, alpha: float = 0.99,
                  eps: float = 1e-8, momentum: float = 0.0, centered: bool = False,
                  weight_decay: float = 0.0) -> None:
-        check_positive(lr, "lr", allow_zero=True)
-        _check_beta(alpha, "alpha")
-        check_positive(eps, "eps", allow_zero=True)
-        check_positive(momentum, "momentum", allow_zero=True)
-        check_positive(weight_decay, "weight_decay", allow_zero=True)
-        super().__init__(params, {"lr": lr, "alpha": alpha, "eps": eps, "momentum": momentum,
-                                  "centered": bool(centered), "weight_decay": weight_decay})
+        super().__init__(params, lr)
+        self.alpha = _check_beta(alpha, "alpha")
+        self.eps = check_positive(eps, "eps", allow_zero=True)
+        self.momentum = check_positive(momentum, "momentum", allow_zero=True)
+        self.centered = bool(centered)
+        self.weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
 
     def step(self) -> None:
         """Apply one update to every parameter using its current ``.grad``."""
@@ -319,12 +313,17 @@ class Adam(Optimizer):
         >>> opt = Adam(model.parameters(), lr=1e-3)
     """
 
+    hyperparameter_names = ("lr", "betas", "eps", "weight_decay", "amsgrad")
     _decoupled = False  # AdamW sets True: decay the weights instead of the gradient
 
     def __init__(self, params: Iterable[Parameter], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False) -> None:
-        super().__init__(params, _adam_hyperparameters(lr, betas, eps, weight_decay, amsgrad))
+        super().__init__(params, lr)
+        self.betas = check_betas(betas)
+        self.eps = check_positive(eps, "eps", allow_zero=True)
+        self.weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
+        self.amsgrad = bool(amsgrad)
 
     def step(self) -> None:
         """Apply one update to every parameter using its current ``.grad``."""

@@ -35,13 +35,16 @@ from nncourse._checks import (
 )
 from nncourse.numpy import metrics as _metrics
 from nncourse.numpy.callbacks import Callback, EarlyStopping, LivePlot, ProgressBar
-from nncourse.numpy.layers import Sequential
 from nncourse.numpy.losses import add_l2_penalty_grad, l2_penalty
 from nncourse.numpy.module import Module
 
 __all__ = ["History", "iterate_minibatches", "train_step", "fit", "evaluate", "predict",
            "Callback", "EarlyStopping", "ProgressBar", "LivePlot"]
 
+
+
+#: A metric: ``f(y_true, y_pred) -> float``.
+Metric = Callable[..., float]
 
 
 def _auto_average(metric: Callable[..., float]) -> Callable[[np.ndarray, np.ndarray], float]:
@@ -91,7 +94,8 @@ class History:
         return f"History(epochs={len(self.epoch)}, keys={list(self.history)})"
 
 
-def _check_data(x: Any, y: Any, name: str = "x_train", target: str = "y_train") -> tuple:
+def _check_data(x: Any, y: Any, name: str = "x_train",
+                target: str = "y_train") -> tuple[np.ndarray, np.ndarray]:
     x = as_float_array(x, name)
     y_arr = np.asarray(y)
     if np.issubdtype(y_arr.dtype, np.floating) and not np.all(np.isfinite(y_arr)):
@@ -177,24 +181,18 @@ def train_step(model: Module, loss_fn: Any, optimizer: Any, x_batch: np.ndarray,
     """
     output = model(x_batch)
     loss = loss_fn.forward(output, y_batch)
-    # backward() overwrites every param.grad, so no zero_grad() is needed here.
-    # The gradient with respect to the input data is never used in training; a Sequential
-    # can skip computing it (one matmul as large as the first layer's forward pass).
-    if isinstance(model, Sequential):
-        model.backward(loss_fn.backward(), need_input_grad=False)
-    else:
-        model.backward(loss_fn.backward())
+    model.backward(loss_fn.backward())  # overwrites every param.grad: no zero_grad() needed
     if l2:
-        loss += _l2_term(model, l2)
+        loss += _l2_term(model, l2)  # weight decay: adds its gradient to each weight's .grad
     optimizer.step()
     return float(loss), output
 
 
-def metric_functions(metrics: Sequence[str | Callable] | str) -> dict[str, Callable]:
+def metric_functions(metrics: Sequence[str | Metric] | str) -> dict[str, Metric]:
     """Name -> ``f(y_true, y_pred)`` for metric names (see ``METRICS``) or functions."""
     if isinstance(metrics, str):
         metrics = (metrics,)
-    out: dict[str, Callable] = {}
+    out: dict[str, Metric] = {}
     for m in metrics:
         if isinstance(m, str):
             if m not in METRICS:
@@ -239,12 +237,15 @@ def predict(model: Module, x: np.ndarray, batch_size: int | None = 1024) -> np.n
 
 
 def evaluate(model: Module, loss_fn: Any, x: np.ndarray, y: np.ndarray,
-             metrics: Sequence[str | Callable] = ("accuracy",),
+             metrics: Sequence[str | Metric] = ("accuracy",),
              batch_size: int | None = 1024) -> dict[str, float]:
     """Mean loss and metrics over a data set, in evaluation mode (dropout off).
 
     Args:
-        model, loss_fn: as :func:`fit`. x: inputs (N, ...); y: targets (N, ...).
+        model: as :func:`fit`.
+        loss_fn: as :func:`fit`.
+        x: inputs (N, ...).
+        y: targets (N, ...).
         metrics: metric names or functions, as :func:`fit`.
         batch_size: forward this many samples at a time (None: all at once).
 
@@ -267,7 +268,7 @@ def _eval_batch_size(batch_size: int | None, n: int) -> int:
 
 
 def _evaluate(model: Module, loss_fn: Any, x: np.ndarray, y: np.ndarray,
-              functions: dict[str, Callable], batch_size: int | None) -> dict[str, float]:
+              functions: dict[str, Metric], batch_size: int | None) -> dict[str, float]:
     was_training = model.training
     model.eval()
     size = batch_size or len(x)
@@ -287,8 +288,8 @@ def _evaluate(model: Module, loss_fn: Any, x: np.ndarray, y: np.ndarray,
 
 
 def fit(model: Module, loss_fn: Any, optimizer: Any, x_train: np.ndarray, y_train: np.ndarray,
-        epochs: int, batch_size: int = 32, validation_data: tuple | None = None,
-        metrics: Sequence[str | Callable] = ("accuracy",), callbacks: Sequence[Callback] = (),
+        epochs: int, batch_size: int = 32, validation_data: tuple[Any, Any] | None = None,
+        metrics: Sequence[str | Metric] = ("accuracy",), callbacks: Sequence[Callback] = (),
         shuffle: bool = True, seed: int | None = 0, verbose: bool = False, *,
         scheduler: Any = None, l2: float = 0.0) -> History:
     """Train ``model`` with mini-batch gradient descent and record a :class:`History`.
@@ -297,7 +298,8 @@ def fit(model: Module, loss_fn: Any, optimizer: Any, x_train: np.ndarray, y_trai
         model: a Module (forward/backward).
         loss_fn: a loss object with ``forward(prediction, target)`` and ``backward()``.
         optimizer: built on ``model.parameters()``.
-        x_train: inputs (N, ...); y_train: targets (N, ...) (labels or values).
+        x_train: inputs (N, ...).
+        y_train: targets (N, ...) (labels or values).
         epochs: passes over the data (>= 1).
         batch_size: samples per step; 1 = SGD, >= N = full batch (see iterate_minibatches).
         validation_data: optional ``(x_val, y_val)`` evaluated after each epoch.
@@ -305,7 +307,8 @@ def fit(model: Module, loss_fn: Any, optimizer: Any, x_train: np.ndarray, y_trai
             binary for labels {0, 1}, macro-averaged otherwise) or functions
             ``f(y_true, y_pred)``. With an MSELoss the default accuracy is dropped.
         callbacks: Callback objects (EarlyStopping, ProgressBar, LivePlot, ...).
-        shuffle: reshuffle every epoch; ``seed`` fixes the order (same seed, same run).
+        shuffle: reshuffle every epoch.
+        seed: fixes the order (same seed, same run).
         verbose: show a ProgressBar.
         scheduler: optional learning-rate schedule; ``scheduler.step()`` after each epoch.
         l2: L2 strength lambda; adds lambda/2 * sum ||W||^2 over weight matrices to the loss.

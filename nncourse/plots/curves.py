@@ -121,7 +121,7 @@ class LiveCurves:
                 self.values.setdefault(key, []).append(float(value))
         self._count += 1
         if self.display and self._count % self.every == 0:
-            self._show()
+            self.show()
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, float] | None = None) -> None:
         """Callback hook, so ``fit(..., callbacks=[...])`` can drive it via a thin adapter."""
@@ -131,8 +131,9 @@ class LiveCurves:
         """The current curves as a static Figure."""
         return plot_history(self.values, keys=self.keys)
 
-    def _show(self) -> None:
-        from IPython.display import display
+    def show(self) -> None:
+        """Draw the current curves in the notebook, replacing the previous drawing."""
+        from IPython.display import display  # imported here: only a notebook needs IPython
 
         fig = self.figure()
         if self._handle is None:

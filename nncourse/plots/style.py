@@ -50,7 +50,7 @@ CLASS_COLORS: list[str] = [PALETTE[k] for k in
 #: A perceptually uniform, colour-blind-safe sequential colormap name (for images/heat maps).
 SEQUENTIAL_CMAP = "cividis"
 
-STYLE: dict[str, Any] = {
+STYLE: dict[Any, Any] = {  # rcParams names; matplotlib types them as a Literal
     "axes.prop_cycle": cycler(color=COLORS),
     "axes.grid": True,
     "grid.alpha": 0.3,

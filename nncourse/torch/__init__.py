@@ -20,19 +20,11 @@ Example:
 """
 
 from nncourse.torch import activations, init, layers, losses, optim, training
+from nncourse.torch.activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from nncourse.torch.checkpoint import load_checkpoint, save_checkpoint
 from nncourse.torch.convert import from_numpy_model, to_numpy_model
 from nncourse.torch.device import get_device
-from nncourse.torch.layers import (
-    Flatten,
-    LeakyReLU,
-    Linear,
-    ReLU,
-    Sequential,
-    Sigmoid,
-    Softmax,
-    Tanh,
-)
+from nncourse.torch.layers import Flatten, Linear, Sequential
 from nncourse.torch.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from nncourse.torch.module import Module, Parameter
 from nncourse.torch.normalization import BatchNorm1d, Dropout

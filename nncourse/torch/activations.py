@@ -3,12 +3,15 @@
 The NumPy module pairs each function with a hand-written ``*_backward``; here
 autograd derives the backward pass from the forward formula, so only the
 forward functions exist. Each is written as the formula (built from torch
-operations) so it reads like the NumPy version; the layer classes in
-:mod:`nncourse.torch.layers` call them.
+operations) so it reads like the NumPy version.
 
 ``ACTIVATIONS`` / :func:`get_activation` give each element-wise activation as an
 :class:`Activation` pair ``(function, derivative)``, as in the NumPy twin; here the
 derivative is computed by autograd from the function itself.
+
+The layers (:class:`ReLU`, :class:`LeakyReLU`, :class:`Sigmoid`, :class:`Tanh`,
+:class:`Softmax`) close the module, as in the NumPy twin: thin modules whose
+``forward`` calls the functions above.
 
 Example:
     >>> relu(torch.tensor([-1.0, 2.0]))
@@ -21,9 +24,13 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import torch
+from torch import nn
+
+from nncourse._checks import check_int, check_number
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "identity",
-           "Activation", "ACTIVATIONS", "get_activation"]
+           "Activation", "ACTIVATIONS", "get_activation", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
+           "Softmax"]
 
 
 def relu(x: torch.Tensor) -> torch.Tensor:
@@ -159,3 +166,70 @@ def get_activation(name: str) -> Activation:
         raise ValueError(f"Unknown activation {name!r}. Expected one of: "
                          f"{', '.join(map(repr, ACTIVATIONS))}.")
     return ACTIVATIONS[key]
+
+
+# --- the layers: thin modules that call the functions above -----------------
+
+class ReLU(nn.Module):
+    """``max(0, x)`` element-wise. Example: ``ReLU()(torch.tensor([-1.0, 1.0]))`` -> [0, 1]."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return relu(x)
+
+
+class LeakyReLU(nn.Module):
+    """``x`` if positive else ``negative_slope * x``.
+
+    Args:
+        negative_slope: slope for negative inputs (any finite number, as torch.nn).
+
+    Example:
+        >>> LeakyReLU(0.1)(torch.tensor([-1.0]))
+        tensor([-0.1000])
+    """
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        super().__init__()
+        self.negative_slope = check_number(negative_slope, "negative_slope")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class Sigmoid(nn.Module):
+    """``1 / (1 + exp(-x))``. Example: ``Sigmoid()(torch.zeros(1))`` -> [0.5]."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return sigmoid(x)
+
+
+class Tanh(nn.Module):
+    """Hyperbolic tangent. Example: ``Tanh()(torch.zeros(1))`` -> [0.]."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return tanh(x)
+
+
+class Softmax(nn.Module):
+    """Softmax along ``dim`` (each slice sums to 1).
+
+    Args:
+        dim: the axis to normalize (default the last).
+
+    Example:
+        >>> Softmax()(torch.zeros(1, 4))
+        tensor([[0.2500, 0.2500, 0.2500, 0.2500]])
+    """
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = check_int(dim, "dim", minimum=None)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return softmax(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"

@@ -94,11 +94,12 @@ def _build_numpy(layer: nn.Module) -> Any:
         in_features, out_features, bias = _linear_sizes(layer)
         return N.Linear(in_features, out_features, bias=bias, seed=0)
     if isinstance(layer, nn.LeakyReLU) or name == "LeakyReLU":
-        return N.LeakyReLU(layer.negative_slope)
+        return N.LeakyReLU(float(getattr(layer, "negative_slope", 0.01)))
     if isinstance(layer, nn.Softmax) or name == "Softmax":
-        return N.Softmax(layer.dim if layer.dim is not None else -1)
+        dim = getattr(layer, "dim", None)
+        return N.Softmax(int(dim) if dim is not None else -1)
     if isinstance(layer, nn.Dropout) or name == "Dropout":
-        return NN.Dropout(layer.p)
+        return NN.Dropout(float(getattr(layer, "p", 0.5)))
     if isinstance(layer, nn.BatchNorm1d):
         return NN.BatchNorm1d(layer.num_features, eps=layer.eps, momentum=layer.momentum,
                              affine=layer.affine)

@@ -1,4 +1,4 @@
-"""Weight initializers for torch tensors and modules, the twins of :mod:`nncourse.numpy.init`.
+r"""Weight initializers for torch tensors and modules, the twins of :mod:`nncourse.numpy.init`.
 
 Same names, same formulas (those of ``torch.nn.init``), and the same numbers:
 the values are drawn by the NumPy reference and copied into the tensor, so a
@@ -7,11 +7,11 @@ layer built with ``seed=0``. The trailing underscore is PyTorch's mark of an
 in-place function.
 
 ==================  ===========================================================
-``xavier_uniform``  :math:`U(-a, a)`, :math:`a = g\\sqrt{6 / (n_{in} + n_{out})}` (tanh, sigmoid)
-``xavier_normal``   :math:`\\mathcal N(0, g^2 \\cdot 2 / (n_{in} + n_{out}))`
-``he_uniform``      :math:`U(-b, b)`, :math:`b = \\sqrt{6 / n_{in}}` (ReLU)
-``he_normal``       :math:`\\mathcal N(0, 2 / n_{in})` (ReLU)
-``lecun_normal``    :math:`\\mathcal N(0, 1 / n_{in})`
+``xavier_uniform``  :math:`U(-a, a)`, :math:`a = g\sqrt{6 / (n_{in} + n_{out})}` (tanh, sigmoid)
+``xavier_normal``   :math:`\mathcal N(0, g^2 \cdot 2 / (n_{in} + n_{out}))`
+``he_uniform``      :math:`U(-b, b)`, :math:`b = \sqrt{6 / n_{in}}` (ReLU)
+``he_normal``       :math:`\mathcal N(0, 2 / n_{in})` (ReLU)
+``lecun_normal``    :math:`\mathcal N(0, 1 / n_{in})`
 ==================  ===========================================================
 
 The random source may be a seed, a ``np.random.Generator``, a ``torch.Generator``,
@@ -87,8 +87,7 @@ def uniform_(tensor: torch.Tensor, rng: RandomSource = None, a: float = 0.0,
 
 def xavier_uniform_(tensor: torch.Tensor, rng: RandomSource = None,
                     gain: float = 1.0) -> torch.Tensor:
-    """Glorot uniform, bound gain * sqrt(6 / (fan_in + fan_out)). Example: ``xavier_uniform_(w)``.
-    """
+    """Glorot uniform, bound gain * sqrt(6 / (fan_in + fan_out)): ``xavier_uniform_(w)``."""
     values = reference.xavier_uniform(_shape(tensor), as_generator(rng), gain)
     return _fill_(tensor, values)
 
@@ -188,7 +187,9 @@ def init_module(model: nn.Module, scheme: str = "he_uniform", nonlinearity: str 
         model: any module; its ``Linear`` layers (nncourse's or ``torch.nn``'s) in order.
         scheme: a key of :data:`INITIALIZERS`.
         nonlinearity: passed to gain-aware schemes.
-        rng, seed: the random source (one of them, for reproducible weights).
+        rng: the random source (a seed or Generator; give rng or seed for reproducible
+            weights).
+        seed: or a seed.
 
     Returns:
         ``model`` (for chaining).
@@ -201,17 +202,12 @@ def init_module(model: nn.Module, scheme: str = "he_uniform", nonlinearity: str 
         raise ValueError("Pass either rng or seed, not both.")
     generator = as_generator(rng if rng is not None else seed)
     for layer in model.modules():
-        if _is_affine(layer):
-            initialize_(layer.weight, scheme, generator, nonlinearity)
-            if layer.bias is not None:
-                zeros_(layer.bias)
+        # A structural test for a fully connected layer (nncourse's or torch.nn's): this
+        # module needs nothing from nncourse.torch.layers, which imports it.
+        weight, bias = getattr(layer, "weight", None), getattr(layer, "bias", None)
+        if hasattr(layer, "in_features") and isinstance(weight, nn.Parameter) \
+                and weight.dim() == 2:
+            initialize_(weight, scheme, generator, nonlinearity)
+            if isinstance(bias, torch.Tensor):
+                zeros_(bias)
     return model
-
-
-def _is_affine(layer: nn.Module) -> bool:
-    """True for a fully connected layer (nncourse's or ``torch.nn``'s): ``in_features``
-    and a 2-D ``weight``. A structural test, so this module needs nothing from
-    :mod:`nncourse.torch.layers` (which imports it).
-    """
-    weight = getattr(layer, "weight", None)
-    return hasattr(layer, "in_features") and isinstance(weight, nn.Parameter) and weight.dim() == 2

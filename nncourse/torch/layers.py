@@ -20,18 +20,22 @@ import numpy as np
 import torch
 from torch import nn
 
-from nncourse._checks import check_dim, check_int, check_number
-from nncourse.torch import activations as A
-from nncourse.torch.init import INITIALIZERS, initialize_
+from nncourse._checks import check_dim, check_int
 
-# Older imports (``from nncourse.torch.layers import Dropout``) keep working; the classes
-# live in, and are documented by, nncourse.torch.normalization (as in the NumPy twin).
+# Older imports (``from nncourse.torch.layers import ReLU``, ``... import Dropout``) keep
+# working; those classes live in nncourse.torch.activations and nncourse.torch.normalization,
+# beside the functions they call (as in the NumPy twin).
+from nncourse.torch.activations import LeakyReLU as LeakyReLU
+from nncourse.torch.activations import ReLU as ReLU
+from nncourse.torch.activations import Sigmoid as Sigmoid
+from nncourse.torch.activations import Softmax as Softmax
+from nncourse.torch.activations import Tanh as Tanh
+from nncourse.torch.init import INITIALIZERS, initialize_
 from nncourse.torch.normalization import BatchNorm1d as BatchNorm1d
 from nncourse.torch.normalization import Dropout as Dropout
 from nncourse.torch.rng import RandomSource, as_generator
 
-__all__ = ["linear_forward", "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
-           "Flatten", "Sequential"]
+__all__ = ["linear_forward", "Linear", "Flatten", "Sequential"]
 
 
 def linear_forward(x: torch.Tensor, weight: torch.Tensor,
@@ -39,7 +43,9 @@ def linear_forward(x: torch.Tensor, weight: torch.Tensor,
     """``x @ weight.T + bias``: the affine map of a fully connected layer.
 
     Args:
-        x: (B, in_features). weight: (out_features, in_features). bias: (out_features,) or None.
+        x: (B, in_features).
+        weight: (out_features, in_features).
+        bias: (out_features,) or None.
 
     Returns:
         (B, out_features).
@@ -94,9 +100,10 @@ class Linear(nn.Module):
         if rng is not None and seed is not None:
             raise ValueError("Pass either rng or seed, not both.")
         self.in_features, self.out_features, self.init = int(in_features), int(out_features), init
-        factory = {"device": device, "dtype": dtype}
-        self.weight = nn.Parameter(torch.empty(self.out_features, self.in_features, **factory))
-        self.bias = nn.Parameter(torch.zeros(self.out_features, **factory)) if bias else None
+        self.weight = nn.Parameter(torch.empty(self.out_features, self.in_features,
+                                               device=device, dtype=dtype))
+        self.bias = (nn.Parameter(torch.zeros(self.out_features, device=device, dtype=dtype))
+                     if bias else None)
         # Draw exactly as the NumPy Linear does (same generator, same order of draws).
         generator = as_generator(rng if rng is not None else seed)
         initialize_(self.weight, init, generator)
@@ -142,71 +149,6 @@ class Linear(nn.Module):
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
-
-
-class ReLU(nn.Module):
-    """``max(0, x)`` element-wise. Example: ``ReLU()(torch.tensor([-1.0, 1.0]))`` -> [0, 1]."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return A.relu(x)
-
-
-class LeakyReLU(nn.Module):
-    """``x`` if positive else ``negative_slope * x``.
-
-    Args:
-        negative_slope: slope for negative inputs (any finite number, as torch.nn).
-
-    Example:
-        >>> LeakyReLU(0.1)(torch.tensor([-1.0]))
-        tensor([-0.1000])
-    """
-
-    def __init__(self, negative_slope: float = 0.01) -> None:
-        super().__init__()
-        self.negative_slope = check_number(negative_slope, "negative_slope")
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return A.leaky_relu(x, self.negative_slope)
-
-    def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
-
-
-class Sigmoid(nn.Module):
-    """``1 / (1 + exp(-x))``. Example: ``Sigmoid()(torch.zeros(1))`` -> [0.5]."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return A.sigmoid(x)
-
-
-class Tanh(nn.Module):
-    """Hyperbolic tangent. Example: ``Tanh()(torch.zeros(1))`` -> [0.]."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return A.tanh(x)
-
-
-class Softmax(nn.Module):
-    """Softmax along ``dim`` (each slice sums to 1).
-
-    Args:
-        dim: the axis to normalize (default the last).
-
-    Example:
-        >>> Softmax()(torch.zeros(1, 4))
-        tensor([[0.2500, 0.2500, 0.2500, 0.2500]])
-    """
-
-    def __init__(self, dim: int = -1) -> None:
-        super().__init__()
-        self.dim = check_int(dim, "dim", minimum=None)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return A.softmax(x, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
 
 
 class Flatten(nn.Flatten):

@@ -48,7 +48,8 @@ def mse_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Mean squared error, ``mean((prediction - target)**2)`` over every element.
 
     Args:
-        prediction: any shape. target: the same shape.
+        prediction: any shape.
+        target: the same shape.
 
     Returns:
         0-d tensor.
@@ -66,7 +67,8 @@ def binary_cross_entropy_with_logits(logits: torch.Tensor, target: torch.Tensor)
     """Binary cross-entropy on raw scores: ``mean(softplus(z) - y z)``, stable for any ``z``.
 
     Args:
-        logits: any shape. target: same shape, values in [0, 1].
+        logits: any shape.
+        target: same shape, values in [0, 1].
 
     Returns:
         0-d tensor.

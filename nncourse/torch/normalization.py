@@ -68,7 +68,9 @@ def batchnorm_forward(x: torch.Tensor, gamma: torch.Tensor | None, beta: torch.T
     ``x_hat = (x - mean) / sqrt(var + eps)`` (biased variance), ``out = gamma * x_hat + beta``.
 
     Args:
-        x: (B, C) with B >= 2. gamma, beta: (C,) or None (no affine transform).
+        x: (B, C) with B >= 2.
+        gamma: (C,) scale, or None (no affine transform).
+        beta: (C,) shift, or None.
         eps: added to the variance for numerical safety.
 
     Returns:

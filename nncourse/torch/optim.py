@@ -19,7 +19,7 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import torch
@@ -74,13 +74,15 @@ class Optimizer(torch.optim.Optimizer):
         for group in self.param_groups:
             group["lr"] = value
 
-    def _params_with_grad(self, group: dict[str, Any]) -> Iterable[torch.Tensor]:
+    def _params_with_grad(
+            self, group: dict[str, Any]) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """``(parameter, its gradient)`` for each parameter of ``group`` that has one."""
         for p in group["params"]:
             if p.grad is None:
                 continue  # a parameter that did not take part in the loss is left alone
             if p.grad.is_sparse:
                 raise TypeError(f"{type(self).__name__} does not support sparse gradients.")
-            yield p
+            yield p, p.grad
 
 
 class SGD(Optimizer):
@@ -123,7 +125,8 @@ class SGD(Optimizer):
                                   "nesterov": bool(nesterov), "weight_decay": weight_decay})
 
     @torch.no_grad()
-    def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
+    def step(  # type: ignore[override]  # torch's stub overloads closure=None -> None
+            self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
         """Apply one update to every parameter that has a ``.grad``.
 
         Args:
@@ -138,8 +141,7 @@ class SGD(Optimizer):
                 loss = closure()
         for group in self.param_groups:
             lr, mu = group["lr"], group["momentum"]
-            for p in self._params_with_grad(group):
-                g = p.grad
+            for p, g in self._params_with_grad(group):
                 if group["weight_decay"] != 0:
                     g = g + group["weight_decay"] * p  # L2: a new tensor, .grad is untouched
                 if mu != 0:
@@ -192,7 +194,8 @@ class RMSprop(Optimizer):
                                   "centered": bool(centered), "weight_decay": weight_decay})
 
     @torch.no_grad()
-    def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
+    def step(  # type: ignore[override]  # torch's stub overloads closure=None -> None
+            self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
         """Apply one update to every parameter that has a ``.grad`` (see the class docstring)."""
         loss = None
         if closure is not None:
@@ -200,7 +203,7 @@ class RMSprop(Optimizer):
                 loss = closure()
         for group in self.param_groups:
             lr, alpha, mu = group["lr"], group["alpha"], group["momentum"]
-            for p in self._params_with_grad(group):
+            for p, g in self._params_with_grad(group):
                 state = self.state[p]
                 if not state:
                     state["step"] = 0
@@ -210,7 +213,6 @@ class RMSprop(Optimizer):
                     if group["centered"]:
                         state["grad_avg"] = torch.zeros_like(p)
                 state["step"] += 1
-                g = p.grad
                 if group["weight_decay"] != 0:
                     g = g + group["weight_decay"] * p
                 v = state["square_avg"]
@@ -264,7 +266,8 @@ class Adam(Optimizer):
                                   "weight_decay": weight_decay, "amsgrad": bool(amsgrad)})
 
     @torch.no_grad()
-    def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
+    def step(  # type: ignore[override]  # torch's stub overloads closure=None -> None
+            self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
         """Apply one update to every parameter that has a ``.grad`` (see the class docstring)."""
         loss = None
         if closure is not None:
@@ -272,7 +275,7 @@ class Adam(Optimizer):
                 loss = closure()
         for group in self.param_groups:
             lr, (beta1, beta2), decay = group["lr"], group["betas"], group["weight_decay"]
-            for p in self._params_with_grad(group):
+            for p, g in self._params_with_grad(group):
                 state = self.state[p]
                 if not state:
                     state["step"] = 0
@@ -282,7 +285,6 @@ class Adam(Optimizer):
                         state["max_exp_avg_sq"] = torch.zeros_like(p)
                 state["step"] += 1
                 t = state["step"]
-                g = p.grad
                 if decay != 0:
                     if self._decoupled:
                         p.mul_(1 - lr * decay)  # AdamW: shrink the weights, not the gradient

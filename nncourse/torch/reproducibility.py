@@ -42,8 +42,9 @@ def seed_everything(seed: int) -> None:
 
 @contextmanager
 def deterministic_algorithms(enabled: bool = True) -> Iterator[None]:
-    """Within the block, ask torch for deterministic kernels (warning, not failing, when a
-    kernel has no deterministic version); the previous settings are restored afterwards.
+    """Within the block, ask torch for deterministic kernels; restore the settings after.
+
+    A kernel with no deterministic version warns rather than fails.
 
     On CUDA, cuBLAS needs ``CUBLAS_WORKSPACE_CONFIG`` for determinism; it is set here if
     the environment does not already set it (it only takes effect before CUDA starts).
@@ -78,10 +79,10 @@ def get_rng_state() -> dict[str, Any]:
     kind, keys, pos, has_gauss, cached = np.random.get_state()
     state: dict[str, Any] = {
         "python": random.getstate(),
-        "numpy": (kind, keys.tolist(), int(pos), int(has_gauss), float(cached)),
+        "numpy": (kind, np.asarray(keys).tolist(), int(pos), int(has_gauss), float(cached)),
         "torch": torch.get_rng_state(),
     }
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
+    if torch.cuda.is_available() and torch.cuda.is_initialized():  # type: ignore[no-untyped-call]
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
 
