@@ -38,8 +38,10 @@ def forward_stats(kind: str):
 
 
 def batchnorm(kind: str):
-    """A (forward, backward) pair with one mistake: "ddof", "constant_stats", "gamma_sum" or
-    "gamma_unsummed"."""
+    """A (forward, backward) pair with one mistake.
+
+    The mistakes: "ddof", "constant_stats", "gamma_sum" or "gamma_unsummed".
+    """
     def forward(x, gamma, beta, eps):
         if kind == "ddof":
             mean, var = x.mean(axis=0), x.var(axis=0, ddof=1)

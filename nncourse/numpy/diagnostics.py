@@ -197,7 +197,8 @@ def layer_statistics(model: Any, x: Any, y: Any = None, loss_fn: Any = None, see
     Args:
         model: a ``Sequential`` (any iterable of layers with forward/backward).
         x: a batch of inputs (B, features).
-        y, loss_fn: optional targets and loss.
+        y: targets for ``loss_fn`` (or None).
+        loss_fn: a loss with ``forward(out, y)`` and ``backward()`` (None: random gradient).
         seed: seeds the random upstream gradient.
         keep_values: also keep up to 2048 output and gradient values per layer ("values",
             "grad_values") for histograms.

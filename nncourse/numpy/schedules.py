@@ -243,8 +243,9 @@ def schedule_values(name: str, epochs: int, lr: float = 1.0, **kwargs: Any) -> n
     return np.array([sched.lr_at(e) for e in range(epochs)], dtype=np.float64)
 
 
-def lr_range_test(step: Callable[[Any, Any], float], optimizer: Any, batches: Iterable[tuple],
-                  min_lr: float = 1e-5, max_lr: float = 10.0, smoothing: float = 0.9,
+def lr_range_test(step: Callable[[Any, Any], float], optimizer: Any,
+                  batches: Iterable[tuple[Any, Any]], min_lr: float = 1e-5,
+                  max_lr: float = 10.0, smoothing: float = 0.9,
                   stop_factor: float = 4.0) -> dict[str, Any]:
     r"""Smith's learning-rate range test: raise the rate geometrically, one batch per rate.
 
@@ -261,7 +262,8 @@ def lr_range_test(step: Callable[[Any, Any], float], optimizer: Any, batches: It
             ``lambda xb, yb: train_step(model, loss_fn, optimizer, xb, yb)[0]``.
         optimizer: its ``lr`` is set before every step.
         batches: the (x_batch, y_batch) pairs, one per rate (their number is K >= 2).
-        min_lr, max_lr: the range, 0 < min_lr < max_lr.
+        min_lr: the first rate (> 0).
+        max_lr: the last rate (> min_lr).
         smoothing: moving-average factor in [0, 1).
         stop_factor: stop when the smoothed loss exceeds this multiple of its minimum.
 

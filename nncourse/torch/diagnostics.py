@@ -198,10 +198,10 @@ def layer_statistics(model: Any, x: Any, y: Any = None, loss_fn: Any = None, see
         with torch.no_grad():
             for buffer, value in zip(buffers, saved, strict=True):
                 buffer.copy_(value)
-    grads = [torch.zeros_like(out) if g is None else g for out, g in zip(outputs, grads,
+    found = [torch.zeros_like(out) if g is None else g for out, g in zip(outputs, grads,
                                                                            strict=True)]
     return [_record(i, layer, out.detach(), g.detach(), keep_values)
-            for i, (layer, out, g) in enumerate(zip(layers, outputs, grads, strict=True))]
+            for i, (layer, out, g) in enumerate(zip(layers, outputs, found, strict=True))]
 
 
 def parameter_statistics(model: Any) -> list[dict[str, Any]]:
