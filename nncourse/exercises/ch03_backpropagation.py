@@ -22,6 +22,7 @@ from nncourse.numpy.layers import linear_backward
 from nncourse.numpy.losses import softmax_cross_entropy, softmax_cross_entropy_backward
 
 from . import mistakes_ch03 as wrong
+from .chain_rule import chain_rule_variant, value_engine_grads
 from .compare import as_array, compare_arrays, compare_number, describe_value
 from .registry import Case, Exercise, Mistake, register
 
@@ -301,32 +302,6 @@ _CHAIN_VARIANTS = (
     ("no tanh'", "the local derivative of tanh is missing: on the way through t = tanh(u) "
                  "multiply by dt/du = 1 - t²."),
 )
-
-
-def value_engine_grads(a: float, b: float, c: float) -> tuple[float, float, float]:
-    """The gradient of f = tanh(a·b + c)·a from the course's autodiff engine (the reference)."""
-    from nncourse.numpy.autodiff import Value
-
-    va, vb, vc = Value(a), Value(b), Value(c)
-    f = (va * vb + vc).tanh() * va
-    f.backward()
-    return va.grad, vb.grad, vc.grad
-
-
-def chain_rule_variant(variant: str, a: float, b: float, c: float) -> tuple[float, ...]:
-    """The engine's gradient with one typical slip: a path left out or a wrong tanh'.
-
-    Every variant is derived from the engine's answer (t = tanh(u) is the only extra number),
-    so the checker names the slip without holding a second copy of the answer.
-    """
-    da, db, dc = value_engine_grads(a, b, c)
-    u = a * b + c
-    t = float(np.tanh(u))
-    if variant == "one path":
-        return da - t, db, dc
-    local = {"1 - t": 1 - t, "1 - u**2": 1 - u * u, "no tanh'": 1.0}[variant]
-    scale = local / (1 - t * t)        # swap the engine's tanh' = 1 - t² for the slip
-    return (da - t) * scale + t, db * scale, dc * scale
 
 
 register(Exercise(

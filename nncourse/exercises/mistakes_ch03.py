@@ -17,6 +17,8 @@ from nncourse.numpy.activations import softmax
 from nncourse.numpy.layers import linear_backward
 from nncourse.numpy.losses import softmax_cross_entropy_backward
 
+from .chain_rule import chain_rule_variant
+
 
 # ----------------------------------------------------------------------------- linear
 def linear_transposed_weight(grad_out, x, weight):
@@ -115,8 +117,6 @@ def ce_by_classes(logits, targets):
 
 # ----------------------------------------------------------------------------- chain rule
 def _variant(name, a, b, c):
-    from .ch03_backpropagation import chain_rule_variant
-
     return chain_rule_variant(name, a, b, c)
 
 

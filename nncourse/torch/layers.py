@@ -131,7 +131,8 @@ class Linear(nn.Module):
                 f"Move the input with x.to('{self.weight.device}') (or the model with "
                 f"model.to('{x.device}'))."
             )
-        if x.dtype != self.weight.dtype:
+        # Under autocast a 16-bit input is expected (a bias-free Linear's output stays 16-bit).
+        if x.dtype != self.weight.dtype and not torch.is_autocast_enabled(x.device.type):
             raise TypeError(
                 f"{self._name()} has {self.weight.dtype} weights but got a {x.dtype} input. "
                 f"Convert the input with x.to({self.weight.dtype}) (or the model with "

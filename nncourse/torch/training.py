@@ -272,9 +272,10 @@ def fit(model: nn.Module, loss_fn: Any, optimizer: torch.optim.Optimizer, x_trai
     """Train a torch model with mini-batches; the NumPy ``fit``'s arguments and a GPU's.
 
     Args:
-        model, loss_fn, optimizer, x_train, y_train, epochs, batch_size, validation_data,
-            metrics, callbacks, shuffle, seed, verbose, scheduler, l2: as in
-            :func:`nncourse.numpy.training.fit`. ``x_train`` may also be a map-style torch
+        model, loss_fn, optimizer, x_train, y_train, epochs, batch_size: as in
+            :func:`nncourse.numpy.training.fit`, and so are ``validation_data``, ``metrics``,
+            ``callbacks``, ``shuffle``, ``seed``, ``verbose``, ``scheduler`` and ``l2``.
+            ``x_train`` may also be a map-style torch
             Dataset of ``(x, y)`` pairs with ``y_train=None``. Under torchrun ``batch_size``
             is per process (the global batch is ``batch_size * world_size``).
         device: None (CUDA, else MPS, else CPU), "cpu", "cuda", "cuda:1", "mps".
@@ -291,8 +292,8 @@ def fit(model: nn.Module, loss_fn: Any, optimizer: torch.optim.Optimizer, x_trai
         num_workers: DataLoader worker processes (> 0 implies the DataLoader).
 
     Returns:
-        History with the NumPy keys: "lr", "loss", "accuracy", "val_loss", "val_accuracy", ...
-        If the loss becomes NaN/inf, training stops and ``stopped_reason`` says so.
+        A History with the NumPy keys ("lr", "loss", "accuracy", "val_loss", "val_accuracy",
+        ...). If the loss becomes NaN/inf, training stops and ``stopped_reason`` says so.
 
     Example:
         >>> history = fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), x, y,
