@@ -32,6 +32,7 @@ BUILTIN_MODULES = (
     "nncourse.exercises.ch04_activation_functions",
     "nncourse.exercises.ch05_optimizers",
     "nncourse.exercises.ch06_initialization",
+    "nncourse.exercises.ch09_transfer",
     "nncourse.exercises.ch10_scaling",
 )
 

@@ -7,13 +7,14 @@ The main building blocks are re-exported here (NumPy is the only dependency)::
 :mod:`nncourse.torch` exports the same names in the same order (and adds its GPU
 machinery after them).
 
-Submodules: ``activations``, ``callbacks``, ``diagnostics``, ``init``, ``layers``,
+Submodules: ``activations``, ``callbacks``, ``conv``, ``diagnostics``, ``init``, ``layers``,
 ``losses``, ``metrics``, ``module``, ``normalization``, ``optim``, ``rng``, ``schedules``,
 ``training`` (each with a torch twin of the same name), and ``autodiff``,
 ``gradcheck`` (NumPy only: torch has autograd).
 """
 
 from nncourse.numpy.activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from nncourse.numpy.conv import Conv2d, MaxPool2d
 from nncourse.numpy.layers import Flatten, Linear, Sequential
 from nncourse.numpy.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from nncourse.numpy.module import Module, Parameter
@@ -22,6 +23,6 @@ from nncourse.numpy.optim import SGD, Adam, AdamW, RMSprop
 from nncourse.numpy.training import History, evaluate, fit, predict, train_step
 
 __all__ = ["Module", "Parameter", "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
-           "Dropout", "BatchNorm1d", "Flatten", "Sequential", "MSELoss", "BCEWithLogitsLoss",
-           "CrossEntropyLoss", "SGD", "RMSprop", "Adam", "AdamW", "History", "train_step",
-           "fit", "evaluate", "predict"]
+           "Dropout", "BatchNorm1d", "Flatten", "Conv2d", "MaxPool2d", "Sequential", "MSELoss",
+           "BCEWithLogitsLoss", "CrossEntropyLoss", "SGD", "RMSprop", "Adam", "AdamW", "History",
+           "train_step", "fit", "evaluate", "predict"]

@@ -1,10 +1,9 @@
 """The PyTorch path: the NumPy reference's API on torch autograd, on a GPU when there is one.
 
-Same module and class names as :mod:`nncourse.numpy` (``activations``, ``callbacks``,
-``diagnostics``, ``init``, ``layers``, ``losses``, ``metrics``, ``module``,
-``normalization``, ``optim``, ``rng``, ``schedules``, ``training``), the same package exports,
-the same parameter names and layouts, so a model moves between the two with
-:func:`from_numpy_model` and
+Same module and class names as :mod:`nncourse.numpy` (``activations``, ``callbacks``, ``conv``,
+``diagnostics``, ``init``, ``layers``, ``losses``, ``metrics``, ``module``, ``normalization``,
+``optim``, ``rng``, ``schedules``, ``training``), the same package exports, the same parameter
+names and layouts, so a model moves between the two with :func:`from_numpy_model` and
 :func:`to_numpy_model`. What torch adds: autograd instead of hand-written
 ``backward`` methods, devices, mixed precision, checkpoints and multi-GPU
 training with ``torchrun``.
@@ -22,6 +21,7 @@ Example:
 from nncourse.torch import activations, init, layers, losses, optim, training
 from nncourse.torch.activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from nncourse.torch.checkpoint import load_checkpoint, save_checkpoint
+from nncourse.torch.conv import Conv2d, MaxPool2d
 from nncourse.torch.convert import from_numpy_model, to_numpy_model
 from nncourse.torch.device import get_device
 from nncourse.torch.layers import Flatten, Linear, Sequential
@@ -34,9 +34,9 @@ from nncourse.torch.training import History, evaluate, fit, predict, train_step
 
 # The names of nncourse.numpy, in its order, then what only the torch path has.
 __all__ = ["Module", "Parameter", "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
-           "Dropout", "BatchNorm1d", "Flatten", "Sequential", "MSELoss", "BCEWithLogitsLoss",
-           "CrossEntropyLoss", "SGD", "RMSprop", "Adam", "AdamW", "History", "train_step",
-           "fit", "evaluate", "predict",
+           "Dropout", "BatchNorm1d", "Flatten", "Conv2d", "MaxPool2d", "Sequential", "MSELoss",
+           "BCEWithLogitsLoss", "CrossEntropyLoss", "SGD", "RMSprop", "Adam", "AdamW", "History",
+           "train_step", "fit", "evaluate", "predict",
            "activations", "init", "layers", "losses", "optim", "training", "get_device",
            "from_numpy_model", "to_numpy_model", "save_checkpoint", "load_checkpoint",
            "seed_everything"]

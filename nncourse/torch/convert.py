@@ -19,8 +19,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from nncourse.numpy import conv as NC
 from nncourse.numpy import layers as N
 from nncourse.numpy import normalization as NN
+from nncourse.torch import conv as TC
 from nncourse.torch import layers as T
 from nncourse.torch import normalization as TN
 from nncourse.torch.checkpoint import unwrap_model
@@ -29,7 +31,7 @@ __all__ = ["from_numpy_model", "to_numpy_model", "SUPPORTED_LAYERS"]
 
 #: Layer classes that convert in both directions.
 SUPPORTED_LAYERS = ("Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Dropout",
-                    "BatchNorm1d", "Flatten", "Sequential")
+                    "BatchNorm1d", "Flatten", "Conv2d", "MaxPool2d", "Sequential")
 
 
 def _unsupported(layer: Any, direction: str) -> TypeError:
@@ -81,6 +83,11 @@ def _build_torch(layer: Any) -> nn.Module:
                              momentum=layer.momentum, affine=getattr(layer, "affine", True))
     if name == "Flatten":
         return T.Flatten(getattr(layer, "start_dim", 1), getattr(layer, "end_dim", -1))
+    if name == "Conv2d":
+        return TC.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride,
+                         layer.padding, bias=layer.bias is not None, seed=0)  # weights copied next
+    if name == "MaxPool2d":
+        return TC.MaxPool2d(layer.kernel_size, layer.stride, layer.padding)
     if name in ("ReLU", "Sigmoid", "Tanh"):
         return getattr(T, name)()
     raise _unsupported(layer, "from_numpy_model")
@@ -105,6 +112,20 @@ def _build_numpy(layer: nn.Module) -> Any:
                              affine=layer.affine)
     if isinstance(layer, nn.Flatten):
         return N.Flatten(layer.start_dim, layer.end_dim)
+    if isinstance(layer, (nn.Conv2d, TC.Conv2d)):
+        if isinstance(layer, nn.Conv2d) and (layer.groups != 1 or layer.dilation != (1, 1)
+                                             or layer.padding_mode != "zeros"
+                                             or isinstance(layer.padding, str)):
+            raise _unsupported(layer, "to_numpy_model (groups, dilation, string padding)")
+        return NC.Conv2d(layer.in_channels, layer.out_channels, tuple(layer.kernel_size),
+                         tuple(layer.stride), tuple(layer.padding), bias=layer.bias is not None,
+                         seed=0)
+    if isinstance(layer, (nn.MaxPool2d, TC.MaxPool2d)):
+        if isinstance(layer, nn.MaxPool2d) and (layer.dilation not in (1, (1, 1))
+                                                or layer.ceil_mode):
+            raise _unsupported(layer, "to_numpy_model (dilation, ceil_mode)")
+        stride = layer.stride if layer.stride is not None else layer.kernel_size
+        return NC.MaxPool2d(layer.kernel_size, stride, layer.padding)
     for cls in ("ReLU", "Sigmoid", "Tanh"):
         if isinstance(layer, getattr(nn, cls)) or name == cls:
             return getattr(N, cls)()
