@@ -46,10 +46,11 @@ from nncourse.transfer import (
 __all__ = ["PRETRAIN", "CURVES", "pretrain", "label_budget_grid", "main"]
 
 #: The recipe of the shipped models (changing it changes the files and their hashes).
-PRETRAIN = {"seed": 0, "steps": 300, "batch_size": 64, "lr": 3e-3, "optimizer": "Adam"}
+PRETRAIN: dict[str, Any] = {"seed": 0, "steps": 300, "batch_size": 64, "lr": 3e-3,
+                            "optimizer": "Adam"}
 #: The experiment grid of chapter 9.
-CURVES = {"targets": ["mnist59", "digits28"], "budgets": [1, 5, 10, 50], "seeds": [0, 1, 2],
-          "steps": 60, "lr": 3e-3}
+CURVES: dict[str, Any] = {"targets": ["mnist59", "digits28"], "budgets": [1, 5, 10, 50],
+                          "seeds": [0, 1, 2], "steps": 60, "lr": 3e-3}
 
 
 def _versions() -> dict[str, str]:

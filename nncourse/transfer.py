@@ -97,8 +97,9 @@ def replace_head(model: Sequential, num_classes: int, seed: int = 0) -> Sequenti
         raise TypeError(f"replace_head expects the model's last layer to be a Linear; got "
                         f"{type(old).__name__}.")
     num_classes = check_int(num_classes, "num_classes", minimum=2)
-    new_head = Linear(old.in_features, num_classes, seed=seed)
-    new_head.to(dtype=old.weight.dtype, device=old.weight.device)
+    weight: torch.Tensor = old.weight  # type: ignore[assignment]  # a Linear's, checked above
+    new_head = Linear(int(old.in_features), num_classes, seed=seed)  # type: ignore[arg-type]
+    new_head.to(dtype=weight.dtype, device=weight.device)
     return Sequential(*list(backbone(model)), new_head)
 
 
@@ -239,7 +240,7 @@ def target_data(target: str = "mnist59", n_per_class: int | None = None,
     check_choice(target, "target", TARGETS)
     if target == "mnist59":
         x, y = load_mnist_subset(flatten=False, normalize=True)
-        classes, n_test = (5, 6, 7, 8, 9), 100
+        classes, n_test = (5, 6, 7, 8, 9), 100  # type: tuple[int, ...], int
     else:
         x8, y = load_digits(flatten=False, normalize=True)
         x, classes, n_test = digits_to_28(x8), tuple(range(10)), 50

@@ -150,3 +150,13 @@ def test_conversion_keeps_each_layers_mode():
     assert [m.training for m in to_numpy_model(twin)] == [True, False, True, True]
     with pytest.raises(TypeError, match="floating torch dtype"):
         from_numpy_model(numpy_model, dtype=np.float64)
+
+
+def test_sequential_slices_like_torch():
+    from nncourse.torch import Linear, ReLU, Sequential
+
+    model = Sequential(Linear(2, 4, seed=0), ReLU(), Linear(4, 1, seed=1))
+    body = model[:-1]
+    assert isinstance(body, Sequential) and len(body) == 2
+    assert body[0] is model[0] and [name for name, _ in body.named_parameters()] == [
+        "0.weight", "0.bias"]

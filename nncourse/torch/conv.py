@@ -185,13 +185,13 @@ class Conv2d(nn.Module):
         generator = as_generator(rng if rng is not None else seed)
         shape = (self.out_channels, self.in_channels, *self.kernel_size)
         bound = 1.0 / math.sqrt(self.in_channels * self.kernel_size[0] * self.kernel_size[1])
-        factory = {"device": device, "dtype": dtype or torch.get_default_dtype()}
+        dtype = dtype or torch.get_default_dtype()
         weight = np.asarray(generator.uniform(-bound, bound, shape))
-        self.weight = nn.Parameter(torch.as_tensor(weight, **factory))
+        self.weight = nn.Parameter(torch.as_tensor(weight, dtype=dtype, device=device))
         self.bias: nn.Parameter | None = None
         if bias:
             values = np.asarray(generator.uniform(-bound, bound, self.out_channels))
-            self.bias = nn.Parameter(torch.as_tensor(values, **factory))
+            self.bias = nn.Parameter(torch.as_tensor(values, dtype=dtype, device=device))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         _check_image(x, "Conv2d", self.in_channels, self.kernel_size, self.padding)

@@ -117,8 +117,8 @@ def _build_numpy(layer: nn.Module) -> Any:
                                              or layer.padding_mode != "zeros"
                                              or isinstance(layer.padding, str)):
             raise _unsupported(layer, "to_numpy_model (groups, dilation, string padding)")
-        return NC.Conv2d(layer.in_channels, layer.out_channels, tuple(layer.kernel_size),
-                         tuple(layer.stride), tuple(layer.padding), bias=layer.bias is not None,
+        return NC.Conv2d(layer.in_channels, layer.out_channels, _pair(layer.kernel_size),
+                         _pair(layer.stride), _pair(layer.padding), bias=layer.bias is not None,
                          seed=0)
     if isinstance(layer, (nn.MaxPool2d, TC.MaxPool2d)):
         if isinstance(layer, nn.MaxPool2d) and (layer.dilation not in (1, (1, 1))
@@ -199,3 +199,9 @@ def to_numpy_model(model: nn.Module) -> Any:
     twin.load_state_dict(state)
     _copy_modes(model, twin)
     return twin
+
+
+def _pair(value: Any) -> tuple[int, int]:
+    """A (height, width) pair from torch's int-or-tuple size arguments."""
+    first, second = (value, value) if isinstance(value, int) else tuple(value)
+    return int(first), int(second)

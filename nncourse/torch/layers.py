@@ -189,6 +189,9 @@ class Sequential(nn.Sequential):
     """
 
     def __init__(self, *layers: nn.Module) -> None:
+        if len(layers) == 1 and isinstance(layers[0], dict):
+            # nn.Sequential's slicing (model[:-1]) rebuilds the class from an OrderedDict.
+            layers = tuple(layers[0].values())
         for i, layer in enumerate(layers):
             if not isinstance(layer, nn.Module):
                 where = type(layer).__module__
