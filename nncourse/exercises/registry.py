@@ -30,6 +30,8 @@ BUILTIN_MODULES = (
     "nncourse.exercises.ch03_backpropagation",
     "nncourse.exercises.ch03_stepper",
     "nncourse.exercises.ch04_activation_functions",
+    "nncourse.exercises.ch05_optimizers",
+    "nncourse.exercises.ch06_initialization",
     "nncourse.exercises.ch07_overfitting",
     "nncourse.exercises.ch07_early_stopping",
     "nncourse.exercises.ch08_evaluation",

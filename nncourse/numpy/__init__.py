@@ -7,8 +7,8 @@ The main building blocks are re-exported here (NumPy is the only dependency)::
 :mod:`nncourse.torch` exports the same names in the same order (and adds its GPU
 machinery after them).
 
-Submodules: ``activations``, ``callbacks``, ``conv``, ``init``, ``layers``, ``losses``,
-``metrics``, ``module``, ``normalization``, ``optim``, ``rng``, ``schedules``,
+Submodules: ``activations``, ``callbacks``, ``conv``, ``diagnostics``, ``init``, ``layers``,
+``losses``, ``metrics``, ``module``, ``normalization``, ``optim``, ``rng``, ``schedules``,
 ``training`` (each with a torch twin of the same name), and ``autodiff``,
 ``gradcheck`` (NumPy only: torch has autograd).
 """

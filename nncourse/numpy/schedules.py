@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ import numpy as np
 from nncourse._checks import check_choice, check_int, check_number, check_positive
 
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup",
-           "schedule_values"]
+           "schedule_values", "lr_range_test"]
 
 
 class LRScheduler:
@@ -240,3 +241,70 @@ def schedule_values(name: str, epochs: int, lr: float = 1.0, **kwargs: Any) -> n
         raise TypeError(f"schedule_values({name!r}): {error}. See the docstring for the "
                         f"arguments each schedule takes.") from error
     return np.array([sched.lr_at(e) for e in range(epochs)], dtype=np.float64)
+
+
+def lr_range_test(step: Callable[[Any, Any], float], optimizer: Any,
+                  batches: Iterable[tuple[Any, Any]], min_lr: float = 1e-5,
+                  max_lr: float = 10.0, smoothing: float = 0.9,
+                  stop_factor: float = 4.0) -> dict[str, Any]:
+    r"""Smith's learning-rate range test: raise the rate geometrically, one batch per rate.
+
+    Batch :math:`k` of :math:`K` is trained with
+    :math:`\eta_k = \eta_\min (\eta_\max / \eta_\min)^{k / (K - 1)}`; the loss is smoothed by a
+    bias-corrected moving average :math:`s_k`, and the test stops once
+    :math:`s_k > \text{stop\_factor} \cdot \min_{j \le k} s_j` or the loss is not finite.
+    It needs only ``optimizer.lr`` and a ``step`` function, so one implementation serves
+    both backends (the optimizers of :mod:`nncourse.numpy.optim` and
+    :mod:`nncourse.torch.optim` both have ``lr``).
+
+    Args:
+        step: ``(x_batch, y_batch) -> loss`` doing one training step, e.g.
+            ``lambda xb, yb: train_step(model, loss_fn, optimizer, xb, yb)[0]``.
+        optimizer: its ``lr`` is set before every step.
+        batches: the (x_batch, y_batch) pairs, one per rate (their number is K >= 2).
+        min_lr: the first rate (> 0).
+        max_lr: the last rate (> min_lr).
+        smoothing: moving-average factor in [0, 1).
+        stop_factor: stop when the smoothed loss exceeds this multiple of its minimum.
+
+    Returns:
+        dict with "lrs" and "losses" (the steps taken), "smoothed", "suggested_lr" (where the
+        smoothed loss falls fastest per decade of rate), "min_loss_lr" and "stopped_early".
+
+    Example:
+        >>> batches = [(x[i:i + 64], y[i:i + 64]) for i in range(0, 6400, 64)]
+        >>> found = lr_range_test(lambda xb, yb: train_step(model, loss_fn, opt, xb, yb)[0],
+        ...                       opt, batches, min_lr=1e-4, max_lr=1.0)
+        >>> found["suggested_lr"]
+    """
+    min_lr, max_lr = check_positive(min_lr, "min_lr"), check_positive(max_lr, "max_lr")
+    if not min_lr < max_lr:
+        raise ValueError(f"min_lr must be < max_lr; got min_lr={min_lr}, max_lr={max_lr}.")
+    if not 0 <= smoothing < 1:
+        raise ValueError(f"smoothing must be in [0, 1); got {smoothing!r}.")
+    batches = list(batches)
+    if len(batches) < 2:
+        raise ValueError(f"lr_range_test needs at least 2 batches (one per rate); got "
+                         f"{len(batches)}. Pass e.g. 100 mini-batches.")
+    lrs = min_lr * (max_lr / min_lr) ** (np.arange(len(batches)) / (len(batches) - 1))
+    losses: list[float] = []
+    smoothed: list[float] = []
+    average, best = 0.0, math.inf
+    for k, ((x_batch, y_batch), rate) in enumerate(zip(batches, lrs, strict=True)):
+        optimizer.lr = float(rate)
+        loss = float(step(x_batch, y_batch))
+        losses.append(loss)
+        if not math.isfinite(loss):
+            break
+        average = smoothing * average + (1 - smoothing) * loss
+        smoothed.append(average / (1 - smoothing ** (k + 1)))   # bias-corrected average
+        best = min(best, smoothed[-1])
+        if smoothed[-1] > stop_factor * best:
+            break
+    curve = np.array(smoothed)
+    count = len(curve)
+    slopes = np.gradient(curve, np.log10(lrs[:count])) if count > 2 else np.zeros(count)
+    return {"lrs": lrs[:len(losses)], "losses": np.array(losses), "smoothed": curve,
+            "suggested_lr": float(lrs[int(np.argmin(slopes))]) if count else float(min_lr),
+            "min_loss_lr": float(lrs[int(np.argmin(curve))]) if count else float(min_lr),
+            "stopped_early": len(losses) < len(batches)}

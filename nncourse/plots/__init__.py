@@ -15,6 +15,11 @@ from nncourse.plots.classification import (
     plot_decision_boundary,
 )
 from nncourse.plots.curves import LiveCurves, plot_history
+from nncourse.plots.diagnostics import (
+    plot_layer_statistics,
+    plot_mean_spread,
+    plot_update_ratios,
+)
 from nncourse.plots.distributions import plot_layer_histograms, weight_histograms
 from nncourse.plots.images import plot_image_grid, plot_misclassified
 from nncourse.plots.style import (
@@ -32,5 +37,6 @@ __all__ = [
     "PALETTE", "COLORS", "CLASS_COLORS", "use_style", "styled", "new_figure", "class_colormap",
     "diverging_colormap", "plot_history", "LiveCurves", "plot_confusion_matrix", "decision_grid",
     "draw_decision_regions", "plot_decision_boundary", "plot_layer_histograms",
-    "weight_histograms", "plot_image_grid", "plot_misclassified",
+    "weight_histograms", "plot_image_grid", "plot_misclassified", "plot_layer_statistics",
+    "plot_update_ratios", "plot_mean_spread",
 ]

@@ -1,9 +1,9 @@
 """The PyTorch path: the NumPy reference's API on torch autograd, on a GPU when there is one.
 
 Same module and class names as :mod:`nncourse.numpy` (``activations``, ``callbacks``, ``conv``,
-``init``, ``layers``, ``losses``, ``metrics``, ``module``, ``normalization``, ``optim``,
-``rng``, ``schedules``, ``training``), the same package exports, the same parameter names and
-layouts, so a model moves between the two with :func:`from_numpy_model` and
+``diagnostics``, ``init``, ``layers``, ``losses``, ``metrics``, ``module``, ``normalization``,
+``optim``, ``rng``, ``schedules``, ``training``), the same package exports, the same parameter
+names and layouts, so a model moves between the two with :func:`from_numpy_model` and
 :func:`to_numpy_model`. What torch adds: autograd instead of hand-written
 ``backward`` methods, devices, mixed precision, checkpoints and multi-GPU
 training with ``torchrun``.

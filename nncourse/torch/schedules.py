@@ -4,7 +4,8 @@ A schedule only reads and writes ``optimizer.lr`` once per epoch; it never touch
 a tensor. Every optimizer of :mod:`nncourse.torch.optim` has that ``lr`` attribute
 (it sets every parameter group), so the NumPy schedules drive a torch optimizer
 unchanged: the classes here *are* those of the reference, one definition each.
-``torch.optim.lr_scheduler`` works as well.
+``torch.optim.lr_scheduler`` works as well. :func:`lr_range_test` is the reference's too:
+it only sets ``optimizer.lr`` and calls the step function it is given.
 
 Example:
     >>> opt = SGD(model.parameters(), lr=0.1)
@@ -21,8 +22,9 @@ from nncourse.numpy.schedules import (
     LinearWarmup,
     LRScheduler,
     StepLR,
+    lr_range_test,
     schedule_values,
 )
 
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup",
-           "schedule_values"]
+           "schedule_values", "lr_range_test"]

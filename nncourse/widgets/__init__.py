@@ -16,6 +16,7 @@ CapacityExplorer           :mod:`~nncourse.widgets.capacity`             compute
 PlaygroundExplorer         :mod:`~nncourse.widgets.playground`           train_playground
 ScheduleExplorer           :mod:`~nncourse.widgets.schedules`            compute_schedules,
                                                                          compute_lr_range_test
+DampingExplorer            :mod:`~nncourse.widgets.damping`              compute_damping
 EvaluationExplorer         :mod:`~nncourse.widgets.evaluation`           compute_operating_point
 =========================  ===========================================  ======================
 
@@ -41,6 +42,7 @@ _WHERE = {
     "train_playground": "playground_core", "Playground": "playground_core",
     "ScheduleExplorer": "schedules", "compute_schedules": "schedules",
     "compute_lr_range_test": "schedules",
+    "DampingExplorer": "damping", "compute_damping": "damping",
     "EvaluationExplorer": "evaluation", "compute_operating_point": "evaluation",
     "get_surface": "surfaces", "optimize": "surfaces", "SURFACES": "surfaces",
     "frame_explorer": "static",

@@ -26,6 +26,8 @@ SOLUTION_MODULES = (
     "nncourse.grading.solutions.ch02",
     "nncourse.grading.solutions.ch03",
     "nncourse.grading.solutions.ch04",
+    "nncourse.grading.solutions.ch05",
+    "nncourse.grading.solutions.ch06",
     "nncourse.grading.solutions.ch07",
     "nncourse.grading.solutions.ch08",
     "nncourse.grading.solutions.ch09",
