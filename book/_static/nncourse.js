@@ -3,6 +3,35 @@
 (function () {
   "use strict";
 
+  // Menus at every width. pydata-sphinx-theme 0.17 binds its sidebar dialogs to the first
+  // .primary-toggle / .secondary-toggle in the page, which is the button in its own header;
+  // sphinx-book-theme hides that header and shows its own buttons, which then do nothing
+  // (pydata-sphinx-theme #2451). Each visible button forwards its click to the bound one.
+  ["primary", "secondary"].forEach(function (side) {
+    var buttons = document.querySelectorAll("." + side + "-toggle");
+    var bound = buttons[0];
+    Array.prototype.slice.call(buttons, 1).forEach(function (button) {
+      button.addEventListener("click", function (event) {
+        event.preventDefault();
+        event.stopPropagation();
+        bound.click();
+      });
+      if (!button.getAttribute("aria-label")) {
+        button.setAttribute("aria-label", side === "primary" ? "Site navigation" : "On this page");
+      }
+    });
+  });
+
+  // Icon-only buttons get an accessible name from their tooltip.
+  document.querySelectorAll("button, a.btn").forEach(function (button) {
+    if (!button.getAttribute("aria-label") && !(button.textContent || "").trim()) {
+      var name = button.getAttribute("title") || button.getAttribute("data-bs-original-title");
+      if (name) {
+        button.setAttribute("aria-label", name);
+      }
+    }
+  });
+
   // Lab code cells that hold a solution (`# BEGIN SOLUTION` ... `# END SOLUTION`) start
   // collapsed, like cells tagged "solution" and the chapters' {solution} blocks.
   document.querySelectorAll("div.cell").forEach(function (cell) {

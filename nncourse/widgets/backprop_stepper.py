@@ -25,7 +25,8 @@ from nncourse.numpy.autodiff import Value, topological_order
 from nncourse.plots.style import PALETTE
 from nncourse.widgets._base import Explorer, slider_style
 
-__all__ = ["EXPRESSIONS", "compute_backprop_frames", "BackpropStepper", "static_figure"]
+__all__ = ["EXPRESSIONS", "compute_backprop_frames", "BackpropStepper", "static_figure",
+           "static_alt"]
 
 
 def _name(node: Any, label: str) -> Any:
@@ -226,8 +227,21 @@ class BackpropStepper(Explorer):
         return widgets.VBox([controls, self.image, self.status])
 
 
-def static_figure(expression: str = "neuron") -> Figure:
-    """The graph after the full backward pass (every value and gradient shown)."""
+def static_figure(expression: str = "neuron", step: int | None = None) -> Figure:
+    """The graph at ``step`` (default: after the full backward pass) as a static figure."""
     explorer = BackpropStepper(expression)
-    explorer.controls["step"].value = explorer.controls["step"].max
+    last = explorer.controls["step"].max
+    explorer.controls["step"].value = last if step is None else min(step, last)
     return explorer.static()
+
+
+def static_alt(expression: str = "neuron", step: int | None = None) -> str:
+    """Alt text for ``static_figure(expression, step)``: the graph and what that step does."""
+    graph = compute_backprop_frames(expression)
+    last = len(graph["frames"]) - 1
+    step = last if step is None else min(step, last)
+    frame = graph["frames"][step]
+    known = [_node_text(n, frame["shown"][i], frame["grads"][i]).replace("\n", ", ")
+             .replace("?", "not yet known") for i, n in enumerate(graph["nodes"])]
+    return (f"Computation graph of {expression}, inputs on the left, output on the right; step "
+            f"{step} of {last}: {frame['text']}. Nodes: {'; '.join(known)}.")

@@ -30,7 +30,7 @@ from nncourse.plots.style import PALETTE, SEQUENTIAL_CMAP
 from nncourse.widgets._base import Explorer, single_threaded_blas, slider_style
 
 __all__ = ["INIT_SCHEMES", "ACTIVATION_LAYERS", "build_deep_mlp", "compute_init_statistics",
-           "InitializationExplorer", "static_figure"]
+           "InitializationExplorer", "static_figure", "static_alt"]
 
 #: scheme -> f(shape, rng): "normal_1" is the naive N(0, 1); the rest come from INITIALIZERS.
 INIT_SCHEMES: dict[str, Any] = {
@@ -279,3 +279,13 @@ class InitializationExplorer(Explorer):
 def static_figure(**settings: Any) -> Figure:
     """Default state (He normal + ReLU, depth 10, width 128) as a static figure."""
     return InitializationExplorer(**settings).static()
+
+
+def static_alt(**settings: Any) -> str:
+    """Alt text for ``static_figure(**settings)``, written from the statistics it draws."""
+    s = {"init": "he_normal", "activation": "relu", "depth": 10, "width": 128, **settings}
+    stats = compute_init_statistics(**s)
+    return (f"{s['init']} initialization with {s['activation']}, {s['depth']} layers of width "
+            f"{s['width']}. Left: standard deviation of activations and gradients per layer "
+            f"(log scale); middle and right: histograms of activations and of log10 |gradient| "
+            f"per layer. {describe(stats)}")
