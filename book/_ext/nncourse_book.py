@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import nbformat
@@ -61,9 +62,47 @@ def externalize_page_frames(app: Any, pagename: str, templatename: str, context:
 
 
 FRAME_MARK = 'class="nncourse-frames"'
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+FONTAWESOME_JS = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*">'
+                            r"</script>")
+
+
+def widget_js_only_with_widgets(app: Any, pagename: str, templatename: str,
+                                context: dict[str, Any], doctree: Any) -> None:
+    """Leave out the widget manager (3.6 MB) and saved widget state where no widget is shown.
+
+    A chapter's code may create widget models (an explorer's static figure does) without
+    displaying one; the page then needs neither the state nor the scripts that render it.
+    """
+    if WIDGET_VIEW in context.get("body", ""):
+        return
+    widget_files = set(app.config.nb_ipywidgets_js)
+    context["script_files"] = [
+        js for js in context.get("script_files", [])
+        if getattr(js, "filename", js) not in widget_files
+        and getattr(js, "attributes", {}).get("type") != WIDGET_STATE
+    ]
+
+
+def drop_fontawesome_js(app: Any, exception: Exception | None) -> None:
+    """Icons come from the theme's icon font (CSS); its 1.5 MB icon script is not loaded."""
+    if exception is not None or app.builder.name != "html":
+        return
+    from pathlib import Path
+
+    out = Path(app.outdir)
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        if "fontawesome.js" in text:
+            page.write_text(FONTAWESOME_JS.sub("", text), encoding="utf-8")
+    for name in ("fontawesome.js", "fontawesome.js.map", "fontawesome.js.LICENSE.txt"):
+        (out / "_static" / "scripts" / name).unlink(missing_ok=True)
 
 
 def setup(app: Any) -> dict[str, Any]:
     """Register the frame mover (the lab reader is named in `nb_custom_formats`)."""
     app.connect("html-page-context", externalize_page_frames)
+    app.connect("html-page-context", widget_js_only_with_widgets, priority=900)
+    app.connect("build-finished", drop_fontawesome_js)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
