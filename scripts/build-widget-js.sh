@@ -27,7 +27,8 @@ install_packages() {
     # npm ci is skipped when node_modules already matches the lock file (a cached build).
     local stamp="$MODULES/.package-lock.json"
     if [ -f "$stamp" ] && [ "$stamp" -nt "$PKG_DIR/package-lock.json" ] \
-        && [ -f "$MODULES/@jupyter-widgets/html-manager/dist/embed-amd.js" ]; then
+        && [ -f "$MODULES/@jupyter-widgets/html-manager/dist/embed-amd.js" ] \
+        && [ -f "$MODULES/axe-core/axe.min.js" ]; then
         echo "build-widget-js: node_modules is up to date"
         return
     fi

@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -85,6 +86,23 @@ def widget_js_only_with_widgets(app: Any, pagename: str, templatename: str,
     ]
 
 
+def link_lab_to_chapter(app: Any, pagename: str, templatename: str, context: dict[str, Any],
+                        doctree: Any) -> None:
+    """Under a lab's title, a link back to the chapter it goes with (labNN -> book/NN_*)."""
+    match = re.match(r"notebooks/lab(\d\d)_", pagename)
+    body = context.get("body", "")
+    if not match or "</h1>" not in body:
+        return
+    chapter = next((d for d in sorted(app.env.found_docs)
+                    if d.startswith(f"book/{match.group(1)}_")), None)
+    if chapter is None:
+        return
+    title = app.env.titles[chapter].astext()
+    link = (f'<p class="nncourse-lab-chapter">This lab goes with the chapter '
+            f'<a href="{context["pathto"](chapter)}">{html.escape(title)}</a>: read it first.</p>')
+    context["body"] = body.replace("</h1>", "</h1>\n" + link, 1)
+
+
 def drop_fontawesome_js(app: Any, exception: Exception | None) -> None:
     """Icons come from the theme's icon font (CSS); its 1.5 MB icon script is not loaded."""
     if exception is not None or app.builder.name != "html":
@@ -103,6 +121,7 @@ def drop_fontawesome_js(app: Any, exception: Exception | None) -> None:
 def setup(app: Any) -> dict[str, Any]:
     """Register the frame mover (the lab reader is named in `nb_custom_formats`)."""
     app.connect("html-page-context", externalize_page_frames)
+    app.connect("html-page-context", link_lab_to_chapter)
     app.connect("html-page-context", widget_js_only_with_widgets, priority=900)
     app.connect("build-finished", drop_fontawesome_js)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -30,7 +30,8 @@ from urllib.parse import urlencode
 
 NOTEBOOKS_DIR = "_notebooks"
 INSTALL_TAG = "nncourse-install"
-_SOLUTION_BLOCK = re.compile(r"^(`{3,}|:{3,})\{solution\}.*?^\1[ \t]*$\n?", re.MULTILINE | re.DOTALL)
+_SOLUTION_BLOCK = re.compile(r"^(`{3,}|:{3,})\{solution\}.*?^\1[ \t]*$\n?",
+                             re.MULTILINE | re.DOTALL)
 
 
 def student_notebook(docname: str) -> str:
@@ -87,7 +88,8 @@ def without_solutions(markdown: str) -> str:
     return _SOLUTION_BLOCK.sub(note, markdown)
 
 
-def publish_notebooks(root: Path, outdir: Path, chapters: list[str], requirement: str) -> list[Path]:
+def publish_notebooks(root: Path, outdir: Path, chapters: list[str],
+                      requirement: str) -> list[Path]:
     """Write the student notebooks and Binder's environment into the built site.
 
     Args:

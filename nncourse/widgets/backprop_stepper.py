@@ -160,11 +160,18 @@ class BackpropStepper(Explorer):
                                            layout=style["layout"]),
             "step": widgets.IntSlider(value=step, min=0, max=100, description="step", **style),
         }
-        self.play = widgets.Play(min=0, max=100, interval=700, description="play")
+        self.play = widgets.Play(value=step, min=0, max=100, interval=700, description="play")
         widgets.jslink((self.play, "value"), (self.controls["step"], "value"))
+        # A page rendered from saved state re-applies the link from Play to the slider, so the
+        # Play value follows the slider: the saved slider then shows the step it was left at.
+        self.controls["step"].observe(self._follow_step, names="value")
         self._graph: dict[str, Any] | None = None
         self._observe_controls()
         self.update()
+
+    def _follow_step(self, change: Any) -> None:
+        if self.play.value != change["new"]:
+            self.play.value = change["new"]
 
     def compute(self, expression: str, step: int) -> dict[str, Any]:
         if self._graph is not None and self._graph["expression"] == expression:
