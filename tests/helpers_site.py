@@ -96,14 +96,15 @@ def toc_pages(toc_file: Path = REPO / "_toc.yml") -> list[str]:
             if "file" in entry:
                 pages.append(entry["file"])
             if "glob" in entry:
-                pages.extend(sorted(str(p.relative_to(REPO).with_suffix(""))
+                pages.extend(sorted(str(p.relative_to(REPO))[:-3]
                                     for p in REPO.glob(entry["glob"] + ".md")))
             walk(entry.get("sections", []))
 
     for part in toc.get("parts", []):
         walk(part.get("chapters", []))
     walk(toc.get("chapters", []))
-    return [str(Path(page).with_suffix(".html")) for page in pages]
+    # Module pages have dots in their names (nncourse.numpy.layers): strip only a file suffix.
+    return [re.sub(r"\.(md|ipynb)$", "", page) + ".html" for page in pages]
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

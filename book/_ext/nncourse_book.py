@@ -78,10 +78,12 @@ def widget_js_only_with_widgets(app: Any, pagename: str, templatename: str,
     """
     if WIDGET_VIEW in context.get("body", ""):
         return
-    widget_files = set(app.config.nb_ipywidgets_js)
+    # Sphinx stores a page's script under _static/ (site-js/require.js -> _static/site-js/...).
+    widget_files = {f"_static/{name}" for name in app.config.nb_ipywidgets_js}
+    widget_files |= set(app.config.nb_ipywidgets_js)
     context["script_files"] = [
         js for js in context.get("script_files", [])
-        if getattr(js, "filename", js) not in widget_files
+        if str(getattr(js, "filename", js)) not in widget_files
         and getattr(js, "attributes", {}).get("type") != WIDGET_STATE
     ]
 
@@ -103,6 +105,14 @@ def link_lab_to_chapter(app: Any, pagename: str, templatename: str, context: dic
     context["body"] = body.replace("</h1>", "</h1>\n" + link, 1)
 
 
+def lazy_images(app: Any, pagename: str, templatename: str, context: dict[str, Any],
+                doctree: Any) -> None:
+    """Figures load as the reader scrolls to them (a chapter's first load stays light)."""
+    body = context.get("body", "")
+    if "<img " in body:
+        context["body"] = re.sub(r"<img (?![^>]*\bloading=)", '<img loading="lazy" ', body)
+
+
 def drop_fontawesome_js(app: Any, exception: Exception | None) -> None:
     """Icons come from the theme's icon font (CSS); its 1.5 MB icon script is not loaded."""
     if exception is not None or app.builder.name != "html":
@@ -122,6 +132,7 @@ def setup(app: Any) -> dict[str, Any]:
     """Register the frame mover (the lab reader is named in `nb_custom_formats`)."""
     app.connect("html-page-context", externalize_page_frames)
     app.connect("html-page-context", link_lab_to_chapter)
+    app.connect("html-page-context", lazy_images, priority=950)
     app.connect("html-page-context", widget_js_only_with_widgets, priority=900)
     app.connect("build-finished", drop_fontawesome_js)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -116,16 +116,52 @@
     });
   }
 
+  // Names that assistive technology reads out: the sidebar's expand/collapse toggles, search
+  // buttons whose visible text differs from their label, sliders and figures of saved widgets.
+  function nameControls() {
+    document.querySelectorAll("nav summary").forEach(function (summary) {
+      if (!summary.getAttribute("aria-label") && !(summary.textContent || "").trim()) {
+        var item = summary.closest("li");
+        var link = item && item.querySelector("a");
+        summary.setAttribute("aria-label", "Show or hide the sections of " +
+          (link ? link.textContent.trim() : "this entry"));
+      }
+    });
+    document.querySelectorAll(".search-button-field[aria-label]").forEach(function (button) {
+      if ((button.textContent || "").trim()) {
+        button.removeAttribute("aria-label"); // its visible text ("Search Ctrl+K") names it
+      }
+    });
+    document.querySelectorAll(".widget-slider .noUi-handle, .widget-slider [role=slider]")
+      .forEach(function (handle) {
+        if (!handle.getAttribute("aria-label")) {
+          var slider = handle.closest(".widget-slider");
+          var label = slider && slider.querySelector(".widget-label");
+          handle.setAttribute("aria-label", label && label.textContent.trim() || "slider");
+        }
+      });
+    document.querySelectorAll("img.widget-image:not([alt]), .widget-image img:not([alt])")
+      .forEach(function (img) {
+        // The explorer's status line (written by its describe()) says what the figure shows.
+        var box = img.closest(".widget-vbox");
+        var status = box && box.querySelector(".widget-html-content");
+        var text = status && status.textContent.trim();
+        img.setAttribute("alt", "Explorer figure (saved state)" + (text ? ": " + text : ""));
+      });
+  }
+
   function ready() {
     addLaunchBars();
     addKernelNotices();
     nameIconButtons();
+    nameControls();
     var pending = null;
     new MutationObserver(function () {
       if (pending === null) {
         pending = window.setTimeout(function () {
           pending = null;
           nameIconButtons();
+          nameControls();
         }, 200);
       }
     }).observe(document.body, { childList: true, subtree: true });
