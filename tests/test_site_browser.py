@@ -14,7 +14,9 @@ The site is built first if _build/html is missing (`make book` normally did that
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -142,50 +144,167 @@ def open_page(browser, base_url: str):
         context.close()
 
 
-def images_not_loaded(page) -> list[str]:
-    """Return the src of every <img> that did not load (lazy images are loaded first)."""
-    page.evaluate(
-        "() => document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')"
-    )
-    page.wait_for_function(
-        "() => Array.from(document.images).every(i => i.complete)", timeout=15_000
-    )
-    return page.evaluate(
-        "() => Array.from(document.images)"
-        ".filter(i => !(i.naturalWidth > 0)).map(i => i.currentSrc || i.src)"
-    )
+# --- one concurrent pass over every page ------------------------------------------------------
+# Loading ~90 pages one after the other takes minutes on a small machine; the survey opens them
+# four at a time (Playwright's async API, in a thread of its own) and records, per page and width,
+# everything the tests below assert on.
+
+AXE_PAGES = {("book/01_training_loop.html", False), ("book/01_training_loop.html", True),
+             ("notebooks/lab01_training_loop.html", False),
+             ("notebooks/lab03_backpropagation.html", True), ("book/intro.html", False)}
+AXE_JS = """async () => {
+    const result = await axe.run(document, {resultTypes: ["violations"]});
+    return result.violations
+        .filter(v => v.impact === "serious" || v.impact === "critical")
+        .map(v => `${v.id} (${v.impact}): ${v.help} — ` +
+             v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(" | "));
+}"""
+CHECKS_JS = """() => ({
+    solutions: Array.from(document.querySelectorAll(
+            "div.solution.admonition, div.admonition.solution-cell"))
+        .filter(b => !b.classList.contains("toggle-hidden"))
+        .concat(Array.from(document.querySelectorAll(".cell.tag_solution")).filter(cell => {
+            const details = cell.closest("details"); return !details || details.open; }))
+        .map(e => e.textContent.trim().slice(0, 60)),
+    hrefs: Array.from(document.querySelectorAll("a[href]")).map(a => a.getAttribute("href")),
+    ids: Array.from(document.querySelectorAll("[id]")).map(e => e.id),
+    launch: Array.from(document.querySelectorAll(".dropdown-launch-buttons a[href], "
+        + ".dropdown-download-buttons a[href$='.ipynb']")).map(a => a.href),
+    width: document.documentElement.scrollWidth,
+    theme: document.documentElement.dataset.theme,
+    widgets: !!document.querySelector('script[type="application/vnd.jupyter.widget-view+json"]'),
+    math: !!document.querySelector(".math"),
+})"""
+NOT_LOADED_JS = """() => Array.from(document.images)
+    .filter(i => !(i.naturalWidth > 0)).map(i => i.currentSrc || i.src)"""
+UNTYPESET_JS = """() => Array.from(document.querySelectorAll('span.math, div.math'))
+    .filter(m => !m.querySelector('mjx-container')).map(m => m.textContent.trim().slice(0, 60))"""
 
 
-def untypeset_math(page) -> list[str]:
-    """Wait for MathJax (served with the site) and return formulas it did not typeset."""
-    if not page.evaluate("() => !!document.querySelector('.math')"):
-        return []
-    page.wait_for_function(
-        "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=15_000
-    )
-    page.evaluate("() => MathJax.startup.promise")
-    return page.evaluate(
-        "() => Array.from(document.querySelectorAll('span.math, div.math'))"
-        ".filter(m => !m.querySelector('mjx-container'))"
-        ".map(m => m.textContent.trim().slice(0, 60))"
-    )
+async def _survey_page(context, base_url: str, site: Path, path: str, width: int,
+                       dark: bool) -> dict:
+    record = PageRecord()
+    page = await context.new_page()
+
+    async def route(route_request) -> None:
+        url = route_request.request.url
+        if url.startswith(("http://", "https://")) and urlsplit(url).hostname not in LOCAL_HOSTS:
+            record.external.append(url)
+            await route_request.abort()
+        else:
+            await route_request.continue_()
+
+    sizes: list = []
+
+    def on_response(response) -> None:
+        record.responses.append(response)
+        if response.url.startswith(base_url) and response.status >= 400:
+            record.failed.append(f"{response.status} {response.url}")
+
+    await page.route("**/*", route)
+    page.on("response", on_response)
+    page.on("requestfailed", lambda r: record.failed.append(f"{r.failure} {r.url}")
+            if r.url.startswith(base_url) else None)
+    page.on("console", lambda m: record.console_errors.append(
+        f"{m.text} ({m.location.get('url', '')})") if m.type == "error" else None)
+    page.on("pageerror", lambda error: record.console_errors.append(f"uncaught: {error}"))
+    await page.goto(base_url + path, wait_until="load")
+    if path == "index.html":  # a redirect to the introduction
+        await page.wait_for_url("**/book/intro.html")
+        await page.wait_for_load_state("load")
+    out: dict = {"path": path, "width": width, "dark": dark}
+    if path in CHAPTERS and width == DESKTOP["width"] and not dark:
+        await page.wait_for_load_state("networkidle")
+        for response in list(record.responses):
+            try:
+                sizes.append((gzip_size(await response.body()), response.url))
+            except Exception:  # a redirect or aborted request has no body
+                continue
+        out["weight"] = sizes
+    facts = await page.evaluate(CHECKS_JS)
+    out.update(facts)
+    found: list[str] = []
+    await page.evaluate("() => document.querySelectorAll('img[loading=lazy]')"
+                        ".forEach(i => i.loading = 'eager')")
+    await page.wait_for_function("() => Array.from(document.images).every(i => i.complete)",
+                                 timeout=20_000)
+    found += [f"image did not load: {src}" for src in await page.evaluate(NOT_LOADED_JS)]
+    if facts["math"]:
+        await page.wait_for_function(
+            "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20_000)
+        await page.evaluate("() => MathJax.startup.promise")
+        found += [f"formula not typeset: {t}" for t in await page.evaluate(UNTYPESET_JS)]
+    if width == DESKTOP["width"] and not dark:
+        found += [f"solution shown before its toggle: {t}" for t in facts["solutions"]]
+        found += [f"broken link: {t}" for t in broken_internal_links(
+            site, base_url, page.url, facts["hrefs"], set(facts["ids"]))]
+    elif facts["width"] > width:
+        found.append(f"page is {facts['width']} px wide on a {width} px screen")
+    if (path, dark) in AXE_PAGES and width == DESKTOP["width"] and AXE_SCRIPT.is_file():
+        if facts["widgets"]:  # saved widgets render after load; the site then names them
+            await page.wait_for_selector(".jupyter-widgets.widget-slider, .widget-image",
+                                         timeout=20_000)
+            await page.wait_for_function(
+                "() => Array.from(document.querySelectorAll('img.widget-image, .widget-image img'))"
+                ".every(i => i.hasAttribute('alt'))", timeout=10_000)
+        await page.add_script_tag(path=str(AXE_SCRIPT))
+        out["axe"] = await page.evaluate(AXE_JS)
+    name = next((k for k, v in SCREENSHOT_PAGES.items() if v == path), None)
+    if name is not None and not dark:
+        await page.evaluate("() => window.scrollTo(0, 0)")
+        await page.screenshot(path=str(ARTIFACTS / f"site-{name}-{width}.png"))
+    await page.close()
+    out["problems"] = record.problems() + found
+    return out
 
 
-def visible_solutions(page) -> list[str]:
-    """Return the first words of every solution that is visible when the page has loaded."""
-    return page.evaluate(
-        """() => {
-            const open = [];
-            const blocks = document.querySelectorAll(
-                "div.solution.admonition, div.admonition.solution-cell");
-            blocks.forEach(b => { if (!b.classList.contains("toggle-hidden")) open.push(b); });
-            document.querySelectorAll(".cell.tag_solution").forEach(cell => {
-                const details = cell.closest("details");
-                if (!details || details.open) open.push(cell);
-            });
-            return open.map(e => e.textContent.trim().slice(0, 60));
-        }"""
-    )
+def _survey(site: Path, base_url: str) -> list[dict]:
+    from playwright.async_api import async_playwright
+
+    course = ["book/intro.html", "book/setup.html", *CHAPTERS, *LABS]
+    jobs = [(p, DESKTOP["width"], False) for p in
+            ["index.html", *toc_pages(), "search.html", "genindex.html", "py-modindex.html"]]
+    jobs += [(p, PHONE["width"], False) for p in course]
+    jobs += [(p, DESKTOP["width"], True) for p, dark in sorted(AXE_PAGES) if dark]
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    async def main() -> list[dict]:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM,
+                                                       args=CHROMIUM_ARGS)
+            contexts = {}
+            for width, dark in {(w, d) for _, w, d in jobs}:
+                height = PHONE["height"] if width == PHONE["width"] else DESKTOP["height"]
+                contexts[width, dark] = await browser.new_context(
+                    viewport={"width": width, "height": height},
+                    color_scheme="dark" if dark else "light")
+            gate = asyncio.Semaphore(4)
+
+            async def one(path: str, width: int, dark: bool) -> dict:
+                async with gate:
+                    try:
+                        return await _survey_page(contexts[width, dark], base_url, site, path,
+                                                  width, dark)
+                    except Exception as error:  # a timeout on one page is that page's problem
+                        return {"path": path, "width": width, "dark": dark,
+                                "problems": [f"{type(error).__name__}: {error}"[:500]]}
+
+            results = await asyncio.gather(*(one(*job) for job in jobs))
+            await browser.close()
+            return list(results)
+
+    box: dict = {}
+    thread = threading.Thread(target=lambda: box.update(results=asyncio.run(main())))
+    thread.start()
+    thread.join()
+    return box["results"]
+
+
+@pytest.fixture(scope="module")
+def survey(site: Path, base_url: str) -> dict[tuple[str, int, bool], dict]:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing: run `make browser-deps` (Debian's chromium package).")
+    return {(r["path"], r["width"], r["dark"]): r for r in _survey(site, base_url)}
 
 
 def test_toc_reads_chapter_lab_chapter():
@@ -198,35 +317,14 @@ def test_toc_reads_chapter_lab_chapter():
         assert expected in pages
 
 
-def test_every_page_loads_cleanly(site: Path, base_url: str, open_page):
-    problems: dict[str, list[str]] = {}
+def test_every_page_loads_cleanly(site: Path, survey):
+    """No console error, failed or external request, unloaded image, raw formula, open solution,
+    broken link (1366 px), or page wider than a phone (390 px)."""
     pages = ["index.html", *toc_pages(), "search.html", "genindex.html", "py-modindex.html"]
-    course = {"book/intro.html", "book/setup.html", *CHAPTERS, *LABS}
-    ARTIFACTS.mkdir(exist_ok=True)
-    for viewport in (DESKTOP, PHONE):
-        for path in pages if viewport is DESKTOP else [p for p in pages if p in course]:
-            assert (site / path).is_file(), f"{path} is in the table of contents but not built"
-            page, record = open_page(path, viewport, idle=False)
-            found = [f"image did not load: {src}" for src in images_not_loaded(page)]
-            found += [f"formula not typeset: {text}" for text in untypeset_math(page)]
-            if viewport is DESKTOP:
-                found += [f"solution shown before its toggle: {t}" for t in visible_solutions(page)]
-                hrefs = page.eval_on_selector_all("a[href]",
-                                                  "els => els.map(a => a.getAttribute('href'))")
-                live_ids = set(page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
-                found += [f"broken link: {text}" for text in
-                          broken_internal_links(site, base_url, page.url, hrefs, live_ids)]
-            else:
-                width = page.evaluate("() => document.documentElement.scrollWidth")
-                if width > viewport["width"]:
-                    found.append(f"page is {width} px wide on a {viewport['width']} px screen")
-            found = record.problems() + found
-            name = next((k for k, v in SCREENSHOT_PAGES.items() if v == path), None)
-            if name is not None:
-                page.screenshot(path=str(ARTIFACTS / f"site-{name}-{viewport['width']}.png"))
-            page.close()
-            if found:
-                problems[f"{path} at {viewport['width']} px"] = found
+    for path in pages:
+        assert (site / path).is_file(), f"{path} is in the table of contents but not built"
+    problems = {f"{path} at {width} px{' (dark)' if dark else ''}": r["problems"]
+                for (path, width, dark), r in sorted(survey.items()) if r["problems"]}
     assert not problems, "\n".join(
         f"{path}:\n  " + "\n  ".join(items) for path, items in problems.items()
     )
@@ -309,28 +407,22 @@ def test_static_quiz_shows_the_chosen_feedback_only(open_page):
 
 
 @pytest.mark.parametrize("path", CHAPTERS)
-def test_chapter_page_weight_within_budget(open_page, path: str):
-    page, record = open_page(path)
-    total = 0
-    for response in record.responses:
-        if response.url.startswith("data:"):
-            continue
-        try:
-            total += gzip_size(response.body())
-        except Exception:  # a redirect or aborted request has no body
-            continue
-    assert total <= PAGE_BUDGET_GZIP, f"{path}: {total / 1e6:.2f} MB gzipped on first load"
-    assert not any("embed-amd.js" in r.url for r in record.responses), \
+def test_chapter_page_weight_within_budget(survey, path: str):
+    sizes = survey[path, DESKTOP["width"], False]["weight"]
+    total = sum(size for size, _ in sizes)
+    heaviest = ", ".join(f"{url.rsplit('/', 1)[-1][:40]} {size // 1000} kB"
+                         for size, url in sorted(sizes, reverse=True)[:5])
+    assert total <= PAGE_BUDGET_GZIP, f"{path}: {total / 1e6:.2f} MB gzipped ({heaviest})"
+    urls = [url for _, url in sizes]
+    assert not any("embed-amd.js" in url for url in urls), \
         f"{path} loads the widget manager but shows no live widget"
-    assert not any("fontawesome.js" in r.url for r in record.responses)
+    assert not any("fontawesome.js" in url for url in urls)
+    assert any("_images/frames/" in url for url in urls) or "frames" not in path
 
 
 @pytest.mark.parametrize("path", [*CHAPTERS, *LABS])
-def test_launch_and_download_links_open_student_notebooks(site: Path, open_page, path: str):
-    page, _ = open_page(path, idle=False)
-    hrefs = page.eval_on_selector_all(
-        ".dropdown-launch-buttons a[href], .dropdown-download-buttons a[href$='.ipynb']",
-        "els => els.map(a => a.href)")
+def test_launch_and_download_links_open_student_notebooks(site: Path, survey, path: str):
+    hrefs = survey[path, DESKTOP["width"], False]["launch"]
     services = " ".join(hrefs)
     assert "mybinder.org" in services and "colab.research.google.com" in services
     assert "example.org" not in services  # no placeholder hub: the button needs a real one
@@ -388,33 +480,11 @@ def test_solution_is_hidden_until_toggled(open_page):
     assert not record.problems()
 
 
-AXE_PAGES = [("book/intro.html", False), ("book/01_training_loop.html", False),
-             ("book/01_training_loop.html", True), ("notebooks/lab01_training_loop.html", False),
-             ("notebooks/lab03_backpropagation.html", True),
-             ("book/reference/nncourse.widgets.static.html", False)]
-
-
-@pytest.mark.parametrize("path, dark", AXE_PAGES)
-def test_axe_finds_no_serious_violations(open_page, path: str, dark: bool):
+@pytest.mark.parametrize("path, dark", sorted(AXE_PAGES))
+def test_axe_finds_no_serious_violations(survey, path: str, dark: bool):
     if not AXE_SCRIPT.is_file():
         pytest.skip("axe-core is missing: run `bash scripts/build-widget-js.sh` (npm ci).")
-    page, _ = open_page(path, dark=dark)
-    assert page.evaluate("() => document.documentElement.dataset.theme") == (
-        "dark" if dark else "light")
-    if page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count():
-        # Saved widgets render after load; the site then names their sliders and figures.
-        page.wait_for_selector(".jupyter-widgets.widget-slider, .widget-image", timeout=20_000)
-        page.wait_for_function(
-            "() => Array.from(document.querySelectorAll('img.widget-image, .widget-image img'))"
-            ".every(i => i.hasAttribute('alt'))", timeout=10_000)
-    page.add_script_tag(path=str(AXE_SCRIPT))
-    violations = page.evaluate(
-        """async () => {
-            const result = await axe.run(document, {resultTypes: ["violations"]});
-            return result.violations
-                .filter(v => v.impact === "serious" || v.impact === "critical")
-                .map(v => `${v.id} (${v.impact}): ${v.help} — ` +
-                     v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(" | "));
-        }"""
-    )
-    assert not violations, "\n".join(violations)
+    result = survey[path, DESKTOP["width"], dark]
+    assert result["theme"] == ("dark" if dark else "light")
+    assert "axe" in result, result["problems"]
+    assert not result["axe"], "\n".join(result["axe"])
