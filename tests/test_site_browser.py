@@ -224,12 +224,14 @@ async def _survey_page(context, base_url: str, site: Path, path: str, width: int
     facts = await page.evaluate(CHECKS_JS)
     out.update(facts)
     found: list[str] = []
-    await page.evaluate("() => document.querySelectorAll('img[loading=lazy]')"
-                        ".forEach(i => i.loading = 'eager')")
-    await page.wait_for_function("() => Array.from(document.images).every(i => i.complete)",
-                                 timeout=20_000)
-    found += [f"image did not load: {src}" for src in await page.evaluate(NOT_LOADED_JS)]
-    if facts["math"]:
+    full = width == DESKTOP["width"]  # images and formulas are the same at both widths
+    if full:
+        await page.evaluate("() => document.querySelectorAll('img[loading=lazy]')"
+                            ".forEach(i => i.loading = 'eager')")
+        await page.wait_for_function(
+            "() => Array.from(document.images).every(i => i.complete)", timeout=20_000)
+        found += [f"image did not load: {src}" for src in await page.evaluate(NOT_LOADED_JS)]
+    if facts["math"] and full:
         await page.wait_for_function(
             "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20_000)
         await page.evaluate("() => MathJax.startup.promise")
