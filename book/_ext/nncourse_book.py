@@ -113,6 +113,23 @@ def lazy_images(app: Any, pagename: str, templatename: str, context: dict[str, A
         context["body"] = re.sub(r"<img (?![^>]*\bloading=)", '<img loading="lazy" ', body)
 
 
+def unnumber_labs(app: Any, env: Any) -> list[str]:
+    """Labs sit under their chapter in the contents but carry no section numbers of their own.
+
+    The chapters' part is numbered (1., 1.1, ...); a lab, as the chapter's last entry, would
+    become "1.13" and its numbered headings "1.13.1. 1. Data". Runs after Sphinx numbers the
+    sections, so every place that shows a number (headings, sidebars, Next/Previous) has none.
+    """
+    from docutils import nodes
+
+    for docname in list(env.toc_secnumbers):
+        if docname.startswith("notebooks/lab"):
+            env.toc_secnumbers[docname] = {}
+            for reference in env.tocs[docname].findall(nodes.reference):
+                reference.attributes.pop("secnumber", None)
+    return []
+
+
 def drop_fontawesome_js(app: Any, exception: Exception | None) -> None:
     """Icons come from the theme's icon font (CSS); its 1.5 MB icon script is not loaded."""
     if exception is not None or app.builder.name != "html":
@@ -135,4 +152,5 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("html-page-context", lazy_images, priority=950)
     app.connect("html-page-context", widget_js_only_with_widgets, priority=900)
     app.connect("build-finished", drop_fontawesome_js)
+    app.connect("env-get-updated", unnumber_labs, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
