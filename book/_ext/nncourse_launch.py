@@ -126,7 +126,8 @@ def publish_notebooks(root: Path, outdir: Path, chapters: list[str],
         nbformat.write(notebook, str(path))
     binder = outdir / "binder"
     binder.mkdir(exist_ok=True)
-    pinned = (root / "requirements.txt").read_text(encoding="utf-8")
+    # The pinned packages a learner needs (the test tools after "# tests" are left out).
+    pinned = (root / "requirements.txt").read_text(encoding="utf-8").split("\n# tests")[0]
     (binder / "requirements.txt").write_text(
         "# Binder's environment for the published student notebooks (from requirements.txt).\n"
         + pinned.rstrip() + f"\n# the course library itself\n{requirement}\n", encoding="utf-8")
