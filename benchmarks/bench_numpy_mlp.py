@@ -51,7 +51,7 @@ def _data() -> tuple[np.ndarray, np.ndarray]:
 
 def _initial_weights() -> dict[str, np.ndarray]:
     """The recipe's initial weights (float32), shared by all three implementations."""
-    from nncourse.numpy.recipes import build_mnist_mlp
+    from nncourse.recipes import build_mnist_mlp
 
     return {k: v.astype(DTYPE) for k, v in build_mnist_mlp(SEED).state_dict().items()}
 

@@ -1,6 +1,6 @@
 """nncourse.torch ``fit`` against a plain hand-written PyTorch loop, measured in one run.
 
-Both train the MNIST-subset MLP of :func:`nncourse.numpy.recipes.mnist_recipe`
+Both train the MNIST-subset MLP of :func:`nncourse.recipes.mnist_recipe`
 (Flatten -> Linear(784, 128) -> ReLU -> Linear(128, 10), Adam 1e-3, batch 32)
 for one epoch on the CPU in float32, from the same initial weights, on the same
 data, with the same number of torch threads. The plain loop does what a
@@ -33,7 +33,7 @@ import time
 import numpy as np
 import torch
 
-from nncourse.numpy.recipes import MNIST_RECIPE, mnist_data
+from nncourse.recipes import MNIST_RECIPE, mnist_data
 from nncourse.torch import fit
 from nncourse.torch.layers import Flatten, Linear, ReLU, Sequential
 from nncourse.torch.losses import CrossEntropyLoss

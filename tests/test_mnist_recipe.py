@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("nncourse.numpy.layers")
 pytest.importorskip("nncourse.numpy.losses")
 
-from nncourse.numpy.recipes import MNIST_RECIPE, mnist_data, mnist_recipe  # noqa: E402
+from nncourse.recipes import MNIST_RECIPE, mnist_data, mnist_recipe  # noqa: E402
 
 
 def test_recipe_split_is_stratified_and_seeded():

@@ -55,7 +55,24 @@ def test_softmax_and_log_softmax_are_stable_for_huge_inputs() -> None:
 
 
 def test_get_activation_by_name() -> None:
-    assert TA.get_activation("ReLU") is TA.relu
-    assert set(TA.ACTIVATIONS) == set(NA.ACTIVATIONS)
+    function, derivative = TA.get_activation("ReLU")
+    assert function is TA.relu
+    assert isinstance(TA.get_activation("tanh"), TA.Activation)
+    assert list(TA.ACTIVATIONS) == list(NA.ACTIVATIONS)
     with pytest.raises(ValueError, match="'relu'"):
         TA.get_activation("swish")
+
+
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", "sigmoid", "tanh", "identity"])
+def test_autograd_derivative_equals_the_numpy_derivative(name: str) -> None:
+    # Exact zeros included: the slope of ReLU at 0 is 0 in both backends.
+    x = np.array([-3.0, -0.5, 0.0, 0.0, 0.5, 3.0])
+    torch_derivative = TA.get_activation(name).derivative(torch.tensor(x))
+    np.testing.assert_allclose(torch_derivative.numpy(), NA.get_activation(name).derivative(x),
+                               rtol=0, atol=ATOL)
+
+
+def test_relu_gradient_at_exact_zero_is_zero() -> None:
+    x = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+    TA.relu(x).sum().backward()
+    assert torch.equal(x.grad, torch.zeros(3, dtype=torch.float64))

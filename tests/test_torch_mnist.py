@@ -31,7 +31,7 @@ def test_history_keys_equal_the_numpy_fit() -> None:
 
 @pytest.mark.slow
 def test_mnist_recipe_accuracy_matches_numpy_within_1_5_points() -> None:
-    from nncourse.numpy.recipes import MNIST_RECIPE, build_mnist_mlp, mnist_data, mnist_recipe
+    from nncourse.recipes import MNIST_RECIPE, build_mnist_mlp, mnist_data, mnist_recipe
 
     _, numpy_history, numpy_accuracy = mnist_recipe(seed=0)
     (x_train, y_train), (x_test, y_test) = mnist_data(seed=0)

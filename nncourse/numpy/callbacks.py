@@ -175,11 +175,12 @@ class ProgressBar(Callback):
 class LivePlot(Callback):
     """Redraw the loss (and metric) curves after every epoch in a notebook.
 
-    matplotlib and IPython are imported when training begins, never at import time.
+    A thin callback around :class:`nncourse.plots.curves.LiveCurves`, which does the
+    drawing; matplotlib and IPython are imported when training begins, never at import time.
 
     Args:
-        keys: history keys to draw; default every key except "lr", loss and metric
-            in separate panels (train and validation share a panel).
+        keys: quantities to draw (train and ``val_`` share a panel); default every number
+            in the logs except "lr".
         every: redraw every ``every`` epochs.
 
     Example:
@@ -189,36 +190,19 @@ class LivePlot(Callback):
     def __init__(self, keys: tuple[str, ...] | None = None, every: int = 1) -> None:
         self.keys = keys
         self.every = max(1, int(every))
-        self.values: dict[str, list[float]] = {}
+        self.curves: Any = None
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        import matplotlib.pyplot as plt
+        # Imported here: plotting needs matplotlib, and nncourse.numpy must need NumPy alone.
+        from nncourse.plots.curves import LiveCurves
 
-        self._plt = plt
-        self.values = {}
+        self.curves = LiveCurves(keys=self.keys, every=self.every)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> bool | None:
-        for key, value in (logs or {}).items():
-            if isinstance(value, float) and key != "lr" and (self.keys is None or key in self.keys):
-                self.values.setdefault(key, []).append(value)
-        if (epoch + 1) % self.every == 0:
-            self.draw()
+        self.curves.update(logs)
         return None
 
-    def draw(self) -> None:
-        """Clear the cell output and draw one panel per quantity (train and val together)."""
-        from IPython.display import clear_output, display
-
-        bases = sorted({k.removeprefix("val_") for k in self.values})
-        fig, axes = self._plt.subplots(1, len(bases), figsize=(4 * len(bases), 3), squeeze=False)
-        for ax, base in zip(axes[0], bases, strict=True):
-            for key in (base, "val_" + base):
-                if key in self.values:
-                    ax.plot(range(1, len(self.values[key]) + 1), self.values[key], label=key)
-            ax.set_xlabel("epoch")
-            ax.set_title(base)
-            ax.legend()
-        fig.tight_layout()
-        clear_output(wait=True)
-        display(fig)
-        self._plt.close(fig)
+    @property
+    def values(self) -> dict[str, list[float]]:
+        """The numbers drawn so far, one list per key."""
+        return self.curves.values if self.curves is not None else {}

@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -59,8 +60,6 @@ def numerical_gradient(f: Callable[[], float] | Callable[[np.ndarray], float], x
     if not h > 0:
         raise ValueError(f"h must be > 0; got {h!r}.")
     try:
-        import inspect
-
         takes_argument = len(inspect.signature(f).parameters) > 0
     except (TypeError, ValueError):
         takes_argument = True

@@ -30,32 +30,17 @@ from typing import Any
 import numpy as np
 
 from nncourse._checks import check_choice
+from nncourse.numpy.module import Parameter
+from nncourse.numpy.rng import RandomSource, as_generator
 
-__all__ = ["as_generator", "calculate_gain", "zeros", "ones", "constant", "normal", "uniform",
+__all__ = ["calculate_gain", "zeros", "ones", "constant", "normal", "uniform",
            "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
            "he_uniform", "he_normal", "lecun_normal", "lecun_uniform", "torch_default",
            "INITIALIZERS", "initialize", "init_module"]
 
-RandomSource = np.random.Generator | int | None
-
 _LINEAR_GAIN = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
                 "conv_transpose2d", "conv_transpose3d", "sigmoid")
 NONLINEARITIES = (*_LINEAR_GAIN, "tanh", "relu", "leaky_relu", "selu")
-
-
-def as_generator(rng: RandomSource = None) -> np.random.Generator:
-    """A ``np.random.Generator`` from a Generator (returned as is), a seed, or None (fresh).
-
-    Example:
-        >>> bool(as_generator(0).integers(10) == as_generator(0).integers(10))
-        True
-    """
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
-    raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None; got "
-                    f"{type(rng).__name__}. Create one with np.random.default_rng(seed).")
 
 
 def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -269,19 +254,27 @@ def init_module(model: Any, scheme: str = "he_uniform", nonlinearity: str | None
         >>> float(model[0].bias.data.max())
         0.0
     """
-    from nncourse.numpy.layers import Linear  # layers import this module
-
     check_choice(scheme, "init", INITIALIZERS)
     if rng is not None and seed is not None:
         raise ValueError("Pass either rng or seed, not both.")
     generator = as_generator(rng if rng is not None else seed)
     for layer in _walk(model):
-        if isinstance(layer, Linear):
+        if _is_affine(layer):
             layer.weight.data[...] = initialize(layer.weight.shape, scheme, generator,
                                                 nonlinearity)
             if layer.bias is not None:
                 layer.bias.data[...] = 0.0
     return model
+
+
+def _is_affine(layer: Any) -> bool:
+    """True for a fully connected layer: it has ``in_features`` and a 2-D ``weight`` Parameter.
+
+    A structural test rather than ``isinstance(layer, Linear)``, so this module needs
+    nothing from :mod:`nncourse.numpy.layers` (which imports it).
+    """
+    weight = getattr(layer, "weight", None)
+    return hasattr(layer, "in_features") and isinstance(weight, Parameter) and weight.data.ndim == 2
 
 
 def _walk(module: Any) -> list[Any]:

@@ -9,8 +9,7 @@ equivalent ``torch.nn.Sequential``.
 
 The math of the affine layer is also exposed as pure functions
 (:func:`linear_forward`, :func:`linear_backward`) that exercises target.
-Dropout and batch normalisation live in :mod:`nncourse.numpy.normalization`
-and are re-exported here.
+Dropout and batch normalisation live in :mod:`nncourse.numpy.normalization`.
 
 Example:
     >>> model = Sequential(Linear(784, 128, seed=0), ReLU(), Linear(128, 10, seed=1))
@@ -28,20 +27,21 @@ import numpy as np
 
 from nncourse._checks import as_float_array
 from nncourse.numpy import activations as A
-from nncourse.numpy.init import INITIALIZERS, RandomSource, as_generator, initialize
+from nncourse.numpy.init import INITIALIZERS, initialize
 from nncourse.numpy.module import Module, Parameter
-from nncourse.numpy.normalization import (
-    BatchNorm1d,
-    Dropout,
-    batchnorm_backward,
-    batchnorm_forward,
-    dropout_backward,
-    dropout_forward,
-)
+
+# Older imports (``from nncourse.numpy.layers import Dropout``) keep working; the classes
+# and their pure functions live in, and are documented by, nncourse.numpy.normalization.
+from nncourse.numpy.normalization import BatchNorm1d as BatchNorm1d
+from nncourse.numpy.normalization import Dropout as Dropout
+from nncourse.numpy.normalization import batchnorm_backward as batchnorm_backward
+from nncourse.numpy.normalization import batchnorm_forward as batchnorm_forward
+from nncourse.numpy.normalization import dropout_backward as dropout_backward
+from nncourse.numpy.normalization import dropout_forward as dropout_forward
+from nncourse.numpy.rng import RandomSource, as_generator
 
 __all__ = ["linear_forward", "linear_backward", "Linear", "ReLU", "LeakyReLU", "Sigmoid",
-           "Tanh", "Softmax", "Flatten", "Sequential", "Dropout", "BatchNorm1d",
-           "dropout_forward", "dropout_backward", "batchnorm_forward", "batchnorm_backward"]
+           "Tanh", "Softmax", "Flatten", "Sequential"]
 
 
 def as_input(x: Any, name: str = "x") -> np.ndarray:

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+__all__ = ["Parameter", "Module"]
+
 
 class Parameter:
     """A trainable array and the gradient of the loss with respect to it.

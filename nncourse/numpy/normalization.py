@@ -1,6 +1,6 @@
 """Dropout and batch normalisation: layers that behave differently in train and eval mode.
 
-Both are re-exported by :mod:`nncourse.numpy.layers`; import them from there.
+The torch twin, :mod:`nncourse.torch.normalization`, has the same names in the same order.
 
 * Dropout (inverted): in training each unit is kept with probability ``1 - p`` and the kept
   ones are scaled by ``1 / (1 - p)``, so the expected output equals the input and evaluation
@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from nncourse._checks import as_float_array, check_positive
-from nncourse.numpy.init import RandomSource, as_generator
 from nncourse.numpy.module import Module, Parameter
+from nncourse.numpy.rng import RandomSource, as_generator
 
 __all__ = ["dropout_forward", "dropout_backward", "batchnorm_forward", "batchnorm_backward",
            "Dropout", "BatchNorm1d"]

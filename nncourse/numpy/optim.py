@@ -325,6 +325,8 @@ class Adam(Optimizer):
         >>> opt = Adam(model.parameters(), lr=1e-3)
     """
 
+    _decoupled = False  # AdamW sets True: decay the weights instead of the gradient
+
     def __init__(self, params: Iterable[Parameter], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False) -> None:
@@ -344,7 +346,10 @@ class Adam(Optimizer):
             t = state["step"]
             g = p.grad
             if self.weight_decay != 0:
-                g = g + self.weight_decay * p.data  # L2 term enters the moments
+                if self._decoupled:
+                    p.data *= 1 - self.lr * self.weight_decay  # AdamW: shrink the weights
+                else:
+                    g = g + self.weight_decay * p.data  # Adam: the L2 term enters the moments
             m, v = state["exp_avg"], state["exp_avg_sq"]
             m *= beta1
             m += (1 - beta1) * g
@@ -359,11 +364,11 @@ class Adam(Optimizer):
             p.data -= (self.lr / bias_correction1) * (m / denom)
 
 
-class AdamW(Optimizer):
+class AdamW(Adam):
     r"""Adam with decoupled weight decay (Loshchilov & Hutter).
 
-    Identical to :class:`Adam` except the decay is not added to the gradient;
-    the weights shrink directly before the Adam update:
+    Identical to :class:`Adam` (it is a subclass that flips one switch) except the
+    decay is not added to the gradient; the weights shrink directly before the Adam update:
 
     .. math::
 
@@ -381,35 +386,10 @@ class AdamW(Optimizer):
         >>> opt = AdamW(model.parameters(), lr=1e-3, weight_decay=1e-2)
     """
 
+    _decoupled = True
+
     def __init__(self, params: Iterable[Parameter], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
-        super().__init__(params, _adam_hyperparameters(lr, betas, eps, weight_decay, amsgrad))
-
-    def step(self) -> None:
-        """Apply one update to every parameter using its current ``.grad``."""
-        beta1, beta2 = self.betas
-        for p, state in zip(self.params, self.state, strict=True):
-            if not state:
-                state["step"] = 0
-                state["exp_avg"] = np.zeros_like(p.data)
-                state["exp_avg_sq"] = np.zeros_like(p.data)
-                if self.amsgrad:
-                    state["max_exp_avg_sq"] = np.zeros_like(p.data)
-            state["step"] += 1
-            t = state["step"]
-            g = p.grad
-            # Decoupled decay: shrink the weights, leave the gradient (and moments) alone.
-            p.data *= 1 - self.lr * self.weight_decay
-            m, v = state["exp_avg"], state["exp_avg_sq"]
-            m *= beta1
-            m += (1 - beta1) * g
-            v *= beta2
-            v += (1 - beta2) * (g * g)
-            if self.amsgrad:
-                np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-                v = state["max_exp_avg_sq"]
-            bias_correction1 = 1 - beta1**t
-            bias_correction2 = 1 - beta2**t
-            denom = np.sqrt(v) / math.sqrt(bias_correction2) + self.eps
-            p.data -= (self.lr / bias_correction1) * (m / denom)
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         amsgrad=amsgrad)

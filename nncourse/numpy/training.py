@@ -28,6 +28,7 @@ from nncourse._checks import as_float_array
 from nncourse.numpy import metrics as _metrics
 from nncourse.numpy.callbacks import Callback, EarlyStopping, LivePlot, ProgressBar
 from nncourse.numpy.layers import Sequential
+from nncourse.numpy.losses import add_l2_penalty_grad, l2_penalty
 from nncourse.numpy.module import Module
 
 __all__ = ["History", "iterate_minibatches", "train_step", "fit", "evaluate", "predict",
@@ -142,8 +143,6 @@ def iterate_minibatches(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: 
 
 def _l2_term(model: Module, strength: float) -> float:
     """Add the gradient of (strength / 2) * sum ||W||^2 over weight matrices; return the value."""
-    from nncourse.numpy.losses import add_l2_penalty_grad, l2_penalty
-
     # Biases are not decayed, as is usual for L2 regularisation.
     weights = [p for name, p in model.named_parameters() if not name.endswith("bias")]
     add_l2_penalty_grad(weights, strength)

@@ -6,6 +6,10 @@ forward functions exist. Each is written as the formula (built from torch
 operations) so it reads like the NumPy version; the layer classes in
 :mod:`nncourse.torch.layers` call them.
 
+``ACTIVATIONS`` / :func:`get_activation` give each element-wise activation as an
+:class:`Activation` pair ``(function, derivative)``, as in the NumPy twin; here the
+derivative is computed by autograd from the function itself.
+
 Example:
     >>> relu(torch.tensor([-1.0, 2.0]))
     tensor([0., 2.])
@@ -14,21 +18,25 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import torch
 
-__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "identity", "softmax", "log_softmax",
-           "ACTIVATIONS", "get_activation"]
+__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "identity",
+           "Activation", "ACTIVATIONS", "get_activation"]
 
 
 def relu(x: torch.Tensor) -> torch.Tensor:
     """``max(0, x)`` element-wise. Shape: any -> same.
 
+    Written as "x where x > 0, else 0", so autograd's slope at exactly 0 is 0, as
+    ``relu_backward`` in the NumPy twin (``torch.clamp`` would give 1 there).
+
     Example:
         >>> relu(torch.tensor([-1.0, 0.5]))
         tensor([0.0000, 0.5000])
     """
-    return torch.clamp(x, min=0.0)
+    return torch.where(x > 0, x, torch.zeros_like(x))
 
 
 def leaky_relu(x: torch.Tensor, negative_slope: float = 0.01) -> torch.Tensor:
@@ -77,11 +85,6 @@ def softmax(x: torch.Tensor, dim: int = -1) -> torch.Tensor:
     return exp / exp.sum(dim=dim, keepdim=True)
 
 
-def identity(x: torch.Tensor) -> torch.Tensor:
-    """``x`` unchanged (the "no activation" choice). Shape: any -> same."""
-    return x
-
-
 def log_softmax(x: torch.Tensor, dim: int = -1) -> torch.Tensor:
     """``log(softmax(x))`` computed as ``x - max - log(sum(exp(x - max)))`` (no log of 0).
 
@@ -93,23 +96,59 @@ def log_softmax(x: torch.Tensor, dim: int = -1) -> torch.Tensor:
     return shifted - torch.log(torch.exp(shifted).sum(dim=dim, keepdim=True))
 
 
-#: name -> element-wise function (the NumPy twin pairs each with its derivative; autograd
-#: needs none). leaky_relu uses negative_slope=0.01.
-ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "relu": relu, "leaky_relu": leaky_relu, "sigmoid": sigmoid, "tanh": tanh,
-    "linear": identity, "identity": identity,
+def identity(x: torch.Tensor) -> torch.Tensor:
+    """``x`` unchanged (the "no activation" choice). Shape: any -> same."""
+    return x
+
+
+class Activation(NamedTuple):
+    """An element-wise activation and its derivative with respect to its input."""
+
+    function: Callable[[torch.Tensor], torch.Tensor]
+    derivative: Callable[[torch.Tensor], torch.Tensor]
+
+
+def _autograd_derivative(
+        function: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[torch.Tensor], torch.Tensor]:
+    """f'(x) element-wise, by autograd: the gradient of ``sum(f(x))`` with respect to ``x``."""
+
+    def derivative(x: torch.Tensor) -> torch.Tensor:
+        x = torch.as_tensor(x)
+        if not torch.is_floating_point(x):
+            x = x.to(torch.get_default_dtype())
+        x = x.detach().requires_grad_(True)
+        with torch.enable_grad():
+            (grad,) = torch.autograd.grad(function(x).sum(), x)
+        return grad
+
+    return derivative
+
+
+#: name -> (function, derivative of the input); leaky_relu uses negative_slope=0.01.
+ACTIVATIONS: dict[str, Activation] = {
+    name: Activation(function, _autograd_derivative(function))
+    for name, function in (("relu", relu), ("leaky_relu", leaky_relu), ("sigmoid", sigmoid),
+                           ("tanh", tanh), ("linear", identity), ("identity", identity))
 }
 
 
-def get_activation(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
-    """Look up an element-wise activation by name (case-insensitive).
+def get_activation(name: str) -> Activation:
+    """Look up ``(function, derivative)`` by name, as the NumPy twin.
+
+    Args:
+        name: one of ``"relu"``, ``"leaky_relu"``, ``"sigmoid"``, ``"tanh"``,
+            ``"linear"`` / ``"identity"`` (case-insensitive).
+
+    Returns:
+        an :class:`Activation` (a named pair ``function, derivative``).
 
     Raises:
         ValueError: unknown name; the message lists the valid ones.
 
     Example:
-        >>> get_activation("ReLU")(torch.tensor([-1.0]))
-        tensor([0.])
+        >>> f, df = get_activation("tanh")
+        >>> df(torch.zeros(1))
+        tensor([1.])
     """
     key = name.lower() if isinstance(name, str) else name
     if key not in ACTIVATIONS:

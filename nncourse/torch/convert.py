@@ -19,7 +19,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from nncourse.numpy import layers as N
+from nncourse.numpy import normalization as NN
 from nncourse.torch import layers as T
+from nncourse.torch import normalization as TN
+from nncourse.torch.checkpoint import unwrap_model
 
 __all__ = ["from_numpy_model", "to_numpy_model", "SUPPORTED_LAYERS"]
 
@@ -60,9 +64,9 @@ def _build_torch(layer: Any) -> nn.Module:
     if name == "Softmax":
         return T.Softmax(getattr(layer, "dim", getattr(layer, "axis", -1)))
     if name == "Dropout":
-        return T.Dropout(layer.p)
+        return TN.Dropout(layer.p)
     if name == "BatchNorm1d":
-        return T.BatchNorm1d(int(layer.running_mean.shape[0]), eps=layer.eps,
+        return TN.BatchNorm1d(int(layer.running_mean.shape[0]), eps=layer.eps,
                              momentum=layer.momentum, affine=getattr(layer, "affine", True))
     if name == "Flatten":
         return T.Flatten(getattr(layer, "start_dim", 1), getattr(layer, "end_dim", -1))
@@ -72,8 +76,6 @@ def _build_torch(layer: Any) -> nn.Module:
 
 
 def _build_numpy(layer: nn.Module) -> Any:
-    from nncourse.numpy import layers as N  # imported here: only conversion needs it
-
     name = type(layer).__name__
     if isinstance(layer, nn.Sequential):
         return N.Sequential(*[_build_numpy(child) for child in layer.children()])
@@ -85,9 +87,9 @@ def _build_numpy(layer: nn.Module) -> Any:
     if isinstance(layer, nn.Softmax) or name == "Softmax":
         return N.Softmax(layer.dim if layer.dim is not None else -1)
     if isinstance(layer, nn.Dropout) or name == "Dropout":
-        return N.Dropout(layer.p)
+        return NN.Dropout(layer.p)
     if isinstance(layer, nn.BatchNorm1d):
-        return N.BatchNorm1d(layer.num_features, eps=layer.eps, momentum=layer.momentum,
+        return NN.BatchNorm1d(layer.num_features, eps=layer.eps, momentum=layer.momentum,
                              affine=layer.affine)
     if isinstance(layer, nn.Flatten):
         return N.Flatten(layer.start_dim, layer.end_dim)
@@ -145,8 +147,6 @@ def to_numpy_model(model: nn.Module) -> Any:
         >>> numpy_model = to_numpy_model(torch_model)
         >>> numpy_model(x_batch)          # the same outputs, computed by NumPy
     """
-    from nncourse.torch.checkpoint import unwrap_model
-
     if not isinstance(model, nn.Module):
         raise TypeError(f"to_numpy_model expects a torch.nn.Module; got {type(model).__name__}.")
     model = unwrap_model(model)

@@ -26,7 +26,6 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import torch
@@ -35,25 +34,15 @@ from torch import nn
 from nncourse._checks import check_choice
 from nncourse.numpy import init as reference
 from nncourse.numpy.init import calculate_gain
+from nncourse.torch.rng import RandomSource, as_generator
 
-__all__ = ["calculate_gain", "as_numpy_generator", "zeros_", "ones_", "constant_", "normal_",
+# The name this module used before nncourse.torch.rng existed.
+as_numpy_generator = as_generator
+
+__all__ = ["calculate_gain", "zeros_", "ones_", "constant_", "normal_",
            "uniform_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
            "kaiming_normal_", "he_uniform_", "he_normal_", "lecun_normal_", "lecun_uniform_",
            "torch_default_", "INITIALIZERS", "initialize_", "init_module"]
-
-
-def as_numpy_generator(rng: Any = None) -> np.random.Generator:
-    """A NumPy Generator from a seed, a NumPy or torch Generator, or None (torch's global RNG).
-
-    Example:
-        >>> as_numpy_generator(0).integers(10) == as_numpy_generator(0).integers(10)
-        True
-    """
-    if isinstance(rng, torch.Generator) or rng is None:
-        # One draw from torch's generator seeds NumPy's: torch.manual_seed still rules.
-        seed = int(torch.randint(0, 2**62, (1,), generator=rng))
-        return np.random.default_rng(seed)
-    return reference.as_generator(rng)
 
 
 def _fill_(tensor: torch.Tensor, values: np.ndarray) -> torch.Tensor:
@@ -66,92 +55,95 @@ def _shape(tensor: torch.Tensor) -> tuple[int, ...]:
     return tuple(int(s) for s in tensor.shape)
 
 
-def zeros_(tensor: torch.Tensor, rng: Any = None) -> torch.Tensor:
+def zeros_(tensor: torch.Tensor, rng: RandomSource = None) -> torch.Tensor:
     """Fill with zeros (every unit then learns the same thing: the symmetry lesson)."""
     with torch.no_grad():
         return tensor.zero_()
 
 
-def ones_(tensor: torch.Tensor, rng: Any = None) -> torch.Tensor:
+def ones_(tensor: torch.Tensor, rng: RandomSource = None) -> torch.Tensor:
     """Fill with ones."""
     with torch.no_grad():
         return tensor.fill_(1.0)
 
 
-def constant_(tensor: torch.Tensor, rng: Any = None, value: float = 0.0) -> torch.Tensor:
+def constant_(tensor: torch.Tensor, rng: RandomSource = None, value: float = 0.0) -> torch.Tensor:
     """Fill with ``value``. Example: ``constant_(layer.bias, value=0.1)``."""
     with torch.no_grad():
         return tensor.fill_(float(value))
 
 
-def normal_(tensor: torch.Tensor, rng: Any = None, mean: float = 0.0,
+def normal_(tensor: torch.Tensor, rng: RandomSource = None, mean: float = 0.0,
             std: float = 1.0) -> torch.Tensor:
     """Draws from N(mean, std^2). Example: ``normal_(w, rng=0, std=0.01)``."""
-    return _fill_(tensor, reference.normal(_shape(tensor), as_numpy_generator(rng), mean, std))
+    return _fill_(tensor, reference.normal(_shape(tensor), as_generator(rng), mean, std))
 
 
-def uniform_(tensor: torch.Tensor, rng: Any = None, a: float = 0.0, b: float = 1.0) -> torch.Tensor:
+def uniform_(tensor: torch.Tensor, rng: RandomSource = None, a: float = 0.0,
+             b: float = 1.0) -> torch.Tensor:
     """Draws from U(a, b). Example: ``uniform_(w, rng=0, a=-0.1, b=0.1)``."""
-    return _fill_(tensor, reference.uniform(_shape(tensor), as_numpy_generator(rng), a, b))
+    return _fill_(tensor, reference.uniform(_shape(tensor), as_generator(rng), a, b))
 
 
-def xavier_uniform_(tensor: torch.Tensor, rng: Any = None, gain: float = 1.0) -> torch.Tensor:
+def xavier_uniform_(tensor: torch.Tensor, rng: RandomSource = None,
+                    gain: float = 1.0) -> torch.Tensor:
     """Glorot uniform, bound gain * sqrt(6 / (fan_in + fan_out)). Example: ``xavier_uniform_(w)``.
     """
-    values = reference.xavier_uniform(_shape(tensor), as_numpy_generator(rng), gain)
+    values = reference.xavier_uniform(_shape(tensor), as_generator(rng), gain)
     return _fill_(tensor, values)
 
 
-def xavier_normal_(tensor: torch.Tensor, rng: Any = None, gain: float = 1.0) -> torch.Tensor:
+def xavier_normal_(tensor: torch.Tensor, rng: RandomSource = None,
+                   gain: float = 1.0) -> torch.Tensor:
     """Glorot normal, std gain * sqrt(2 / (fan_in + fan_out)). Example: ``xavier_normal_(w)``."""
-    return _fill_(tensor, reference.xavier_normal(_shape(tensor), as_numpy_generator(rng), gain))
+    return _fill_(tensor, reference.xavier_normal(_shape(tensor), as_generator(rng), gain))
 
 
-def kaiming_uniform_(tensor: torch.Tensor, rng: Any = None, a: float = 0.0, mode: str = "fan_in",
-                     nonlinearity: str = "leaky_relu") -> torch.Tensor:
+def kaiming_uniform_(tensor: torch.Tensor, rng: RandomSource = None, a: float = 0.0,
+                     mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> torch.Tensor:
     """He uniform, bound gain * sqrt(3 / fan) (torch.nn.init defaults).
 
     Example: see ``he_uniform_``.
     """
-    values = reference.kaiming_uniform(_shape(tensor), as_numpy_generator(rng), a, mode,
+    values = reference.kaiming_uniform(_shape(tensor), as_generator(rng), a, mode,
                                        nonlinearity)
     return _fill_(tensor, values)
 
 
-def kaiming_normal_(tensor: torch.Tensor, rng: Any = None, a: float = 0.0, mode: str = "fan_in",
-                    nonlinearity: str = "leaky_relu") -> torch.Tensor:
+def kaiming_normal_(tensor: torch.Tensor, rng: RandomSource = None, a: float = 0.0,
+                    mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> torch.Tensor:
     """He normal, std gain / sqrt(fan) (torch.nn.init defaults)."""
-    values = reference.kaiming_normal(_shape(tensor), as_numpy_generator(rng), a, mode,
+    values = reference.kaiming_normal(_shape(tensor), as_generator(rng), a, mode,
                                       nonlinearity)
     return _fill_(tensor, values)
 
 
-def he_uniform_(tensor: torch.Tensor, rng: Any = None) -> torch.Tensor:
+def he_uniform_(tensor: torch.Tensor, rng: RandomSource = None) -> torch.Tensor:
     """Kaiming uniform for ReLU, bound sqrt(6 / fan_in). Example: ``he_uniform_(w, rng=0)``."""
-    return _fill_(tensor, reference.he_uniform(_shape(tensor), as_numpy_generator(rng)))
+    return _fill_(tensor, reference.he_uniform(_shape(tensor), as_generator(rng)))
 
 
-def he_normal_(tensor: torch.Tensor, rng: Any = None) -> torch.Tensor:
+def he_normal_(tensor: torch.Tensor, rng: RandomSource = None) -> torch.Tensor:
     """Kaiming normal for ReLU, std sqrt(2 / fan_in)."""
-    return _fill_(tensor, reference.he_normal(_shape(tensor), as_numpy_generator(rng)))
+    return _fill_(tensor, reference.he_normal(_shape(tensor), as_generator(rng)))
 
 
-def lecun_normal_(tensor: torch.Tensor, rng: Any = None) -> torch.Tensor:
+def lecun_normal_(tensor: torch.Tensor, rng: RandomSource = None) -> torch.Tensor:
     """LeCun normal, std sqrt(1 / fan_in)."""
-    return _fill_(tensor, reference.lecun_normal(_shape(tensor), as_numpy_generator(rng)))
+    return _fill_(tensor, reference.lecun_normal(_shape(tensor), as_generator(rng)))
 
 
-def lecun_uniform_(tensor: torch.Tensor, rng: Any = None) -> torch.Tensor:
+def lecun_uniform_(tensor: torch.Tensor, rng: RandomSource = None) -> torch.Tensor:
     """LeCun uniform, bound sqrt(3 / fan_in)."""
-    return _fill_(tensor, reference.lecun_uniform(_shape(tensor), as_numpy_generator(rng)))
+    return _fill_(tensor, reference.lecun_uniform(_shape(tensor), as_generator(rng)))
 
 
-def torch_default_(tensor: torch.Tensor, rng: Any = None) -> torch.Tensor:
+def torch_default_(tensor: torch.Tensor, rng: RandomSource = None) -> torch.Tensor:
     """``torch.nn.Linear``'s own default: U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
-    return _fill_(tensor, reference.torch_default(_shape(tensor), as_numpy_generator(rng)))
+    return _fill_(tensor, reference.torch_default(_shape(tensor), as_generator(rng)))
 
 
-def _small_normal_(tensor: torch.Tensor, rng: Any = None) -> torch.Tensor:
+def _small_normal_(tensor: torch.Tensor, rng: RandomSource = None) -> torch.Tensor:
     return normal_(tensor, rng, std=0.01)
 
 
@@ -166,7 +158,7 @@ INITIALIZERS: dict[str, Callable[..., torch.Tensor]] = {
 }
 
 
-def initialize_(tensor: torch.Tensor, scheme: str, rng: Any = None,
+def initialize_(tensor: torch.Tensor, scheme: str, rng: RandomSource = None,
                 nonlinearity: str | None = None) -> torch.Tensor:
     """Fill ``tensor`` in place with the named scheme (the values of ``numpy.init.initialize``).
 
@@ -184,12 +176,12 @@ def initialize_(tensor: torch.Tensor, scheme: str, rng: Any = None,
         torch.Size([3, 4])
     """
     check_choice(scheme, "init", INITIALIZERS)
-    values = reference.initialize(_shape(tensor), scheme, as_numpy_generator(rng), nonlinearity)
+    values = reference.initialize(_shape(tensor), scheme, as_generator(rng), nonlinearity)
     return _fill_(tensor, values)
 
 
 def init_module(model: nn.Module, scheme: str = "he_uniform", nonlinearity: str | None = None,
-                rng: Any = None, seed: int | None = None) -> nn.Module:
+                rng: RandomSource = None, seed: int | None = None) -> nn.Module:
     """Re-initialize every linear layer's weight with ``scheme``; biases become zero.
 
     Args:
@@ -204,15 +196,22 @@ def init_module(model: nn.Module, scheme: str = "he_uniform", nonlinearity: str 
     Example:
         >>> model = init_module(model, "xavier_uniform", nonlinearity="tanh", seed=0)
     """
-    from nncourse.torch.layers import Linear  # layers import this module
-
     check_choice(scheme, "init", INITIALIZERS)
     if rng is not None and seed is not None:
         raise ValueError("Pass either rng or seed, not both.")
-    generator = as_numpy_generator(rng if rng is not None else seed)
+    generator = as_generator(rng if rng is not None else seed)
     for layer in model.modules():
-        if isinstance(layer, (Linear, nn.Linear)):
+        if _is_affine(layer):
             initialize_(layer.weight, scheme, generator, nonlinearity)
             if layer.bias is not None:
                 zeros_(layer.bias)
     return model
+
+
+def _is_affine(layer: nn.Module) -> bool:
+    """True for a fully connected layer (nncourse's or ``torch.nn``'s): ``in_features``
+    and a 2-D ``weight``. A structural test, so this module needs nothing from
+    :mod:`nncourse.torch.layers` (which imports it).
+    """
+    weight = getattr(layer, "weight", None)
+    return hasattr(layer, "in_features") and isinstance(weight, nn.Parameter) and weight.dim() == 2

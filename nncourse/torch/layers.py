@@ -15,7 +15,6 @@ Example:
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import torch
@@ -23,10 +22,16 @@ from torch import nn
 
 from nncourse._checks import check_positive
 from nncourse.torch import activations as A
-from nncourse.torch.init import INITIALIZERS, as_numpy_generator, initialize_
+from nncourse.torch.init import INITIALIZERS, initialize_
+
+# Older imports (``from nncourse.torch.layers import Dropout``) keep working; the classes
+# live in, and are documented by, nncourse.torch.normalization (as in the NumPy twin).
+from nncourse.torch.normalization import BatchNorm1d as BatchNorm1d
+from nncourse.torch.normalization import Dropout as Dropout
+from nncourse.torch.rng import RandomSource, as_generator
 
 __all__ = ["linear_forward", "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
-           "Dropout", "BatchNorm1d", "Flatten", "Sequential"]
+           "Flatten", "Sequential"]
 
 
 def linear_forward(x: torch.Tensor, weight: torch.Tensor,
@@ -45,17 +50,6 @@ def linear_forward(x: torch.Tensor, weight: torch.Tensor,
     """
     out = x @ weight.T  # (B, in) @ (in, out) -> (B, out)
     return out + bias if bias is not None else out
-
-
-def _generator(rng: Any) -> torch.Generator | None:
-    """A torch.Generator from a torch or NumPy Generator (or None)."""
-    if rng is None or isinstance(rng, torch.Generator):
-        return rng
-    if isinstance(rng, np.random.Generator):
-        # One draw from the NumPy generator seeds a torch one: reproducible either way.
-        return torch.Generator().manual_seed(int(rng.integers(2**62)))
-    raise TypeError(f"rng must be a torch.Generator or numpy.random.Generator; got "
-                    f"{type(rng).__name__}.")
 
 
 class Linear(nn.Module):
@@ -84,7 +78,7 @@ class Linear(nn.Module):
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 init: str = "torch_default", rng: Any = None, seed: int | None = None, *,
+                 init: str = "torch_default", rng: RandomSource = None, seed: int | None = None, *,
                  device: torch.device | str | None = None,
                  dtype: torch.dtype | None = None) -> None:
         super().__init__()
@@ -101,7 +95,7 @@ class Linear(nn.Module):
         self.weight = nn.Parameter(torch.empty(self.out_features, self.in_features, **factory))
         self.bias = nn.Parameter(torch.zeros(self.out_features, **factory)) if bias else None
         # Draw exactly as the NumPy Linear does (same generator, same order of draws).
-        generator = as_numpy_generator(rng if rng is not None else seed)
+        generator = as_generator(rng if rng is not None else seed)
         initialize_(self.weight, init, generator)
         if self.bias is not None and init == "torch_default":
             bound = 1.0 / math.sqrt(self.in_features)
@@ -210,78 +204,6 @@ class Softmax(nn.Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
-
-
-class Dropout(nn.Module):
-    """Inverted dropout: in training, zero each value with probability ``p`` and scale
-    the rest by ``1 / (1 - p)`` so the expected output equals the input; identity in eval.
-
-    Args:
-        p: drop probability in [0, 1).
-        rng: a ``torch.Generator`` for the masks (CPU models only).
-        seed: or a seed for a private generator (created on the input's device).
-
-    Example:
-        >>> drop = Dropout(0.5, seed=0)
-        >>> drop.eval()(torch.ones(3))
-        tensor([1., 1., 1.])
-    """
-
-    def __init__(self, p: float = 0.5, rng: Any = None, seed: int | None = None) -> None:
-        super().__init__()
-        p = check_positive(p, "p", allow_zero=True)
-        if not p < 1:
-            raise ValueError(f"Dropout p must be in [0, 1); got {p}. p=1 would drop everything.")
-        self.p = p
-        self._seed = seed
-        if rng is not None and seed is not None:
-            raise ValueError("Pass either rng or seed, not both.")
-        self._generator = _generator(rng)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.training or self.p == 0:
-            return x
-        if self._seed is not None and (self._generator is None
-                                       or self._generator.device != x.device):
-            self._generator = torch.Generator(device=x.device).manual_seed(self._seed)
-        keep = torch.rand(x.shape, generator=self._generator, device=x.device) >= self.p
-        return x * keep.to(x.dtype) / (1 - self.p)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}"
-
-
-class BatchNorm1d(nn.BatchNorm1d):
-    """Batch normalization over the batch dimension of (B, num_features) inputs.
-
-    Training: normalize with the batch mean and (biased) variance, then scale by
-    ``weight`` and shift by ``bias``; update ``running_mean`` / ``running_var``
-    (unbiased) with ``momentum``. Evaluation: use the running statistics.
-
-    Args:
-        num_features: features per sample. eps: added to the variance.
-        momentum: weight of the newest batch in the running statistics (None: a
-            cumulative average over all batches so far).
-        affine: learn the scale ``weight`` (gamma) and shift ``bias`` (beta).
-
-    Example:
-        >>> BatchNorm1d(4)(torch.randn(8, 4)).shape
-        torch.Size([8, 4])
-    """
-
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, *, device: torch.device | str | None = None,
-                 dtype: torch.dtype | None = None) -> None:
-        super().__init__(num_features, eps=eps, momentum=momentum, affine=affine, device=device,
-                         dtype=dtype)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 2 or x.shape[1] != self.num_features:
-            raise ValueError(
-                f"BatchNorm1d({self.num_features}) expects input of shape (batch, "
-                f"{self.num_features}); got {tuple(x.shape)}."
-            )
-        return super().forward(x)
 
 
 class Flatten(nn.Flatten):

@@ -20,9 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["MSELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "mse_loss",
-           "binary_cross_entropy_with_logits", "softmax_cross_entropy",
-           "l1_penalty", "l2_penalty"]
+__all__ = ["mse_loss", "binary_cross_entropy_with_logits", "softmax_cross_entropy", "MSELoss",
+           "BCEWithLogitsLoss", "CrossEntropyLoss", "l1_penalty", "l2_penalty"]
 
 
 def _as_tensor_like(target: object, prediction: torch.Tensor) -> torch.Tensor:

@@ -25,7 +25,7 @@ from typing import Any
 import torch
 
 from nncourse._checks import check_positive
-from nncourse.numpy.schedules import (
+from nncourse.torch.schedules import (
     CosineAnnealingLR,
     ExponentialLR,
     LinearWarmup,

@@ -1,5 +1,8 @@
 """Named training recipes shared by chapters, tests and benchmarks (one definition each).
 
+A recipe joins data (:mod:`nncourse.datasets`) to the NumPy reference, so it lives
+beside both rather than inside :mod:`nncourse.numpy`, which needs NumPy alone.
+
 ``mnist_recipe`` is the classic Keras example: Flatten, Dense(128, relu), Dense(10),
 softmax cross-entropy, Adam(1e-3), batch 32, 5 epochs -- here on the 5000-image
 MNIST subset with a stratified 20 % holdout.
@@ -14,8 +17,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from nncourse.datasets import load_mnist_subset, train_val_test_split
+from nncourse.numpy.layers import Flatten, Linear, ReLU, Sequential
+from nncourse.numpy.losses import CrossEntropyLoss
 from nncourse.numpy.module import Module
-from nncourse.numpy.training import History
+from nncourse.numpy.optim import Adam
+from nncourse.numpy.training import History, evaluate, fit
 
 __all__ = ["MNIST_RECIPE", "mnist_data", "build_mnist_mlp", "mnist_recipe"]
 
@@ -30,8 +37,6 @@ def mnist_data(seed: int = 0) -> tuple[Split, Split]:
 
     The split is stratified (each digit keeps its 10 % share) and depends only on ``seed``.
     """
-    from nncourse.datasets import load_mnist_subset, train_val_test_split
-
     X, y = load_mnist_subset(flatten=False, normalize=True)  # (5000, 28, 28)
     train, _, test = train_val_test_split(X, y, val_fraction=0.0,
                                           test_fraction=MNIST_RECIPE["test_fraction"], seed=seed)
@@ -40,8 +45,6 @@ def mnist_data(seed: int = 0) -> tuple[Split, Split]:
 
 def build_mnist_mlp(seed: int = 0) -> Module:
     """Flatten -> Linear(784, 128) -> ReLU -> Linear(128, 10), weights drawn with ``seed``."""
-    from nncourse.numpy.layers import Flatten, Linear, ReLU, Sequential
-
     return Sequential(Flatten(), Linear(784, MNIST_RECIPE["hidden"], seed=seed), ReLU(),
                       Linear(MNIST_RECIPE["hidden"], 10, seed=seed + 1))
 
@@ -58,10 +61,6 @@ def mnist_recipe(seed: int = 0, epochs: int | None = None,
     Returns:
         (trained model, History, accuracy on the held-out 20 %).
     """
-    from nncourse.numpy.losses import CrossEntropyLoss
-    from nncourse.numpy.optim import Adam
-    from nncourse.numpy.training import evaluate, fit
-
     (x_train, y_train), (x_test, y_test) = mnist_data(seed)
     model = build_mnist_mlp(seed)
     loss_fn = CrossEntropyLoss()
