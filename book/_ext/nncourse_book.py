@@ -52,17 +52,20 @@ def externalize_page_frames(app: Any, pagename: str, templatename: str, context:
     reader moves a slider (see nncourse.widgets.static).
     """
     body = context.get("body", "")
-    if FRAME_MARK not in body:
+    if FRAME_MARK not in body and FIGURE_MARK not in body:
         return
     from pathlib import Path
 
-    from nncourse.widgets.static import externalize_frames
+    from nncourse.widgets.static import externalize_figures, externalize_frames
 
     prefix = context["pathto"]("_images/frames/", 1)
-    context["body"], _ = externalize_frames(body, Path(app.outdir) / "_images" / "frames", prefix)
+    folder = Path(app.outdir) / "_images" / "frames"
+    body, _ = externalize_frames(body, folder, prefix)
+    context["body"], _ = externalize_figures(body, folder, prefix)
 
 
 FRAME_MARK = 'class="nncourse-frames"'
+FIGURE_MARK = 'class="nncourse-figure"'
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 FONTAWESOME_JS = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*">'
