@@ -348,8 +348,18 @@ def describe_figures() -> None:
     shell = get_ipython()
     if shell is None:
         return
-    formatter = shell.display_formatter.formatters["text/html"]
-    formatter.for_type_by_name("matplotlib.figure", "Figure", figure_html)
+    from matplotlib.figure import Figure
+
+    def register(*_: Any) -> None:
+        # matplotlib's inline backend drops every Figure printer when it (re)configures
+        # itself, so the printer is put back before each cell runs.
+        shell.display_formatter.formatters["text/html"].for_type(Figure, figure_html)
+
+    import matplotlib.pyplot as plt
+
+    plt.close(plt.figure())  # lets the inline backend configure itself now, not mid-cell
+    register()
+    shell.events.register("pre_run_cell", register)
 
 
 _FIGURE = re.compile(r'<img class="nncourse-figure"[^>]*>')
