@@ -174,6 +174,8 @@ CHECKS_JS = """() => ({
     theme: document.documentElement.dataset.theme,
     widgets: !!document.querySelector('script[type="application/vnd.jupyter.widget-view+json"]'),
     math: !!document.querySelector(".math"),
+    badAlt: Array.from(document.querySelectorAll("article img")).map(i => i.getAttribute("alt"))
+        .filter(alt => !alt || /\\.(png|jpe?g|svg|gif)$/i.test(alt)),
 })"""
 NOT_LOADED_JS = """() => Array.from(document.images)
     .filter(i => !(i.naturalWidth > 0)).map(i => i.currentSrc || i.src)"""
@@ -237,6 +239,8 @@ async def _survey_page(context, base_url: str, site: Path, path: str, width: int
         await page.evaluate("() => MathJax.startup.promise")
         found += [f"formula not typeset: {t}" for t in await page.evaluate(UNTYPESET_JS)]
     if width == DESKTOP["width"] and not dark:
+        if path in CHAPTERS:  # figures made by the chapter's code say what they show
+            found += [f"figure without alt text: {alt!r}" for alt in facts["badAlt"]]
         found += [f"solution shown before its toggle: {t}" for t in facts["solutions"]]
         found += [f"broken link: {t}" for t in broken_internal_links(
             site, base_url, page.url, facts["hrefs"], set(facts["ids"]))]

@@ -172,3 +172,11 @@ def test_figure_html_is_a_lazy_image_with_alt_and_moves_to_a_file(tmp_path):
     out, written = externalize_figures("<p>x</p>" + markup, tmp_path, "../_images/frames/")
     assert "data:image" not in out and len(written) == 1 and out.startswith("<p>x</p>")
     assert 'src="../_images/frames/' in out and 'alt="Figure: a line."' in out
+
+
+def test_alt_text_reads_tex_as_words():
+    fig = Figure()
+    ax = fig.add_subplot()
+    ax.set_title("gradient descent, $\\eta = 0.1$")
+    ax.set_xlabel("$w_{1}$")
+    assert figure_alt(fig) == "Figure: gradient descent, eta = 0.1, x: w_1."

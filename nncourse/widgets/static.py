@@ -315,11 +315,26 @@ def figure_alt(figure: Any) -> str:
     title = figure._suptitle.get_text() if getattr(figure, "_suptitle", None) else ""
     head = f"Figure: {title}" if title else "Figure"
     if not panels:
-        return head + "."
-    if len(panels) == 1:
-        return f"{head}: {panels[0]}."
-    return f"{head} with {len(panels)} panels. " + " ".join(
-        f"Panel {i}: {text}." for i, text in enumerate(panels, 1))
+        text = head + "."
+    elif len(panels) == 1:
+        text = f"{head}: {panels[0]}."
+    else:
+        text = f"{head} with {len(panels)} panels. " + " ".join(
+            f"Panel {i}: {part}." for i, part in enumerate(panels, 1))
+    return plain_math(text)
+
+
+def plain_math(text: str) -> str:
+    """``$\\eta = 0.1$`` -> ``eta = 0.1``: labels' TeX read aloud as words, not symbols.
+
+    Example:
+        >>> plain_math(r"$-\\nabla f$ and $w_{1}$")
+        '-nabla f and w_1'
+    """
+    def words(match: re.Match[str]) -> str:
+        return re.sub(r"\\([A-Za-z]+)", r"\1", match.group(1)).replace("{", "").replace("}", "")
+
+    return _MATH.sub(words, text)
 
 
 def figure_html(figure: Any, dpi: int = 100) -> str:
