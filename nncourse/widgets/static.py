@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["FrameExplorer", "frame_explorer", "frame_png", "externalize_frames", "figure_alt",
-           "figure_html", "describe_figures", "externalize_figures",
+           "figure_html", "describe_figures", "externalize_figures", "plain_math",
            "math_html", "FRAME_CLASS", "MIN_FRAMES", "MAX_FRAMES"]
 
 FRAME_CLASS = "nncourse-frames"
