@@ -27,7 +27,8 @@ install_packages() {
     # npm ci is skipped when node_modules already matches the lock file (a cached build).
     local stamp="$MODULES/.package-lock.json"
     if [ -f "$stamp" ] && [ "$stamp" -nt "$PKG_DIR/package-lock.json" ] \
-        && [ -f "$MODULES/@jupyter-widgets/html-manager/dist/embed-amd.js" ]; then
+        && [ -f "$MODULES/@jupyter-widgets/html-manager/dist/embed-amd.js" ] \
+        && [ -f "$MODULES/axe-core/axe.min.js" ]; then
         echo "build-widget-js: node_modules is up to date"
         return
     fi
@@ -51,6 +52,9 @@ copy_into() {
     local dist="$MODULES/@jupyter-widgets/html-manager/dist"
     cp "$dist/embed-amd.js" "$dist"/*.woff "$dist"/*.woff2 "$dist"/*.ttf "$dist"/*.eot "$dist"/*.svg \
         "$manager/"
+    # Some widget stylesheets resolve the same fonts one folder up (@jupyter-widgets/): a copy
+    # there too, so no page requests a font that is not served.
+    cp "$dist"/*.woff "$dist"/*.woff2 "$dist"/*.ttf "$dist"/*.eot "$dist"/*.svg "$dest/@jupyter-widgets/"
     # MathJax loads its TeX extensions and fonts on demand, relative to the entry script.
     local mj="$MODULES/mathjax/es5"
     cp "$mj/tex-mml-chtml.js" "$dest/mathjax/"

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import gzip
 import http.server
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -37,6 +40,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VENDOR_SCRIPT = SITE / "_static" / "site-js" / "require.js"
+# The accessibility checker from the npm registry (site/widgets/package.json), injected by tests.
+AXE_SCRIPT = REPO / "site" / "widgets" / "node_modules" / "axe-core" / "axe.min.js"
+#: the most a chapter page may transfer on first load, gzipped, frames included
+PAGE_BUDGET_GZIP = 1_000_000
 
 
 def build_site() -> Path:
@@ -88,12 +95,16 @@ def toc_pages(toc_file: Path = REPO / "_toc.yml") -> list[str]:
         for entry in entries:
             if "file" in entry:
                 pages.append(entry["file"])
+            if "glob" in entry:
+                pages.extend(sorted(str(p.relative_to(REPO))[:-3]
+                                    for p in REPO.glob(entry["glob"] + ".md")))
             walk(entry.get("sections", []))
 
     for part in toc.get("parts", []):
         walk(part.get("chapters", []))
     walk(toc.get("chapters", []))
-    return [str(Path(page).with_suffix(".html")) for page in pages]
+    # Module pages have dots in their names (nncourse.numpy.layers): strip only a file suffix.
+    return [re.sub(r"\.(md|ipynb)$", "", page) + ".html" for page in pages]
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -173,3 +184,36 @@ def broken_internal_links(
             continue
         broken.append(f"{href} -> no #{fragment} in {target.relative_to(site)}")
     return broken
+
+
+def gzip_size(data: bytes) -> int:
+    """Bytes ``data`` would take on the wire gzipped (what a web server sends)."""
+    return len(gzip.compress(data, compresslevel=6))
+
+
+def student_notebook_problems(site: Path, href: str) -> list[str]:
+    """Why a launch or download link does not open a published student notebook (empty: fine).
+
+    A student notebook lives in the site's ``_notebooks/`` folder, holds no solution (no
+    ``BEGIN SOLUTION`` block, no cell tagged ``solution``) and starts with the cell that installs
+    nncourse where it is missing.
+    """
+    match = re.search(r"(?:^|/)(_notebooks/[\w.-]+\.ipynb)$", unquote(urlsplit(href).path)) or \
+        re.search(r"(_notebooks/[\w.-]+\.ipynb)", unquote(href))
+    if match is None:
+        return [f"{href} -> not a notebook in _notebooks/"]
+    path = site / match.group(1)
+    if not path.is_file():
+        return [f"{href} -> {match.group(1)} is not in the site"]
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    problems = []
+    cells = notebook["cells"]
+    if not cells or "nncourse-install" not in cells[0].get("metadata", {}).get("tags", []):
+        problems.append(f"{href} -> first cell does not install nncourse")
+    for cell in cells:
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if re.search(r"#+\s*BEGIN SOLUTION", source, re.IGNORECASE) or \
+                "solution" in cell.get("metadata", {}).get("tags", []):
+            problems.append(f"{href} -> holds a solution: {source[:60]!r}")
+            break
+    return problems

@@ -111,13 +111,14 @@ def test_exceptions_and_stubs_become_failures():
     assert "ZeroDivisionError" in result.cases[0].message
 
 
-def test_static_html_lists_every_question_with_folded_feedback():
+def test_static_html_lists_every_question_with_hidden_feedback():
     from nncourse.exercises import quiz as get_quiz
 
     for chapter in ("ch01", "ch02", "ch03", "ch04"):
         quiz_ = get_quiz(chapter)
         html_text = quiz_.static_html()
-        assert html_text.count("<details>") == len(quiz_.questions) >= 4
+        assert html_text.count("<form ") == len(quiz_.questions) >= 4
+        assert html_text.count("<p class=\"nncourse-quiz-feedback") == html_text.count(" hidden>")
         for question in quiz_.questions:
             assert question.prompt in html_text
             for choice in getattr(question, "choices", []):

@@ -87,3 +87,11 @@ def test_static_figure_shows_every_gradient():
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert sum("grad ?" in t for t in texts) == 0
     assert sum(t.startswith("o [tanh]") for t in texts) == 1
+
+
+def test_play_follows_the_step_slider_so_saved_pages_show_the_step():
+    # A static page re-applies the Play -> slider link from saved state: Play must hold the step.
+    stepper = BackpropStepper("shared_input")
+    stepper.controls["step"].value = stepper.controls["step"].max
+    assert stepper.play.value == stepper.controls["step"].max > 0
+    assert BackpropStepper("neuron", step=3).play.value == 3

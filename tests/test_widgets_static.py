@@ -15,7 +15,10 @@ from matplotlib.figure import Figure
 from nncourse.widgets.static import (
     FRAME_CLASS,
     _demo_png,
+    externalize_figures,
     externalize_frames,
+    figure_alt,
+    figure_html,
     frame_explorer,
     frame_png,
     frame_values,
@@ -138,3 +141,42 @@ def test_label_math_is_marked_for_mathjax_and_text_is_escaped():
     assert math_html("no math") == "no math"
     view = frame_explorer(lambda v: _demo_png(), "v", [1, 2], label="rate $\\eta$", alt="x")
     assert '<span class="math notranslate nohighlight">\\(\\eta\\)</span>' in view.html()
+
+
+def test_figure_alt_names_panels_axes_scales_and_curves():
+    fig = Figure()
+    left, right = fig.subplots(1, 2)
+    left.plot([1, 2], label="train")
+    left.plot([2, 1], label="validation")
+    left.legend()
+    left.set_xlabel("epoch")
+    left.set_ylabel("loss")
+    left.set_yscale("log")
+    right.set_title("accuracy")
+    fig.suptitle("Training curves")
+    assert figure_alt(fig) == (
+        "Training curves with 2 panels. Panel 1: x: epoch, y: loss (log scale), curves: train, "
+        "validation. Panel 2: accuracy.").replace("Training curves", "Figure: Training curves")
+    fig.nncourse_alt = "Loss falls for both splits."
+    assert figure_alt(fig) == "Loss falls for both splits."
+    assert figure_alt(Figure()) == "Figure."
+
+
+def test_figure_html_is_a_lazy_image_with_alt_and_moves_to_a_file(tmp_path):
+    fig = _figure(1.0)
+    fig.axes[0].set_title("a line")
+    markup = figure_html(fig)
+    tags = _parse(markup)
+    (img,) = tags["img"]
+    assert img["alt"] == "Figure: a line." and img["loading"] == "lazy"
+    out, written = externalize_figures("<p>x</p>" + markup, tmp_path, "../_images/frames/")
+    assert "data:image" not in out and len(written) == 1 and out.startswith("<p>x</p>")
+    assert 'src="../_images/frames/' in out and 'alt="Figure: a line."' in out
+
+
+def test_alt_text_reads_tex_as_words():
+    fig = Figure()
+    ax = fig.add_subplot()
+    ax.set_title("gradient descent, $\\eta = 0.1$")
+    ax.set_xlabel("$w_{1}$")
+    assert figure_alt(fig) == "Figure: gradient descent, eta = 0.1, x: w_1."

@@ -14,6 +14,8 @@ Example:
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 import nbformat
@@ -50,20 +52,108 @@ def externalize_page_frames(app: Any, pagename: str, templatename: str, context:
     reader moves a slider (see nncourse.widgets.static).
     """
     body = context.get("body", "")
-    if FRAME_MARK not in body:
+    if FRAME_MARK not in body and FIGURE_MARK not in body:
         return
     from pathlib import Path
 
-    from nncourse.widgets.static import externalize_frames
+    from nncourse.widgets.static import externalize_figures, externalize_frames
 
     prefix = context["pathto"]("_images/frames/", 1)
-    context["body"], _ = externalize_frames(body, Path(app.outdir) / "_images" / "frames", prefix)
+    folder = Path(app.outdir) / "_images" / "frames"
+    body, _ = externalize_frames(body, folder, prefix)
+    context["body"], _ = externalize_figures(body, folder, prefix)
 
 
 FRAME_MARK = 'class="nncourse-frames"'
+FIGURE_MARK = 'class="nncourse-figure"'
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+FONTAWESOME_JS = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*">'
+                            r"</script>")
+
+
+def widget_js_only_with_widgets(app: Any, pagename: str, templatename: str,
+                                context: dict[str, Any], doctree: Any) -> None:
+    """Leave out the widget manager (3.6 MB) and saved widget state where no widget is shown.
+
+    A chapter's code may create widget models (an explorer's static figure does) without
+    displaying one; the page then needs neither the state nor the scripts that render it.
+    """
+    if WIDGET_VIEW in context.get("body", ""):
+        return
+    # Sphinx stores a page's script under _static/ (site-js/require.js -> _static/site-js/...).
+    widget_files = {f"_static/{name}" for name in app.config.nb_ipywidgets_js}
+    widget_files |= set(app.config.nb_ipywidgets_js)
+    context["script_files"] = [
+        js for js in context.get("script_files", [])
+        if str(getattr(js, "filename", js)) not in widget_files
+        and getattr(js, "attributes", {}).get("type") != WIDGET_STATE
+    ]
+
+
+def link_lab_to_chapter(app: Any, pagename: str, templatename: str, context: dict[str, Any],
+                        doctree: Any) -> None:
+    """Under a lab's title, a link back to the chapter it goes with (labNN -> book/NN_*)."""
+    match = re.match(r"notebooks/lab(\d\d)_", pagename)
+    body = context.get("body", "")
+    if not match or "</h1>" not in body:
+        return
+    chapter = next((d for d in sorted(app.env.found_docs)
+                    if d.startswith(f"book/{match.group(1)}_")), None)
+    if chapter is None:
+        return
+    title = app.env.titles[chapter].astext()
+    link = (f'<p class="nncourse-lab-chapter">This lab goes with the chapter '
+            f'<a href="{context["pathto"](chapter)}">{html.escape(title)}</a>: read it first.</p>')
+    context["body"] = body.replace("</h1>", "</h1>\n" + link, 1)
+
+
+def lazy_images(app: Any, pagename: str, templatename: str, context: dict[str, Any],
+                doctree: Any) -> None:
+    """Figures load as the reader scrolls to them (a chapter's first load stays light)."""
+    body = context.get("body", "")
+    if "<img " in body:
+        context["body"] = re.sub(r"<img (?![^>]*\bloading=)", '<img loading="lazy" ', body)
+
+
+def unnumber_labs(app: Any, env: Any) -> list[str]:
+    """Labs sit under their chapter in the contents but carry no section numbers of their own.
+
+    The chapters' part is numbered (1., 1.1, ...); a lab, as the chapter's last entry, would
+    become "1.13" and its numbered headings "1.13.1. 1. Data". Runs after Sphinx numbers the
+    sections, so every place that shows a number (headings, sidebars, Next/Previous) has none.
+    """
+    from docutils import nodes
+
+    for docname in list(env.toc_secnumbers):
+        if docname.startswith("notebooks/lab"):
+            env.toc_secnumbers[docname] = {}
+            for reference in env.tocs[docname].findall(nodes.reference):
+                reference.attributes.pop("secnumber", None)
+    return []
+
+
+def drop_fontawesome_js(app: Any, exception: Exception | None) -> None:
+    """Icons come from the theme's icon font (CSS); its 1.5 MB icon script is not loaded."""
+    if exception is not None or app.builder.name != "html":
+        return
+    from pathlib import Path
+
+    out = Path(app.outdir)
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        if "fontawesome.js" in text:
+            page.write_text(FONTAWESOME_JS.sub("", text), encoding="utf-8")
+    for name in ("fontawesome.js", "fontawesome.js.map", "fontawesome.js.LICENSE.txt"):
+        (out / "_static" / "scripts" / name).unlink(missing_ok=True)
 
 
 def setup(app: Any) -> dict[str, Any]:
     """Register the frame mover (the lab reader is named in `nb_custom_formats`)."""
     app.connect("html-page-context", externalize_page_frames)
+    app.connect("html-page-context", link_lab_to_chapter)
+    app.connect("html-page-context", lazy_images, priority=950)
+    app.connect("html-page-context", widget_js_only_with_widgets, priority=900)
+    app.connect("build-finished", drop_fontawesome_js)
+    app.connect("env-get-updated", unnumber_labs, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

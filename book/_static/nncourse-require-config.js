@@ -17,6 +17,13 @@
       Queue: function (job) {
         var element = job && job[2];
         if (element && window.MathJax && window.MathJax.typesetPromise) {
+          // Labels write math as $w_1$; the site's MathJax reads \( \) for inline math.
+          var walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+          for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+            if (node.nodeValue.indexOf("$") !== -1) {
+              node.nodeValue = node.nodeValue.replace(/\$([^$]+)\$/g, "\\($1\\)");
+            }
+          }
           window.MathJax.typesetPromise([element]).catch(function () {});
         }
       },

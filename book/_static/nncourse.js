@@ -3,6 +3,25 @@
 (function () {
   "use strict";
 
+  // Menus at every width. pydata-sphinx-theme 0.17 binds its sidebar dialogs to the first
+  // .primary-toggle / .secondary-toggle in the page, which is the button in its own header;
+  // sphinx-book-theme hides that header and shows its own buttons, which then do nothing
+  // (pydata-sphinx-theme #2451). Each visible button forwards its click to the bound one.
+  ["primary", "secondary"].forEach(function (side) {
+    var buttons = document.querySelectorAll("." + side + "-toggle");
+    var bound = buttons[0];
+    Array.prototype.slice.call(buttons, 1).forEach(function (button) {
+      button.addEventListener("click", function (event) {
+        event.preventDefault();
+        event.stopPropagation();
+        bound.click();
+      });
+      if (!button.getAttribute("aria-label")) {
+        button.setAttribute("aria-label", side === "primary" ? "Site navigation" : "On this page");
+      }
+    });
+  });
+
   // Lab code cells that hold a solution (`# BEGIN SOLUTION` ... `# END SOLUTION`) start
   // collapsed, like cells tagged "solution" and the chapters' {solution} blocks.
   document.querySelectorAll("div.cell").forEach(function (cell) {
@@ -12,18 +31,8 @@
     }
   });
 
-  // Explorers need a live kernel. A cell tagged "explorer" shows the explorer's static figure;
-  // under it we add the page's launch links (the same ones as the rocket menu in the header).
-  // Colab opens .ipynb files only: on a chapter written in MyST Markdown its link would fail,
-  // so it is removed there (Binder and JupyterHub open .md pages through jupytext).
-  document.querySelectorAll(".dropdown-launch-buttons a[href]").forEach(function (a) {
-    var href = a.getAttribute("href") || "";
-    if (href.indexOf("colab.research.google.com") !== -1 && /\.md$/.test(href)) {
-      var item = a.closest("li") || a;
-      item.parentNode.removeChild(item);
-    }
-  });
-
+  // Launch links: the same ones as the rocket menu in the header (each opens the page's student
+  // notebook, see book/_ext/nncourse_launch.py).
   function launchLinks() {
     var links = [];
     document.querySelectorAll(".dropdown-launch-buttons a[href]").forEach(function (a) {
@@ -36,37 +45,131 @@
     return links;
   }
 
+  function bar(message, kind) {
+    var box = document.createElement("div");
+    box.className = "nncourse-launch-bar nncourse-" + kind;
+    var text = document.createElement("span");
+    text.textContent = message;
+    box.appendChild(text);
+    launchLinks().forEach(function (link) {
+      var a = document.createElement("a");
+      a.className = "nncourse-launch";
+      a.href = link.href;
+      a.textContent = "Open in " + link.label;
+      a.target = "_blank";
+      a.rel = "noopener";
+      box.appendChild(a);
+    });
+    return box;
+  }
+
+  // Under a chapter's explorer (precomputed frames): where the full explorer runs.
   function addLaunchBars() {
-    var targets = document.querySelectorAll(".cell.tag_explorer, div.nncourse-explorer");
-    if (!targets.length) {
-      return;
-    }
-    var links = launchLinks();
-    targets.forEach(function (target) {
-      if (target.nextElementSibling && target.nextElementSibling.classList.contains("nncourse-launch-bar")) {
+    document.querySelectorAll(".cell.tag_explorer").forEach(function (cell) {
+      var next = cell.nextElementSibling;
+      if (next && next.classList.contains("nncourse-launch-bar")) {
         return;
       }
-      var bar = document.createElement("div");
-      bar.className = "nncourse-launch-bar";
-      var text = document.createElement("span");
-      text.textContent = "This explorer needs a running Python kernel. The figure shows its default setting.";
-      bar.appendChild(text);
-      links.forEach(function (link) {
-        var a = document.createElement("a");
-        a.className = "nncourse-launch";
-        a.href = link.href;
-        a.textContent = "Launch on " + link.label;
-        a.target = "_blank";
-        a.rel = "noopener";
-        bar.appendChild(a);
-      });
-      target.insertAdjacentElement("afterend", bar);
+      var message = cell.querySelector(".nncourse-frames")
+        ? "The full explorer, with every control, runs in the lab notebook:"
+        : "This explorer needs a running Python kernel; the figure shows one setting.";
+      cell.insertAdjacentElement("afterend", bar(message, "explorer-launch"));
     });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", addLaunchBars);
-  } else {
+  // Saved widgets (labs, the introduction) look live but have no kernel behind them: say so
+  // above each one, with the launch links.
+  function addKernelNotices() {
+    var seen = [];
+    document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')
+      .forEach(function (script) {
+        var output = script.closest(".cell_output, .output, .nncourse-saved-widget") || script.parentElement;
+        if (!output || seen.indexOf(output) !== -1) {
+          return;
+        }
+        seen.push(output);
+        var notice = bar("Needs a running Python kernel: on this page the controls below are a " +
+          "saved picture and do nothing. Open the notebook to use them:", "kernel-notice");
+        notice.setAttribute("role", "note");
+        output.insertAdjacentElement("beforebegin", notice);
+      });
+  }
+
+  // Icon-only buttons (copy, Play/Stop, theme buttons) get an accessible name from their
+  // tooltip; some are added after load (copy buttons, widgets), so this runs again on changes.
+  function nameIconButtons(root) {
+    (root || document).querySelectorAll("button, a.btn, .widget-play button").forEach(function (b) {
+      if (b.getAttribute("aria-label") || (b.textContent || "").trim()) {
+        return;
+      }
+      var name = b.getAttribute("title") || b.getAttribute("data-tooltip") ||
+        b.getAttribute("data-bs-original-title");
+      if (!name) {
+        var icon = b.querySelector("i.fa, i[class*='fa-']");
+        var cls = icon ? icon.className : "";
+        name = /fa-play/.test(cls) ? "Play" : /fa-pause/.test(cls) ? "Pause" :
+          /fa-stop/.test(cls) ? "Stop" : /fa-(repeat|retweet)/.test(cls) ? "Repeat" : "";
+      }
+      if (name) {
+        b.setAttribute("aria-label", name);
+      }
+    });
+  }
+
+  // Names that assistive technology reads out: the sidebar's expand/collapse toggles, search
+  // buttons whose visible text differs from their label, sliders and figures of saved widgets.
+  function nameControls() {
+    document.querySelectorAll("nav summary").forEach(function (summary) {
+      if (!summary.getAttribute("aria-label") && !(summary.textContent || "").trim()) {
+        var item = summary.closest("li");
+        var link = item && item.querySelector("a");
+        summary.setAttribute("aria-label", "Show or hide the sections of " +
+          (link ? link.textContent.trim() : "this entry"));
+      }
+    });
+    document.querySelectorAll(".search-button-field[aria-label]").forEach(function (button) {
+      if ((button.textContent || "").trim()) {
+        button.removeAttribute("aria-label"); // its visible text ("Search Ctrl+K") names it
+      }
+    });
+    document.querySelectorAll(".widget-slider .noUi-handle, .widget-slider [role=slider]")
+      .forEach(function (handle) {
+        if (!handle.getAttribute("aria-label")) {
+          var slider = handle.closest(".widget-slider");
+          var label = slider && slider.querySelector(".widget-label");
+          handle.setAttribute("aria-label", label && label.textContent.trim() || "slider");
+        }
+      });
+    document.querySelectorAll("img.widget-image:not([alt]), .widget-image img:not([alt])")
+      .forEach(function (img) {
+        // The explorer's status line (written by its describe()) says what the figure shows.
+        var box = img.closest(".widget-vbox");
+        var status = box && box.querySelector(".widget-html-content");
+        var text = status && status.textContent.trim();
+        img.setAttribute("alt", "Explorer figure (saved state)" + (text ? ": " + text : ""));
+      });
+  }
+
+  function ready() {
     addLaunchBars();
+    addKernelNotices();
+    nameIconButtons();
+    nameControls();
+    var pending = null;
+    new MutationObserver(function () {
+      if (pending === null) {
+        pending = window.setTimeout(function () {
+          pending = null;
+          nameIconButtons();
+          nameControls();
+        }, 200);
+      }
+    }).observe(document.body, { childList: true, subtree: true });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
   }
 })();

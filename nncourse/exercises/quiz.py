@@ -12,7 +12,9 @@ Example:
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,31 +155,22 @@ class Quiz:
         display(self.widget())
 
     def static_html(self) -> str:
-        """The quiz for a page without a kernel: each question, its options, and the answers
-        with their feedback folded in a ``<details>`` element (closed until the reader opens it).
+        """The quiz for a page without a kernel: the reader commits to an answer, presses
+        Check, and sees the feedback of that answer only.
+
+        Multiple-choice questions become radio buttons; numeric ones a number field graded
+        with the question's own ``rtol``/``atol`` (see :meth:`Numeric.grade`). A short script
+        in the HTML does the checking; every feedback text stays hidden until it applies.
 
         Example:
             >>> quiz = Quiz("Check", [Numeric("q", "2 + 2?", answer=4, feedback_correct="Yes.")])
-            >>> "<details>" in quiz.static_html()
+            >>> 'type="number"' in quiz.static_html()
             True
         """
-        items = []
-        for number, question in enumerate(self.questions, 1):
-            if isinstance(question, MultipleChoice):
-                options = "".join(f"<li>{choice.text}</li>" for choice in question.choices)
-                feedback = "".join(
-                    f"<li>{'✔' if choice.correct else '✘'} <b>{choice.text}</b> — "
-                    f"{choice.feedback or ('Correct.' if choice.correct else 'Not this one.')}</li>"
-                    for choice in question.choices)
-                options = f"<ol type='a'>{options}</ol>"
-            else:
-                options = ""
-                feedback = (f"<li>✔ <b>{question.answer:g}</b> — "
-                            f"{question.feedback_correct or 'Correct.'}</li>")
-            items.append(f"<p><b>{number}.</b> {question.prompt}</p>{options}"
-                         f"<details><summary>Answer and feedback</summary><ul>{feedback}</ul>"
-                         f"</details>")
-        return f"<div class='nncourse-quiz'>{''.join(items)}</div>"
+        items = [_static_question(number, question)
+                 for number, question in enumerate(self.questions, 1)]
+        return (f"<div class=\"nncourse-quiz\">{''.join(items)}"
+                f"<script>{_QUIZ_SCRIPT}</script></div>")
 
     def __str__(self) -> str:
         lines = [self.title]
@@ -186,3 +179,69 @@ class Quiz:
             if isinstance(question, MultipleChoice):
                 lines += [f"   ({chr(97 + i)}) {c.text}" for i, c in enumerate(question.choices)]
         return "\n".join(lines)
+
+
+def _static_question(number: int, question: Question) -> str:
+    """One question as a small form: prompt, answer control, Check, hidden feedback texts."""
+    qid = html.escape(question.id, quote=True)
+    dom_id = "quiz-" + re.sub(r"[^A-Za-z0-9_-]", "-", question.id)
+    feedback = []
+    if isinstance(question, MultipleChoice):
+        control = "".join(
+            f'<label class="nncourse-quiz-choice"><input type="radio" name="{qid}" '
+            f'value="{i}"> {choice.text}</label>' for i, choice in enumerate(question.choices))
+        for i, choice in enumerate(question.choices):
+            _, text = question.grade(i)  # the notebook's own feedback, defaults included
+            feedback.append(_feedback(str(i), choice.correct, text))
+        kind, data = "choice", ""
+    else:
+        control = (f'<label class="nncourse-quiz-number">Your answer '
+                   f'<input type="number" step="any" inputmode="decimal" name="{qid}"></label>')
+        # The notebook's own feedback (defaults included): a number just outside the
+        # tolerance on each side, then the answer itself.
+        outside = 1.0 + 2 * (question.atol + question.rtol * abs(question.answer))
+        for key, value in (("low", question.answer - outside), ("high", question.answer + outside),
+                           ("correct", question.answer)):
+            correct, text = question.grade(value)
+            feedback.append(_feedback(key, correct, text))
+        feedback.append(_feedback("invalid", False, "Enter a number."))
+        kind = "numeric"
+        data = (f' data-answer="{question.answer!r}" data-rtol="{question.rtol!r}" '
+                f'data-atol="{question.atol!r}"')
+    return (f'<form class="nncourse-quiz-question" id="{dom_id}" data-kind="{kind}"{data}>'
+            f'<fieldset><legend><span class="nncourse-quiz-index">{number}.</span> '
+            f'{_math(question.prompt)}</legend>{control}</fieldset>'
+            f'<button type="submit" class="nncourse-quiz-check">Check</button>'
+            f'<div class="nncourse-quiz-result" role="status" aria-live="polite">'
+            f'{"".join(feedback)}</div></form>')
+
+
+def _feedback(key: str, correct: bool, text: str) -> str:
+    mark, word = ("✔", "Correct") if correct else ("✘", "Not quite")
+    state = "correct" if correct else "wrong"
+    return (f'<p class="nncourse-quiz-feedback is-{state}" data-for="{key}" hidden>'
+            f'<span aria-hidden="true">{mark}</span> <b>{word}.</b> {_math(text)}</p>')
+
+
+def _math(text: str) -> str:
+    """``$...$`` in a prompt or feedback becomes inline math for MathJax (HTML kept as it is)."""
+    return re.sub(r"\$([^$]+)\$",
+                  lambda m: f'<span class="math notranslate nohighlight">\\({m.group(1)}\\)</span>',
+                  text)
+
+
+# Checks one question on submit: shows the feedback of the chosen answer only. The same
+# tolerance as Numeric.grade: |x - answer| <= atol + rtol * |answer|.
+_QUIZ_SCRIPT = """(function(){
+document.querySelectorAll('form.nncourse-quiz-question:not([data-ready])')
+.forEach(function(f){f.setAttribute('data-ready','1');
+var fb=f.querySelectorAll('.nncourse-quiz-feedback');
+function show(k){fb.forEach(function(p){p.hidden=p.getAttribute('data-for')!==k;});}
+f.addEventListener('change',function(){show('');});
+f.addEventListener('submit',function(e){e.preventDefault();var k;
+if(f.getAttribute('data-kind')==='choice'){var c=f.querySelector('input[type=radio]:checked');
+if(!c){show('');return;}k=c.value;}else{var raw=f.querySelector('input[type=number]').value,
+x=parseFloat(raw),a=parseFloat(f.getAttribute('data-answer')),
+tol=parseFloat(f.getAttribute('data-atol'))+parseFloat(f.getAttribute('data-rtol'))*Math.abs(a);
+k=(raw===''||!isFinite(x))?'invalid':(Math.abs(x-a)<=tol?'correct':(x<a?'low':'high'));}
+show(k);});});})();"""

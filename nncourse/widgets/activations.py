@@ -25,7 +25,7 @@ from nncourse.plots.style import COLORS, PALETTE
 from nncourse.widgets._base import Explorer, slider_style
 
 __all__ = ["ACTIVATION_NAMES", "evaluate_activation", "compute_activation",
-           "ActivationExplorer", "static_figure"]
+           "ActivationExplorer", "static_figure", "static_alt"]
 
 ACTIVATION_NAMES = ("relu", "leaky_relu", "sigmoid", "tanh")
 DEPTH_RANGE = (1e-30, 10.0)
@@ -209,3 +209,11 @@ class ActivationExplorer(Explorer):
 def static_figure(**settings: Any) -> Figure:
     """The default state (sigmoid) as a static figure."""
     return ActivationExplorer(**settings).static()
+
+
+def static_alt(**settings: Any) -> str:
+    """Alt text for ``static_figure(**settings)``, written from the result it draws."""
+    result = compute_activation(**settings)
+    return (f"Three panels for {result['name']}: the function with its saturated region shaded, "
+            f"its derivative, and the factor a gradient keeps after each of "
+            f"{int(result['depths'][-1])} layers (log scale). {describe(result)}")

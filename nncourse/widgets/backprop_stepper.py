@@ -25,7 +25,7 @@ from nncourse.widgets._base import Explorer, slider_style
 from nncourse.widgets.backprop_graphs import EXPRESSIONS, build_expression  # widget-free
 
 __all__ = ["EXPRESSIONS", "build_expression", "compute_backprop_frames", "BackpropStepper",
-           "static_figure"]
+           "static_figure", "static_alt"]
 
 
 def compute_backprop_frames(expression: str = "neuron",
@@ -112,11 +112,18 @@ class BackpropStepper(Explorer):
                                            layout=style["layout"]),
             "step": widgets.IntSlider(value=step, min=0, max=100, description="step", **style),
         }
-        self.play = widgets.Play(min=0, max=100, interval=700, description="play")
+        self.play = widgets.Play(value=step, min=0, max=100, interval=700, description="play")
         widgets.jslink((self.play, "value"), (self.controls["step"], "value"))
+        # A page rendered from saved state re-applies the link from Play to the slider, so the
+        # Play value follows the slider: the saved slider then shows the step it was left at.
+        self.controls["step"].observe(self._follow_step, names="value")
         self._graph: dict[str, Any] | None = None
         self._observe_controls()
         self.update()
+
+    def _follow_step(self, change: Any) -> None:
+        if self.play.value != change["new"]:
+            self.play.value = change["new"]
 
     def compute(self, expression: str, step: int) -> dict[str, Any]:
         if self._graph is not None and self._graph["expression"] == expression:
@@ -179,8 +186,21 @@ class BackpropStepper(Explorer):
         return widgets.VBox([controls, self.image, self.status])
 
 
-def static_figure(expression: str = "neuron") -> Figure:
-    """The graph after the full backward pass (every value and gradient shown)."""
+def static_figure(expression: str = "neuron", step: int | None = None) -> Figure:
+    """The graph at ``step`` (default: after the full backward pass) as a static figure."""
     explorer = BackpropStepper(expression)
-    explorer.controls["step"].value = explorer.controls["step"].max
+    last = explorer.controls["step"].max
+    explorer.controls["step"].value = last if step is None else min(step, last)
     return explorer.static()
+
+
+def static_alt(expression: str = "neuron", step: int | None = None) -> str:
+    """Alt text for ``static_figure(expression, step)``: the graph and what that step does."""
+    graph = compute_backprop_frames(expression)
+    last = len(graph["frames"]) - 1
+    step = last if step is None else min(step, last)
+    frame = graph["frames"][step]
+    known = [_node_text(n, frame["shown"][i], frame["grads"][i]).replace("\n", ", ")
+             .replace("?", "not yet known") for i, n in enumerate(graph["nodes"])]
+    return (f"Computation graph of {expression}, inputs on the left, output on the right; step "
+            f"{step} of {last}: {frame['text']}. Nodes: {'; '.join(known)}.")

@@ -42,7 +42,7 @@ from nncourse.widgets.initialization_core import (  # the computation lives with
 
 __all__ = ["INIT_SCHEMES", "ACTIVATION_LAYERS", "RATIO_RANGE", "SATURATION_LIMIT",
            "build_deep_mlp", "compute_init_statistics", "describe", "InitializationExplorer",
-           "static_figure"]
+           "static_figure", "static_alt"]
 
 
 class InitializationExplorer(Explorer):
@@ -139,3 +139,13 @@ class InitializationExplorer(Explorer):
 def static_figure(**settings: Any) -> Figure:
     """Default state (He normal + ReLU, depth 10, width 128) as a static figure."""
     return InitializationExplorer(**settings).static()
+
+
+def static_alt(**settings: Any) -> str:
+    """Alt text for ``static_figure(**settings)``, written from the statistics it draws."""
+    s = {"init": "he_normal", "activation": "relu", "depth": 10, "width": 128, **settings}
+    stats = compute_init_statistics(**s)
+    return (f"{s['init']} initialization with {s['activation']}, {s['depth']} layers of width "
+            f"{s['width']}. Left: standard deviation of activations and gradients per layer "
+            f"(log scale); middle and right: histograms of activations and of log10 |gradient| "
+            f"per layer. {describe(stats)}")

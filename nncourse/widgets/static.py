@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FrameExplorer", "frame_explorer", "frame_png", "externalize_frames",
+__all__ = ["FrameExplorer", "frame_explorer", "frame_png", "externalize_frames", "figure_alt",
+           "figure_html", "describe_figures", "externalize_figures", "plain_math",
            "math_html", "FRAME_CLASS", "MIN_FRAMES", "MAX_FRAMES"]
 
 FRAME_CLASS = "nncourse-frames"
@@ -277,6 +278,120 @@ def externalize_frames(page: str, folder: Path, url_prefix: str) -> tuple[str, l
         return _DATA_URI.sub(to_file, match.group(0))
 
     return _BLOCK.sub(block, page), written
+
+
+def figure_alt(figure: Any) -> str:
+    """Alt text for a matplotlib Figure, written from what the code put in it.
+
+    An explicit ``figure.nncourse_alt`` wins; otherwise the text names each panel's title,
+    axis labels (with log scales) and legend entries, which is what the figure shows.
+
+    Example:
+        >>> from matplotlib.figure import Figure
+        >>> fig = Figure(); ax = fig.add_subplot()
+        >>> _ = ax.set_title("loss"), ax.set_xlabel("epoch")
+        >>> figure_alt(fig)
+        'Figure: loss, x: epoch.'
+    """
+    explicit = getattr(figure, "nncourse_alt", None)
+    if explicit:
+        return str(explicit)
+    panels = []
+    for ax in figure.get_axes():
+        if not ax.get_visible() or not ax.axison and not ax.get_title():
+            continue
+        parts = [t for t in (ax.get_title(),) if t]
+        for name, label, scale in (("x", ax.get_xlabel(), ax.get_xscale()),
+                                   ("y", ax.get_ylabel(), ax.get_yscale())):
+            if label:
+                parts.append(f"{name}: {label}" + (" (log scale)" if scale == "log" else ""))
+        legend = ax.get_legend()
+        if legend is not None:
+            entries = [t.get_text() for t in legend.get_texts() if t.get_text()]
+            if entries:
+                parts.append("curves: " + ", ".join(entries))
+        if parts:
+            panels.append(", ".join(parts))
+    title = figure._suptitle.get_text() if getattr(figure, "_suptitle", None) else ""
+    head = f"Figure: {title}" if title else "Figure"
+    if not panels:
+        text = head + "."
+    elif len(panels) == 1:
+        text = f"{head}: {panels[0]}."
+    else:
+        text = f"{head} with {len(panels)} panels. " + " ".join(
+            f"Panel {i}: {part}." for i, part in enumerate(panels, 1))
+    return plain_math(text)
+
+
+def plain_math(text: str) -> str:
+    """``$\\eta = 0.1$`` -> ``eta = 0.1``: labels' TeX read aloud as words, not symbols.
+
+    Example:
+        >>> plain_math(r"$-\\nabla f$ and $w_{1}$")
+        '-nabla f and w_1'
+    """
+    def words(match: re.Match[str]) -> str:
+        return re.sub(r"\\([A-Za-z]+)", r"\1", match.group(1)).replace("{", "").replace("}", "")
+
+    return _MATH.sub(words, text)
+
+
+def figure_html(figure: Any, dpi: int = 100) -> str:
+    """A Figure as an ``<img>`` with alt text from :func:`figure_alt` (loads lazily)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    png = buffer.getvalue()
+    width, height = Image.open(io.BytesIO(png)).size
+    data = base64.b64encode(png).decode("ascii")
+    return (f'<img class="nncourse-figure" src="data:image/png;base64,{data}" '
+            f'alt="{html.escape(figure_alt(figure))}" width="{width}" height="{height}" '
+            f'loading="lazy" decoding="async">')
+
+
+def describe_figures() -> None:
+    """In a running IPython: show every matplotlib Figure as an image with real alt text.
+
+    Call once at the top of a page (the book's chapters do). Outside IPython it does nothing.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with Jupyter
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    from matplotlib.figure import Figure
+
+    def register(*_: Any) -> None:
+        # matplotlib's inline backend drops every Figure printer when it (re)configures
+        # itself, so the printer is put back before each cell runs.
+        shell.display_formatter.formatters["text/html"].for_type(Figure, figure_html)
+
+    import matplotlib.pyplot as plt
+
+    plt.close(plt.figure())  # lets the inline backend configure itself now, not mid-cell
+    register()
+    shell.events.register("pre_run_cell", register)
+
+
+_FIGURE = re.compile(r'<img class="nncourse-figure"[^>]*>')
+
+
+def externalize_figures(page: str, folder: Path, url_prefix: str) -> tuple[str, list[Path]]:
+    """Like :func:`externalize_frames`, for the figures made by :func:`figure_html`."""
+    written: list[Path] = []
+
+    def one(match: re.Match[str]) -> str:
+        out, files = externalize_frames(
+            f'<div class="{FRAME_CLASS}">{match.group(0)}<!-- /{FRAME_CLASS} -->', folder,
+            url_prefix)
+        written.extend(files)
+        return out[len(f'<div class="{FRAME_CLASS}">'):-len(f"<!-- /{FRAME_CLASS} -->")]
+
+    return _FIGURE.sub(one, page), written
 
 
 def frame_values(start: float, stop: float, count: int, log: bool = False) -> Sequence[float]:
