@@ -109,7 +109,9 @@ def publish_notebooks(root: Path, outdir: Path, chapters: list[str],
 
     target = outdir / NOTEBOOKS_DIR
     shutil.rmtree(target, ignore_errors=True)
-    written = list(release_notebooks(root / "notebooks", target))
+    # release_notebooks also writes the grader's manifest.json: only the notebooks get the cell.
+    written = [Path(p) for p in release_notebooks(root / "notebooks", target)
+               if str(p).endswith(".ipynb")]
     for docname in chapters:
         source = (root / docname).with_suffix(".md")
         notebook = jupytext.reads(without_solutions(source.read_text(encoding="utf-8")),

@@ -48,7 +48,7 @@ def _curvatures(curvatures: Sequence[float]) -> np.ndarray:
 
 
 def direction_rates(lr: Any, momentum: Any, curvature: float) -> np.ndarray:
-    """Per-step error factor max|z| of one eigen-direction, for arrays of lr and momentum.
+    """Per-step error factor ``max |z|`` of one eigen-direction, for arrays of lr and momentum.
 
     Args:
         lr: step size(s) alpha >= 0 (array-like, broadcast with ``momentum``).
@@ -56,7 +56,8 @@ def direction_rates(lr: Any, momentum: Any, curvature: float) -> np.ndarray:
         curvature: the direction's eigenvalue lambda > 0.
 
     Returns:
-        max |z| over the two roots of z^2 - (1 + beta - alpha lambda) z + beta (>= 1: diverges).
+        ``max |z|`` over the two roots of ``z^2 - (1 + beta - alpha lambda) z + beta``
+        (>= 1: diverges).
 
     Example:
         >>> float(direction_rates(0.25, 0.0, 4.0))        # 1 - 0.25 * 4 = 0: one step
