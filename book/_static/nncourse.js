@@ -127,7 +127,10 @@
           (link ? link.textContent.trim() : "this entry"));
       }
     });
-    document.querySelectorAll(".search-button-field[aria-label]").forEach(function (button) {
+    // Folded cells: the toggle's visible text ("Show code cell source", or the exercise it
+    // answers) names it; a fixed "Toggle hidden content" label would contradict it.
+    document.querySelectorAll("details > summary[aria-label], .search-button-field[aria-label]")
+      .forEach(function (button) {
       if ((button.textContent || "").trim()) {
         button.removeAttribute("aria-label"); // its visible text ("Search Ctrl+K") names it
       }

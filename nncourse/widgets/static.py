@@ -2,16 +2,14 @@
 
 A static page cannot run Python, so :func:`frame_explorer` calls a render function once per
 setting (10–30 of them) when the page is built and returns HTML that shows the frame for the
-slider's position. A short script in that HTML swaps the image; only the first frame is shown
-when the page opens, the others are fetched when the reader moves the slider. The page says
-plainly that the full explorer, with every control, runs in the lab.
+slider's position. A short script swaps the image; the other frames are fetched when the reader
+moves the slider. The page says plainly that the full explorer runs in the lab.
 
 In a notebook the frames are inline ``data:`` URIs. On the website,
 :func:`externalize_frames` (called by the book's Sphinx extension) moves each one into its
 own file, so a page's first load carries one frame per explorer, not all of them.
 
-Nothing here imports ipywidgets: a render function may call a ``compute_*`` function and a
-plotting helper, or an explorer's ``static_figure``.
+Nothing here imports ipywidgets: a render function calls a ``compute_*`` function and a plot.
 
 Example:
     >>> from nncourse.widgets.gradient_descent import static_figure
