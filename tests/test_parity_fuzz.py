@@ -38,8 +38,9 @@ Left out on purpose, and why:
   Flatten -> Linear (1-2 input channels, 4-7 pixels a side, kernels 1-3, int and pair forms,
   strides 1-2, conv and pool padding, overlapping pools, batches 1-4, the same value tables,
   so max-pool windows hold ties, and every loss, penalty, optimizer and schedule). Deeper
-  stacks (conv after conv, batch norm between) are left to ``tests/test_conv.py``: they add
-  runtime, not new code paths. Max-pool ties between *computed* values (not exact input
+  stacks (conv after conv, batch norm between) are left out to keep this part under a few
+  seconds; so the convolution's input gradient (``grad_x``, which only a second conv would
+  use) is not compared here; ``tests/test_conv.py`` gradchecks it. Max-pool ties between *computed* values (not exact input
   zeros) could in principle break parity if the backends rounded the two candidates
   differently; in these cases they do not (the same patch gives the same bits in each).
 * **BatchNorm1d in training mode on a batch of 1.** Refused by design (one sample has no
