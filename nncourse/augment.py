@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from nncourse._checks import as_float_array, check_positive
+from nncourse._checks import as_float_array, check_int, check_positive
 
 __all__ = ["shift_images", "rotate_images", "add_noise", "random_augment"]
 
@@ -44,6 +44,12 @@ def _per_image(value: Any, n: int, name: str) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite numbers (one per image or one for all).")
     return arr
+
+
+def _check_generator(rng: Any) -> None:
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}. "
+                        "Create one with np.random.default_rng(seed).")
 
 
 def shift_images(images: np.ndarray, dx: Any, dy: Any,
@@ -120,6 +126,7 @@ def add_noise(images: np.ndarray, std: float, rng: np.random.Generator,
     """
     x = as_float_array(images, "images")
     std = check_positive(std, "std", allow_zero=True)
+    _check_generator(rng)
     out = x + rng.normal(0.0, std, size=x.shape)
     return np.clip(out, *clip) if clip is not None else out
 
@@ -135,6 +142,8 @@ def random_augment(images: np.ndarray, rng: np.random.Generator, max_shift: int 
         (3, 8, 8)
     """
     x, shape = _batch(images, image_shape)
+    _check_generator(rng)
+    max_shift = check_int(max_shift, "max_shift", minimum=0)
     n = len(x)
     shifted = shift_images(x, rng.integers(-max_shift, max_shift + 1, n),
                            rng.integers(-max_shift, max_shift + 1, n))

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from nncourse._checks import check_int
+from nncourse._checks import check_int, check_seed
 
 __all__ = ["SearchResult", "log_uniform", "sample_space", "grid_points", "grid_search",
            "random_search", "successive_halving", "optuna_search", "kfold_indices",
@@ -166,7 +166,7 @@ def random_search(objective: Callable[[Params], float],
         (5, True)
     """
     n_trials = check_int(n_trials, "n_trials")
-    rng = np.random.default_rng(seed)          # once: a new generator per trial repeats draws
+    rng = np.random.default_rng(check_seed(seed, allow_none=False))          # once: a new generator per trial repeats draws
     result = SearchResult()
     for _ in range(n_trials):
         params = sample(rng)

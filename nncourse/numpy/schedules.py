@@ -280,8 +280,15 @@ def lr_range_test(step: Callable[[Any, Any], float], optimizer: Any,
     min_lr, max_lr = check_positive(min_lr, "min_lr"), check_positive(max_lr, "max_lr")
     if not min_lr < max_lr:
         raise ValueError(f"min_lr must be < max_lr; got min_lr={min_lr}, max_lr={max_lr}.")
-    if not 0 <= smoothing < 1:
-        raise ValueError(f"smoothing must be in [0, 1); got {smoothing!r}.")
+    smoothing = check_number(smoothing, "smoothing", low=0.0, high=1.0, high_open=True)
+    stop_factor = check_number(stop_factor, "stop_factor", low=1.0, low_open=True,
+                               hint="The test stops when the loss grows this many times.")
+    if not callable(step):
+        raise TypeError(f"step must be a function (x_batch, y_batch) -> loss; got "
+                        f"{type(step).__name__}.")
+    if not hasattr(optimizer, "lr"):
+        raise TypeError(f"lr_range_test needs an optimizer with an 'lr' attribute; got "
+                        f"{type(optimizer).__name__}.")
     batches = list(batches)
     if len(batches) < 2:
         raise ValueError(f"lr_range_test needs at least 2 batches (one per rate); got "
