@@ -166,7 +166,8 @@ def random_search(objective: Callable[[Params], float],
         (5, True)
     """
     n_trials = check_int(n_trials, "n_trials")
-    rng = np.random.default_rng(check_seed(seed, allow_none=False))          # once: a new generator per trial repeats draws
+    # once: a new generator per trial repeats draws
+    rng = np.random.default_rng(check_seed(seed, allow_none=False))
     result = SearchResult()
     for _ in range(n_trials):
         params = sample(rng)

@@ -40,9 +40,9 @@ torch = pytest.importorskip("torch")
 
 import nncourse.augment as AU  # noqa: E402
 import nncourse.datasets as D  # noqa: E402
+import nncourse.numpy.activations as NA  # noqa: E402
 import nncourse.numpy.conv as NCV  # noqa: E402
 import nncourse.numpy.diagnostics as ND  # noqa: E402
-import nncourse.numpy.activations as NA  # noqa: E402
 import nncourse.numpy.gradcheck as G  # noqa: E402
 import nncourse.numpy.init as NI  # noqa: E402
 import nncourse.numpy.layers as N  # noqa: E402
@@ -716,7 +716,8 @@ ROWS += [
     ok("Conv2d.forward", "list and int array input (as torch)",
        lambda: NCV.Conv2d(1, 2, 1, seed=0)([[[[1, 2]]]]), lambda y: y.shape == (1, 2, 1, 2)),
     ok("Conv2d.forward", "empty batch (as torch)",
-       lambda: NCV.Conv2d(1, 2, 1, seed=0)(np.ones((0, 1, 2, 2))), lambda y: y.shape == (0, 2, 2, 2)),
+       lambda: NCV.Conv2d(1, 2, 1, seed=0)(np.ones((0, 1, 2, 2))),
+       lambda y: y.shape == (0, 2, 2, 2)),
     bad("Conv2d.backward", "grad_out shape",
         lambda: after_forward(NCV.Conv2d(1, 2, 1, seed=0), image(1, 1, 3, 3)).backward(
             np.ones((1, 2, 2, 2))), ValueError, r"\(1, 2, 3, 3\)"),
@@ -738,7 +739,8 @@ ROWS += [
         ValueError, r"\(batch, channels, height, width\)"),
     ok("MaxPool2d.forward", "ties: the first maximum wins",
        lambda: NCV.maxpool2d_forward(np.zeros((1, 1, 2, 2)), 2)[1], lambda a: a.item() == 0),
-    bad("torch Conv2d", "zero in_channels", lambda: TCV.Conv2d(0, 2, 3), ValueError, r"in_channels"),
+    bad("torch Conv2d", "zero in_channels", lambda: TCV.Conv2d(0, 2, 3),
+        ValueError, r"in_channels"),
     bad("torch Conv2d.forward", "3-D shape", lambda: TCV.Conv2d(1, 2, 1)(torch.ones(1, 2, 2)),
         ValueError, r"\(batch, channels, height, width\)"),
     bad("torch maxpool2d_forward", "2-D shape", lambda: TCV.maxpool2d_forward(torch.ones(4, 4), 2),
@@ -747,19 +749,22 @@ ROWS += [
     bad("search.random_search", "negative seed",
         lambda: S.random_search(lambda p: 0.0, lambda r: {}, 2, seed=-1),
         ValueError, r"seed must be an integer in \[0, 4294967295\]; got -1"),
-    bad("search.random_search", "zero trials", lambda: S.random_search(lambda p: 0.0, lambda r: {}, 0),
+    bad("search.random_search", "zero trials",
+        lambda: S.random_search(lambda p: 0.0, lambda r: {}, 0),
         ValueError, r"n_trials"),
     bad("search.kfold_indices", "k larger than n", lambda: S.kfold_indices(3, 5), ValueError, r"5"),
     bad("search.successive_halving", "eta 1",
         lambda: S.successive_halving(lambda p, b: 0.0, [{}, {}], eta=1), ValueError, r"eta"),
     # roc
-    bad("roc.precision_recall_f1", "non-square shape", lambda: R.precision_recall_f1(np.ones((2, 3))),
+    bad("roc.precision_recall_f1", "non-square shape",
+        lambda: R.precision_recall_f1(np.ones((2, 3))),
         ValueError, r"\(2, 3\)"),
     bad("roc.binary_confusion", "shapes differ",
         lambda: R.binary_confusion(np.array([0, 1, 1]), np.array([0.1, 0.2]), 0.5),
         ValueError, r"\(3,\).*\(2,\)"),
     bad("roc.binary_confusion", "label 2 (not 0/1)",
-        lambda: R.binary_confusion(np.array([0, 2]), np.array([0.1, 0.2]), 0.5), ValueError, r"0.*1"),
+        lambda: R.binary_confusion(np.array([0, 2]), np.array([0.1, 0.2]), 0.5),
+        ValueError, r"0.*1"),
     bad("roc.auc", "shapes differ", lambda: R.auc(np.ones(3), np.ones(2)), ValueError, r"3.*2"),
     # augment
     bad("augment.add_noise", "negative std", lambda: AU.add_noise(np.ones((2, 4)), -1.0,

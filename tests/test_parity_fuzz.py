@@ -40,9 +40,10 @@ Left out on purpose, and why:
   so max-pool windows hold ties, and every loss, penalty, optimizer and schedule). Deeper
   stacks (conv after conv, batch norm between) are left out to keep this part under a few
   seconds; so the convolution's input gradient (``grad_x``, which only a second conv would
-  use) is not compared here; ``tests/test_conv.py`` gradchecks it. Max-pool ties between *computed* values (not exact input
-  zeros) could in principle break parity if the backends rounded the two candidates
-  differently; in these cases they do not (the same patch gives the same bits in each).
+  use) is not compared here; ``tests/test_conv.py`` gradchecks it. Max-pool ties between
+  *computed* values (not exact input zeros) could in principle break parity if the backends
+  rounded the two candidates differently; in these cases they do not (the same patch gives
+  the same bits in each).
 * **BatchNorm1d in training mode on a batch of 1.** Refused by design (one sample has no
   variance); the bad-input sweep checks the error. Such cases draw batches of 2-9.
 """
