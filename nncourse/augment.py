@@ -40,7 +40,14 @@ def _batch(images: Any, image_shape: tuple[int, int] | None) -> tuple[np.ndarray
 
 
 def _per_image(value: Any, n: int, name: str) -> np.ndarray:
-    arr = np.broadcast_to(np.asarray(value), (n,))
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be numbers (one per image or one for all); got dtype "
+                        f"{arr.dtype}.")
+    if arr.shape not in ((), (1,), (n,)):
+        raise ValueError(f"{name} must be one number or one per image, shape ({n},); got "
+                         f"shape {arr.shape}.")
+    arr = np.broadcast_to(arr, (n,))
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite numbers (one per image or one for all).")
     return arr
@@ -67,8 +74,11 @@ def shift_images(images: np.ndarray, dx: Any, dy: Any,
     """
     x, shape = _batch(images, image_shape)
     n, height, width = x.shape
-    dx = _per_image(dx, n, "dx").astype(int)
-    dy = _per_image(dy, n, "dy").astype(int)
+    dx, dy = _per_image(dx, n, "dx"), _per_image(dy, n, "dy")
+    if np.any(dx != np.round(dx)) or np.any(dy != np.round(dy)):
+        raise ValueError(f"dx and dy are whole pixels; got dx={dx.tolist()}, dy={dy.tolist()}. "
+                         "Round them, or use rotate_images for sub-pixel moves.")
+    dx, dy = dx.astype(int), dy.astype(int)
     rows = np.arange(height)[None, :, None] - dy[:, None, None]     # source row, (N, H, 1)
     cols = np.arange(width)[None, None, :] - dx[:, None, None]      # source column, (N, 1, W)
     inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)   # (N, H, W)
