@@ -868,6 +868,13 @@ ROWS += [
         TypeError, r"'lr' attribute; got object"),
     bad("lr_range_test", "step not callable", lambda: lrrt(step=None),
         TypeError, r"step must be a function"),
+    bad("lr_range_test", "batches not pairs", lambda: lrrt(batches=[1, 2, 3]),
+        TypeError, r"\(x_batch, y_batch\) pairs; got int"),
+    bad("lr_range_test", "step returns a str", lambda: lrrt(step=lambda xb, yb: "x"),
+        TypeError, r"step must return the batch loss as a number; got str"),
+    ok("lr_range_test", "a 0-d torch tensor as the loss",
+       lambda: lrrt(step=lambda xb, yb: torch.tensor(1.0)),
+       lambda found: found["losses"].tolist() == [1.0, 1.0, 1.0]),
 ]
 
 
