@@ -23,6 +23,12 @@ Deliberate choices (not errors):
   not validate; the loss classes, which training uses, do.
 * ``eps=0`` in batch norm is refused (it divides by zero on a constant feature); torch allows
   it.
+* Diagnostics of an empty array are NaN (``tensor_statistics``, ``saturation_fraction``):
+  an empty layer has no statistics, and plots show NaN as a gap.
+* ``transfer.load_pretrained`` with a missing weights file raises ``FileNotFoundError``
+  (naming the path and the command that builds it), not ``ValueError``.
+* ``Conv2d`` accepts an empty batch and int/list input, as ``torch.nn.Conv2d`` does (after
+  ``torch.as_tensor``); NaN input passes through, as in every layer.
 """
 
 from __future__ import annotations
