@@ -177,7 +177,7 @@ def random_search(objective: Callable[[Params], float],
     """
     n_trials = check_int(n_trials, "n_trials")
     # once: a new generator per trial repeats draws
-    rng = np.random.default_rng(check_seed(seed, allow_none=False))
+    rng = np.random.default_rng(check_seed(seed))  # None: unseeded (fresh entropy)
     result = SearchResult()
     for _ in range(n_trials):
         params = sample(rng)
