@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from nncourse._checks import as_float_array, check_positive
+from nncourse._checks import as_float_array, check_int, check_positive
 
 __all__ = ["shift_images", "rotate_images", "add_noise", "random_augment"]
 
@@ -40,10 +40,23 @@ def _batch(images: Any, image_shape: tuple[int, int] | None) -> tuple[np.ndarray
 
 
 def _per_image(value: Any, n: int, name: str) -> np.ndarray:
-    arr = np.broadcast_to(np.asarray(value), (n,))
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be numbers (one per image or one for all); got dtype "
+                        f"{arr.dtype}.")
+    if arr.shape not in ((), (1,), (n,)):
+        raise ValueError(f"{name} must be one number or one per image, shape ({n},); got "
+                         f"shape {arr.shape}.")
+    arr = np.broadcast_to(arr, (n,))
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite numbers (one per image or one for all).")
     return arr
+
+
+def _check_generator(rng: Any) -> None:
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}. "
+                        "Create one with np.random.default_rng(seed).")
 
 
 def shift_images(images: np.ndarray, dx: Any, dy: Any,
@@ -61,8 +74,11 @@ def shift_images(images: np.ndarray, dx: Any, dy: Any,
     """
     x, shape = _batch(images, image_shape)
     n, height, width = x.shape
-    dx = _per_image(dx, n, "dx").astype(int)
-    dy = _per_image(dy, n, "dy").astype(int)
+    dx, dy = _per_image(dx, n, "dx"), _per_image(dy, n, "dy")
+    if np.any(dx != np.round(dx)) or np.any(dy != np.round(dy)):
+        raise ValueError(f"dx and dy are whole pixels; got dx={dx.tolist()}, dy={dy.tolist()}. "
+                         "Round them, or use rotate_images for sub-pixel moves.")
+    dx, dy = dx.astype(int), dy.astype(int)
     rows = np.arange(height)[None, :, None] - dy[:, None, None]     # source row, (N, H, 1)
     cols = np.arange(width)[None, None, :] - dx[:, None, None]      # source column, (N, 1, W)
     inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)   # (N, H, W)
@@ -120,6 +136,7 @@ def add_noise(images: np.ndarray, std: float, rng: np.random.Generator,
     """
     x = as_float_array(images, "images")
     std = check_positive(std, "std", allow_zero=True)
+    _check_generator(rng)
     out = x + rng.normal(0.0, std, size=x.shape)
     return np.clip(out, *clip) if clip is not None else out
 
@@ -135,6 +152,8 @@ def random_augment(images: np.ndarray, rng: np.random.Generator, max_shift: int 
         (3, 8, 8)
     """
     x, shape = _batch(images, image_shape)
+    _check_generator(rng)
+    max_shift = check_int(max_shift, "max_shift", minimum=0)
     n = len(x)
     shifted = shift_images(x, rng.integers(-max_shift, max_shift + 1, n),
                            rng.integers(-max_shift, max_shift + 1, n))

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from nncourse._checks import as_float_array, check_positive
+from nncourse._checks import as_float_array, check_int, check_positive
 
 __all__ = ["precision_recall_f1", "binary_confusion", "roc_curve", "precision_recall_curve",
            "auc", "decision_cost", "min_cost_threshold", "detection_task",
@@ -99,6 +99,8 @@ def binary_confusion(y_true: np.ndarray, scores: np.ndarray,
         [[1, 1], [1, 1]]
     """
     y, s = _binary(y_true, scores)
+    if isinstance(threshold, (int, float, np.number)) and np.isnan(threshold):
+        raise ValueError("threshold is NaN; give a number (inf means: never positive).")
     positive = s >= threshold
     tp = int(np.sum(positive & (y == 1)))
     fp = int(np.sum(positive & (y == 0)))
@@ -135,6 +137,9 @@ def roc_curve(y_true: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.nd
         ([0.0, 0.0, 0.5, 0.5, 1.0], [0.0, 0.5, 0.5, 1.0, 1.0])
     """
     y, s = _binary(y_true, scores)
+    if y.min() == y.max():
+        raise ValueError(f"roc_curve needs both classes in y_true; got only label {y[0]:g}. "
+                         "Evaluate on a sample with positives and negatives.")
     thresholds, tp, fp = _sweep(y, s)
     return _ratio(fp, np.sum(1 - y)), _ratio(tp, np.sum(y)), thresholds
 
@@ -168,6 +173,9 @@ def auc(x: np.ndarray, y: np.ndarray) -> float:
     y = as_float_array(y, "y", ndim=1)
     if x.shape != y.shape or x.size < 2:
         raise ValueError(f"auc needs two arrays of equal length >= 2; got {x.shape}, {y.shape}.")
+    if np.any(np.diff(x) < 0):
+        raise ValueError("auc needs x sorted in increasing order (as roc_curve returns it); "
+                         "got x that decreases somewhere. Sort both by x first.")
     return float(np.sum(np.diff(x) * (y[1:] + y[:-1]) / 2))
 
 
@@ -179,6 +187,8 @@ def decision_cost(y_true: np.ndarray, scores: np.ndarray, threshold: float,
         >>> decision_cost([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9], 0.5, cost_fp=1, cost_fn=5)
         6.0
     """
+    check_positive(cost_fp, "cost_fp", allow_zero=True)
+    check_positive(cost_fn, "cost_fn", allow_zero=True)
     (_, fp), (fn, _) = binary_confusion(y_true, scores, threshold)
     return float(cost_fp * fp + cost_fn * fn)
 
@@ -215,6 +225,7 @@ def detection_task(digit: int = 9, seed: int = 0) -> tuple[np.ndarray, np.ndarra
     """
     from nncourse.datasets import load_digits
 
+    digit = check_int(digit, "digit", minimum=0, maximum=9)
     X, labels = load_digits()
     y = (labels == digit).astype(np.float64)
     order = np.random.default_rng(seed).permutation(len(y))

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from nncourse._checks import check_int
+from nncourse._checks import as_float_array, check_int, check_seed
 
 __all__ = ["SearchResult", "log_uniform", "sample_space", "grid_points", "grid_search",
            "random_search", "successive_halving", "optuna_search", "kfold_indices",
@@ -80,6 +80,9 @@ def log_uniform(rng: np.random.Generator, low: float, high: float,
         >>> round(float(np.mean(x < 1e-2)), 1)          # half the decades, half the samples
         0.5
     """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}. "
+                        "Create one with np.random.default_rng(seed).")
     if not 0 < low < high:
         raise ValueError(f"log_uniform needs 0 < low < high; got low={low!r}, high={high!r}.")
     exponent = rng.uniform(np.log10(low), np.log10(high), size=size)
@@ -129,6 +132,13 @@ def grid_points(space: Mapping[str, Sequence[Any]]) -> list[Params]:
         [{'lr': 0.1, 'width': 8}, {'lr': 0.1, 'width': 16}]
     """
     names = list(space)
+    for name in names:
+        values = space[name]
+        if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
+            raise TypeError(f"space[{name!r}] must be a list of values to try; got "
+                            f"{type(values).__name__} {values!r}. Write e.g. [{values!r}].")
+        if len(values) == 0:
+            raise ValueError(f"space[{name!r}] is empty; list at least one value to try.")
     return [dict(zip(names, values, strict=True))
             for values in itertools.product(*(space[name] for name in names))]
 
@@ -166,7 +176,8 @@ def random_search(objective: Callable[[Params], float],
         (5, True)
     """
     n_trials = check_int(n_trials, "n_trials")
-    rng = np.random.default_rng(seed)          # once: a new generator per trial repeats draws
+    # once: a new generator per trial repeats draws
+    rng = np.random.default_rng(check_seed(seed))  # None: unseeded (fresh entropy)
     result = SearchResult()
     for _ in range(n_trials):
         params = sample(rng)
@@ -204,7 +215,11 @@ def successive_halving(objective: Callable[[Params, int], float],
     min_budget = check_int(min_budget, "min_budget")
     eta = check_int(eta, "eta", 2)
     if not configurations:
-        raise ValueError("successive_halving needs at least one configuration.")
+        raise ValueError("successive_halving needs at least one configuration; got an empty "
+                         "list. Draw some, e.g. with sample_space or grid_points.")
+    if max_budget is not None and check_int(max_budget, "max_budget") < min_budget:
+        raise ValueError(f"max_budget must be >= min_budget; got max_budget={max_budget}, "
+                         f"min_budget={min_budget}.")
     result = SearchResult()
     survivors, budget = [dict(c) for c in configurations], min_budget
     while True:
@@ -305,8 +320,9 @@ def mean_spread(values: Sequence[float]) -> tuple[float, float]:
         >>> mean_spread([0.90, 0.92, 0.94])
         (0.92, 0.02)
     """
-    arr = np.asarray(values, dtype=np.float64)
+    arr = as_float_array(values, "values", ndim=1)
     if arr.size == 0:
-        raise ValueError("mean_spread needs at least one value.")
+        raise ValueError("mean_spread needs at least one value (one result per seed); got an "
+                         "empty sequence.")
     spread = float(np.std(arr, ddof=1)) if arr.size > 1 else 0.0
     return round(float(np.mean(arr)), 12), round(spread, 12)

@@ -37,7 +37,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nncourse._checks import check_choice, check_int
+from nncourse._checks import check_choice, check_int, check_number, check_positive
 from nncourse.datasets import load_digits, load_mnist_subset
 from nncourse.torch.conv import Conv2d, MaxPool2d
 from nncourse.torch.layers import Flatten, Linear, ReLU, Sequential
@@ -103,12 +103,19 @@ def replace_head(model: Sequential, num_classes: int, seed: int = 0) -> Sequenti
     return Sequential(*list(backbone(model)), new_head)
 
 
+def _check_module(module: Any, where: str) -> None:
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"{where} expects a torch.nn.Module; got {type(module).__name__}. "
+                        "Convert a NumPy model with nncourse.torch.from_numpy_model.")
+
+
 def freeze(module: nn.Module) -> nn.Module:
     """No gradients for ``module``'s parameters and batch norm in eval mode (running stats kept).
 
     Training code that calls ``model.train()`` must call ``freeze`` again afterwards
     (:func:`train_steps` does): ``train()`` puts batch norm back in training mode.
     """
+    _check_module(module, "freeze")
     for p in module.parameters():
         p.requires_grad_(False)
     for m in module.modules():
@@ -125,6 +132,10 @@ def param_groups(model: Sequential, lr: float, backbone_factor: float = 0.1) -> 
         >>> [g["lr"] for g in groups]
         [0.0001, 0.001]
     """
+    _check_module(model, "param_groups")
+    lr = check_positive(lr, "lr")
+    backbone_factor = check_number(backbone_factor, "backbone_factor", low=0.0,
+                                   hint="Use 0 to keep the backbone fixed.")
     return [{"params": list(backbone(model).parameters()), "lr": lr * backbone_factor},
             {"params": list(head(model).parameters()), "lr": lr}]
 

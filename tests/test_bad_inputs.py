@@ -23,6 +23,12 @@ Deliberate choices (not errors):
   not validate; the loss classes, which training uses, do.
 * ``eps=0`` in batch norm is refused (it divides by zero on a constant feature); torch allows
   it.
+* Diagnostics of an empty array are NaN (``tensor_statistics``, ``saturation_fraction``):
+  an empty layer has no statistics, and plots show NaN as a gap.
+* ``transfer.load_pretrained`` with a missing weights file raises ``FileNotFoundError``
+  (naming the path and the command that builds it), not ``ValueError``.
+* ``Conv2d`` accepts an empty batch and int/list input, as ``torch.nn.Conv2d`` does (after
+  ``torch.as_tensor``); NaN input passes through, as in every layer.
 """
 
 from __future__ import annotations
@@ -38,8 +44,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+import nncourse.augment as AU  # noqa: E402
 import nncourse.datasets as D  # noqa: E402
 import nncourse.numpy.activations as NA  # noqa: E402
+import nncourse.numpy.conv as NCV  # noqa: E402
+import nncourse.numpy.diagnostics as ND  # noqa: E402
 import nncourse.numpy.gradcheck as G  # noqa: E402
 import nncourse.numpy.init as NI  # noqa: E402
 import nncourse.numpy.layers as N  # noqa: E402
@@ -47,11 +56,17 @@ import nncourse.numpy.losses as NLo  # noqa: E402
 import nncourse.numpy.metrics as M  # noqa: E402
 import nncourse.numpy.normalization as NN  # noqa: E402
 import nncourse.numpy.optim as NO  # noqa: E402
+import nncourse.numpy.schedules as NSc  # noqa: E402
 import nncourse.numpy.training as NT  # noqa: E402
+import nncourse.roc as R  # noqa: E402
+import nncourse.search as S  # noqa: E402
+import nncourse.torch.conv as TCV  # noqa: E402
+import nncourse.torch.diagnostics as TD  # noqa: E402
 import nncourse.torch.layers as T  # noqa: E402
 import nncourse.torch.losses as TLo  # noqa: E402
 import nncourse.torch.normalization as TN  # noqa: E402
 import nncourse.torch.optim as TO  # noqa: E402
+import nncourse.transfer as TR  # noqa: E402
 from nncourse.numpy.autodiff import Value  # noqa: E402
 from nncourse.numpy.callbacks import EarlyStopping  # noqa: E402
 from nncourse.numpy.module import Parameter  # noqa: E402
@@ -661,6 +676,216 @@ ROWS: list[Row] = [
     bad("to_numpy_model", "a NumPy model", lambda: to_numpy_model(mlp()),
         TypeError, r"expects a torch.nn.Module; got Sequential"),
 ]
+
+# --- chapters 5-10: diagnostics, conv, search, roc, augment, transfer, lr_range_test -------
+def lrrt(**kwargs: Any) -> Any:
+    arguments = {"step": lambda xb, yb: 1.0, "optimizer": sgd(mlp()), "batches": [(0, 0)] * 3}
+    arguments.update(kwargs)
+    return NSc.lr_range_test(**arguments)
+
+
+def image(*shape: int) -> np.ndarray:
+    return np.linspace(-1, 1, int(np.prod(shape))).reshape(shape)
+
+
+ROWS += [
+    # diagnostics (NumPy and twin)
+    bad("diagnostics.saturation_fraction", "unknown activation",
+        lambda: ND.saturation_fraction(np.ones(3), "swish"), ValueError, r"'swish'"),
+    bad("torch diagnostics.saturation_fraction", "unknown activation",
+        lambda: TD.saturation_fraction(torch.ones(3), "swish"), ValueError, r"'swish'"),
+    bad("diagnostics.update_to_data_ratio", "shapes differ",
+        lambda: ND.update_to_data_ratio(np.ones(3), np.ones(2)), ValueError, r"\(3,\).*\(2,\)"),
+    bad("torch diagnostics.update_to_data_ratio", "shapes differ",
+        lambda: TD.update_to_data_ratio(torch.ones(3), torch.ones(2)), ValueError, r"3.*2"),
+    bad("diagnostics.layer_statistics", "wrong feature count",
+        lambda: ND.layer_statistics(mlp(), np.ones((2, 5))), ValueError, r"\(batch, 3\)"),
+    ok("diagnostics.dead_fraction", "all exact zeros",
+       lambda: ND.dead_fraction(np.zeros((4, 3))), lambda f: f == 1.0),
+    # conv (NumPy and twin)
+    bad("Conv2d", "zero in_channels", lambda: NCV.Conv2d(0, 2, 3), ValueError, r"in_channels"),
+    bad("Conv2d", "float kernel_size", lambda: NCV.Conv2d(1, 2, 2.5), TypeError, r"kernel_size"),
+    bad("Conv2d", "kernel_size of three numbers", lambda: NCV.Conv2d(1, 2, (1, 2, 3)),
+        ValueError, r"pair \(height, width\); got \(1, 2, 3\)"),
+    bad("Conv2d", "zero stride", lambda: NCV.Conv2d(1, 2, 3, stride=0), ValueError, r"stride"),
+    bad("Conv2d", "negative padding", lambda: NCV.Conv2d(1, 2, 3, padding=-1),
+        ValueError, r"padding"),
+    bad("Conv2d", "int dtype", lambda: NCV.Conv2d(1, 2, 1, dtype=np.int32), TypeError, r"int32"),
+    bad("Conv2d.forward", "3-D shape", lambda: NCV.Conv2d(1, 2, 3)(np.ones((1, 5, 5))),
+        ValueError, r"\(batch, channels, height, width\).*x\[None\]"),
+    bad("Conv2d.forward", "wrong channel count", lambda: NCV.Conv2d(1, 2, 3)(np.ones((1, 2, 5, 5))),
+        ValueError, r"1 input channels; got 2"),
+    bad("Conv2d.forward", "image smaller than the kernel",
+        lambda: NCV.Conv2d(1, 2, 3)(np.ones((1, 1, 2, 2))), ValueError, r"larger than the padded"),
+    bad("Conv2d.forward", "str array", lambda: NCV.Conv2d(1, 2, 1)(np.array([[[["a"]]]])),
+        TypeError, r"str|<U1"),
+    ok("Conv2d.forward", "list and int array input (as torch)",
+       lambda: NCV.Conv2d(1, 2, 1, seed=0)([[[[1, 2]]]]), lambda y: y.shape == (1, 2, 1, 2)),
+    ok("Conv2d.forward", "empty batch (as torch)",
+       lambda: NCV.Conv2d(1, 2, 1, seed=0)(np.ones((0, 1, 2, 2))),
+       lambda y: y.shape == (0, 2, 2, 2)),
+    bad("Conv2d.backward", "grad_out shape",
+        lambda: after_forward(NCV.Conv2d(1, 2, 1, seed=0), image(1, 1, 3, 3)).backward(
+            np.ones((1, 2, 2, 2))), ValueError, r"\(1, 2, 3, 3\)"),
+    bad("conv2d_forward", "3-D weight",
+        lambda: NCV.conv2d_forward(np.ones((1, 1, 3, 3)), np.ones((2, 1, 3)), None),
+        ValueError, r"\(C_out, C_in, kH, kW\); got 3 dimensions"),
+    ok("conv2d_forward", "lists", lambda: NCV.conv2d_forward([[[[2.0]]]], [[[[3.0]]]], None),
+       lambda y: y.shape == (1, 1, 1, 1) and y[0, 0, 0, 0] == 6.0),
+    bad("conv2d_output_size", "kernel larger than the input",
+        lambda: NCV.conv2d_output_size(2, 5), ValueError, r"kernel 5 is larger"),
+    bad("conv2d_output_size", "zero stride", lambda: NCV.conv2d_output_size(5, 3, 0),
+        ValueError, r"stride"),
+    bad("conv2d_output_size", "float size", lambda: NCV.conv2d_output_size(5.5, 3),
+        TypeError, r"size"),
+    bad("MaxPool2d", "zero kernel", lambda: NCV.MaxPool2d(0), ValueError, r"kernel_size"),
+    bad("MaxPool2d", "padding over half the kernel", lambda: NCV.MaxPool2d(2, padding=2),
+        ValueError, r"at most half the kernel"),
+    bad("maxpool2d_forward", "2-D shape", lambda: NCV.maxpool2d_forward(np.ones((4, 4)), 2),
+        ValueError, r"\(batch, channels, height, width\)"),
+    ok("MaxPool2d.forward", "ties: the first maximum wins",
+       lambda: NCV.maxpool2d_forward(np.zeros((1, 1, 2, 2)), 2)[1], lambda a: a.item() == 0),
+    bad("torch Conv2d", "zero in_channels", lambda: TCV.Conv2d(0, 2, 3),
+        ValueError, r"in_channels"),
+    bad("torch Conv2d.forward", "3-D shape", lambda: TCV.Conv2d(1, 2, 1)(torch.ones(1, 2, 2)),
+        ValueError, r"\(batch, channels, height, width\)"),
+    bad("torch maxpool2d_forward", "2-D shape", lambda: TCV.maxpool2d_forward(torch.ones(4, 4), 2),
+        ValueError, r"\(batch, channels, height, width\)"),
+    bad("torch Conv2d.forward", "float64 input, float32 weights",
+        lambda: TCV.Conv2d(1, 2, 1)(torch.ones(1, 1, 2, 2, dtype=torch.float64)),
+        TypeError, r"torch.float32 weights but got a torch.float64 input"),
+    # augment (shapes of per-image values)
+    bad("augment.shift_images", "dx of the wrong length",
+        lambda: AU.shift_images(np.ones((2, 4, 4)), np.array([1, 2, 3]), 0),
+        ValueError, r"one per image, shape \(2,\); got shape \(3,\)"),
+    bad("augment.shift_images", "float shift", lambda: AU.shift_images(np.ones((2, 4, 4)), 1.5, 0),
+        ValueError, r"whole pixels; got dx=\[1.5, 1.5\]"),
+    ok("augment.shift_images", "NumPy integer shift",
+       lambda: AU.shift_images(np.eye(3)[None], np.int64(1), 0),
+       lambda y: y[0].tolist() == [[0, 1, 0], [0, 0, 1], [0, 0, 0]]),
+    bad("augment.rotate_images", "degrees of the wrong length",
+        lambda: AU.rotate_images(np.ones((2, 4, 4)), np.array([1.0, 2.0, 3.0])),
+        ValueError, r"one per image"),
+    bad("augment.rotate_images", "str degrees", lambda: AU.rotate_images(np.ones((2, 4, 4)), "10"),
+        TypeError, r"degrees must be numbers"),
+    # search
+    bad("search.random_search", "negative seed",
+        lambda: S.random_search(lambda p: 0.0, lambda r: {}, 2, seed=-1),
+        ValueError, r"seed must be an integer in \[0, 4294967295\]; got -1"),
+    ok("search.random_search", "seed None (unseeded, as NumPy)",
+       lambda: S.random_search(lambda p: 0.0, lambda r: {"x": r.random()}, 2, seed=None),
+       lambda result: len(result.scores) == 2),
+    bad("search.random_search", "zero trials",
+        lambda: S.random_search(lambda p: 0.0, lambda r: {}, 0),
+        ValueError, r"n_trials"),
+    bad("search.kfold_indices", "k larger than n", lambda: S.kfold_indices(3, 5), ValueError, r"5"),
+    bad("search.successive_halving", "eta 1",
+        lambda: S.successive_halving(lambda p, b: 0.0, [{}, {}], eta=1), ValueError, r"eta"),
+    # roc
+    bad("roc.precision_recall_f1", "non-square shape",
+        lambda: R.precision_recall_f1(np.ones((2, 3))),
+        ValueError, r"\(2, 3\)"),
+    bad("roc.binary_confusion", "shapes differ",
+        lambda: R.binary_confusion(np.array([0, 1, 1]), np.array([0.1, 0.2]), 0.5),
+        ValueError, r"\(3,\).*\(2,\)"),
+    bad("roc.binary_confusion", "label 2 (not 0/1)",
+        lambda: R.binary_confusion(np.array([0, 2]), np.array([0.1, 0.2]), 0.5),
+        ValueError, r"0.*1"),
+    bad("roc.auc", "shapes differ", lambda: R.auc(np.ones(3), np.ones(2)), ValueError, r"3.*2"),
+    # augment
+    bad("augment.add_noise", "negative std", lambda: AU.add_noise(np.ones((2, 4)), -1.0,
+                                                                 np.random.default_rng(0)),
+        ValueError, r"std"),
+    bad("augment.add_noise", "an int seed for rng", lambda: AU.add_noise(np.ones((2, 4)), 0.1, 0),
+        TypeError, r"numpy.random.Generator; got int.*default_rng"),
+    bad("augment.random_augment", "negative max_shift",
+        lambda: AU.random_augment(np.ones((2, 4, 4)), np.random.default_rng(0), max_shift=-1),
+        ValueError, r"max_shift must be an integer >= 0; got -1"),
+    bad("augment.shift_images", "1-D shape", lambda: AU.shift_images(np.ones(5), 1, 0),
+        ValueError, r"image"),
+    # transfer
+    bad("transfer.freeze", "a NumPy model", lambda: TR.freeze(mlp()),
+        TypeError, r"torch.nn.Module; got Sequential.*from_numpy_model"),
+    bad("transfer.replace_head", "one class", lambda: TR.replace_head(TR.small_cnn(), 1),
+        ValueError, r"num_classes must be an integer >= 2; got 1"),
+    bad("transfer.replace_head", "last layer not Linear",
+        lambda: TR.replace_head(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU()), 3),
+        TypeError, r"Linear; got ReLU"),
+    bad("transfer.param_groups", "negative lr", lambda: TR.param_groups(TR.small_cnn(), lr=-1.0),
+        ValueError, r"lr must be .*> 0.*-1"),
+    bad("transfer.param_groups", "nan backbone_factor",
+        lambda: TR.param_groups(TR.small_cnn(), lr=0.1, backbone_factor=float("nan")),
+        ValueError, r"backbone_factor"),
+    bad("transfer.param_groups", "a str model", lambda: TR.param_groups("m", lr=0.1),
+        TypeError, r"torch.nn.Module; got str"),
+    ok("transfer.param_groups", "NumPy scalar lr",
+       lambda: TR.param_groups(TR.small_cnn(), lr=np.float64(0.1)),
+       lambda groups: [g["lr"] for g in groups] == pytest.approx([0.01, 0.1])),
+    bad("transfer.load_pretrained", "unknown name", lambda: TR.load_pretrained("imagenet"),
+        ValueError, r"'imagenet'"),
+    bad("diagnostics.layer_statistics", "a str model", lambda: ND.layer_statistics("m", x43()),
+        TypeError, r"Sequential .*got str"),
+    bad("torch diagnostics.layer_statistics", "a str model",
+        lambda: TD.layer_statistics("m", torch.ones(2, 3)), TypeError, r"Sequential .*got str"),
+    bad("diagnostics.parameter_statistics", "a str model", lambda: ND.parameter_statistics("m"),
+        TypeError, r"named_parameters\(\); got str"),
+    bad("torch diagnostics.parameter_statistics", "a str model",
+        lambda: TD.parameter_statistics("m"), TypeError, r"named_parameters\(\); got str"),
+    ok("diagnostics.tensor_statistics", "empty array gives NaN (documented)",
+       lambda: ND.tensor_statistics(np.array([])),
+       lambda d: all(math.isnan(v) for v in d.values())),
+    bad("search.log_uniform", "an int seed for rng", lambda: S.log_uniform(0, 0.1, 1.0),
+        TypeError, r"numpy.random.Generator; got int"),
+    bad("search.grid_points", "a str instead of a list", lambda: S.grid_points({"act": "relu"}),
+        TypeError, r"list of values to try; got str 'relu'. Write e.g. \['relu'\]"),
+    bad("search.grid_points", "a float instead of a list", lambda: S.grid_points({"lr": 0.1}),
+        TypeError, r"got float 0.1"),
+    bad("search.grid_points", "empty value list", lambda: S.grid_points({"lr": []}),
+        ValueError, r"space\['lr'\] is empty"),
+    bad("search.mean_spread", "nan result", lambda: S.mean_spread([1.0, math.nan]),
+        ValueError, r"NaN"),
+    bad("search.mean_spread", "str values", lambda: S.mean_spread(["a"]),
+        TypeError, r"numeric array"),
+    bad("search.successive_halving", "max_budget below min_budget",
+        lambda: S.successive_halving(lambda p, b: 0.0, [{}, {}], min_budget=4, max_budget=2),
+        ValueError, r"max_budget must be >= min_budget; got max_budget=2, min_budget=4"),
+    bad("roc.roc_curve", "one class only",
+        lambda: R.roc_curve(np.array([1, 1]), np.array([0.1, 0.2])),
+        ValueError, r"both classes .*got only label 1"),
+    bad("roc.binary_confusion", "nan threshold",
+        lambda: R.binary_confusion(np.array([0, 1]), np.array([0.1, 0.2]), math.nan),
+        ValueError, r"threshold is NaN"),
+    ok("roc.binary_confusion", "lists and an inf threshold",
+       lambda: R.binary_confusion([0, 1], [0.1, 0.9], math.inf),
+       lambda cm: cm.tolist() == [[1, 0], [1, 0]]),
+    bad("roc.auc", "x not sorted", lambda: R.auc(np.array([1.0, 0.0, 0.5]), np.ones(3)),
+        ValueError, r"sorted in increasing order"),
+    bad("roc.decision_cost", "negative cost",
+        lambda: R.decision_cost(np.array([0, 1]), np.array([0.1, 0.9]), 0.5, cost_fp=-1),
+        ValueError, r"cost_fp"),
+    bad("roc.detection_task", "digit 10", lambda: R.detection_task(digit=10),
+        ValueError, r"digit must be an integer .*9.*got 10"),
+    # lr_range_test
+    bad("lr_range_test", "one batch", lambda: lrrt(batches=[(0, 0)]),
+        ValueError, r"at least 2 batches .* got 1"),
+    bad("lr_range_test", "min_lr above max_lr", lambda: lrrt(min_lr=1.0, max_lr=0.1),
+        ValueError, r"min_lr must be < max_lr"),
+    bad("lr_range_test", "smoothing 1", lambda: lrrt(smoothing=1.0), ValueError, r"smoothing"),
+    bad("lr_range_test", "stop_factor below 1", lambda: lrrt(stop_factor=0.5),
+        ValueError, r"stop_factor must be > 1; got 0.5"),
+    bad("lr_range_test", "an optimizer without lr", lambda: lrrt(optimizer=object()),
+        TypeError, r"'lr' attribute; got object"),
+    bad("lr_range_test", "step not callable", lambda: lrrt(step=None),
+        TypeError, r"step must be a function"),
+    bad("lr_range_test", "batches not pairs", lambda: lrrt(batches=[1, 2, 3]),
+        TypeError, r"\(x_batch, y_batch\) pairs; got int"),
+    bad("lr_range_test", "step returns a str", lambda: lrrt(step=lambda xb, yb: "x"),
+        TypeError, r"step must return the batch loss as a number; got str"),
+    ok("lr_range_test", "a 0-d torch tensor as the loss",
+       lambda: lrrt(step=lambda xb, yb: torch.tensor(1.0)),
+       lambda found: found["losses"].tolist() == [1.0, 1.0, 1.0]),
+]
+
 
 def _raising_file(info: pytest.ExceptionInfo) -> str:
     tb = info.tb

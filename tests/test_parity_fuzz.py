@@ -34,6 +34,15 @@ Left out on purpose, and why:
 * **Steps after a divergence.** A case whose loss passes 1e4 or turns NaN (one of the 120: two
   training-mode batch norms on repeated rows under Nesterov SGD) is compared up to and including
   that step: past it, chaotic growth amplifies round-off beyond any tolerance.
+* **CNNs are one fixed shape.** :func:`_build_cnn_case` draws Conv2d -> ReLU -> MaxPool2d ->
+  Flatten -> Linear (1-2 input channels, 4-7 pixels a side, kernels 1-3, int and pair forms,
+  strides 1-2, conv and pool padding, overlapping pools, batches 1-4, the same value tables,
+  so max-pool windows hold ties, and every loss, penalty, optimizer and schedule). Deeper
+  stacks (conv after conv, batch norm between) are left out to keep this part to a few
+  seconds. A tie between equal patches gives the conv weights the same gradient whichever
+  window entry wins, so these cases also compare the gradient with respect to the input
+  (``input.grad``), which does depend on it: routing ties to the *last* maximum fails 15 of
+  the 24 cases.
 * **BatchNorm1d in training mode on a batch of 1.** Refused by design (one sample has no
   variance); the bad-input sweep checks the error. Such cases draw batches of 2-9.
 """
@@ -48,6 +57,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+import nncourse.numpy.conv as NC  # noqa: E402
 import nncourse.numpy.layers as NL  # noqa: E402
 import nncourse.numpy.losses as NLo  # noqa: E402
 import nncourse.numpy.optim as NO  # noqa: E402
@@ -99,6 +109,8 @@ class Case:
     schedule: Any
     min_batch: int
     batches: list = field(default_factory=list)
+    max_batch: int = 9
+    input_grad: bool = False  # also compare dL/dx (where max-pool ties route the gradient)
 
 
 def _activation(rng: np.random.Generator) -> Any:
@@ -165,7 +177,7 @@ def _build_case(seed: int) -> Case:
 
 
 def _batch(case: Case, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    batch = int(rng.integers(case.min_batch, 10))
+    batch = int(rng.integers(case.min_batch, case.max_batch + 1))
     shape = (batch, *case.in_shape)
     if rng.random() < 0.5:
         x = rng.choice(VALUES, size=shape)  # exact zeros and repeated values (and rows)
@@ -201,6 +213,12 @@ def _torch_nn_layer(layer: Any) -> Any:
         module = nn.Softmax(dim=layer.dim)
     elif name == "Dropout":
         module = nn.Dropout(layer.p)
+    elif name == "Conv2d":
+        module = nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size,
+                           stride=layer.stride, padding=layer.padding,
+                           bias=layer.bias is not None)
+    elif name == "MaxPool2d":
+        module = nn.MaxPool2d(layer.kernel_size, stride=layer.stride, padding=layer.padding)
     else:
         module = getattr(nn, name)()
     module.train(layer.training)
@@ -295,7 +313,7 @@ def _run_numpy(case: Case) -> tuple[list[float], list[dict]]:
     for x, y in case.batches:
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging case overflows
             loss = loss_fn.forward(model.forward(x), y)
-            model.backward(loss_fn.backward())
+            grad_x = model.backward(loss_fn.backward())
         if case.penalty is not None:
             kind, strength = case.penalty[0], 0.05
             params = _penalised(case, list(model.named_parameters()), lambda p: p.data)
@@ -307,6 +325,8 @@ def _run_numpy(case: Case) -> tuple[list[float], list[dict]]:
             schedule.step()
         losses.append(loss)
         states.append(model.state_dict())
+        if case.input_grad:
+            states[-1]["input.grad"] = np.array(grad_x)
     return losses, states
 
 
@@ -319,7 +339,8 @@ def _run_torch(case: Case, model: Any, optimizer_module: Any, loss_fn: Any,
     for x, y in case.batches:
         target = torch.as_tensor(y)
         optimizer.zero_grad()
-        loss = loss_fn(model(torch.as_tensor(x)), target)
+        inputs = torch.as_tensor(x).requires_grad_(case.input_grad)
+        loss = loss_fn(model(inputs), target)
         if case.penalty is not None:
             params = _penalised(case, list(model.named_parameters()), lambda p: p)
             if params:
@@ -330,6 +351,8 @@ def _run_torch(case: Case, model: Any, optimizer_module: Any, loss_fn: Any,
             schedule.step()
         losses.append(float(loss.detach()))
         states.append({k: v.detach().numpy().copy() for k, v in model.state_dict().items()})
+        if case.input_grad:
+            states[-1]["input.grad"] = inputs.grad.numpy().copy()
     return losses, states
 
 
@@ -351,8 +374,12 @@ def _describe(case: Case) -> str:
 
 @pytest.mark.parametrize("seed", range(CASES))
 def test_three_way_parity(seed):
+    _check_three_ways(_build_case(seed))
+
+
+def _check_three_ways(case: Case) -> None:
     torch.set_num_threads(1)
-    case = _build_case(seed)
+    seed = case.seed
     data_rng = np.random.default_rng([seed, 7])
     case.batches = [_batch(case, data_rng) for _ in range(STEPS)]
     twin = from_numpy_model(case.model, dtype=torch.float64)
@@ -397,3 +424,61 @@ def test_the_cases_cover_every_option():
     trained_bn = [c for c in cases if any(type(layer).__name__ == "BatchNorm1d" and
                                           layer.training for layer in c.model)]
     assert trained_bn and all(c.optimizer[0] == "SGD" for c in trained_bn)
+
+
+# --- small CNNs: Conv2d -> ReLU -> MaxPool2d -> Flatten -> Linear ---------------------------
+CNN_CASES = 24
+CNN_SEED = 1000  # CNN case i has seed CNN_SEED + i (its own data stream)
+
+
+def _build_cnn_case(index: int) -> Case:
+    seed = CNN_SEED + index
+    rng = np.random.default_rng([seed, 20261130])
+    channels, height, width = int(rng.integers(1, 3)), int(rng.integers(4, 8)), \
+        int(rng.integers(4, 8))
+    kernel = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
+    kernel_arg = kernel[0] if index % 3 == 0 else kernel  # int and pair forms
+    stride = (int(rng.integers(1, 3)), int(rng.integers(1, 3))) if index % 2 else 1
+    padding = int(rng.integers(0, 2))
+    out_channels = int(rng.integers(1, 4))
+    conv = NC.Conv2d(channels, out_channels, kernel_arg, stride=stride, padding=padding,
+                     bias=bool(index % 4 != 1), seed=int(rng.integers(2**31)))
+    size = [NC.conv2d_output_size(n, k, s, padding) for n, k, s in
+            zip((height, width), conv.kernel_size, conv.stride, strict=True)]
+    pool_kernel = (2, 2) if index % 3 else (min(2, size[0]), min(3, size[1]))
+    pool_stride = None if index % 4 < 2 else 1
+    pool_padding = (int(rng.integers(0, 2)) if pool_kernel[0] >= 2 else 0,
+                    int(rng.integers(0, 2)) if pool_kernel[1] >= 2 else 0)
+    pool = NC.MaxPool2d(pool_kernel, stride=pool_stride, padding=pool_padding)
+    pooled = [NC.conv2d_output_size(n, k, s, p) for n, k, s, p in
+              zip(size, pool.kernel_size, pool.stride, pool.padding, strict=True)]
+    optimizer = OPTIMIZERS[index % len(OPTIMIZERS)]
+    loss = LOSSES[index % len(LOSSES)]
+    out_features = int(rng.integers(2, 5)) if loss.startswith("ce") else int(rng.integers(1, 4))
+    last_init = "zeros" if index % 5 == 0 else "torch_default"  # logits exactly 0
+    head = NL.Linear(out_channels * pooled[0] * pooled[1], out_features, init=last_init,
+                     seed=int(rng.integers(2**31)))
+    model = NL.Sequential(conv, NL.ReLU(), pool, NL.Flatten(), head)
+    return Case(seed=seed, model=model, in_shape=(channels, height, width),
+                out_features=out_features, loss=loss, penalty=PENALTIES[index % len(PENALTIES)],
+                optimizer=optimizer, schedule=SCHEDULES[index % len(SCHEDULES)], min_batch=1,
+                max_batch=4, input_grad=True)
+
+
+@pytest.mark.parametrize("index", range(CNN_CASES))
+def test_three_way_parity_cnn(index):
+    _check_three_ways(_build_cnn_case(index))
+
+
+def test_the_cnn_cases_cover_every_option():
+    """Both stride forms, padding in conv and pool, overlapping pools, every optimizer."""
+    cases = [_build_cnn_case(index) for index in range(CNN_CASES)]
+    convs = [c.model[0] for c in cases]
+    pools = [c.model[2] for c in cases]
+    assert {c.stride != (1, 1) for c in convs} == {True, False}
+    assert {c.padding != (0, 0) for c in convs} == {True, False}
+    assert {p.padding != (0, 0) for p in pools} == {True, False}
+    assert {p.stride < p.kernel_size for p in pools} == {True, False}  # overlapping windows
+    assert {c.bias is None for c in convs} == {True, False}
+    assert {str(c.optimizer) for c in cases} == {str(o) for o in OPTIMIZERS}
+    assert {c.loss for c in cases} == set(LOSSES)

@@ -57,6 +57,11 @@ def conv2d_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0
         >>> conv2d_output_size(28, 3, stride=1, padding=1)
         28
     """
+    size, kernel = check_int(size, "size"), check_int(kernel, "kernel")
+    stride, padding = check_int(stride, "stride"), check_int(padding, "padding", 0)
+    if kernel > size + 2 * padding:
+        raise ValueError(f"kernel {kernel} is larger than the padded input {size + 2 * padding} "
+                         "(size + 2*padding). Use a smaller kernel or more padding.")
     return (size + 2 * padding - kernel) // stride + 1
 
 
@@ -113,6 +118,10 @@ def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None,
         (1, 2, 2, 2)
     """
     stride, padding = _pair(stride, "stride"), _pair(padding, "padding", 0)
+    x, weight = as_input(x), as_input(weight, "weight")
+    if weight.ndim != 4:
+        raise ValueError(f"conv2d_forward expects weight of shape (C_out, C_in, kH, kW); got "
+                         f"{weight.ndim} dimensions {weight.shape}.")
     c_out, c_in, kh, kw = weight.shape
     _check_image(x, "conv2d_forward", c_in, (kh, kw), padding)
     batch = x.shape[0]
@@ -178,6 +187,13 @@ def conv2d_backward(grad_out: np.ndarray, x: np.ndarray, weight: np.ndarray,
     return grad_x, grad_weight, grad_bias
 
 
+def _check_pool_padding(padding: tuple[int, int], kernel: tuple[int, int]) -> tuple[int, int]:
+    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
+        raise ValueError(f"maxpool2d: padding {padding} must be at most half the kernel "
+                         f"{kernel} (as in torch.nn.MaxPool2d).")
+    return padding
+
+
 def maxpool2d_forward(x: np.ndarray, kernel_size: int | tuple[int, int],
                       stride: int | tuple[int, int] | None = None,
                       padding: int | tuple[int, int] = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -204,10 +220,8 @@ def maxpool2d_forward(x: np.ndarray, kernel_size: int | tuple[int, int],
     """
     kernel = _pair(kernel_size, "kernel_size")
     stride = kernel if stride is None else _pair(stride, "stride")
-    padding = _pair(padding, "padding", 0)
-    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
-        raise ValueError(f"maxpool2d: padding {padding} must be at most half the kernel "
-                         f"{kernel} (as in torch.nn.MaxPool2d).")
+    padding = _check_pool_padding(_pair(padding, "padding", 0), kernel)
+    x = as_input(x)
     _check_image(x, "maxpool2d_forward", None, kernel, padding)
     windows = _windows(_pad(x, padding, -np.inf), kernel, stride)  # (B, C, Ho, Wo, kH, kW)
     flat = windows.reshape(*windows.shape[:4], kernel[0] * kernel[1])  # (B, C, Ho, Wo, kH*kW)
@@ -339,7 +353,7 @@ class MaxPool2d(Module):
                  padding: int | tuple[int, int] = 0) -> None:
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.stride = self.kernel_size if stride is None else _pair(stride, "stride")
-        self.padding = _pair(padding, "padding", 0)
+        self.padding = _check_pool_padding(_pair(padding, "padding", 0), self.kernel_size)
         self._cache: tuple[np.ndarray, tuple[int, ...]] | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:

@@ -160,6 +160,8 @@ def update_to_data_ratio(update: Any, data: Any) -> float:
 
 def _layers(model: Any) -> list[Any]:
     try:
+        if not hasattr(model, "parameters"):
+            raise TypeError
         layers = list(model)
     except TypeError:
         raise TypeError(f"layer_statistics needs a Sequential (an iterable of layers); got "
@@ -264,6 +266,9 @@ def parameter_statistics(model: Any) -> list[dict[str, Any]]:
         >>> [s["name"] for s in parameter_statistics(Sequential(Linear(2, 3), ReLU()))]
         ['0.weight']
     """
+    if not hasattr(model, "named_parameters"):
+        raise TypeError(f"parameter_statistics needs a model with named_parameters(); got "
+                        f"{type(model).__name__}. Pass the model itself, e.g. a Sequential.")
     found = []
     for name, p in model.named_parameters():
         if p.data.ndim < 2:

@@ -243,6 +243,14 @@ def schedule_values(name: str, epochs: int, lr: float = 1.0, **kwargs: Any) -> n
     return np.array([sched.lr_at(e) for e in range(epochs)], dtype=np.float64)
 
 
+def _as_loss(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"step must return the batch loss as a number; got "
+                        f"{type(value).__name__} {value!r:.40}. Return e.g. float(loss).") from None
+
+
 def lr_range_test(step: Callable[[Any, Any], float], optimizer: Any,
                   batches: Iterable[tuple[Any, Any]], min_lr: float = 1e-5,
                   max_lr: float = 10.0, smoothing: float = 0.9,
@@ -280,19 +288,31 @@ def lr_range_test(step: Callable[[Any, Any], float], optimizer: Any,
     min_lr, max_lr = check_positive(min_lr, "min_lr"), check_positive(max_lr, "max_lr")
     if not min_lr < max_lr:
         raise ValueError(f"min_lr must be < max_lr; got min_lr={min_lr}, max_lr={max_lr}.")
-    if not 0 <= smoothing < 1:
-        raise ValueError(f"smoothing must be in [0, 1); got {smoothing!r}.")
+    smoothing = check_number(smoothing, "smoothing", low=0.0, high=1.0, high_open=True)
+    stop_factor = check_number(stop_factor, "stop_factor", low=1.0, low_open=True,
+                               hint="The test stops when the loss grows this many times.")
+    if not callable(step):
+        raise TypeError(f"step must be a function (x_batch, y_batch) -> loss; got "
+                        f"{type(step).__name__}.")
+    if not hasattr(optimizer, "lr"):
+        raise TypeError(f"lr_range_test needs an optimizer with an 'lr' attribute; got "
+                        f"{type(optimizer).__name__}.")
     batches = list(batches)
     if len(batches) < 2:
         raise ValueError(f"lr_range_test needs at least 2 batches (one per rate); got "
                          f"{len(batches)}. Pass e.g. 100 mini-batches.")
+    for batch in batches:
+        if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+            raise TypeError(f"lr_range_test expects batches of (x_batch, y_batch) pairs; got "
+                            f"{type(batch).__name__}. Pair inputs and targets, e.g. "
+                            "list(zip(x_batches, y_batches)).")
     lrs = min_lr * (max_lr / min_lr) ** (np.arange(len(batches)) / (len(batches) - 1))
     losses: list[float] = []
     smoothed: list[float] = []
     average, best = 0.0, math.inf
     for k, ((x_batch, y_batch), rate) in enumerate(zip(batches, lrs, strict=True)):
         optimizer.lr = float(rate)
-        loss = float(step(x_batch, y_batch))
+        loss = _as_loss(step(x_batch, y_batch))
         losses.append(loss)
         if not math.isfinite(loss):
             break

@@ -195,6 +195,10 @@ class Conv2d(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         _check_image(x, "Conv2d", self.in_channels, self.kernel_size, self.padding)
+        if x.dtype != self.weight.dtype:
+            raise TypeError(f"Conv2d has {self.weight.dtype} weights but got a {x.dtype} input. "
+                            f"Convert the input with x.to({self.weight.dtype}) (or the model "
+                            f"with model.to({x.dtype})).")
         return conv2d_forward(x, self.weight, self.bias, self.stride, self.padding)
 
     def extra_repr(self) -> str:

@@ -127,6 +127,8 @@ def update_to_data_ratio(update: Any, data: Any) -> float:
 def _layers(model: Any) -> list[torch.nn.Module]:
     model = getattr(model, "module", model)         # a callback's SnapshotModel view
     try:
+        if not hasattr(model, "parameters"):
+            raise TypeError
         layers = list(model)
     except TypeError:
         raise TypeError(f"layer_statistics needs a Sequential (an iterable of layers); got "
@@ -212,6 +214,9 @@ def parameter_statistics(model: Any) -> list[dict[str, Any]]:
         ['0.weight']
     """
     model = getattr(model, "module", model)
+    if not hasattr(model, "named_parameters"):
+        raise TypeError(f"parameter_statistics needs a model with named_parameters(); got "
+                        f"{type(model).__name__}. Pass the model itself, e.g. a Sequential.")
     found = []
     for name, p in model.named_parameters():
         if p.dim() < 2:

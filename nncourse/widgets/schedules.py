@@ -14,14 +14,16 @@ Example:
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
-from nncourse._checks import check_positive
+from nncourse._checks import check_int, check_positive
 from nncourse.numpy.optim import SGD, schedule_values
+from nncourse.numpy.schedules import lr_range_test
 from nncourse.plots.style import COLORS, PALETTE
 from nncourse.widgets._base import Explorer, single_threaded_blas, slider_style
 
@@ -63,15 +65,16 @@ def compute_schedules(epochs: int = 50, lr: float = 0.1, step_size: int = 10, ga
 def compute_lr_range_test(min_lr: float = 1e-4, max_lr: float = 10.0, steps: int = 100,
                           batch_size: int = 64, hidden: int = 32, momentum: float = 0.9,
                           smoothing: float = 0.9, seed: int = 0) -> dict[str, Any]:
-    """LR range test: raise the rate exponentially each batch, record the (smoothed) loss.
+    """LR range test on the digits MLP, by :func:`nncourse.numpy.schedules.lr_range_test`.
 
     The model is Linear(64, hidden) -> ReLU -> Linear(hidden, 10) on the digits data set,
-    trained with SGD (momentum) and softmax cross-entropy. The test stops early once the
-    smoothed loss exceeds four times its best value (the rate is far too large by then).
+    trained with SGD (momentum) and softmax cross-entropy, one mini-batch per rate. The test
+    (the library function: one implementation) stops early once the smoothed loss exceeds
+    four times its best value or the loss is no longer finite.
 
     Args:
         min_lr, max_lr: the range (0 < min_lr < max_lr).
-        steps: mini-batches (one rate each).
+        steps: mini-batches (one rate each, >= 2).
         batch_size, hidden, momentum: the training setup.
         smoothing: exponential moving average factor for the loss curve.
         seed: fixes weights and batch order.
@@ -84,41 +87,28 @@ def compute_lr_range_test(min_lr: float = 1e-4, max_lr: float = 10.0, steps: int
     from nncourse.numpy.losses import CrossEntropyLoss
 
     min_lr, max_lr = check_positive(min_lr, "min_lr"), check_positive(max_lr, "max_lr")
-    if not min_lr < max_lr:
-        raise ValueError(f"min_lr must be < max_lr; got {min_lr} and {max_lr}.")
+    steps, batch_size = check_int(steps, "steps", 2), check_int(batch_size, "batch_size")
     X, y = _digits()
     rng = np.random.default_rng(seed)
     model = Sequential(Linear(X.shape[1], hidden, rng=rng), ReLU(), Linear(hidden, 10, rng=rng))
     loss_fn = CrossEntropyLoss()
     optimizer = SGD(model.parameters(), lr=min_lr, momentum=momentum)
-    lrs = min_lr * (max_lr / min_lr) ** (np.arange(steps) / max(1, steps - 1))
-    losses: list[float] = []
-    smoothed: list[float] = []
-    average, best = 0.0, np.inf
     order = rng.permutation(len(X))
+    starts = (np.arange(steps) * batch_size) % len(X)
+    batches = [(X[order[s:s + batch_size]], y[order[s:s + batch_size]]) for s in starts]
+
+    def step(x_batch: np.ndarray, y_batch: np.ndarray) -> float:
+        try:
+            loss = loss_fn.forward(model(x_batch), y_batch)
+            model.backward(loss_fn.backward())
+            optimizer.step()
+        except (ValueError, FloatingPointError):  # non-finite activations: diverged
+            return math.inf
+        return float(loss)
+
     with np.errstate(all="ignore"), single_threaded_blas():
-        for step, rate in enumerate(lrs):
-            start = (step * batch_size) % len(X)
-            batch = order[start:start + batch_size]
-            optimizer.lr = float(rate)
-            try:
-                loss = loss_fn.forward(model(X[batch]), y[batch])
-                model.backward(loss_fn.backward())
-                optimizer.step()
-            except (ValueError, FloatingPointError):  # non-finite activations: diverged
-                loss = np.inf
-            losses.append(float(loss))
-            average = smoothing * average + (1 - smoothing) * min(float(loss), 1e6)
-            smoothed.append(average / (1 - smoothing ** (step + 1)))  # bias correction
-            best = min(best, smoothed[-1])
-            if not np.isfinite(loss) or smoothed[-1] > 4 * best:
-                break
-    count = len(smoothed)
-    curve = np.array(smoothed)
-    slopes = np.gradient(curve, np.log10(lrs[:count])) if count > 2 else np.zeros(count)
-    return {"lrs": lrs[:count], "losses": np.array(losses), "smoothed": curve,
-            "suggested_lr": float(lrs[int(np.argmin(slopes))]),
-            "min_loss_lr": float(lrs[int(np.argmin(curve))]), "stopped_early": count < steps}
+        return lr_range_test(step, optimizer, batches, min_lr=min_lr, max_lr=max_lr,
+                             smoothing=smoothing, stop_factor=4.0)
 
 
 @functools.lru_cache(maxsize=1)
@@ -207,7 +197,8 @@ class ScheduleExplorer(Explorer):
         ax.set_xscale("log")
         ax.plot(test["lrs"], test["losses"], color=PALETTE["sky"], linewidth=0.8,
                 label="batch loss")
-        ax.plot(test["lrs"], test["smoothed"], color=PALETTE["blue"], label="smoothed")
+        smoothed = test["smoothed"]  # one shorter than "lrs" if the last loss was not finite
+        ax.plot(test["lrs"][:len(smoothed)], smoothed, color=PALETTE["blue"], label="smoothed")
         ax.axvline(test["suggested_lr"], color=PALETTE["vermillion"], linestyle="--",
                    label=f"steepest descent: {test['suggested_lr']:.2g}")
         finite = test["smoothed"][np.isfinite(test["smoothed"])]
