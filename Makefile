@@ -46,8 +46,10 @@ test: setup book browser-deps sandbox-deps
 	$(VENV)/bin/ruff check nncourse tests benchmarks
 	$(PY) -m mypy nncourse
 	$(PY) -m pytest tests -n 2 --timeout 900
-	# nbval compares one notebook's cells in order: never with -n.
-	$(PY) -m pytest --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg --timeout 300
+	# nbval compares one notebook's cells in order: --dist loadfile keeps each notebook on one
+	# worker, in order, and runs two notebooks at a time.
+	$(PY) -m pytest --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg --timeout 300 \
+		-n 2 --dist loadfile
 
 # Benchmarks compare ratios in one process; one BLAS thread keeps them stable on a shared machine.
 bench: export OMP_NUM_THREADS = 1
