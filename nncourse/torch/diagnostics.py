@@ -22,16 +22,12 @@ import torch
 from nncourse._checks import check_positive
 from nncourse.numpy.callbacks import Callback
 
+# The definitions are the reference's, so both backends judge saturation the same way.
+from nncourse.numpy.diagnostics import SAMPLE_SIZE, SATURATING, SATURATION_THRESHOLD
+
 __all__ = ["SATURATION_THRESHOLD", "tensor_statistics", "saturation_fraction", "dead_fraction",
            "update_to_data_ratio", "layer_statistics", "parameter_statistics",
            "DiagnosticsRecorder"]
-
-#: A unit is saturated where its derivative is below this share of the derivative's maximum.
-SATURATION_THRESHOLD = 0.1
-#: Layer classes whose output is judged for saturation.
-SATURATING = ("Sigmoid", "Tanh")
-#: Values kept per layer for histograms.
-SAMPLE_SIZE = 2048
 
 
 def _tensor(values: Any, name: str) -> torch.Tensor:
