@@ -364,3 +364,25 @@ def not_ready(layer: Any) -> RuntimeError:
     """The error for ``backward`` called before ``forward`` (a NumPy layer)."""
     return RuntimeError(f"{type(layer).__name__}.backward was called before forward. "
                         f"Run the forward pass (out = layer(x)) first, then backward(grad_out).")
+
+
+def check_sequential_layers(model: Any, where: str) -> list[Any]:
+    """The layers of a Sequential (NumPy or torch), or a clear error for anything else.
+
+    Args:
+        model: a model that has ``parameters()`` and iterates over its layers.
+        where: the caller's name, for the message.
+
+    Raises:
+        TypeError: not a Sequential. ValueError: a Sequential without layers.
+    """
+    try:
+        if not hasattr(model, "parameters"):
+            raise TypeError
+        layers = list(model)
+    except TypeError:
+        raise TypeError(f"{where} needs a Sequential (an iterable of layers); got "
+                        f"{type(model).__name__}. Wrap the layers: Sequential(...).") from None
+    if not layers:
+        raise ValueError(f"{where} got a Sequential without layers.")
+    return layers

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from nncourse._checks import as_float_array, check_positive
+from nncourse._checks import as_float_array, check_positive, check_sequential_layers
 from nncourse.numpy.callbacks import Callback
 
 __all__ = ["SATURATION_THRESHOLD", "tensor_statistics", "saturation_fraction", "dead_fraction",
@@ -159,16 +159,7 @@ def update_to_data_ratio(update: Any, data: Any) -> float:
 
 
 def _layers(model: Any) -> list[Any]:
-    try:
-        if not hasattr(model, "parameters"):
-            raise TypeError
-        layers = list(model)
-    except TypeError:
-        raise TypeError(f"layer_statistics needs a Sequential (an iterable of layers); got "
-                        f"{type(model).__name__}. Wrap the layers: Sequential(...).") from None
-    if not layers:
-        raise ValueError("layer_statistics got a Sequential without layers.")
-    return layers
+    return check_sequential_layers(model, "layer_statistics")
 
 
 def _record(index: int, layer: Any, out: np.ndarray, grad: np.ndarray,

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from nncourse._checks import check_positive
+from nncourse._checks import check_positive, check_sequential_layers
 from nncourse.numpy.callbacks import Callback
 
 # The definitions are the reference's, so both backends judge saturation the same way.
@@ -122,16 +122,7 @@ def update_to_data_ratio(update: Any, data: Any) -> float:
 
 def _layers(model: Any) -> list[torch.nn.Module]:
     model = getattr(model, "module", model)         # a callback's SnapshotModel view
-    try:
-        if not hasattr(model, "parameters"):
-            raise TypeError
-        layers = list(model)
-    except TypeError:
-        raise TypeError(f"layer_statistics needs a Sequential (an iterable of layers); got "
-                        f"{type(model).__name__}. Wrap the layers: Sequential(...).") from None
-    if not layers:
-        raise ValueError("layer_statistics got a Sequential without layers.")
-    return layers
+    return check_sequential_layers(model, "layer_statistics")
 
 
 def _record(index: int, layer: Any, out: torch.Tensor, grad: torch.Tensor,
