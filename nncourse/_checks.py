@@ -172,7 +172,8 @@ def check_number(value: Any, name: str, low: float | None = None, high: float | 
     return number
 
 
-def check_seed(seed: Any, name: str = "seed", allow_none: bool = True) -> int | None:
+def check_seed(seed: Any, name: str = "seed", allow_none: bool = True,
+               hint: str | None = None) -> int | None:
     """Return a seed as an ``int`` in ``[0, 2**32 - 1]`` (or None), else raise.
 
     The range is NumPy's and scikit-learn's, so a seed that passes here never reaches
@@ -184,9 +185,10 @@ def check_seed(seed: Any, name: str = "seed", allow_none: bool = True) -> int | 
     """
     if seed is None and allow_none:
         return None
-    return check_int(seed, name, 0, 2**32 - 1,
-                     hint="Use a non-negative integer such as 0"
-                          + (" (or None for fresh randomness)." if allow_none else "."))
+    if hint is None:
+        hint = "Use a non-negative integer such as 0" + (
+            " (or None for fresh randomness)." if allow_none else ".")
+    return check_int(seed, name, 0, 2**32 - 1, hint=hint)
 
 
 def check_bool(value: Any, name: str) -> bool:

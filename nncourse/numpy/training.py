@@ -32,6 +32,7 @@ from nncourse._checks import (
     check_int,
     check_number,
     check_optimizer_owns,
+    check_seed,
 )
 from nncourse.numpy import metrics as _metrics
 from nncourse.numpy.callbacks import Callback, EarlyStopping, LivePlot, ProgressBar
@@ -134,6 +135,11 @@ def iterate_minibatches(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: 
     """
     batch_size = check_int(batch_size, "batch_size")
     check_bool(shuffle, "shuffle")
+    if isinstance(rng, (np.random.SeedSequence, np.random.BitGenerator)):
+        rng = np.random.default_rng(rng)
+    elif not isinstance(rng, np.random.Generator):
+        rng = np.random.default_rng(check_seed(
+            rng, "rng", hint="Pass a seed such as 0, None, or np.random.default_rng(seed)."))
     # Lists are fine (as torch's DataLoader): fancy indexing needs arrays.
     x = x if isinstance(x, np.ndarray) else np.asarray(x)
     y = y if isinstance(y, np.ndarray) else np.asarray(y)
@@ -145,7 +151,6 @@ def iterate_minibatches(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: 
         raise ValueError(f"x and y must have the same length; got {n} and {len(y)}. Check that "
                          f"inputs and targets line up.")
     if shuffle:
-        rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         order = rng.permutation(n)
         for start in range(0, n, batch_size):
             index = order[start:start + batch_size]

@@ -35,7 +35,12 @@ import torch
 from torch import nn
 
 # History, metric names and loss-kind checks are shared with the NumPy fit (one definition).
-from nncourse._checks import check_batchnorm_batches, check_int, check_optimizer_owns
+from nncourse._checks import (
+    check_batchnorm_batches,
+    check_int,
+    check_optimizer_owns,
+    check_seed,
+)
 from nncourse.numpy.training import History, is_loss, metric_functions
 from nncourse.torch.amp import MixedPrecision
 from nncourse.torch.callbacks import (
@@ -78,12 +83,13 @@ def iterate_minibatches(x: torch.Tensor, y: torch.Tensor, batch_size: int, shuff
         [2, 2, 1]
     """
     batch_size = check_int(batch_size, "batch_size")
+    if not isinstance(rng, torch.Generator):
+        seed = check_seed(rng, "rng", hint="Pass a seed such as 0, None, or a torch.Generator.")
+        rng = torch.Generator().manual_seed(0 if seed is None else seed)
     n = len(x)
     if len(y) != n:
         raise ValueError(f"x and y must have the same length; got {n} and {len(y)}.")
     if shuffle:
-        rng = rng if isinstance(rng, torch.Generator) else torch.Generator().manual_seed(
-            0 if rng is None else int(rng))
         order = torch.randperm(n, generator=rng).to(x.device)  # (N,) indices, on x's device
         for start in range(0, n, batch_size):
             index = order[start:start + batch_size]
