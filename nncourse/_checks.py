@@ -388,3 +388,26 @@ def check_sequential_layers(model: Any, where: str) -> list[Any]:
     if not layers:
         raise ValueError(f"{where} got a Sequential without layers.")
     return layers
+
+
+#: How a loss turns per-sample losses into what it returns (torch's ``reduction=``).
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_cross_entropy_options(ignore_index: Any, reduction: Any) -> tuple[int, str]:
+    """``(ignore_index, reduction)`` of a cross-entropy, checked (both backends)."""
+    ignore_index = check_int(ignore_index, "ignore_index", minimum=None,
+                             hint="torch's default is -100 (no class is ignored).")
+    return ignore_index, check_choice(reduction, "reduction", REDUCTIONS)
+
+
+def check_class_weight(weight: Any, classes: int) -> np.ndarray:
+    """A cross-entropy's per-class ``weight``: ``classes`` finite numbers >= 0, as float64."""
+    values = as_float_array(weight, "weight", ndim=1)
+    if values.shape != (classes,):
+        raise ValueError(f"weight must hold one number per class, shape ({classes},); got shape "
+                         f"{values.shape}. Pass e.g. np.ones({classes}).")
+    if np.any(values < 0):
+        raise ValueError(f"weight must be >= 0 (how much each class counts); got "
+                         f"{values.min()}.")
+    return values
