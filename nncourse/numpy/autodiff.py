@@ -59,7 +59,7 @@ class Value:
             raise TypeError(f"Value(data) needs a real number; got {type(data).__name__}.")
         if getattr(data, "ndim", 0) != 0:
             raise TypeError(f"Value(data) holds one number; got an array of shape "
-                            f"{data.shape}. Make one Value per entry: "
+                            f"{getattr(data, 'shape', '?')}. Make one Value per entry: "
                             "[Value(float(v)) for v in array.ravel()].")
         if isinstance(data, complex) or getattr(getattr(data, "dtype", None), "kind", "") == "c":
             raise TypeError(f"Value(data) needs a real number; got complex {data!r}.")

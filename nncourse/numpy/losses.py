@@ -167,6 +167,7 @@ def _weighted_targets(logits: np.ndarray, targets: Any, label_smoothing: float,
     w = np.ones(classes) if weight is None else check_class_weight(weight, classes)
     indices, probs = _target_probabilities(logits, targets, label_smoothing, ignore_index)
     if indices is None:
+        assert probs is not None                # the other of the pair is always given
         return probs * w, np.ones(batch)                                        # (B, C), (B,)
     kept = indices != ignore_index                                              # (B,) bool
     safe = np.where(kept, indices, 0)                                           # any valid column
