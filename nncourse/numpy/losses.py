@@ -347,7 +347,7 @@ class CrossEntropyLoss(_Loss):
 
     def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean",
                  label_smoothing: float = 0.0) -> None:
-        if isinstance(weight, (float, int)) and not isinstance(weight, bool):
+        if weight is not None and np.ndim(weight) == 0:     # CrossEntropyLoss(0.1) as before
             raise TypeError(f"weight must be None or one number per class; got {weight!r}. "
                             "For label smoothing write CrossEntropyLoss(label_smoothing=...).")
         self.weight = None if weight is None else as_float_array(weight, "weight", ndim=1)

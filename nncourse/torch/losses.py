@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -273,7 +274,7 @@ class CrossEntropyLoss(nn.Module):
     def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean",
                  label_smoothing: float = 0.0) -> None:
         super().__init__()
-        if isinstance(weight, (float, int)) and not isinstance(weight, bool):
+        if weight is not None and np.ndim(weight) == 0:     # CrossEntropyLoss(0.1) as before
             raise TypeError(f"weight must be None or one number per class; got {weight!r}. "
                             "For label smoothing write CrossEntropyLoss(label_smoothing=...).")
         self.weight = weight
