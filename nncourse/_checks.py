@@ -172,7 +172,8 @@ def check_number(value: Any, name: str, low: float | None = None, high: float | 
     return number
 
 
-def check_seed(seed: Any, name: str = "seed", allow_none: bool = True) -> int | None:
+def check_seed(seed: Any, name: str = "seed", allow_none: bool = True,
+               hint: str | None = None) -> int | None:
     """Return a seed as an ``int`` in ``[0, 2**32 - 1]`` (or None), else raise.
 
     The range is NumPy's and scikit-learn's, so a seed that passes here never reaches
@@ -184,9 +185,10 @@ def check_seed(seed: Any, name: str = "seed", allow_none: bool = True) -> int | 
     """
     if seed is None and allow_none:
         return None
-    return check_int(seed, name, 0, 2**32 - 1,
-                     hint="Use a non-negative integer such as 0"
-                          + (" (or None for fresh randomness)." if allow_none else "."))
+    if hint is None:
+        hint = "Use a non-negative integer such as 0" + (
+            " (or None for fresh randomness)." if allow_none else ".")
+    return check_int(seed, name, 0, 2**32 - 1, hint=hint)
 
 
 def check_bool(value: Any, name: str) -> bool:
@@ -386,3 +388,26 @@ def check_sequential_layers(model: Any, where: str) -> list[Any]:
     if not layers:
         raise ValueError(f"{where} got a Sequential without layers.")
     return layers
+
+
+#: How a loss turns per-sample losses into what it returns (torch's ``reduction=``).
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_cross_entropy_options(ignore_index: Any, reduction: Any) -> tuple[int, str]:
+    """``(ignore_index, reduction)`` of a cross-entropy, checked (both backends)."""
+    ignore_index = check_int(ignore_index, "ignore_index", minimum=None,
+                             hint="torch's default is -100 (no class is ignored).")
+    return ignore_index, check_choice(reduction, "reduction", REDUCTIONS)
+
+
+def check_class_weight(weight: Any, classes: int) -> np.ndarray:
+    """A cross-entropy's per-class ``weight``: ``classes`` finite numbers >= 0, as float64."""
+    values = as_float_array(weight, "weight", ndim=1)
+    if values.shape != (classes,):
+        raise ValueError(f"weight must hold one number per class, shape ({classes},); got shape "
+                         f"{values.shape}. Pass e.g. np.ones({classes}).")
+    if np.any(values < 0):
+        raise ValueError(f"weight must be >= 0 (how much each class counts); got "
+                         f"{values.min()}.")
+    return values

@@ -92,8 +92,11 @@ def rotate_images(images: np.ndarray, degrees: Any,
 
     Each output pixel (r, c) takes the value at the source point found by rotating (r, c) back:
     ``[r', c'] = R(theta) [r - centre, c - centre] + centre`` with ``theta = -angle`` in
-    (row, column) coordinates, interpolated between the four neighbouring pixels. Matches
-    ``scipy.ndimage.rotate(image, angle, reshape=False, order=1)``.
+    (row, column) coordinates, interpolated between the four neighbouring pixels, a pixel
+    outside the picture counting as 0. This is, on the whole image, borders included,
+    ``scipy.ndimage.rotate(image, angle, reshape=False, order=1, mode="grid-constant")``;
+    scipy's default ``mode="constant"`` differs along the borders (it does not interpolate
+    against the zeros outside).
 
     Args:
         images: (N, H, W), or (N, H*W) with ``image_shape``.

@@ -344,6 +344,10 @@ def standardize(train: np.ndarray, *others: np.ndarray) -> tuple[np.ndarray, ...
         >>> x_tr, x_te = standardize(x_tr, x_te)
     """
     train = as_float_array(train, "train", ndim=2)
+    if train.shape[0] == 0:
+        raise ValueError(f"standardize needs at least one training sample to compute the mean "
+                         f"and std from; got train of shape {train.shape}. Pass the training "
+                         "set, not an empty slice of it.")
     mean = train.mean(axis=0)
     std = train.std(axis=0)
     std = np.where(std > 0, std, 1.0)  # constant features: avoid dividing by zero

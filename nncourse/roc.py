@@ -5,8 +5,13 @@ A binary classifier outputs a score per example; a *threshold* turns scores into
 on the ROC curve (false-positive rate, true-positive rate) and one on the precision-recall
 curve. Which threshold to use depends on what each kind of error costs.
 
-Conventions (as scikit-learn): a confusion matrix has the true class in rows and the predicted
-class in columns; a ratio whose denominator is 0 counts as 0.
+Conventions, this module's own: a confusion matrix has the true class in rows and the predicted
+class in columns; a ratio whose denominator is 0 is 0 (no NaN, no warning). Where
+scikit-learn differs: it warns on 0/0 (``zero_division="warn"``, then also 0), its
+``roc_curve`` drops collinear points by default (here every distinct threshold is kept, its
+``drop_intermediate=False``), and its ``precision_recall_curve`` runs from the lowest threshold
+up and appends a last point (precision 1, recall 0), where this one runs from the highest
+threshold down with one point per distinct score.
 
 Example:
     >>> cm = np.array([[50, 10], [5, 35]])
@@ -29,7 +34,7 @@ __all__ = ["precision_recall_f1", "binary_confusion", "roc_curve", "precision_re
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    """numerator / denominator elementwise, 0 where the denominator is 0 (0/0 counts as 0)."""
+    """numerator / denominator elementwise, 0 where the denominator is 0."""
     out = np.zeros(np.shape(numerator), dtype=np.float64)
     np.divide(numerator, denominator, out=out, where=np.asarray(denominator) > 0)
     return out

@@ -6,7 +6,8 @@ drawn from it. Randomness comes from one ``np.random.default_rng(seed)`` created
 search: the same seed gives the same trials. :func:`optuna_search` wraps Optuna (an optional
 dependency, imported only when called) with the same interface.
 
-Also here: k-fold indices and ``mean_spread`` for reporting results over several seeds.
+Also here: k-fold indices (plain and stratified) and ``mean_spread`` for reporting results
+over several seeds.
 
 Example:
     >>> result = random_search(lambda p: (np.log10(p["lr"]) + 2) ** 2,
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +31,7 @@ from nncourse._checks import as_float_array, check_int, check_seed
 
 __all__ = ["SearchResult", "log_uniform", "sample_space", "grid_points", "grid_search",
            "random_search", "successive_halving", "optuna_search", "kfold_indices",
-           "mean_spread"]
+           "stratified_kfold_indices", "mean_spread"]
 
 Params = dict[str, Any]
 
@@ -51,12 +53,16 @@ class SearchResult:
     budgets: list[float] = field(default_factory=list)
 
     def add(self, params: Params, score: float, budget: float = 1.0) -> None:
-        """Record one trial and keep the best (the first of equal scores stays)."""
+        """Record one trial and keep the best (the first of equal scores stays).
+
+        A NaN score (a diverged run) ranks below every number: it is the best only while
+        no trial has scored a number, and the first number replaces it.
+        """
         score = float(score)
         self.params.append(dict(params))
         self.scores.append(score)
         self.budgets.append(float(budget))
-        if score < self.best_score or self.best_params is None:
+        if self.best_params is None or _better(score, self.best_score):
             self.best_params, self.best_score = dict(params), score
 
     @property
@@ -66,6 +72,13 @@ class SearchResult:
 
     def __len__(self) -> int:
         return len(self.scores)
+
+
+def _better(score: float, best: float) -> bool:
+    """``score < best``, with NaN worse than any number (``x < nan`` alone is always False)."""
+    if math.isnan(score):
+        return False
+    return math.isnan(best) or score < best
 
 
 def log_uniform(rng: np.random.Generator, low: float, high: float,
@@ -311,6 +324,67 @@ def kfold_indices(n_samples: int, k: int = 5,
     folds = np.array_split(order, k)
     return [(np.concatenate([f for j, f in enumerate(folds) if j != i]), folds[i])
             for i in range(k)]
+
+
+def stratified_kfold_indices(labels: Any, k: int = 5,
+                             seed: int | None = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """k folds that keep each class's share: ``[(train_index, val_index), ...]``.
+
+    Classes are numbered in order of first appearance; the samples, sorted by class, are dealt
+    to the folds in turn (sample j of the sorted order goes to fold ``j mod k``), which fixes
+    how many samples of each class every fold gets; then each class's samples, in their
+    original order, fill its folds in order (fold 0's share first). ``seed=None`` does exactly
+    this, as scikit-learn's ``StratifiedKFold(k)``; a seed shuffles which of a class's samples
+    go to which fold (the per-fold class counts stay the same).
+
+    Args:
+        labels: ``(n,)`` class labels (any values that ``np.unique`` sorts).
+        k: number of folds (>= 2, at most the number of samples).
+        seed: None (no shuffle) or a seed for the shuffle within each class.
+
+    Returns:
+        k pairs of int64 index arrays; every sample is in exactly one validation fold.
+
+    Raises:
+        ValueError: labels not 1-D, or every class has fewer than k samples.
+
+    Example:
+        >>> folds = stratified_kfold_indices([0, 0, 0, 0, 1, 1], k=2, seed=None)
+        >>> [val.tolist() for _, val in folds]
+        [[0, 1, 4], [2, 3, 5]]
+    """
+    y = np.asarray(labels)
+    if y.ndim != 1:
+        raise ValueError(f"labels must be one class label per sample, shape (n,); got shape "
+                         f"{y.shape}. For one-hot rows pass labels.argmax(axis=1).")
+    k = check_int(k, "k", 2)
+    n_samples = len(y)
+    if k > n_samples:
+        raise ValueError(f"k={k} folds need at least k examples; got {n_samples} labels.")
+    # Classes renumbered 0..c-1 in order of first appearance: (n,) -> (n,)
+    _, first_index, inverse = np.unique(y, return_index=True, return_inverse=True)
+    rank_of_class = np.argsort(np.argsort(first_index))
+    encoded = rank_of_class[inverse.reshape(-1)]
+    counts = np.bincount(encoded)
+    if np.all(counts < k):
+        raise ValueError(f"k={k} is more than the number of samples of every class "
+                         f"(largest class: {int(counts.max())}); use k <= {int(counts.max())}.")
+    if counts.min() < k:
+        warnings.warn(f"The smallest class has {int(counts.min())} samples, fewer than k={k}: "
+                      "some folds will have none of it.", UserWarning, stacklevel=2)
+    sorted_classes = np.sort(encoded)
+    # allocation[f, c]: how many samples of class c fold f gets (deal the sorted labels in turn)
+    allocation = np.stack([np.bincount(sorted_classes[f::k], minlength=len(counts))
+                           for f in range(k)])
+    rng = None if seed is None else np.random.default_rng(check_seed(seed))
+    fold_of = np.empty(n_samples, dtype=np.int64)
+    for c in range(len(counts)):
+        folds_for_class = np.repeat(np.arange(k), allocation[:, c])
+        if rng is not None:
+            rng.shuffle(folds_for_class)
+        fold_of[encoded == c] = folds_for_class
+    everything = np.arange(n_samples)
+    return [(everything[fold_of != f], everything[fold_of == f]) for f in range(k)]
 
 
 def mean_spread(values: Sequence[float]) -> tuple[float, float]:

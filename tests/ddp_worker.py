@@ -36,7 +36,8 @@ def train(batch_size: int) -> tuple[torch.nn.Module, object]:
     model = small_mlp(dtype=torch.float64, seed=RECIPE["seed"])
     optimizer = SGD(model.parameters(), lr=RECIPE["lr"], momentum=RECIPE["momentum"])
     history = fit(model, CrossEntropyLoss(), optimizer, x, y, epochs=RECIPE["epochs"],
-                  batch_size=batch_size, seed=RECIPE["seed"], device="cpu")
+                  batch_size=batch_size, seed=RECIPE["seed"], device="cpu",
+                  metrics=("accuracy", "precision", "recall", "f1"))
     return model, history
 
 

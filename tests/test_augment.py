@@ -32,16 +32,19 @@ def test_flattened_input_keeps_its_shape_and_is_not_changed_in_place():
         shift_images(np.zeros((2, 15)), 1, 1)
 
 
-@pytest.mark.parametrize("angle", [90.0, -90.0, 17.0, -8.5])
-def test_rotation_matches_scipy(angle):
-    x = np.random.default_rng(1).random((2, 12, 12))
-    ours = rotate_images(x, angle)
+@pytest.mark.parametrize("angle", [90.0, -90.0, 17.0, -8.5, 211.0])
+@pytest.mark.parametrize("shape", [(12, 12), (7, 9)])
+def test_rotation_matches_scipy(angle, shape):
+    x = np.random.default_rng(1).random((2, *shape)) + 0.5   # no zeros: borders must match
+    ours = rotate_images(x, angle, image_shape=shape)
     for i in range(2):
-        theirs = ndimage.rotate(x[i], angle, reshape=False, order=1, mode="constant")
-        # scipy pads differently at the very edge; the interior must agree exactly
-        np.testing.assert_allclose(ours[i][2:-2, 2:-2], theirs[2:-2, 2:-2], atol=1e-12)
+        # the whole image, borders included: zeros outside, interpolated against
+        theirs = ndimage.rotate(x[i], angle, reshape=False, order=1, mode="grid-constant")
+        np.testing.assert_allclose(ours[i], theirs, atol=1e-12)
     np.testing.assert_allclose(rotate_images(x, 0.0), x)
-    np.testing.assert_allclose(rotate_images(x, 90.0), np.rot90(x, 1, axes=(1, 2)), atol=1e-12)
+    if shape[0] == shape[1]:
+        np.testing.assert_allclose(rotate_images(x, 90.0), np.rot90(x, 1, axes=(1, 2)),
+                                   atol=1e-12)
 
 
 def test_noise_is_seeded_and_clipped():
@@ -62,3 +65,7 @@ def test_random_augment_reproducible_and_label_preserving_scale():
     assert a.shape == x.shape and not np.allclose(a, x)
     one = random_augment(x[:1], np.random.default_rng(3))          # batch of one
     assert one.shape == (1, 784)
+
+
+def test_rotation_docstring_names_the_scipy_mode_it_matches():
+    assert 'mode="grid-constant"' in rotate_images.__doc__

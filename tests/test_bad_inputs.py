@@ -66,6 +66,7 @@ import nncourse.torch.layers as T  # noqa: E402
 import nncourse.torch.losses as TLo  # noqa: E402
 import nncourse.torch.normalization as TN  # noqa: E402
 import nncourse.torch.optim as TO  # noqa: E402
+import nncourse.torch.training as TT  # noqa: E402
 import nncourse.transfer as TR  # noqa: E402
 from nncourse.numpy.autodiff import Value  # noqa: E402
 from nncourse.numpy.callbacks import EarlyStopping  # noqa: E402
@@ -369,11 +370,24 @@ ROWS: list[Row] = [
     bad("CrossEntropyLoss", "label_smoothing = 1",
         lambda: NLo.CrossEntropyLoss(label_smoothing=1.0),
         ValueError, r"label_smoothing must be in \[0, 1\)"),
+    bad("CrossEntropyLoss", "a number as the first argument (weight, as torch)",
+        lambda: NLo.CrossEntropyLoss(np.float32(0.1)), TypeError,
+        r"weight must be None or one number per class.*label_smoothing="),
+    bad("torch CrossEntropyLoss", "a number as the first argument (weight, as torch)",
+        lambda: TLo.CrossEntropyLoss(0.1), TypeError, r"one number per class"),
+    bad("CrossEntropyLoss", "weight of the wrong length",
+        lambda: NLo.CrossEntropyLoss(weight=[1.0, 2.0]).forward(np.zeros((2, 3)), [0, 1]),
+        ValueError, r"one number per class, shape \(3,\); got shape \(2,\)"),
+    bad("CrossEntropyLoss", "unknown reduction", lambda: NLo.CrossEntropyLoss(reduction="avg"),
+        ValueError, r"reduction"),
+    bad("CrossEntropyLoss", "backward of reduction='none' without grad_output",
+        lambda: (lambda f: (f.forward(np.zeros((2, 2)), [0, 1]), f.backward()))(
+            NLo.CrossEntropyLoss(reduction="none")), ValueError, r"needs grad_output"),
     bad("CrossEntropyLoss", "str label_smoothing",
         lambda: NLo.CrossEntropyLoss(label_smoothing="a"),
         TypeError, r"label_smoothing must be a number"),
     ok("CrossEntropyLoss", "NumPy scalar label_smoothing",
-        lambda: NLo.CrossEntropyLoss(np.float32(0.1)).label_smoothing,
+        lambda: NLo.CrossEntropyLoss(label_smoothing=np.float32(0.1)).label_smoothing,
        lambda s: abs(s - 0.1) < 1e-7),
     ok("CrossEntropyLoss", "list targets, one-hot targets",
         lambda: (ce(np.zeros((2, 2)), [0, 1]), ce(np.zeros((2, 2)), np.eye(2))),
@@ -404,7 +418,7 @@ ROWS: list[Row] = [
         lambda: TLo.CrossEntropyLoss()(torch.zeros(0, 2), torch.zeros(0, dtype=torch.long)),
         ValueError, r"empty batch"),
     ok("torch CrossEntropyLoss", "NumPy scalar label_smoothing",
-        lambda: TLo.CrossEntropyLoss(np.float32(0.1)).label_smoothing,
+        lambda: TLo.CrossEntropyLoss(label_smoothing=np.float32(0.1)).label_smoothing,
        lambda s: abs(s - 0.1) < 1e-7),
     ok("torch l1_penalty", "NumPy scalar strength",
         lambda: TLo.l1_penalty([torch.tensor([3.0, -4.0])], np.float64(0.1)),
@@ -481,6 +495,11 @@ ROWS: list[Row] = [
     bad("accuracy", "lengths differ", lambda: M.accuracy([0, 1, 1], [0, 1]),
         ValueError, r"same number of samples; got 3 and 2"),
     bad("accuracy", "empty", lambda: M.accuracy([], []), ValueError, r"empty"),
+    bad("accuracy", "probabilities as the truth (float)",
+        lambda: M.accuracy([0.2, 0.9, 0.6], [0, 1, 1]), ValueError, r"y_true must be class "
+        r"labels.*such as 0.2.*pass them as y_pred"),
+    ok("accuracy", "integral float truth", lambda: M.accuracy([0.0, 1.0], [0, 1]),
+       lambda a: a == 1.0),
     bad("accuracy", "string labels", lambda: M.accuracy(["cat", "dog"], [0, 1]),
         TypeError, r"must hold numbers .* got dtype <U3"),
     ok("accuracy", "lists and read-only arrays",
@@ -555,6 +574,8 @@ ROWS: list[Row] = [
         lambda: D.one_hot(np.array([0.0, 1.0])), lambda out: out.shape == (2, 2)),
     bad("standardize", "1-D train", lambda: D.standardize(np.ones(5)),
         ValueError, r"train must be 2-D"),
+    bad("standardize", "empty train", lambda: D.standardize(np.ones((0, 3))),
+        ValueError, r"at least one training sample.* shape \(0, 3\)"),
     bad("load_mnist_subset", "zero samples", lambda: D.load_mnist_subset(n_samples=0),
         ValueError, r"n_samples must be an integer >= 1"),
     bad("load_mnist_subset", "unknown source", lambda: D.load_mnist_subset(source="web"),
@@ -603,6 +624,12 @@ ROWS: list[Row] = [
     bad("iterate_minibatches", "batch_size 0",
         lambda: list(NT.iterate_minibatches(np.ones((3, 1)), np.ones(3), 0)),
         ValueError, r"batch_size must be an integer >= 1"),
+    bad("iterate_minibatches", "str rng", lambda: list(NT.iterate_minibatches(
+        np.ones((3, 1)), np.ones(3), 2, rng="abc")), TypeError, r"rng must be an integer.*'abc'"),
+    bad("torch iterate_minibatches", "str rng", lambda: list(TT.iterate_minibatches(
+        torch.ones(3, 1), torch.ones(3), 2, rng="abc")), TypeError, r"rng must be an integer"),
+    ok("iterate_minibatches", "numpy integer seed", lambda: list(NT.iterate_minibatches(
+        np.ones((3, 1)), np.ones(3), 2, rng=np.int64(3))), lambda b: len(b) == 2),
     bad("iterate_minibatches", "lengths differ",
         lambda: list(NT.iterate_minibatches(np.ones((3, 1)), np.ones(2), 2)),
         ValueError, r"same length; got 3 and 2"),
@@ -639,6 +666,13 @@ ROWS: list[Row] = [
         ValueError, r"seed must be an integer >= 0; got -1"),
     # --- autodiff ------------------------------------------------------------------------------
     bad("Value", "a string", lambda: Value("1"), TypeError, r"real number; got str"),
+    bad("Value", "an array of shape (2,)", lambda: Value(np.array([1.0, 2.0])),
+        TypeError, r"one number; got an array of shape \(2,\)"),
+    ok("Value", "a 0-d array", lambda: Value(np.array(2.0)), lambda v: v.data == 2.0),
+    bad("Value.__truediv__", "division by zero", lambda: Value(1) / 0,
+        ZeroDivisionError, r"division by zero: 1.0 / 0"),
+    bad("Value.__rtruediv__", "division by a zero Value", lambda: 2 / Value(0.0),
+        ZeroDivisionError, r"division by zero"),
     bad("Value", "added to a string", lambda: Value(1.0) + "2",
         TypeError, r"Cannot combine a Value with str"),
     ok("Value", "NumPy integer operand", lambda: Value(1.0) + np.int64(2), lambda v: v.data == 3.0),
@@ -648,7 +682,21 @@ ROWS: list[Row] = [
         ValueError, r"positive input; got -1.0"),
     bad("Value.__pow__", "0 to a negative power", lambda: Value(0.0) ** -1,
         ValueError, r"undefined"),
+    # --- module --------------------------------------------------------------------------------
+    bad("Parameter", "a str array", lambda: Parameter(np.array(["a"])),
+        TypeError, r"Parameter\(data\) needs real numbers; got dtype <U1"),
+    ok("Parameter", "an int array becomes float64", lambda: Parameter(np.array([1, 2])),
+       lambda p: p.data.dtype == np.float64),
+    bad("load_state_dict", "str values", lambda: N.Linear(2, 1, seed=0).load_state_dict(
+        {"weight": np.array([["a", "b"]]), "bias": np.array(["c"])}),
+        TypeError, r"'weight' must hold numbers; got dtype <U1"),
     # --- gradcheck -----------------------------------------------------------------------------
+    bad("numerical_gradient", "a transposed copy that f does not read",
+        lambda: (lambda w: G.numerical_gradient(lambda: float(np.sum(w ** 2)), w.T.copy()))(
+            np.ones((2, 3))), ValueError, r"does not read x"),
+    ok("numerical_gradient", "a transposed view that f reads",
+        lambda: (lambda w: G.numerical_gradient(lambda: float(np.sum(w ** 2)), w.T))(
+            np.ones((2, 3))), lambda grad: grad.shape == (3, 2) and np.allclose(grad, 2.0)),
     bad("numerical_gradient", "float32 input",
         lambda: G.numerical_gradient(lambda v: float(v.sum()), np.ones(3, np.float32)),
         TypeError, r"need float64: x has dtype float32"),

@@ -103,3 +103,49 @@ def test_a_true_gradient_of_zero_passes_by_the_absolute_test():
     assert not bad.passed and "FAILED the absolute test" in bad.describe()
     large = gradient_error(np.array([1.0, 2.0]), np.array([1.0, 2.1]))
     assert not large.passed and "FAILED the relative test" in large.describe()
+
+
+def test_the_absolute_tolerance_grows_with_the_loss_behind_a_wide_batch_norm():
+    """BatchNorm1d(64) at batch 128: the bias before it has gradient exactly 0, and the finite
+    difference's round-off (~eps * |loss| / h, here 1e-8 to 3e-8) must not fail it."""
+    from nncourse.numpy.gradcheck import ATOL, check_gradients, roundoff_atol
+    from nncourse.numpy.layers import BatchNorm1d, Sequential
+
+    for seed in (0, 1):
+        model = Sequential(Linear(32, 64, seed=seed), BatchNorm1d(64))
+        x = np.random.default_rng(seed).normal(size=(128, 32))
+        projection = np.random.default_rng([seed, 7919]).normal(size=(128, 64))
+        bias = dict(model.named_parameters())["0.bias"]
+
+        def loss(_: np.ndarray, model=model, x=x, projection=projection) -> float:
+            return float(np.sum(model.forward(x) * projection))
+
+        error = check_gradients(loss, bias.data, np.zeros(64))
+        assert error.test == "absolute" and error.passed, error.describe()
+        assert error.atol > ATOL
+        assert error.atol == pytest.approx(roundoff_atol(abs(loss(bias.data)), 1e-6), rel=1e-3)
+        # ... and a wrong gradient of 1e-4 on one entry still fails
+        wrong = np.zeros(64)
+        wrong[3] = 1e-4
+        assert not check_gradients(loss, bias.data, wrong).passed
+
+
+def test_check_layer_gradients_takes_tolerances():
+    from nncourse.numpy.layers import BatchNorm1d, Sequential
+
+    model = Sequential(Linear(3, 4, seed=0), BatchNorm1d(4))
+    x = np.random.default_rng(1).normal(size=(6, 3))
+    errors = check_layer_gradients(model, x, atol=1e-3, rtol=1e-6)
+    assert errors["0.bias"].atol >= 1e-3 and errors["0.bias"].rtol == 1e-6
+    assert all(e.passed for e in errors.values())
+
+
+def test_a_copy_that_f_does_not_read_is_refused():
+    weight = np.arange(6.0).reshape(2, 3)
+
+    def loss() -> float:
+        return float(np.sum(weight ** 2))
+
+    np.testing.assert_allclose(numerical_gradient(loss, weight.T), 2 * weight.T, atol=1e-6)
+    with pytest.raises(ValueError, match="does not read x"):
+        numerical_gradient(loss, weight.T.copy())

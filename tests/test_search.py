@@ -155,3 +155,46 @@ def test_mean_spread():
     assert search.mean_spread([0.5]) == (0.5, 0.0)
     with pytest.raises(ValueError, match="at least one value"):
         search.mean_spread([])
+
+
+def test_a_nan_first_trial_is_not_the_best():
+    from nncourse.search import SearchResult, grid_search
+
+    scores = {0: float("nan"), 1: 3.0, 2: 1.0, 3: float("nan")}
+    result = grid_search(lambda p: scores[p["x"]], {"x": [0, 1, 2, 3]})
+    assert result.best_params == {"x": 2} and result.best_score == 1.0
+    only_nan = SearchResult()
+    only_nan.add({"x": 0}, float("nan"))
+    only_nan.add({"x": 1}, float("nan"))
+    assert only_nan.best_params == {"x": 0}
+    only_nan.add({"x": 2}, 5.0)
+    assert only_nan.best_params == {"x": 2} and only_nan.best_score == 5.0
+
+
+def test_random_search_skips_a_diverged_first_trial():
+    from nncourse.search import random_search
+
+    calls = iter([float("nan"), 2.0, 0.5, 1.0])
+    result = random_search(lambda p: next(calls), lambda rng: {"x": rng.uniform()}, 4)
+    assert result.best_score == 0.5 and result.best_params == result.params[2]
+
+
+def test_stratified_folds_keep_class_shares_and_partition():
+    from nncourse.search import stratified_kfold_indices
+
+    labels = np.array([2] * 7 + [0] * 13 + [1] * 5)
+    for seed in (None, 0, 3):
+        folds = stratified_kfold_indices(labels, k=5, seed=seed)
+        seen = np.concatenate([val for _, val in folds])
+        assert sorted(seen.tolist()) == list(range(len(labels)))
+        for train, val in folds:
+            assert np.intersect1d(train, val).size == 0 and len(train) + len(val) == 25
+            counts = np.bincount(labels[val], minlength=3)       # each class: floor or ceil
+            assert np.all(counts >= np.array([13, 5, 7]) // 5)
+            assert np.all(counts <= -(-np.array([13, 5, 7]) // 5))
+    with pytest.raises(ValueError, match="shape"):
+        stratified_kfold_indices(np.zeros((4, 2)), k=2)
+    with pytest.raises(ValueError, match="every class"):
+        stratified_kfold_indices([0, 0, 1, 1], k=3)
+    with pytest.warns(UserWarning, match="smallest class"):
+        stratified_kfold_indices([0, 0, 0, 1], k=2)

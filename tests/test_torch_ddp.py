@@ -9,6 +9,7 @@ import sys
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 import torch.distributed as dist
@@ -48,8 +49,9 @@ def test_two_process_ddp_equals_single_process_on_the_global_batch(tmp_path: Pat
     for key, value in single.state_dict().items():
         assert not torch.allclose(value, start[key])  # training moved the weights
         torch.testing.assert_close(ranks[0]["state"][key], value, rtol=0, atol=1e-9)
-    for key in ("loss", "accuracy"):
-        assert ranks[0]["history"][key] == pytest.approx(history.history[key], abs=1e-9)
+    # every metric is the global one: F1 of all samples, not a mean of the two shards' F1s
+    for key in ("loss", "accuracy", "precision", "recall", "f1"):
+        assert ranks[0]["history"][key] == pytest.approx(history.history[key], abs=1e-9), key
 
 
 # --- which backend: the process-count / GPU-count decision, with fake GPU counts ---------------
@@ -110,11 +112,15 @@ def test_setup_never_pins_a_gpu_that_does_not_exist(monkeypatch) -> None:
 
 
 def test_average_over_processes_without_ddp_is_the_plain_mean() -> None:
-    from nncourse.torch.distributed import average_over_processes, distributed_info, wrap_model
+    from nncourse.torch.distributed import (
+        average_over_processes,
+        distributed_info,
+        gather_over_processes,
+        wrap_model,
+    )
 
-    loss, metrics = average_over_processes(torch.tensor(6.0, dtype=torch.float64), 4,
-                                           {"accuracy": 0.25, "f1": 0.0})
-    assert loss == 1.5 and metrics == {"accuracy": 0.25, "f1": 0.0}
+    assert average_over_processes(torch.tensor(6.0, dtype=torch.float64), 4) == 1.5
+    assert gather_over_processes(np.array([[1, 2]])).tolist() == [[1, 2]]
     model = torch.nn.Linear(2, 2)
     assert wrap_model(model, distributed_info()) is model
 

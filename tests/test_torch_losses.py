@@ -60,7 +60,7 @@ def test_agrees_with_torch_nn_losses() -> None:
     generator = torch.Generator().manual_seed(0)
     logits = torch.randn(7, 4, generator=generator, dtype=torch.float64)
     labels = torch.randint(0, 4, (7,), generator=generator)
-    torch.testing.assert_close(TL.CrossEntropyLoss(0.1)(logits, labels),
+    torch.testing.assert_close(TL.CrossEntropyLoss(label_smoothing=0.1)(logits, labels),
                                torch.nn.CrossEntropyLoss(label_smoothing=0.1)(logits, labels))
     binary = (torch.rand(7, 4, generator=generator) > 0.5).double()
     torch.testing.assert_close(TL.BCEWithLogitsLoss()(logits, binary),

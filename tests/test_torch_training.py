@@ -231,3 +231,67 @@ def test_training_module_has_the_numpy_names_in_the_numpy_order() -> None:
     assert T.__all__ == N.__all__
     assert list(inspect.signature(T.fit).parameters)[:15] == list(
         inspect.signature(N.fit).parameters)
+
+
+# --- the twin fits keep the same books: every history entry, value by value -------------------
+def _twin_runs(loss_name: str, lr: float, metrics, epochs: int = 3, y_kind: str = "class"):
+    """The same seeded float64 model through the NumPy fit and the torch fit (no shuffle)."""
+    import nncourse.numpy.layers as NL
+    import nncourse.numpy.losses as NLo
+    import nncourse.numpy.optim as NO
+    from nncourse.numpy.training import fit as numpy_fit
+    from nncourse.torch import from_numpy_model
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(50, 4))                 # 50 = 3 batches of 16 and a short one of 2
+    outputs = {"CrossEntropyLoss": 3, "BCEWithLogitsLoss": 1, "MSELoss": 1}[loss_name]
+    if y_kind == "class":
+        y = (x[:, 0] + x[:, 1] > 0).astype(np.int64) + (x[:, 2] > 1)
+    elif y_kind == "binary":
+        y = (x[:, 0] > 0).astype(np.float64).reshape(-1, 1)
+    else:
+        y = (x @ np.array([1.0, -2.0, 0.5, 0.0])).reshape(-1, 1)
+    numpy_model = NL.Sequential(NL.Linear(4, 8, seed=1), NL.Tanh(), NL.Linear(8, outputs, seed=2))
+    torch_model = from_numpy_model(numpy_model, dtype=torch.float64)
+    arguments = {"epochs": epochs, "batch_size": 16, "validation_data": (x[:20], y[:20]),
+                 "metrics": metrics, "shuffle": False, "seed": 0}
+    with np.errstate(all="ignore"):                # the diverging case overflows on purpose
+        ours = numpy_fit(numpy_model, getattr(NLo, loss_name)(),
+                         NO.SGD(numpy_model.parameters(), lr=lr), x, y, **arguments)
+    theirs = fit(torch_model, globals()[loss_name](), SGD(torch_model.parameters(), lr=lr),
+                 x, y, device="cpu", **arguments)
+    return ours, theirs
+
+
+@pytest.mark.parametrize(("loss_name", "lr", "metrics", "y_kind"), [
+    ("CrossEntropyLoss", 0.3, ("accuracy", "f1", "precision", "recall"), "class"),
+    ("BCEWithLogitsLoss", 0.5, ("accuracy", "f1"), "binary"),
+    ("MSELoss", 0.05, ("accuracy",), "value"),           # regression: no accuracy in either
+    ("MSELoss", 1e200, ("accuracy",), "value"),          # diverges in the first epoch
+])
+def test_the_twin_fits_record_the_same_values(loss_name, lr, metrics, y_kind) -> None:
+    ours, theirs = _twin_runs(loss_name, lr, metrics, y_kind=y_kind)
+    assert ours.history.keys() == theirs.history.keys()
+    assert "accuracy" not in ours.history or loss_name != "MSELoss"
+    assert ours.epoch == theirs.epoch
+    for key, values in ours.history.items():
+        np.testing.assert_allclose(theirs.history[key], values, rtol=1e-10, atol=1e-12,
+                                   err_msg=key)
+    assert ours.stopped_reason == theirs.stopped_reason
+    if lr == 1e200:
+        assert ours.stopped_reason is not None and "epoch 0, batch" in ours.stopped_reason
+
+
+def test_evaluate_drops_accuracy_for_a_regression_loss_in_both_backends() -> None:
+    import nncourse.numpy.layers as NL
+    import nncourse.numpy.losses as NLo
+    from nncourse.numpy.training import evaluate as numpy_evaluate
+    from nncourse.torch import from_numpy_model
+
+    x = np.random.default_rng(0).normal(size=(8, 2))
+    y = x.sum(axis=1, keepdims=True)
+    numpy_model = NL.Sequential(NL.Linear(2, 1, seed=0))
+    ours = numpy_evaluate(numpy_model, NLo.MSELoss(), x, y)
+    theirs = evaluate(from_numpy_model(numpy_model, dtype=torch.float64), MSELoss(), x, y)
+    assert set(ours) == set(theirs) == {"loss"}
+    assert ours["loss"] == pytest.approx(theirs["loss"], rel=1e-12)

@@ -57,6 +57,12 @@ class Value:
         if isinstance(data, bool) or not isinstance(data, (int, float)) and \
                 not hasattr(data, "__float__"):
             raise TypeError(f"Value(data) needs a real number; got {type(data).__name__}.")
+        if getattr(data, "ndim", 0) != 0:
+            raise TypeError(f"Value(data) holds one number; got an array of shape "
+                            f"{getattr(data, 'shape', '?')}. Make one Value per entry: "
+                            "[Value(float(v)) for v in array.ravel()].")
+        if isinstance(data, complex) or getattr(getattr(data, "dtype", None), "kind", "") == "c":
+            raise TypeError(f"Value(data) needs a real number; got complex {data!r}.")
         self.data = float(data)
         self.grad = 0.0
         self.label = label
@@ -124,7 +130,12 @@ class Value:
         return self + (-self._wrap(other))
 
     def __truediv__(self, other: Value | Number) -> Value:
-        return self * self._wrap(other) ** -1
+        divisor = self._wrap(other)
+        if divisor.data == 0:
+            raise ZeroDivisionError(f"Value division by zero: {self.data} / 0. The quotient "
+                                    "and its derivative are undefined; keep the divisor "
+                                    "away from 0 (e.g. add a small epsilon).")
+        return self * divisor ** -1
 
     def __radd__(self, other: Number) -> Value:
         return self + other
@@ -136,7 +147,7 @@ class Value:
         return self._wrap(other) + (-self)
 
     def __rtruediv__(self, other: Number) -> Value:
-        return self._wrap(other) * self**-1
+        return self._wrap(other) / self
 
     # --- functions ---------------------------------------------------------
     def _unary(self, value: float, local_grad: float, op: str) -> Value:

@@ -6,10 +6,20 @@ while a wrong one is off by 1e-2 or more. Float32 is far too coarse for this
 (its rounding error alone is ~1e-7 / h), so float32 input is refused.
 
 Where the true gradient is 0 (the bias before a batch norm, a dead unit), the relative
-error is meaningless: both gradients are round-off, ~1e-11, and their relative difference
-is ~1. So the checks combine two tests (:func:`gradient_error`): the relative error where
-the gradient is large, the absolute error ``max|analytic - numerical|`` (within
-``atol``) where it is near 0, and say which one decided.
+error is meaningless: both gradients are round-off and their relative difference is ~1.
+So the checks combine two tests (:func:`gradient_error`): the relative error where
+the gradient is large, the absolute error ``max|analytic - numerical|`` where it is near 0,
+and say which one decided. The round-off of a finite difference grows with the loss: each
+evaluation of ``f`` is exact to about ``eps * |f|`` (``eps = 2.2e-16``), so the difference
+quotient carries ``eps * |f| / h``. The absolute tolerance therefore grows with it:
+
+    atol_used = max(atol, ROUNDOFF_FACTOR * eps * loss_scale / h)
+
+with ``loss_scale`` the largest ``|f|`` met while differentiating. Exactly this passes: a
+check whose error ``max|a - n| / max(max(|a| + |n|), atol_used / rtol)`` is below ``rtol``.
+A true zero gradient (``a = 0``) thus passes whenever the finite difference's noise is below
+``atol_used``: for a bias behind ``BatchNorm1d(64)`` at batch 128 (``|f|`` about 200) the
+noise is ~3e-8 and ``atol_used`` ~7e-7, while ``ATOL = 1e-8`` alone would fail it.
 
 Example:
     >>> from nncourse.numpy.layers import Linear
@@ -27,14 +37,17 @@ from typing import Any
 import numpy as np
 
 __all__ = ["numerical_gradient", "relative_error", "GradientError", "gradient_error",
-           "check_gradients", "check_layer_gradients"]
+           "roundoff_atol", "check_gradients", "check_layer_gradients"]
 
 _TINY = 1e-300
 #: Relative error below which a gradient passes (float64, h = 1e-6).
 RTOL = 1e-7
-#: Absolute error below which a gradient that is ~0 passes: finite-difference round-off in
-#: float64 is about 1e-16 * |f| / h ~ 1e-10 * |f|.
+#: Smallest absolute error below which a gradient that is ~0 passes (for a loss of size ~1).
 ATOL = 1e-8
+#: The absolute tolerance is at least this many times ``eps * loss_scale / h``: the measured
+#: round-off of a central difference is up to about one such unit.
+ROUNDOFF_FACTOR = 16.0
+_EPS = float(np.finfo(np.float64).eps)
 
 
 def _require_float64(x: Any, name: str) -> np.ndarray:
@@ -71,6 +84,12 @@ def numerical_gradient(f: Callable[..., float], x: np.ndarray,
         >>> np.round(numerical_gradient(lambda v: float(np.sum(v ** 2)), x), 6)
         array([2., 4.])
     """
+    return _numerical_gradient(f, x, h)[0]
+
+
+def _numerical_gradient(f: Callable[..., float], x: np.ndarray,
+                        h: float) -> tuple[np.ndarray, float]:
+    """:func:`numerical_gradient` and the largest ``|f|`` met (the loss scale of its round-off)."""
     _require_float64(x, "x")
     if not h > 0:
         raise ValueError(f"h must be > 0; got {h!r}. A step around 1e-6 suits float64.")
@@ -83,6 +102,7 @@ def numerical_gradient(f: Callable[..., float], x: np.ndarray,
         return float(f(x) if takes_argument else f())
 
     grad = np.zeros_like(x)
+    loss_scale, changed = 0.0, x.size == 0
     for index in np.ndindex(x.shape):  # every entry, whatever the memory layout
         old = x[index]
         x[index] = old + h
@@ -91,7 +111,16 @@ def numerical_gradient(f: Callable[..., float], x: np.ndarray,
         minus = evaluate()
         x[index] = old  # restore exactly
         grad[index] = (plus - minus) / (2 * h)
-    return grad
+        loss_scale = max(loss_scale, abs(plus), abs(minus))
+        changed = changed or plus != minus
+    if not takes_argument and not changed and x.size > 1:
+        # f() reads some array; if x is a copy of it (x.T.copy(), np.ascontiguousarray(w.T),
+        # w.astype(...)), nudging x changes nothing and every gradient would silently be 0.
+        raise ValueError(
+            "f() did not change at all when any entry of x was nudged: f does not read x. "
+            "Pass the very array f reads (a view such as w.T is fine, a copy is not), or "
+            "write f to take x as its argument.")
+    return grad, loss_scale
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
@@ -172,24 +201,46 @@ def gradient_error(analytic: np.ndarray, numerical: np.ndarray, rtol: float = RT
     return error
 
 
+def roundoff_atol(loss_scale: float, h: float, atol: float = ATOL) -> float:
+    """The absolute tolerance used: ``max(atol, ROUNDOFF_FACTOR * eps * loss_scale / h)``.
+
+    Example:
+        >>> roundoff_atol(1.0, 1e-6) == ATOL           # a loss of size 1: the floor
+        True
+    """
+    return max(float(atol), ROUNDOFF_FACTOR * _EPS * float(loss_scale) / float(h))
+
+
 def check_gradients(f: Callable[[np.ndarray], float], x: np.ndarray, analytic: np.ndarray,
-                    h: float = 1e-6) -> GradientError:
+                    h: float = 1e-6, rtol: float = RTOL, atol: float = ATOL) -> GradientError:
     """:func:`gradient_error` between ``analytic`` and the numerical gradient of ``f`` at ``x``.
 
+    The absolute test uses :func:`roundoff_atol` of the largest ``|f|`` met, so the
+    tolerance for a gradient that is ~0 grows with the loss's round-off.
+
+    Args:
+        f: scalar function of ``x`` (or of nothing, reading ``x`` itself).
+        x: float64 array, nudged in place.
+        analytic: the gradient to check, ``x``'s shape.
+        h: finite-difference step.
+        rtol: relative tolerance (the pass mark of the returned float).
+        atol: the absolute tolerance's floor.
+
     Returns:
-        a :class:`GradientError` (a float; below 1e-7 is a pass; ``.describe()`` says which
-        test decided).
+        a :class:`GradientError` (a float; below ``rtol`` is a pass; ``.describe()`` says
+        which test decided).
 
     Example:
         >>> x = np.array([1.0, -2.0])
         >>> check_gradients(lambda v: float(np.sum(v ** 3)), x, 3 * x ** 2) < 1e-8
         True
     """
-    return gradient_error(analytic, numerical_gradient(f, x, h))
+    numerical, loss_scale = _numerical_gradient(f, x, h)
+    return gradient_error(analytic, numerical, rtol, roundoff_atol(loss_scale, h, atol))
 
 
-def check_layer_gradients(layer: Any, x: np.ndarray, seed: int = 0,
-                          h: float = 1e-6) -> dict[str, GradientError]:
+def check_layer_gradients(layer: Any, x: np.ndarray, seed: int = 0, h: float = 1e-6,
+                          rtol: float = RTOL, atol: float = ATOL) -> dict[str, GradientError]:
     """Check a layer's backward pass (input and every parameter) against finite differences.
 
     The scalar loss is ``sum(layer(x) * R)`` with a fixed random ``R``, so every output
@@ -201,10 +252,13 @@ def check_layer_gradients(layer: Any, x: np.ndarray, seed: int = 0,
         x: float64 input.
         seed: for ``R``.
         h: finite-difference step.
+        rtol: relative tolerance.
+        atol: the absolute tolerance's floor; the one used grows with the loss
+            (:func:`roundoff_atol`), so a true zero gradient behind a batch norm passes.
 
     Returns:
         ``{"input": err, "<param name>": err, ...}``, each a :class:`GradientError`
-        (good: < 1e-7; the relative error, or the absolute one for a gradient that is ~0).
+        (good: < ``rtol``; the relative error, or the absolute one for a gradient that is ~0).
 
     Example:
         >>> from nncourse.numpy.layers import Tanh
@@ -225,7 +279,7 @@ def check_layer_gradients(layer: Any, x: np.ndarray, seed: int = 0,
     def loss() -> float:
         return float(np.sum(layer.forward(x) * projection))
 
-    errors = {"input": check_gradients(lambda _: loss(), x, grad_x, h)}
+    errors = {"input": check_gradients(lambda _: loss(), x, grad_x, h, rtol, atol)}
     for name, p in params.items():
-        errors[name] = check_gradients(lambda _: loss(), p.data, analytic[name], h)
+        errors[name] = check_gradients(lambda _: loss(), p.data, analytic[name], h, rtol, atol)
     return errors

@@ -26,7 +26,14 @@ from typing import Any
 
 import numpy as np
 
-from nncourse._checks import as_float_array, as_input, check_batch, check_number
+from nncourse._checks import (
+    as_float_array,
+    as_input,
+    check_batch,
+    check_class_weight,
+    check_cross_entropy_options,
+    check_number,
+)
 from nncourse.numpy.activations import log_softmax, sigmoid, softmax
 
 __all__ = ["mse_loss", "mse_loss_backward", "binary_cross_entropy_with_logits",
@@ -106,12 +113,13 @@ def _check_logits(logits: np.ndarray) -> None:
 
 
 def _target_probabilities(
-        logits: np.ndarray, targets: Any,
-        label_smoothing: float = 0.0) -> tuple[np.ndarray | None, np.ndarray | None]:
+        logits: np.ndarray, targets: Any, label_smoothing: float = 0.0,
+        ignore_index: int = -100) -> tuple[np.ndarray | None, np.ndarray | None]:
     """(class indices or None, target distribution or None) after validation.
 
-    Integer targets of shape (B,) stay indices (fast path); (B, C) float targets are
-    one-hot rows or class probabilities.
+    Integer targets of shape (B,) stay indices; ``ignore_index`` entries are allowed (and
+    left to the caller to mask). (B, C) float targets are one-hot rows or class
+    probabilities (with ``label_smoothing`` mixed in).
     """
     targets = np.asarray(targets)
     batch, classes = logits.shape
@@ -119,16 +127,13 @@ def _target_probabilities(
         if targets.shape[0] != batch:
             raise ValueError(f"Cross-entropy: {batch} rows of logits but {targets.shape[0]} "
                              f"targets. Pass one class index per row.")
-        if targets.size and (targets.min() < 0 or targets.max() >= classes):
-            bad = targets[(targets < 0) | (targets >= classes)]
+        kept = targets[targets != ignore_index]
+        if kept.size and (kept.min() < 0 or kept.max() >= classes):
+            bad = kept[(kept < 0) | (kept >= classes)]
             raise ValueError(f"Cross-entropy: class indices must be in [0, {classes - 1}] for "
                              f"{classes} classes; got {bad[:5].tolist()}. Check the labels or "
                              f"the output layer's out_features.")
-        if label_smoothing == 0:
-            return targets, None
-        probs = np.full(logits.shape, label_smoothing / classes, dtype=logits.dtype)
-        probs[np.arange(batch), targets] += 1.0 - label_smoothing
-        return None, probs
+        return targets, None
     if targets.ndim == 2 and targets.shape == (batch, 1) and classes > 1 \
             and targets.dtype.kind in "iu":
         raise ValueError(f"Cross-entropy: class-index targets must have shape ({batch},); got "
@@ -150,48 +155,108 @@ def _target_probabilities(
                      f"dtype {targets.dtype}.")
 
 
+def _weighted_targets(logits: np.ndarray, targets: Any, label_smoothing: float,
+                      weight: Any, ignore_index: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(A, d)``: A (B, C) = class weight * target distribution, d (B,) the mean's shares.
+
+    For class indices y_b: ``t_b = (1 - eps) onehot(y_b) + eps / C``, ``A_bc = w_c t_bc``,
+    ``d_b = w[y_b]``; a sample whose target is ``ignore_index`` has ``A_b = 0`` and ``d_b = 0``.
+    For probability rows p_b: ``t_b = (1 - eps) p_b + eps / C`` and ``d_b = 1`` (as torch).
+    """
+    batch, classes = logits.shape
+    w = np.ones(classes) if weight is None else check_class_weight(weight, classes)
+    indices, probs = _target_probabilities(logits, targets, label_smoothing, ignore_index)
+    if indices is None:
+        assert probs is not None                # the other of the pair is always given
+        return probs * w, np.ones(batch)                                        # (B, C), (B,)
+    kept = indices != ignore_index                                              # (B,) bool
+    safe = np.where(kept, indices, 0)                                           # any valid column
+    distribution = np.full(logits.shape, label_smoothing / classes)             # (B, C)
+    distribution[np.arange(batch), safe] += 1.0 - label_smoothing
+    distribution *= kept[:, None]                                               # ignored rows: 0
+    return distribution * w, np.where(kept, w[safe], 0.0)
+
+
+def _reduce(per_sample: np.ndarray, shares: np.ndarray, reduction: str) -> Any:
+    if reduction == "none":
+        return per_sample
+    if reduction == "sum":
+        return float(np.sum(per_sample))
+    with np.errstate(invalid="ignore", divide="ignore"):   # every target ignored: NaN, as torch
+        return float(np.sum(per_sample) / np.sum(shares))
+
+
 def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray,
-                          label_smoothing: float = 0.0) -> float:
-    """Mean of ``-log softmax(logits)[target]`` (or ``-sum(p * log softmax)`` for rows p).
+                          label_smoothing: float = 0.0, weight: Any = None,
+                          ignore_index: int = -100, reduction: str = "mean") -> Any:
+    """Cross-entropy of softmax(logits) against the targets, as ``torch.nn.CrossEntropyLoss``.
+
+    Per sample: ``loss_b = -sum_c A_bc log softmax(z_b)_c`` with ``A_bc = w_c t_bc`` (class
+    weight times the target distribution, label smoothing mixed in; 0 for a target equal to
+    ``ignore_index``). ``reduction="mean"`` returns ``sum_b loss_b / sum_b d_b`` where ``d_b``
+    is the weight of sample b's class (so without weights: the mean over the samples not
+    ignored; for probability rows ``d_b = 1``); ``"sum"`` returns ``sum_b loss_b``; ``"none"``
+    the (B,) array of ``loss_b``.
 
     Args:
         logits: (B, C) raw scores.
         targets: (B,) integer class indices, or (B, C) one-hot / probability rows.
         label_smoothing: mix the targets with the uniform distribution (as torch).
+        weight: None, or (C,) numbers >= 0: how much each class counts.
+        ignore_index: a class-index target with this value contributes nothing (index
+            targets only).
+        reduction: "mean", "sum" or "none".
 
     Returns:
-        the mean loss over the batch.
+        a float ("mean", "sum"; NaN when every target is ignored, as torch) or a (B,) array.
 
     Example:
         >>> round(softmax_cross_entropy(np.array([[0.0, 0.0]]), np.array([1])), 4)
         0.6931
+        >>> softmax_cross_entropy(np.zeros((2, 2)), np.array([1, -100]), reduction="none")
+        array([0.69314718, 0.        ])
     """
+    ignore_index, reduction = check_cross_entropy_options(ignore_index, reduction)
     logits = as_input(logits, "logits")
     _check_logits(logits)
-    indices, probs = _target_probabilities(logits, targets, label_smoothing)
-    log_p = log_softmax(logits, axis=1)  # (B, C), stable for any logit size
-    if indices is not None:
-        return float(-np.mean(log_p[np.arange(len(indices)), indices]))
-    return float(-np.sum(probs * log_p) / logits.shape[0])
+    weighted, shares = _weighted_targets(logits, targets, label_smoothing, weight, ignore_index)
+    log_p = log_softmax(logits, axis=1)                    # (B, C), stable for any logit size
+    # a class with no target mass adds exactly 0, even where log p is -inf: (B, C) -> (B,)
+    per_sample = np.sum(np.where(weighted != 0, -weighted * log_p, 0.0), axis=1)
+    return _reduce(per_sample, shares, reduction)
 
 
 def softmax_cross_entropy_backward(logits: np.ndarray, targets: np.ndarray,
-                                   label_smoothing: float = 0.0) -> np.ndarray:
-    """dL/dlogits of the mean cross-entropy: ``(softmax(logits) - onehot) / B``.
+                                   label_smoothing: float = 0.0, weight: Any = None,
+                                   ignore_index: int = -100, reduction: str = "mean",
+                                   grad_output: Any = None) -> np.ndarray:
+    """dL/dlogits: ``g_b * (softmax(z_b) * sum_c A_bc - A_b)``, A as :func:`softmax_cross_entropy`.
+
+    ``g_b = 1 / sum_d d_d`` for "mean" (so ``(softmax - onehot) / B`` without weights),
+    1 for "sum", and ``grad_output[b]`` (dL/dloss_b, shape (B,)) for "none".
 
     Example:
         >>> softmax_cross_entropy_backward(np.array([[0.0, 0.0]]), np.array([1]))
         array([[ 0.5, -0.5]])
     """
+    ignore_index, reduction = check_cross_entropy_options(ignore_index, reduction)
     logits = as_input(logits, "logits")
     _check_logits(logits)
-    indices, probs = _target_probabilities(logits, targets, label_smoothing)
-    grad = softmax(logits, axis=1)  # (B, C), a new array we may modify
-    if indices is not None:
-        grad[np.arange(len(indices)), indices] -= 1.0
-    else:
-        grad -= probs
-    grad /= logits.shape[0]
+    weighted, shares = _weighted_targets(logits, targets, label_smoothing, weight, ignore_index)
+    # d loss_b / d z_bj = softmax_bj * sum_c A_bc - A_bj    (B, C)
+    grad = softmax(logits, axis=1) * weighted.sum(axis=1, keepdims=True) - weighted
+    if reduction == "none":
+        if grad_output is None:
+            raise ValueError("reduction='none' returns one loss per sample; its backward "
+                             "needs grad_output, dL/dloss of shape (B,) (np.ones(B) for a sum).")
+        upstream = as_float_array(grad_output, "grad_output", ndim=1)
+        if upstream.shape != (logits.shape[0],):
+            raise ValueError(f"grad_output must have shape ({logits.shape[0]},), one value per "
+                             f"sample; got {upstream.shape}.")
+        return grad * upstream[:, None]
+    if reduction == "mean":
+        with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: NaN
+            grad = grad / np.sum(shares)
     return grad
 
 
@@ -263,9 +328,13 @@ class BCEWithLogitsLoss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
-    """Softmax cross-entropy on logits, as ``torch.nn.CrossEntropyLoss`` (mean reduction).
+    """Softmax cross-entropy on logits, as ``torch.nn.CrossEntropyLoss``.
 
     Args:
+        weight: None, or (C,) numbers >= 0: how much each class counts (rare classes up).
+        ignore_index: class-index targets equal to it count for nothing (e.g. padding).
+        reduction: "mean" (weighted mean over the samples not ignored), "sum" or "none"
+            (one loss per sample; ``backward(grad_output)`` then takes dL/dloss, (B,)).
         label_smoothing: in [0, 1); spreads that much target mass uniformly over classes.
 
     Targets: (B,) integer class indices, or (B, C) one-hot / probability rows.
@@ -276,22 +345,36 @@ class CrossEntropyLoss(_Loss):
         0.6931
     """
 
-    def __init__(self, label_smoothing: float = 0.0) -> None:
+    def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean",
+                 label_smoothing: float = 0.0) -> None:
+        if weight is not None and np.ndim(weight) == 0:     # CrossEntropyLoss(0.1) as before
+            raise TypeError(f"weight must be None or one number per class; got {weight!r}. "
+                            "For label smoothing write CrossEntropyLoss(label_smoothing=...).")
+        self.weight = None if weight is None else as_float_array(weight, "weight", ndim=1)
+        self.ignore_index, self.reduction = check_cross_entropy_options(ignore_index, reduction)
         self.label_smoothing = check_number(label_smoothing, "label_smoothing", 0, 1,
                                             high_open=True, hint="A typical value is 0.1.")
 
-    def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
+    def _options(self) -> dict[str, Any]:
+        return {"label_smoothing": self.label_smoothing, "weight": self.weight,
+                "ignore_index": self.ignore_index, "reduction": self.reduction}
+
+    def forward(self, prediction: np.ndarray, target: np.ndarray) -> Any:
         logits = as_input(prediction, "logits")
         self._saved = (logits, target)
-        return softmax_cross_entropy(logits, target, self.label_smoothing)
+        return softmax_cross_entropy(logits, target, **self._options())
 
-    def backward(self) -> np.ndarray:
+    def backward(self, grad_output: Any = None) -> np.ndarray:
         self._require_forward()
         logits, target = self._saved
-        return softmax_cross_entropy_backward(logits, target, self.label_smoothing)
+        return softmax_cross_entropy_backward(logits, target, **self._options(),
+                                              grad_output=grad_output)
 
     def __repr__(self) -> str:
-        return f"CrossEntropyLoss(label_smoothing={self.label_smoothing})"
+        extra = "" if self.weight is None else f"weight={self.weight.tolist()}, "
+        extra += "" if self.ignore_index == -100 else f"ignore_index={self.ignore_index}, "
+        extra += "" if self.reduction == "mean" else f"reduction={self.reduction!r}, "
+        return f"CrossEntropyLoss({extra}label_smoothing={self.label_smoothing})"
 
 
 def _weights(parameters: Iterable[Any]) -> list[Any]:

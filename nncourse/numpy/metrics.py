@@ -2,8 +2,9 @@
 
 Predictions may be labels ``(n,)``, scores ``(n, k)`` (probabilities or logits:
 the predicted class is the arg-max) or binary probabilities ``(n,)``/``(n, 1)``
-(thresholded at ``threshold``). Targets may be labels or one-hot rows. Values
-agree with ``sklearn.metrics`` (with ``zero_division=0``).
+(thresholded at ``threshold``). Targets may be labels or one-hot (or probability) rows,
+never thresholded: non-integer ``(n,)`` targets are an error. Values agree with
+``sklearn.metrics`` (with ``zero_division=0``).
 """
 
 from __future__ import annotations
@@ -61,8 +62,20 @@ def to_labels(y: np.ndarray, name: str = "y", threshold: float = 0.5) -> np.ndar
     return arr.astype(np.int64)
 
 
+def _truth_labels(y_true: np.ndarray) -> np.ndarray:
+    """Labels from the truth: thresholding is for predictions, never for the truth."""
+    arr = np.asarray(y_true)
+    if arr.dtype.kind == "f" and (arr.ndim == 1 or arr.ndim == 2 and arr.shape[1] == 1) \
+            and np.all(np.isfinite(arr)) and np.any(arr != np.round(arr)):
+        example = arr.ravel()[np.flatnonzero(arr.ravel() != np.round(arr.ravel()))[0]]
+        raise ValueError(f"y_true must be class labels (0, 1, ...) or one-hot rows; it holds "
+                         f"non-integer values such as {float(example)!r}. Probabilities are "
+                         "predictions: pass them as y_pred (arguments are y_true, y_pred).")
+    return to_labels(arr, "y_true")
+
+
 def _pair(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    t, p = to_labels(y_true, "y_true"), to_labels(y_pred, "y_pred")
+    t, p = _truth_labels(y_true), to_labels(y_pred, "y_pred")
     if t.shape[0] != p.shape[0]:
         raise ValueError(
             f"y_true and y_pred must have the same number of samples; got {t.shape[0]} and "

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from nncourse._checks import as_float_array
+
 __all__ = ["Parameter", "Module"]
 
 
@@ -31,10 +33,13 @@ class Parameter:
     """
 
     def __init__(self, data: np.ndarray) -> None:
-        data = np.array(data, copy=True)
-        if not np.issubdtype(data.dtype, np.floating):
-            data = data.astype(np.float64)
-        self.data = data
+        # numbers only, ints and bools cast to float64 (strings would fail deep inside NumPy)
+        kind = np.asarray(data).dtype.kind
+        if kind not in "biuf":
+            raise TypeError(f"Parameter(data) needs real numbers; got dtype "
+                            f"{np.asarray(data).dtype}. Pass a float array such as "
+                            "np.zeros((3, 2)).")
+        self.data = np.array(as_float_array(data, "data", allow_nan=True), copy=True)
         self.grad = np.zeros_like(data)
 
     @property
@@ -135,6 +140,11 @@ class Module:
             )
         for name, value in state.items():
             value = np.asarray(value)
+            if value.dtype == object or not (np.issubdtype(value.dtype, np.number)
+                                             or value.dtype == bool):
+                raise TypeError(f"load_state_dict: '{name}' must hold numbers; got dtype "
+                                f"{value.dtype}. Load a dict made by state_dict() (or "
+                                "np.load of one), not text.")
             target = params[name].data if name in params else buffers[name]
             if target.shape != value.shape:
                 raise ValueError(

@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -32,6 +33,7 @@ from nncourse._checks import (
     check_int,
     check_number,
     check_optimizer_owns,
+    check_seed,
 )
 from nncourse.numpy import metrics as _metrics
 from nncourse.numpy.callbacks import Callback, EarlyStopping, LivePlot, ProgressBar
@@ -42,6 +44,9 @@ __all__ = ["History", "iterate_minibatches", "train_step", "fit", "evaluate", "p
            "Callback", "EarlyStopping", "ProgressBar", "LivePlot"]
 
 
+
+#: Leaves NumPy's floating-point error handling as it is.
+_NO_CHANGE = contextlib.nullcontext()
 
 #: A metric: ``f(y_true, y_pred) -> float``.
 Metric = Callable[..., float]
@@ -134,6 +139,11 @@ def iterate_minibatches(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: 
     """
     batch_size = check_int(batch_size, "batch_size")
     check_bool(shuffle, "shuffle")
+    if isinstance(rng, (np.random.SeedSequence, np.random.BitGenerator)):
+        rng = np.random.default_rng(rng)
+    elif not isinstance(rng, np.random.Generator):
+        rng = np.random.default_rng(check_seed(
+            rng, "rng", hint="Pass a seed such as 0, None, or np.random.default_rng(seed)."))
     # Lists are fine (as torch's DataLoader): fancy indexing needs arrays.
     x = x if isinstance(x, np.ndarray) else np.asarray(x)
     y = y if isinstance(y, np.ndarray) else np.asarray(y)
@@ -145,7 +155,6 @@ def iterate_minibatches(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: 
         raise ValueError(f"x and y must have the same length; got {n} and {len(y)}. Check that "
                          f"inputs and targets line up.")
     if shuffle:
-        rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         order = rng.permutation(n)
         for start in range(0, n, batch_size):
             index = order[start:start + batch_size]
@@ -211,11 +220,69 @@ def is_loss(loss_fn: Any, name: str) -> bool:
     return any(cls.__name__ == name for cls in type(loss_fn).__mro__)
 
 
-def _predictions_for_metrics(loss_fn: Any, output: np.ndarray) -> np.ndarray:
-    """Logits of a binary (BCEWithLogits) model become 0/1 labels (logit > 0 means p > 0.5)."""
+# --- epoch bookkeeping: one definition that both fits (NumPy and torch) call -----------------
+#: Losses whose targets are values, not classes: the default "accuracy" means nothing there.
+REGRESSION_LOSSES = ("MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss")
+
+
+def choose_metrics(loss_fn: Any, metrics: Sequence[str | Metric] | str) -> dict[str, Metric]:
+    """The metric functions a fit or evaluate computes for ``loss_fn``.
+
+    The default ``("accuracy",)`` is dropped for a regression loss (:data:`REGRESSION_LOSSES`),
+    since it would threshold real-valued targets; any other request is kept as asked.
+
+    Example:
+        >>> from nncourse.numpy.losses import MSELoss
+        >>> choose_metrics(MSELoss(), ("accuracy",))
+        {}
+    """
+    regression = any(is_loss(loss_fn, name) for name in REGRESSION_LOSSES)
+    if regression and (metrics == "accuracy" or tuple(metrics) == ("accuracy",)):
+        return {}
+    return metric_functions(metrics)
+
+
+def predictions_for_metrics(loss_fn: Any, output: np.ndarray) -> np.ndarray:
+    """What the metrics compare with the targets: the one prediction rule of both backends.
+
+    BCEWithLogits: ``output`` holds logits, (B,) or (B, 1): class 1 where ``logit > 0``
+    (p > 0.5), so a logit of exactly 0 is class 0. Any other loss: ``output`` unchanged; the
+    named metrics take the arg-max of (B, k) scores (the first of tied maxima, see
+    :func:`nncourse.numpy.metrics.to_labels`), and a metric function gets the scores.
+
+    Example:
+        >>> from nncourse.numpy.losses import BCEWithLogitsLoss
+        >>> predictions_for_metrics(BCEWithLogitsLoss(), np.array([[-0.1], [0.0], [2.0]]))
+        array([0, 0, 1])
+    """
+    output = np.asarray(output)
     if is_loss(loss_fn, "BCEWithLogitsLoss"):
-        return (output.reshape(len(output), -1)[:, 0] > 0).astype(np.int64)
+        return (output.reshape(len(output), -1)[:, 0] > 0).astype(np.int64)  # (B, 1) -> (B,)
     return output
+
+
+def metric_values(loss_fn: Any, functions: dict[str, Metric], outputs: np.ndarray,
+                  targets: np.ndarray) -> dict[str, float]:
+    """Every metric on a whole epoch's (or data set's) outputs and targets, as floats."""
+    if not functions:
+        return {}
+    prediction = predictions_for_metrics(loss_fn, outputs)
+    return {name: float(f(targets, prediction)) for name, f in functions.items()}
+
+
+def divergence_reason(epoch: int, batch: int | None, loss: float) -> str:
+    """The one sentence both fits give when the loss stops being a finite number."""
+    where = f"epoch {epoch}, batch {batch}" if batch is not None else f"epoch {epoch}"
+    return (f"loss became {loss} at {where}: training diverged. Lower the learning rate, check "
+            "the inputs are scaled, or clip the gradients.")
+
+
+def diverged_logs(logs: dict[str, float], metric_names: Sequence[str],
+                  validation: bool) -> dict[str, float]:
+    """The diverged epoch's row: NaN in every column, so all history lists keep one length."""
+    names = ["loss", *metric_names]
+    names += ["val_" + k for k in names] if validation else []
+    return {**logs, **dict.fromkeys(names, math.nan)}
 
 
 def predict(model: Module, x: np.ndarray, batch_size: int | None = 1024) -> np.ndarray:
@@ -257,7 +324,7 @@ def evaluate(model: Module, loss_fn: Any, x: np.ndarray, y: np.ndarray,
     """
     x, y = _check_data(x, y, "x", "y")
     _eval_batch_size(batch_size, len(x))
-    return _evaluate(model, loss_fn, x, y, metric_functions(metrics), batch_size)
+    return _evaluate(model, loss_fn, x, y, choose_metrics(loss_fn, metrics), batch_size)
 
 
 def _eval_batch_size(batch_size: int | None, n: int) -> int:
@@ -281,9 +348,8 @@ def _evaluate(model: Module, loss_fn: Any, x: np.ndarray, y: np.ndarray,
             outputs.append(out)
     finally:
         model.train(was_training)
-    prediction = _predictions_for_metrics(loss_fn, np.concatenate(outputs, axis=0))
     logs = {"loss": total / len(x)}
-    logs.update({name: float(f(y, prediction)) for name, f in functions.items()})
+    logs.update(metric_values(loss_fn, functions, np.concatenate(outputs, axis=0), y))
     return logs
 
 
@@ -333,9 +399,7 @@ def fit(model: Module, loss_fn: Any, optimizer: Any, x_train: np.ndarray, y_trai
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError("validation_data must be a pair (x_val, y_val).")
         x_val, y_val = _check_data(*validation_data, "x_val", "y_val")
-    if is_loss(loss_fn, "MSELoss") and tuple(metrics) == ("accuracy",):
-        metrics = ()  # accuracy means nothing for regression targets
-    functions = metric_functions(metrics)
+    functions = choose_metrics(loss_fn, metrics)   # no accuracy for a regression loss
     callbacks = list(callbacks) + ([ProgressBar()] if verbose else [])
     for cb in callbacks:
         if not isinstance(cb, Callback):
@@ -354,33 +418,32 @@ def fit(model: Module, loss_fn: Any, optimizer: Any, x_train: np.ndarray, y_trai
             cb.on_epoch_begin(epoch, {})
         logs: dict[str, float] = {"lr": float(optimizer.lr)}
         total, outputs, targets = 0.0, [], []
+        first_bad: tuple[int, float] | None = None   # (batch, loss) where it stopped being finite
         for batch, (xb, yb) in enumerate(iterate_minibatches(x_train, y_train, batch_size,
                                                              shuffle, rng)):
-            loss, output = train_step(model, loss_fn, optimizer, xb, yb, l2)
-            if not math.isfinite(loss):
-                history.stopped_reason = (
-                    f"loss became {loss} at epoch {epoch}, batch {batch}: training diverged. "
-                    "Lower the learning rate, check the inputs are scaled, or clip gradients."
-                )
-                break
-            total += loss * len(xb)
-            if functions:
+            # The epoch runs to its end even after a diverged batch, as in the torch fit (which
+            # reads the loss once per epoch): both stop at the same point. The warnings of
+            # the steps after it (overflow in NaN weights) add nothing to the reason.
+            with np.errstate(all="ignore") if first_bad else _NO_CHANGE:
+                loss, output = train_step(model, loss_fn, optimizer, xb, yb, l2)
+            if first_bad is None and not math.isfinite(loss):
+                first_bad = (batch, loss)
+            total += loss * len(xb)           # mean batch loss * batch size: the short last
+            if functions:                     # batch weighs what it holds
                 outputs.append(output)
                 targets.append(yb)
             for cb in callbacks:
                 cb.on_batch_end(batch, {"loss": loss, "size": len(xb)})
-        if history.stopped_reason is not None:
-            # Record the diverged epoch as NaN in every column so all lists keep one length.
-            names = ["loss", *functions]
-            names += ["val_" + k for k in names] if validation_data is not None else []
-            logs.update(dict.fromkeys(names, math.nan))
-            history.append(epoch, logs)
-            break
         logs["loss"] = total / len(x_train)
+        if not math.isfinite(logs["loss"]):
+            batch_index, bad_loss = first_bad if first_bad else (None, logs["loss"])
+            history.stopped_reason = divergence_reason(epoch, batch_index, bad_loss)
+            history.append(epoch, diverged_logs(logs, list(functions),
+                                                validation_data is not None))
+            break
         if functions:
-            prediction = _predictions_for_metrics(loss_fn, np.concatenate(outputs, axis=0))
-            truth = np.concatenate(targets, axis=0)
-            logs.update({name: float(f(truth, prediction)) for name, f in functions.items()})
+            logs.update(metric_values(loss_fn, functions, np.concatenate(outputs, axis=0),
+                                      np.concatenate(targets, axis=0)))
         if validation_data is not None:
             val = _evaluate(model, loss_fn, x_val, y_val, functions, batch_size=1024)
             logs.update({"val_" + k: v for k, v in val.items()})

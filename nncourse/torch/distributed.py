@@ -20,7 +20,9 @@ a GPU index that does not exist.
 
 :func:`nncourse.torch.fit` calls these by itself when it runs under torchrun:
 :func:`session` joins (and later leaves) the group, :func:`wrap_model` wraps the
-model, :func:`average_over_processes` turns per-process sums into global means.
+model, :func:`average_over_processes` turns per-process loss sums into the global mean and
+:func:`gather_over_processes` collects every process's predictions, so that a metric such as F1
+is computed once on all samples (a mean of per-process F1s is not the F1 of the whole).
 
 Example:
     >>> info = setup_distributed()              # under torchrun
@@ -35,14 +37,16 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import torch
 import torch.distributed as dist
 from torch import nn
 
 __all__ = ["DistributedInfo", "launched_by_torchrun", "is_distributed", "distributed_info",
            "choose_backend", "setup_distributed", "cleanup_distributed", "session",
-           "wrap_model", "all_reduce_sum", "average_over_processes"]
+           "wrap_model", "all_reduce_sum", "average_over_processes", "gather_over_processes"]
 
 
 @dataclass(frozen=True)
@@ -211,27 +215,42 @@ def all_reduce_sum(values: torch.Tensor) -> torch.Tensor:
     return values
 
 
-def average_over_processes(total: torch.Tensor, count: int,
-                           metrics: dict[str, float]) -> tuple[float, dict[str, float]]:
-    """Mean loss and metrics over every process's samples: one host sync per call.
+def average_over_processes(total: torch.Tensor, count: int) -> float:
+    """Mean loss over every process's samples: one all_reduce, one host sync per call.
+
+    ``sum over processes of total / sum over processes of count``.
 
     Args:
         total: 0-d tensor, this process's sum of per-sample losses (on its device).
         count: this process's number of samples.
-        metrics: this process's metric values (averaged weighted by ``count``).
 
     Returns:
-        (mean loss, metrics) over all processes; without DDP ``total / count`` and ``metrics``.
+        the mean loss over all processes; without DDP ``total / count``.
 
     Example:
-        >>> average_over_processes(torch.tensor(6.0), 3, {"accuracy": 0.5})
-        (2.0, {'accuracy': 0.5})
+        >>> average_over_processes(torch.tensor(6.0), 3)
+        2.0
     """
-    # [loss sum, sample count, metric * count, ...]: one vector, one all_reduce, one copy.
-    sums = torch.stack([total.float() if total.dtype in (torch.float16, torch.bfloat16)
-                        else total, *(total.new_tensor(v * count) for v in metrics.values()),
-                        total.new_tensor(float(count))])
-    values = all_reduce_sum(sums).tolist()
-    samples = values[-1]
-    return values[0] / samples, {k: v / samples for k, v in zip(metrics, values[1:-1],
-                                                                 strict=True)}
+    # [loss sum, sample count]: one vector, one all_reduce, one copy to the host.
+    total = total.float() if total.dtype in (torch.float16, torch.bfloat16) else total
+    loss_sum, samples = all_reduce_sum(torch.stack([total, total.new_tensor(float(count))])
+                                       ).tolist()
+    return loss_sum / samples
+
+
+def gather_over_processes(values: np.ndarray) -> np.ndarray:
+    """Every process's rows, concatenated in rank order (axis 0); ``values`` when not DDP.
+
+    Metrics are computed on the gathered predictions and targets, which gives what reducing
+    the confusion counts then computing gives: the metric of all samples. A mean of
+    per-process precision, recall or F1 would not be (each is a ratio of counts).
+
+    Example:
+        >>> gather_over_processes(np.array([1, 2])).tolist()     # one process
+        [1, 2]
+    """
+    if not is_distributed():
+        return values
+    pieces: list[Any] = [None] * dist.get_world_size()
+    dist.all_gather_object(pieces, values)
+    return np.concatenate(pieces, axis=0)

@@ -16,11 +16,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nncourse._checks import check_batch, check_number
+from nncourse._checks import (
+    check_batch,
+    check_class_weight,
+    check_cross_entropy_options,
+    check_number,
+)
 
 __all__ = ["mse_loss", "binary_cross_entropy_with_logits", "softmax_cross_entropy", "MSELoss",
            "BCEWithLogitsLoss", "CrossEntropyLoss", "l1_penalty", "l2_penalty"]
@@ -90,23 +96,42 @@ def binary_cross_entropy_with_logits(logits: torch.Tensor, target: torch.Tensor)
     return (torch.logaddexp(torch.zeros_like(logits), logits) - logits * target).mean()
 
 
+def _reduce(per_sample: torch.Tensor, shares: torch.Tensor, reduction: str) -> torch.Tensor:
+    if reduction == "none":
+        return per_sample
+    if reduction == "sum":
+        return per_sample.sum()
+    return per_sample.sum() / shares.sum()      # every target ignored: 0/0 = NaN, as torch
+
+
 def softmax_cross_entropy(logits: torch.Tensor, targets: torch.Tensor,
-                          label_smoothing: float = 0.0) -> torch.Tensor:
-    """Softmax cross-entropy averaged over the batch.
+                          label_smoothing: float = 0.0, weight: Any = None,
+                          ignore_index: int = -100, reduction: str = "mean") -> torch.Tensor:
+    """Cross-entropy of softmax(logits) against the targets, as ``torch.nn.CrossEntropyLoss``.
+
+    Per sample: ``loss_b = -sum_c A_bc log softmax(z_b)_c`` with ``A_bc = w_c t_bc`` (class
+    weight times the target distribution, label smoothing mixed in; 0 for a target equal to
+    ``ignore_index``); "mean" is ``sum_b loss_b / sum_b d_b`` with ``d_b`` the weight of sample
+    b's class (1 for probability rows), "sum" is ``sum_b loss_b``, "none" the (B,) losses.
 
     Args:
         logits: (B, C) raw class scores.
         targets: (B,) integer class indices, or (B, C) one-hot rows / class probabilities.
         label_smoothing: move this much probability mass from the true class to a uniform
             spread over all classes (as ``torch.nn.CrossEntropyLoss``).
+        weight: None, or (C,) numbers >= 0 (a tensor, array or list): how much each class
+            counts.
+        ignore_index: class-index targets equal to it contribute nothing.
+        reduction: "mean", "sum" or "none".
 
     Returns:
-        0-d tensor: ``mean_b( -sum_c y_bc log softmax(z_b)_c )``.
+        0-d tensor ("mean", "sum"; NaN when every target is ignored) or (B,) ("none").
 
     Example:
         >>> softmax_cross_entropy(torch.zeros(1, 2), torch.tensor([1]))
         tensor(0.6931)
     """
+    ignore_index, reduction = check_cross_entropy_options(ignore_index, reduction)
     if logits.dim() != 2:
         raise ValueError(
             f"Cross-entropy expects logits of shape (batch, classes); got "
@@ -115,24 +140,32 @@ def softmax_cross_entropy(logits: torch.Tensor, targets: torch.Tensor,
     check_batch(logits, "Cross-entropy: logits")  # a mean over 0 rows is NaN
     targets = _as_tensor_like(targets, logits)
     batch, classes = logits.shape
+    w = torch.ones(classes, dtype=logits.dtype, device=logits.device) if weight is None else \
+        _class_weight(weight, classes, logits)
     log_probs = F.log_softmax(logits, dim=1)  # log(softmax) in one stable step, (B, C)
     if targets.dim() == 1 and not targets.is_floating_point() and targets.dtype != torch.bool:
         if targets.shape[0] != batch:
             raise ValueError(f"Cross-entropy: {batch} rows of logits but {targets.shape[0]} "
                              "targets. Pass one class index per row.")
+        kept = targets != ignore_index                                  # (B,) bool
         # Range check only for CPU tensors: on a GPU it would stall every step.
-        if targets.device.type == "cpu" and targets.numel() and (
-                int(targets.min()) < 0 or int(targets.max()) >= classes):
-            bad = targets[(targets < 0) | (targets >= classes)]
-            raise ValueError(f"Cross-entropy: class indices must be in [0, {classes - 1}] for "
-                             f"{classes} classes; got {bad[:5].tolist()}. Check the labels or "
-                             "the output layer's out_features.")
+        if targets.device.type == "cpu" and bool(kept.any()):
+            labels = targets[kept]
+            if int(labels.min()) < 0 or int(labels.max()) >= classes:
+                bad = labels[(labels < 0) | (labels >= classes)]
+                raise ValueError(f"Cross-entropy: class indices must be in [0, {classes - 1}] "
+                                 f"for {classes} classes; got {bad[:5].tolist()}. Check the "
+                                 "labels or the output layer's out_features.")
+        safe = torch.where(kept, targets, torch.zeros_like(targets)).long()   # (B,)
         # Pick log p of the true class in each row: (B, C) -> (B,)
-        picked = log_probs.gather(1, targets.long().unsqueeze(1)).squeeze(1)
-        if label_smoothing == 0:
-            return -picked.mean()
-        smooth = log_probs.mean(dim=1)  # the uniform part: (1/C) sum_c log p_c
-        return -((1 - label_smoothing) * picked + label_smoothing * smooth).mean()
+        picked = log_probs.gather(1, safe.unsqueeze(1)).squeeze(1)
+        shares = torch.where(kept, w[safe], torch.zeros_like(w[safe]))        # d_b, (B,)
+        per_sample = -(1 - label_smoothing) * shares * picked
+        if label_smoothing:
+            # the uniform part: (eps / C) sum_c w_c log p_c, for the samples not ignored
+            smooth = (log_probs * w).sum(dim=1) * kept.to(logits.dtype)
+            per_sample = per_sample - label_smoothing / classes * smooth
+        return _reduce(per_sample, shares, reduction)
     if targets.dim() == 2 and tuple(targets.shape) == (batch, 1) and classes > 1 \
             and not targets.is_floating_point():
         raise ValueError(f"Cross-entropy: class-index targets must have shape ({batch},); got "
@@ -144,7 +177,11 @@ def softmax_cross_entropy(logits: torch.Tensor, targets: torch.Tensor,
                              f"shape {tuple(logits.shape)}; got {tuple(targets.shape)}.")
         if label_smoothing:
             targets = targets * (1 - label_smoothing) + label_smoothing / classes
-        return -(targets * log_probs).sum(dim=1).mean()
+        weighted = targets * w                                          # A = w_c t_bc, (B, C)
+        # a class with no target mass adds exactly 0, even where log p is -inf: (B, C) -> (B,)
+        per_sample = torch.where(weighted != 0, -weighted * log_probs,
+                                 torch.zeros_like(log_probs)).sum(dim=1)
+        return _reduce(per_sample, torch.ones_like(per_sample), reduction)
     if targets.dim() == 1:
         raise TypeError(f"Cross-entropy: class-index targets must be integers; got dtype "
                         f"{targets.dtype}. Convert them with targets.long(), or pass one-hot "
@@ -152,6 +189,13 @@ def softmax_cross_entropy(logits: torch.Tensor, targets: torch.Tensor,
     raise ValueError(f"Cross-entropy: targets must be class indices of shape ({batch},) or "
                      f"one-hot rows of shape {tuple(logits.shape)}; got shape "
                      f"{tuple(targets.shape)}.")
+
+
+def _class_weight(weight: Any, classes: int, logits: torch.Tensor) -> torch.Tensor:
+    """``weight`` checked by the NumPy rule, as a tensor of the logits' dtype and device."""
+    values = weight.detach().cpu().numpy() if isinstance(weight, torch.Tensor) else weight
+    return torch.as_tensor(check_class_weight(values, classes), dtype=logits.dtype,
+                           device=logits.device)
 
 
 def _weights(parameters: Any) -> list[torch.Tensor]:
@@ -217,6 +261,9 @@ class CrossEntropyLoss(nn.Module):
     """Softmax cross-entropy on logits; targets are class indices (B,) or one-hot (B, C).
 
     Args:
+        weight: None, or (C,) numbers >= 0: how much each class counts.
+        ignore_index: class-index targets equal to it count for nothing.
+        reduction: "mean", "sum" or "none" (see :func:`softmax_cross_entropy`).
         label_smoothing: in [0, 1); see :func:`softmax_cross_entropy`.
 
     Example:
@@ -224,10 +271,17 @@ class CrossEntropyLoss(nn.Module):
         tensor(1.0986)
     """
 
-    def __init__(self, label_smoothing: float = 0.0) -> None:
+    def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean",
+                 label_smoothing: float = 0.0) -> None:
         super().__init__()
+        if weight is not None and np.ndim(weight) == 0:     # CrossEntropyLoss(0.1) as before
+            raise TypeError(f"weight must be None or one number per class; got {weight!r}. "
+                            "For label smoothing write CrossEntropyLoss(label_smoothing=...).")
+        self.weight = weight
+        self.ignore_index, self.reduction = check_cross_entropy_options(ignore_index, reduction)
         self.label_smoothing = check_number(label_smoothing, "label_smoothing", 0, 1,
                                             high_open=True, hint="A typical value is 0.1.")
 
     def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return softmax_cross_entropy(prediction, target, self.label_smoothing)
+        return softmax_cross_entropy(prediction, target, self.label_smoothing, self.weight,
+                                     self.ignore_index, self.reduction)

@@ -35,8 +35,20 @@ import torch
 from torch import nn
 
 # History, metric names and loss-kind checks are shared with the NumPy fit (one definition).
-from nncourse._checks import check_batchnorm_batches, check_int, check_optimizer_owns
-from nncourse.numpy.training import History, is_loss, metric_functions
+from nncourse._checks import (
+    check_batchnorm_batches,
+    check_int,
+    check_optimizer_owns,
+    check_seed,
+)
+from nncourse.numpy.training import (
+    History,
+    choose_metrics,
+    diverged_logs,
+    divergence_reason,
+    is_loss,
+    metric_values,
+)
 from nncourse.torch.amp import MixedPrecision
 from nncourse.torch.callbacks import (
     Callback,
@@ -48,7 +60,12 @@ from nncourse.torch.callbacks import (
 from nncourse.torch.checkpoint import Checkpointer
 from nncourse.torch.data import prepare_data
 from nncourse.torch.device import check_same_device, get_device, module_device, module_dtype
-from nncourse.torch.distributed import average_over_processes, session, wrap_model
+from nncourse.torch.distributed import (
+    average_over_processes,
+    gather_over_processes,
+    session,
+    wrap_model,
+)
 from nncourse.torch.reproducibility import deterministic_algorithms, seed_everything
 
 __all__ = ["History", "iterate_minibatches", "train_step", "fit", "evaluate", "predict",
@@ -78,12 +95,13 @@ def iterate_minibatches(x: torch.Tensor, y: torch.Tensor, batch_size: int, shuff
         [2, 2, 1]
     """
     batch_size = check_int(batch_size, "batch_size")
+    if not isinstance(rng, torch.Generator):
+        seed = check_seed(rng, "rng", hint="Pass a seed such as 0, None, or a torch.Generator.")
+        rng = torch.Generator().manual_seed(0 if seed is None else seed)
     n = len(x)
     if len(y) != n:
         raise ValueError(f"x and y must have the same length; got {n} and {len(y)}.")
     if shuffle:
-        rng = rng if isinstance(rng, torch.Generator) else torch.Generator().manual_seed(
-            0 if rng is None else int(rng))
         order = torch.randperm(n, generator=rng).to(x.device)  # (N,) indices, on x's device
         for start in range(0, n, batch_size):
             index = order[start:start + batch_size]
@@ -145,18 +163,21 @@ def train_step(model: nn.Module, loss_fn: Any, optimizer: torch.optim.Optimizer,
 
 
 def _metric_values(loss_fn: Any, functions: dict[str, Callable], outputs: list[torch.Tensor],
-                   targets: list[torch.Tensor]) -> dict[str, float]:
+                   targets: list[torch.Tensor], sharded: bool = False) -> dict[str, float]:
     """The metric functions on a whole epoch's outputs, moved to NumPy once.
 
-    BCEWithLogits outputs are logits: ``logit > 0`` means class 1.
+    ``sharded``: each process holds its own shard (the training epoch under DDP), so every
+    process's outputs and targets are gathered first and each metric is the global one (F1 of
+    all samples, not a mean of per-process F1s). The prediction rule and the metrics are the
+    NumPy fit's (:func:`nncourse.numpy.training.metric_values`).
     """
     if not functions:
         return {}
     prediction = _full_precision(torch.cat(outputs)).cpu().numpy()
-    if is_loss(loss_fn, "BCEWithLogitsLoss"):
-        prediction = (prediction.reshape(len(prediction), -1)[:, 0] > 0).astype(np.int64)
     truth = torch.cat(targets).cpu().numpy()
-    return {name: float(f(truth, prediction)) for name, f in functions.items()}
+    if sharded:
+        prediction, truth = gather_over_processes(prediction), gather_over_processes(truth)
+    return metric_values(loss_fn, functions, prediction, truth)
 
 
 def _as_input(x: Any, model: nn.Module) -> torch.Tensor:
@@ -209,8 +230,6 @@ def evaluate(model: nn.Module, loss_fn: Any, x: Any, y: Any,
     Example:
         >>> evaluate(model, CrossEntropyLoss(), x_test, y_test)["accuracy"]
     """
-    if is_loss(loss_fn, "MSELoss") and tuple(metrics) == ("accuracy",):
-        metrics = ()
     x = _as_input(x, model)
     y = y if isinstance(y, torch.Tensor) else torch.as_tensor(np.asarray(y))
     if y.is_floating_point():
@@ -218,7 +237,7 @@ def evaluate(model: nn.Module, loss_fn: Any, x: Any, y: Any,
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same number of samples; got {len(x)} and "
                          f"{len(y)}.")
-    return _evaluate(model, loss_fn, x, y, metric_functions(metrics), batch_size)
+    return _evaluate(model, loss_fn, x, y, choose_metrics(loss_fn, metrics), batch_size)
 
 
 @torch.no_grad()
@@ -248,16 +267,11 @@ def _evaluate(model: nn.Module, loss_fn: Any, x: torch.Tensor, y: torch.Tensor,
     return logs
 
 
-def _record_divergence(history: History, epoch: int, logs: dict[str, float],
-                       metrics: list[str], validation_data: Any) -> None:
-    """Stop with a reason; the diverged epoch is NaN in every column (lists keep one length)."""
-    history.stopped_reason = (
-        f"loss became {logs['loss']} in epoch {epoch}: training diverged. Lower the "
-        "learning rate, check the inputs are scaled, or set grad_clip_norm.")
-    names = ["loss", *metrics]
-    names += ["val_" + k for k in names] if validation_data is not None else []
-    logs.update(dict.fromkeys(names, math.nan))
-    history.append(epoch, logs)
+def _first_diverged_batch(losses: list[torch.Tensor]) -> tuple[int | None, float]:
+    """(index, value) of this process's first non-finite batch loss; read only on divergence."""
+    values = torch.stack(losses).detach().cpu() if losses else torch.zeros(0)
+    bad = torch.nonzero(~torch.isfinite(values)).flatten()
+    return (int(bad[0]), float(values[bad[0]])) if len(bad) else (None, math.nan)
 
 
 def fit(model: nn.Module, loss_fn: Any, optimizer: torch.optim.Optimizer, x_train: Any,
@@ -322,9 +336,7 @@ def fit(model: nn.Module, loss_fn: Any, optimizer: torch.optim.Optimizer, x_trai
     if validation_data is not None and (not isinstance(validation_data, (tuple, list))
                                         or len(validation_data) != 2):
         raise ValueError("validation_data must be a pair (x_val, y_val).")
-    if is_loss(loss_fn, "MSELoss") and tuple(metrics) == ("accuracy",):
-        metrics = ()  # accuracy means nothing for regression targets
-    functions = metric_functions(metrics)
+    functions = choose_metrics(loss_fn, metrics)   # no accuracy for a regression loss
     device = get_device(device)  # fails now, with the list of valid names, not mid-training
     with session(device) as info, deterministic_algorithms(deterministic):
         device = info.device if info.world_size > 1 else device
@@ -352,24 +364,29 @@ def fit(model: nn.Module, loss_fn: Any, optimizer: torch.optim.Optimizer, x_trai
             for cb in callbacks:
                 cb.on_epoch_begin(epoch, {})
             logs: dict[str, float] = {"lr": float(optimizer.param_groups[0]["lr"])}
-            total, count, outputs, targets = zero.clone(), 0, [], []
+            total, count, outputs, targets, losses = zero.clone(), 0, [], [], []
             for batch, (xb, yb) in enumerate(batches):
                 loss, output = _train_step(net, loss_fn, optimizer, xb, yb, l2, precision,
                                            grad_clip_norm, model)
                 total += loss * len(xb)  # on the device: reading a float makes the GPU wait
-                count += len(xb)
+                count += len(xb)         # (mean batch loss * batch size: the short last batch
+                losses.append(loss)      # weighs what it holds)
                 if functions:
                     outputs.append(output)
                     targets.append(yb)
                 for cb in batch_callbacks:
                     cb.on_batch_end(batch, {"loss": float(loss), "size": len(xb)})
-            # One host sync per epoch (and, under DDP, one all_reduce over processes).
-            logs["loss"], train_metrics = average_over_processes(
-                total, count, _metric_values(loss_fn, functions, outputs, targets))
+            # One host sync per epoch (and, under DDP, one all_reduce over processes); the
+            # epoch runs to its end, as the NumPy fit's does after a diverged batch.
+            logs["loss"] = average_over_processes(total, count)
             if not math.isfinite(logs["loss"]):
-                _record_divergence(history, epoch, logs, [*functions], validation_data)
+                batch_index, bad_loss = _first_diverged_batch(losses)
+                history.stopped_reason = divergence_reason(
+                    epoch, batch_index, bad_loss if batch_index is not None else logs["loss"])
+                history.append(epoch, diverged_logs(logs, list(functions),
+                                                    validation is not None))
                 break
-            logs.update(train_metrics)
+            logs.update(_metric_values(loss_fn, functions, outputs, targets, sharded=True))
             if validation is not None:
                 val = _evaluate(model, loss_fn, *validation, functions, 1024, precision)
                 logs.update({"val_" + k: v for k, v in val.items()})
