@@ -1,4 +1,4 @@
-"""Chapter 3: read gradients off the backprop stepper (a value answer judged by the engine).
+"""Judging the gradients read off the backprop stepper (a value answer judged by the engine).
 
 The learner steps the stepper's graphs (:mod:`nncourse.widgets.backprop_graphs`, no widgets
 needed here) and writes down the input gradients; the judge recomputes them with the
@@ -6,24 +6,19 @@ course's Value engine and names the usual slips (one path of a shared input, a s
 gradient of a neighbouring node, too few digits).
 
 Example:
-    >>> from nncourse.exercises import check
-    >>> check("backprop.stepper_gradient", {"neuron": {}}).passed
-    False
+    >>> stepper_judge("shared_input")({"inputs": ["b"]}, {"shared_input": {"b": 3.0}}) is None
+    True
 """
 
 from __future__ import annotations
 
 import math
 
-from .compare import answer_value
-from .registry import Case, Exercise, Mistake, register
+from .reference import STEPPER_LEAVES
 
-# ----------------------------------------------------------------------------- stepper
-#: graph of the backprop stepper -> the inputs whose gradient is read off it
-STEPPER_LEAVES = {"neuron": ("w1", "w2", "b"), "shared_input": ("b",)}
 #: relative/absolute tolerance: a value copied with 3 or more significant digits passes
 STEPPER_RTOL, STEPPER_ATOL = 2e-3, 1e-4
-_STEPPER_EXAMPLE = ('{"neuron": {"w1": ..., "w2": ..., "b": ...}, '
+STEPPER_EXAMPLE = ('{"neuron": {"w1": ..., "w2": ..., "b": ...}, '
                     '"shared_input": {"b": ...}}')
 
 
@@ -99,21 +94,22 @@ def _judge_read_gradient(graph: str, name: str, got, engine: dict) -> str | None
     return f"{what} = {got:g} is not the engine's gradient; step to the end of the backward pass"
 
 
-def _stepper_judge(graph: str):
+def stepper_judge(graph: str):
+    """The judge of one graph's readings: None when every gradient is right, else a message."""
     def judge(inputs, outputs):
         if not isinstance(outputs, dict):
             return (f"expected a dict of the gradients you read off the stepper, "
-                    f"{_STEPPER_EXAMPLE}; got {type(outputs).__name__}")
+                    f"{STEPPER_EXAMPLE}; got {type(outputs).__name__}")
         if "step" in outputs and "expression" in outputs:
             return ("that is the stepper's setting (its .state), not the gradients: write "
-                    f"down what it shows after the last step, {_STEPPER_EXAMPLE}")
+                    f"down what it shows after the last step, {STEPPER_EXAMPLE}")
         given = outputs.get(graph)
         if given is None:
             known = {leaf for leaves in STEPPER_LEAVES.values() for leaf in leaves}
             grouped = " (group the gradients by graph)" if set(outputs) & known else ""
-            return f"no entry for the graph {graph!r}{grouped}; expected {_STEPPER_EXAMPLE}"
+            return f"no entry for the graph {graph!r}{grouped}; expected {STEPPER_EXAMPLE}"
         if not isinstance(given, dict):
-            return f"the entry {graph!r} is {type(given).__name__}; expected {_STEPPER_EXAMPLE}"
+            return f"the entry {graph!r} is {type(given).__name__}; expected {STEPPER_EXAMPLE}"
         engine = stepper_gradients(graph)
         unknown = sorted(set(given) - set(engine["grads"]))
         if unknown:
@@ -129,42 +125,3 @@ def _stepper_judge(graph: str):
                 return message
         return None
     return judge
-
-
-register(Exercise(
-    id="backprop.stepper_gradient", title="Read gradients off the backprop stepper",
-    chapter="ch03", kind="value",
-    run=lambda obj, inputs: answer_value(obj),   # a stepper object gives its .state: rejected
-    prompt="Step the backprop stepper (`BackpropStepper(expression='neuron')`, then "
-           "`stepper.set_state(expression='shared_input')`) to the end of the backward pass and "
-           "read dL/d(input) for the inputs named below, where L is the graph's output (o for "
-           "`neuron`, f for `shared_input`) and each box shows its node's `grad`. Record them "
-           f"with `answer('backprop.stepper_gradient', {_STEPPER_EXAMPLE})`, 3 or 4 significant "
-           "digits; the checker recomputes the gradients with the Value engine.",
-    hints=["At the last step every node shows `grad`, its dL/d(node); read the inputs' boxes.",
-           "A value that feeds two nodes collects a gradient from each, and they add up."],
-    cases=[Case("neuron: dL/dw1, dL/dw2, dL/db", 2,
-                lambda rng: {"inputs": list(STEPPER_LEAVES["neuron"])},
-                _stepper_judge("neuron"),
-                hint="dL/dw1 = dL/do · do/dz · dz/dw1: each node on the way multiplies in its "
-                     "local derivative (tanh' = 1 - o²)."),
-           Case("shared_input: dL/db (b used twice)", 1,
-                lambda rng: {"inputs": list(STEPPER_LEAVES["shared_input"])},
-                _stepper_judge("shared_input"),
-                hint="b feeds both a + b and b + c: its gradient is the sum of both paths.")],
-    mistakes=[Mistake("wrong sign", {"neuron": {"w1": -0.3614, "w2": 0.1807, "b": -0.1807},
-                                     "shared_input": {"b": -3.0}}, "wrong sign"),
-              Mistake("one path of b only", {"neuron": {"w1": 0.3614, "w2": -0.1807, "b": 0.1807},
-                                             "shared_input": {"b": 2.0}},
-                      "only the path through"),
-              Mistake("the stepper's setting", {"expression": "neuron", "step": 22},
-                      "stepper's setting"),
-              Mistake("not grouped by graph", {"w1": 0.3614, "w2": -0.1807, "b": 0.1807},
-                      "group the gradients by graph"),
-              Mistake("dL/dz for w1", {"neuron": {"w1": 0.1807, "w2": -0.1807, "b": 0.1807},
-                                       "shared_input": {"b": 3.0}},
-                      ("gradient of another node", "local derivative")),
-              Mistake("rounded to two digits", {"neuron": {"w1": 0.36, "w2": -0.18, "b": 0.18},
-                                                "shared_input": {"b": 3.0}},
-                      "rounded too much")],
-))

@@ -1,0 +1,78 @@
+"""Plain outputs side by side: split a tuple/dict output into named parts and compare them.
+
+Shared by the judge and the diagnosis (trusted side). A learner's output and the reference's
+are plain data (:func:`nncourse.exercises.compare.to_plain`); an exercise's ``output_names``
+names the parts of a tuple, dict keys name themselves.
+
+Example:
+    >>> parts([1.0, 2.0], ("a", "b"))
+    {'a': 1.0, 'b': 2.0}
+    >>> close([np.ones(2), 3.0], [np.ones(2), 3.0])
+    True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .compare import describe_value
+
+
+def parts(output: Any, names: tuple[str, ...]) -> dict[str, Any] | None:
+    """``{name: part}`` for a tuple output with ``names`` (None when the count differs);
+    a dict output as it is; anything else as ``{"output": output}``.
+    """
+    if names:
+        if isinstance(output, list) and len(output) == len(names):
+            return dict(zip(names, output, strict=True))
+        if isinstance(output, dict) and set(names) <= set(output):
+            return {name: output[name] for name in names}
+        return None
+    if isinstance(output, dict):
+        return dict(output)
+    return {"output": output}
+
+
+def numeric(value: Any) -> np.ndarray | None:
+    """``value`` as a float array when it is numbers (an array, a number, a regular list)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str | dict):
+        return None
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    return arr
+
+
+def close(got: Any, want: Any, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
+    """Whether plain ``got`` matches plain ``want`` (numbers within tolerance, NaN never)."""
+    if isinstance(want, dict):
+        return isinstance(got, dict) and got.keys() == want.keys() and \
+            all(close(got[k], want[k], rtol, atol) for k in want)
+    if isinstance(want, str) or want is None or isinstance(want, bool):
+        return type(got) is type(want) and got == want
+    want_arr, got_arr = numeric(want), numeric(got)
+    if want_arr is not None and got_arr is not None and want_arr.dtype != object:
+        if isinstance(want, list) and not isinstance(got, list | np.ndarray):
+            return False
+        return got_arr.shape == want_arr.shape and \
+            bool(np.allclose(got_arr, want_arr, rtol=rtol, atol=atol, equal_nan=True))
+    if isinstance(want, list):
+        return isinstance(got, list) and len(got) == len(want) and \
+            all(close(g, w, rtol, atol) for g, w in zip(got, want, strict=True))
+    return bool(got == want)
+
+
+def short(value: Any) -> str:
+    """A short printable form of a plain value (numbers with 4 significant digits)."""
+    arr = numeric(value)
+    if arr is not None and arr.ndim == 0:
+        return f"{float(arr):.4g}"
+    if arr is not None and arr.size <= 6:
+        return np.array2string(arr, precision=4, separator=", ")
+    if arr is not None:
+        return f"an array of shape {arr.shape} (first entries " \
+               f"{np.array2string(arr.ravel()[:3], precision=4, separator=', ')})"
+    return describe_value(value)
