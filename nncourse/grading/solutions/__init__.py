@@ -28,8 +28,6 @@ SOLUTION_MODULES = (
     "nncourse.grading.solutions.ch04",
     "nncourse.grading.solutions.ch05",
     "nncourse.grading.solutions.ch06",
-    "nncourse.grading.solutions.ch07",
-    "nncourse.grading.solutions.ch08",
     "nncourse.grading.solutions.ch09",
     "nncourse.grading.solutions.ch10",
 )
