@@ -125,7 +125,8 @@ def _mistake_match(exercise: Exercise, case: Case, inputs: dict, observation: di
                 return _mistake_message(mistake)
             continue
         if "output" in seen and close(observation["output"], seen["output"],
-                                      case.rtol, case.atol):
+                                      case.rtol, case.atol) and \
+                set(seen.get("mutated") or {}) == set(observation.get("mutated") or {}):
             return _mistake_message(mistake)
     return None
 
@@ -264,11 +265,12 @@ def judge_case(exercise: Exercise, case: Case, inputs: dict, observation: dict) 
                           hint)
 
     if not exercise.declarative or case.judge is not None:
-        if "error" not in observation and "ok" not in observation and exercise.declarative:
-            problem = diagnosis.integrity(observation, exercise.output_names)
-            if problem:
-                return result(problem)
-        return result(_custom(exercise, case, inputs, observation))
+        message = _custom(exercise, case, inputs, observation)
+        if message is None and exercise.declarative and "output" in observation:
+            random_inputs = tuple(exercise.call.get("generators", ()))
+            message = diagnosis.integrity(observation, exercise.output_names, random_inputs) \
+                or ignored_generator(exercise, inputs, observation)
+        return result(message)
     if "error" in observation:
         return result(_mistake_match(exercise, case, inputs, observation)
                       or observation["error"])
@@ -276,7 +278,8 @@ def judge_case(exercise: Exercise, case: Case, inputs: dict, observation: dict) 
     output = observation.get("output")
     got_parts, want_parts = _scored(exercise, case, output), _scored(exercise, case, expected)
     if got_parts is None:
-        return result(_structure_problem(exercise, output))
+        return result(_mistake_match(exercise, case, inputs, observation)
+                      or _structure_problem(exercise, output))
     if case.shapes_only:
         for name, want in (want_parts or {}).items():
             problem = _shape_problem(exercise, name, got_parts.get(name), want)

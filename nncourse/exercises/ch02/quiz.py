@@ -8,8 +8,8 @@ Example:
 
 from __future__ import annotations
 
-from nncourse.exercises.quiz import Choice, MultipleChoice, Numeric
-from nncourse.exercises.quizzes import register_quiz
+from ..quiz import Choice, MultipleChoice, Numeric
+from ..quizzes import register_quiz
 
 register_quiz("ch02", [
     MultipleChoice(
