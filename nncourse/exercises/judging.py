@@ -119,6 +119,8 @@ def _mistake_message(mistake: Mistake) -> str:
 
 def _mistake_match(exercise: Exercise, case: Case, inputs: dict, observation: dict) -> str | None:
     for mistake in exercise.mistakes:
+        if not isinstance(mistake.message, str) or not mistake.message:
+            continue              # words a custom judge's message contains: that judge speaks
         seen = trusted_output(exercise, mistake.answer, inputs)
         if "error" in observation:
             if seen.get("error") == observation["error"]:
@@ -189,6 +191,9 @@ def diagnose(exercise: Exercise, case: Case, inputs: dict, observation: dict,
         _structure_problem(exercise, output)
     if message:
         return message
+    if not exercise.diagnose_numbers:
+        return probe_message(exercise, inputs, observation) or \
+            _last_resort(exercise, case, output, expected)
     message = diagnosis.counter("your result", output, expected, inputs, exercise.counter,
                                 _reference_with(exercise), case.rtol, case.atol)
     if message:
@@ -214,10 +219,14 @@ def diagnose(exercise: Exercise, case: Case, inputs: dict, observation: dict,
             diagnosis.counter(name, got, want, {}, "", _reference_with(exercise))
         if message:
             return message
-    message = probe_message(exercise, inputs, observation)
-    if message:
-        return message
-    for name, want in want_parts.items():
+    return probe_message(exercise, inputs, observation) or \
+        _last_resort(exercise, case, output, expected)
+
+
+def _last_resort(exercise: Exercise, case: Case, output: Any, expected: Any) -> str:
+    """Which part, which entry, got vs expected."""
+    got_parts = _scored(exercise, case, output) or {}
+    for name, want in (_scored(exercise, case, expected) or {}).items():
         got = got_parts.get(name)
         if not close(got, want, case.rtol, case.atol):
             return diagnosis.first_difference(name, got, want, case.rtol, case.atol)
@@ -266,6 +275,10 @@ def judge_case(exercise: Exercise, case: Case, inputs: dict, observation: dict) 
 
     if not exercise.declarative or case.judge is not None:
         message = _custom(exercise, case, inputs, observation)
+        if message is not None and exercise.declarative:   # a named mistake speaks first
+            message = _mistake_match(exercise, case, inputs, observation) or \
+                ("output" in observation and probe_message(exercise, inputs, observation)) \
+                or message
         if message is None and exercise.declarative and "output" in observation:
             random_inputs = tuple(exercise.call.get("generators", ()))
             message = diagnosis.integrity(observation, exercise.output_names, random_inputs) \

@@ -151,6 +151,8 @@ class Exercise:
         allow_mutation: inputs the learner's code may change in place.
         check_global_rng: re-run under a second global NumPy/torch seed (global RNG and
             non-determinism checks); off for values and costly runs.
+        diagnose_numbers: run the numeric diagnosis (sign, constant factor, off-by-one, zero
+            places); off where outputs are epoch numbers or flags, not formulas.
         run: legacy ``(learner_object, inputs) -> outputs``; only for exercises not yet
             declared with ``reference``/``call``.
         hints, kind, prompt, widget: as shown to the learner (``kind`` is ``"function"``,
@@ -170,6 +172,7 @@ class Exercise:
     counter: str = ""
     allow_mutation: tuple[str, ...] = ()
     check_global_rng: bool = True
+    diagnose_numbers: bool = True
     run: Callable[[Any, dict], Any] | None = None
     hints: list[str] = field(default_factory=list)
     kind: str = "function"
@@ -200,7 +203,8 @@ class Exercise:
         spec.setdefault("runner", "call")
         spec["expects"] = self.expects
         spec["allow_mutation"] = list(self.allow_mutation)
-        spec["check_global_rng"] = bool(self.check_global_rng and self.kind == "function")
+        spec["check_global_rng"] = bool(self.check_global_rng
+                                       and self.kind in ("function", "functions"))
         spec["probes"] = {probe.name: probe.transform(inputs) for probe in self.probes}
         return spec
 
