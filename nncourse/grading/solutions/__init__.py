@@ -22,10 +22,6 @@ from typing import Any
 
 #: Chapter modules holding ``SOLUTIONS`` (add a chapter's module here).
 SOLUTION_MODULES = (
-    "nncourse.grading.solutions.ch04",
-    "nncourse.grading.solutions.ch05",
-    "nncourse.grading.solutions.ch06",
-    "nncourse.grading.solutions.ch09",
     "nncourse.grading.solutions.ch10",
 )
 
