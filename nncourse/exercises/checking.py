@@ -46,6 +46,29 @@ def run_answer(exercise: Exercise, answer: Any, inputs: dict) -> dict:
         return {"error": f"your function returned {exc}"}
 
 
+def _check_case(exercise: Exercise, case: Any, answer: Any, inputs: dict,
+                seen: dict) -> CaseResult:
+    """One case in one process: the probes run only when the case fails (they cost calls).
+
+    The grader observes everything in one sandbox round trip (:func:`run_answer`); here the
+    same judgement comes cheaper, as the probes matter only for a failing answer. ``seen``
+    keeps observations for cases with the same inputs.
+    """
+    if not exercise.declarative or not exercise.probes:
+        if "full" not in seen:
+            seen["full"] = run_answer(exercise, answer, inputs)
+        return judge_case(exercise, case, inputs, seen["full"])
+    spec = exercise.call_spec(inputs)
+    if "quick" not in seen and "full" not in seen:
+        seen["quick"] = observe({**spec, "probes": {}}, answer, inputs)
+    judged = judge_case(exercise, case, inputs, seen.get("full", seen.get("quick")))
+    if judged.passed:
+        return judged
+    if "full" not in seen:
+        seen["full"] = observe(spec, answer, inputs)
+    return judge_case(exercise, case, inputs, seen["full"])
+
+
 def _record(exercise_id: str, score: float, max_score: float) -> None:
     """Tell the progress tracker, if installed; recording never fails a check."""
     try:
@@ -78,13 +101,14 @@ def check(exercise_id: str, answer: Any, seed: int = 0) -> CheckResult:
     if exercise.kind == "function" and not callable(answer):
         result.error = (f"Expected a function for {exercise.id}; got {type(answer).__name__}. "
                         f"Pass the function itself: check({exercise.id!r}, my_function).")
+    seen: dict = {}        # shared inputs: one observation serves every case
     for case in exercise.cases:
         if result.error:
             result.cases.append(CaseResult(case.name, False, 0.0, case.points, "not run"))
             continue
         inputs = exercise.inputs_for(case, seed)
-        observation = run_answer(exercise, answer, inputs)
-        result.cases.append(judge_case(exercise, case, inputs, observation))
+        result.cases.append(_check_case(exercise, case, answer, inputs,
+                                        seen if exercise.shared_inputs else {}))
     _record(exercise.id, result.score, result.max_score)
     return result
 

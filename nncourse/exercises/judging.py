@@ -26,7 +26,11 @@ Example:
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import inspect
+import pickle
+from collections import OrderedDict
 from typing import Any
 
 from . import diagnosis
@@ -67,11 +71,31 @@ def trusted_output(exercise: Exercise, answer: Any, inputs: dict) -> dict:
     return observe(_quiet_spec(exercise), answer, inputs)
 
 
+_MEMO: OrderedDict[tuple[str, str], Any] = OrderedDict()
+
+
+def _digest(inputs: dict) -> str | None:
+    try:
+        return hashlib.sha1(pickle.dumps(inputs, protocol=4)).hexdigest()
+    except Exception:  # inputs that do not pickle are simply not memoized
+        return None
+
+
 def reference_output(exercise: Exercise, inputs: dict) -> Any:
-    """The reference's output on ``inputs`` (raises if the reference itself fails)."""
+    """The reference's output on ``inputs`` (raises if the reference itself fails).
+
+    The last few results are kept (cases with the same inputs, repeated checks).
+    """
+    key = _digest(inputs)
+    if key is not None and (exercise.id, key) in _MEMO:
+        return copy.deepcopy(_MEMO[exercise.id, key])
     seen = trusted_output(exercise, exercise.reference_answer(), inputs)
     if "error" in seen:
         raise RuntimeError(f"the reference of {exercise.id} failed: {seen['error']}")
+    if key is not None:
+        _MEMO[exercise.id, key] = copy.deepcopy(seen["output"])
+        while len(_MEMO) > 32:
+            _MEMO.popitem(last=False)
     return seen["output"]
 
 

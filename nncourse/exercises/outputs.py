@@ -46,8 +46,26 @@ def numeric(value: Any) -> np.ndarray | None:
     return arr
 
 
+def _flat_numbers(value: list) -> bool:
+    return all(isinstance(item, int | float) and not isinstance(item, bool) for item in value)
+
+
 def close(got: Any, want: Any, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
-    """Whether plain ``got`` matches plain ``want`` (numbers within tolerance, NaN never)."""
+    """Whether plain ``got`` matches plain ``want`` (numbers within tolerance; NaN matches NaN).
+
+    ``rtol = atol = 0`` asks for exact equality (the fast path of the determinism checks).
+    """
+    if rtol == 0 and atol == 0 and type(got) is type(want) and \
+            isinstance(want, np.ndarray | list | dict):
+        if isinstance(want, np.ndarray):
+            return got.shape == want.shape and bool(np.array_equal(got, want, equal_nan=True))
+        if isinstance(want, list):
+            return len(got) == len(want) and \
+                all(close(g, w, 0, 0) for g, w in zip(got, want, strict=True))
+        return got.keys() == want.keys() and all(close(got[k], want[k], 0, 0) for k in want)
+    if isinstance(want, list) and isinstance(got, list) and not _flat_numbers(want):
+        return len(got) == len(want) and \
+            all(close(g, w, rtol, atol) for g, w in zip(got, want, strict=True))
     if isinstance(want, dict):
         return isinstance(got, dict) and got.keys() == want.keys() and \
             all(close(got[k], want[k], rtol, atol) for k in want)

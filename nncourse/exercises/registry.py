@@ -151,6 +151,8 @@ class Exercise:
         allow_mutation: inputs the learner's code may change in place.
         check_global_rng: re-run under a second global NumPy/torch seed (global RNG and
             non-determinism checks); off for values and costly runs.
+        shared_inputs: every case draws the same inputs (cases that score parts of one
+            output): ``check`` then calls the learner's code once for all of them.
         diagnose_numbers: run the numeric diagnosis (sign, constant factor, off-by-one, zero
             places); off where outputs are epoch numbers or flags, not formulas.
         run: legacy ``(learner_object, inputs) -> outputs``; only for exercises not yet
@@ -173,6 +175,7 @@ class Exercise:
     allow_mutation: tuple[str, ...] = ()
     check_global_rng: bool = True
     diagnose_numbers: bool = True
+    shared_inputs: bool = False
     run: Callable[[Any, dict], Any] | None = None
     hints: list[str] = field(default_factory=list)
     kind: str = "function"
@@ -191,7 +194,8 @@ class Exercise:
 
     def seed_for(self, case: Case, base_seed: int = 0) -> int:
         """The seed a case draws its inputs with (stable across processes and runs)."""
-        return zlib.crc32(f"{self.id}/{case.name}/{base_seed}".encode()) & 0x7FFFFFFF
+        name = "" if self.shared_inputs else f"{case.name}/"
+        return zlib.crc32(f"{self.id}/{name}{base_seed}".encode()) & 0x7FFFFFFF
 
     def inputs_for(self, case: Case, base_seed: int = 0) -> dict:
         """Draw the inputs of ``case`` with its seed."""

@@ -215,6 +215,16 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
+def _unchanged(value: Any, before: Any) -> bool:
+    """Whether an input still equals its copy from before the call (arrays compared exactly)."""
+    if isinstance(before, np.ndarray):
+        return isinstance(value, np.ndarray) and value.shape == before.shape and \
+            bool(np.array_equal(value, before, equal_nan=before.dtype.kind in "fc"))
+    if isinstance(before, int | float | str | bool | type(None)):
+        return type(value) is type(before) and (value == before or value != value)
+    return _same(_plain_inputs(value), _plain_inputs(before))
+
+
 def _plain_inputs(value: Any) -> Any:
     try:
         return to_plain(value)
@@ -239,8 +249,7 @@ def _once(answer: Any, inputs: dict, spec: dict, seed: int) -> dict:
                 "error_type": type(exc).__name__}
     allowed = set(spec.get("allow_mutation", ())) | set(spec.get("generators", ()))
     mutated = {name: _plain_inputs(kept[name]) for name in kept
-               if name not in allowed and not _same(_plain_inputs(kept[name]),
-                                                    _plain_inputs(pristine[name]))}
+               if name not in allowed and not _unchanged(kept[name], pristine[name])}
     if mutated:
         found["mutated"] = mutated
     inputs_arrays = [(name, value) for name, value in kept.items() if name not in allowed

@@ -105,7 +105,7 @@ def _starts_at_x0(inputs, output, expected):
 
 register(Exercise(
     id="gradients.gradient_descent", title="Gradient descent, step by step", chapter="ch02",
-    reference="nncourse.exercises.ch02.reference.gradient_descent",
+    reference="nncourse.exercises.ch02.reference.gradient_descent", shared_inputs=True,
     call={"runner": "nncourse.exercises.ch02.runners:run_gradient_descent"},
     counter="steps",
     expects={"returns": "path, an array of shape (steps + 1, d)",

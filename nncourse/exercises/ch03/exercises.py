@@ -41,7 +41,7 @@ def _zero_x(inputs):
 
 register(Exercise(
     id="backprop.linear_backward", title="Backward pass of a Linear layer", chapter="ch03",
-    reference="nncourse.numpy.layers.linear_backward",
+    reference="nncourse.numpy.layers.linear_backward", shared_inputs=True,
     call={"runner": "call", "args": ["grad_out", "x", "weight"]},
     output_names=("grad_x", "grad_weight", "grad_bias"),
     expects={"returns": "the tuple (grad_x, grad_weight, grad_bias) of arrays",
@@ -167,7 +167,7 @@ def _ce_gradcheck(inputs, output, expected):
 register(Exercise(
     id="backprop.softmax_cross_entropy_backward",
     title="Gradient of softmax cross-entropy", chapter="ch03",
-    reference="nncourse.numpy.losses.softmax_cross_entropy_backward",
+    reference="nncourse.numpy.losses.softmax_cross_entropy_backward", shared_inputs=True,
     call={"runner": "call", "args": ["logits", "targets"]},
     expects={"returns": "grad_logits, an array shaped like logits (B, C)",
              "inputs": {"logits": "an array of shape (B, C)",
