@@ -22,7 +22,6 @@ from typing import Any
 
 #: Chapter modules holding ``SOLUTIONS`` (add a chapter's module here).
 SOLUTION_MODULES = (
-    "nncourse.grading.solutions.ch10",
 )
 
 
