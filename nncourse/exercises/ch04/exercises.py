@@ -33,6 +33,7 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid")   # the answer widget's choices (the e
 INITS = tuple(SHORT_INIT_NAMES)
 DEPTH, WIDTH = 20, 64
 FUNCTIONS_RUNNER = "nncourse.exercises.ch04.runners:functions"
+BACKWARD_RUNNER = "nncourse.exercises.ch04.runners:backward"
 
 
 # ----------------------------------------------------------------------------- probes
@@ -58,25 +59,28 @@ def _elementwise_probe() -> Probe:
     return Probe("one non-zero upstream entry", _one_upstream_entry,
                  "With grad_out zero except one entry, grad_x must be zero except that entry: "
                  "the backward pass of an activation is elementwise (grad_out * f'(x)); yours "
-                 "mixes entries (a matrix product, a sum or a mean).")
+                 "mixes entries (a matrix product, a sum or a mean).", outputs=("nonzero",))
 
 
 SIGMOID_PROBES = [
+    _elementwise_probe(),
     Probe("grad_out = 1", _upstream(1.0),
           "With grad_out = 1 everywhere grad_x is sigmoid's local derivative out * (1 - out); "
-          "yours differs there, so the local derivative is wrong (out already is sigmoid(x))."),
+          "yours differs there, so the local derivative is wrong (out already is sigmoid(x)).",
+          outputs=("grad_x",)),
     Probe("out = 0.5", _outputs_at(0.5),
           "At out = 0.5 (x = 0) sigmoid's slope is 0.25, so grad_x = 0.25 * grad_out; yours "
-          "differs there: the local derivative must be out * (1 - out)."),
+          "differs there: the local derivative must be out * (1 - out).", outputs=("grad_x",)),
 ]
 TANH_PROBES = [
+    _elementwise_probe(),
     Probe("grad_out = 1", _upstream(1.0),
           "With grad_out = 1 everywhere grad_x is tanh's local derivative 1 - out**2; yours "
-          "differs there, so the local derivative is wrong (out already is tanh(x))."),
+          "differs there, so the local derivative is wrong (out already is tanh(x)).",
+          outputs=("grad_x",)),
     Probe("out = 0", _outputs_at(0.0),
           "At out = 0 (x = 0) tanh's slope is 1, so grad_x = grad_out; yours differs there: "
-          "the local derivative must be 1 - out**2."),
-    _elementwise_probe(),
+          "the local derivative must be 1 - out**2.", outputs=("grad_x",)),
 ]
 
 
@@ -98,20 +102,20 @@ BACKWARD_EXPECTS = {
 register(Exercise(
     id="activations.sigmoid_backward", title="Backward pass of sigmoid", chapter="ch04",
     reference="nncourse.numpy.activations.sigmoid_backward",
-    call={"runner": "call", "args": ["grad_out", "out"]}, expects=BACKWARD_EXPECTS,
+    call={"runner": BACKWARD_RUNNER}, expects=BACKWARD_EXPECTS,
     prompt="Write `sigmoid_backward(grad_out, out) -> grad_x` where out = sigmoid(x).",
     hints=["sigma'(x) = sigma(x) (1 - sigma(x)), and sigma(x) is `out`."],
-    cases=[Case("matches reference", 2, _sigmoid_inputs)],
+    cases=[Case("matches reference", 2, _sigmoid_inputs, outputs=("grad_x",))],
     probes=SIGMOID_PROBES, mistakes=mistakes.SIGMOID,
 ))
 
 register(Exercise(
     id="activations.tanh_backward", title="Backward pass of tanh", chapter="ch04",
     reference="nncourse.numpy.activations.tanh_backward",
-    call={"runner": "call", "args": ["grad_out", "out"]}, expects=BACKWARD_EXPECTS,
+    call={"runner": BACKWARD_RUNNER}, expects=BACKWARD_EXPECTS,
     prompt="Write `tanh_backward(grad_out, out) -> grad_x` where out = tanh(x).",
     hints=["tanh'(x) = 1 - tanh(x)^2, and tanh(x) is `out`."],
-    cases=[Case("matches reference", 2, _tanh_inputs)],
+    cases=[Case("matches reference", 2, _tanh_inputs, outputs=("grad_x",))],
     probes=TANH_PROBES, mistakes=mistakes.TANH,
 ))
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..errors import LearnerError
 from ..runtime import runner
 
@@ -41,3 +43,19 @@ def functions(answer: Any, inputs: dict, spec: dict) -> list[Any]:
     found = unpack(answer, list(spec["functions"]))
     return [function(*[inputs[name] for name in names])
             for function, names in zip(found, spec["calls"], strict=True)]
+
+
+@runner("ch04.backward")
+def backward(answer: Any, inputs: dict, spec: dict) -> dict[str, Any]:
+    """``answer(grad_out, out)``, and which entries of its result are non-zero.
+
+    Returns:
+        ``{"grad_x": the result, "nonzero": 1.0 where the result is not 0, else 0.0}``; the
+        mask lets a probe ask whether an elementwise backward pass stayed elementwise.
+    """
+    grad_x = answer(inputs["grad_out"], inputs["out"])
+    try:
+        nonzero = (np.asarray(grad_x, dtype=np.float64) != 0) * 1.0
+    except (TypeError, ValueError):
+        nonzero = None
+    return {"grad_x": grad_x, "nonzero": nonzero}

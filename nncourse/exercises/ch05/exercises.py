@@ -75,12 +75,23 @@ def _first_gradient_only(inputs: dict) -> dict:
     return {**inputs, "grads": grads}
 
 
+def _away_from_zero(grads: np.ndarray) -> np.ndarray:
+    """|g| >= 1 everywhere, so eps (1e-8) cannot matter and the probe isolates its term."""
+    grads = np.asarray(grads, dtype=np.float64)
+    return grads + np.where(grads >= 0, 1.0, -1.0)
+
+
 def _one_step(inputs: dict) -> dict:
-    return {**inputs, "grads": np.array(inputs["grads"][:1])}
+    return {**inputs, "eps": 1e-8, "grads": _away_from_zero(inputs["grads"][:1])}
 
 
 def _constant_gradient(inputs: dict) -> dict:
-    return {**inputs, "grads": np.repeat(inputs["grads"][:1], len(inputs["grads"]), axis=0)}
+    first = _away_from_zero(inputs["grads"][:1])
+    return {**inputs, "eps": 1e-8, "grads": np.repeat(first, len(inputs["grads"]), axis=0)}
+
+
+def _alpha_zero_step(inputs: dict) -> dict:
+    return {**inputs, "alpha": 0.0, "eps": 1e-8, "grads": _away_from_zero(inputs["grads"])}
 
 
 def _doubled(inputs: dict) -> dict:
@@ -103,9 +114,10 @@ LR_ZERO = Probe("lr = 0", _with(lr=0.0),
                 outputs=("param",))
 ONE_COORDINATE = Probe(
     "one non-zero coordinate", _one_coordinate,
-    "With a gradient that is zero except in one coordinate, only that coordinate may change; "
-    "in yours others change too: the update must work entry by entry, not through a sum, mean "
-    "or norm over the whole array.", outputs=("moved",))
+    "With a gradient that is zero except in one coordinate, only that coordinate of the "
+    "parameters and of the state may change; in yours others change too: the update must work "
+    "entry by entry, not through a sum, mean or norm over the whole array.",
+    outputs=("moved",))
 
 MOMENTUM_PROBES = [
     ONE_COORDINATE,
@@ -132,7 +144,7 @@ RMSPROP_PROBES = [
           "With alpha = 0 square_avg must be the latest grad**2; yours differs there: the old "
           "average is weighted by alpha and the new squared gradient by 1 - alpha.",
           outputs=("square_avg",)),
-    Probe("alpha = 0 (the step)", _with(alpha=0.0),
+    Probe("alpha = 0 (the step)", _alpha_zero_step,
           "With alpha = 0 square_avg is grad**2, so each step must be "
           "lr * grad / (|grad| + eps), about lr in every coordinate; yours differs: step with "
           "lr * grad / (sqrt(square_avg) + eps), using the square_avg of this step.",

@@ -37,8 +37,8 @@ def optimizer_steps(answer: Any, inputs: dict, spec: dict) -> dict[str, list[np.
     Returns:
         ``{"param": [after step 1, ...], <state name>: [after step 1, ...], "step": [param
         after step k minus param before it, ...], "moved": 1.0 where any step changed the
-        entry, else 0.0}`` (copies; "step" and "moved" are the parameters' differences, so
-        the judge can name a wrong step size or a coordinate that should not move).
+        entry of param or of a state array, else 0.0}`` (copies; "step" and "moved" let the
+        judge name a wrong step size or a coordinate that should not have changed).
     """
     state_names, hyper_names = list(spec["state"]), list(spec["hyper"])
     counter = spec.get("counter") or ""
@@ -54,10 +54,24 @@ def optimizer_steps(answer: Any, inputs: dict, spec: dict) -> dict[str, list[np.
             raise LearnerError(f"your step function must return the tuple ({expected}) of "
                                f"arrays shaped like param; at step {step + 1} it returned a "
                                f"{type(returned).__name__}{size}")
+        for name, value in zip(record, returned, strict=True):
+            if np.shape(value) != np.shape(inputs["param"]):
+                raise LearnerError(f"your step function returned {name} of shape "
+                                   f"{np.shape(value)} at step {step + 1}; it must keep the "
+                                   f"shape of param, {np.shape(inputs['param'])}")
         param, *state = returned
         for name, value in zip(record, returned, strict=True):
             record[name].append(np.array(value, dtype=np.float64, copy=True))
+    start_param = np.array(inputs["param"], dtype=np.float64)
+    if any(np.shape(value) != start_param.shape for value in record["param"]):
+        return {**record, "step": None, "moved": None}   # the judge names the shape
     params = np.array(record["param"])                                   # (steps, *param)
-    before = np.concatenate([np.array(inputs["param"], dtype=np.float64)[None], params[:-1]])
+    before = np.concatenate([start_param[None], params[:-1]])
     steps = params - before
-    return {**record, "step": list(steps), "moved": (np.abs(steps) > 0).any(axis=0) * 1.0}
+    moved = (np.abs(steps) > 0).any(axis=0)
+    for name in state_names:
+        history = np.array(record[name])                                 # (steps, *param)
+        start = np.array(inputs[name], dtype=np.float64)
+        if history.shape[1:] == start.shape:
+            moved |= (history != start).any(axis=0)
+    return {**record, "step": list(steps), "moved": moved * 1.0}

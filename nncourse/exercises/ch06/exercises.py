@@ -34,13 +34,13 @@ RUNNERS = "nncourse.exercises.ch06.runners"
 
 # ----------------------------------------------------------------------------- initialisers
 #: (fan_out, fan_in): weights are (out, in) as in torch; fan_in != fan_out so swaps show
-SHAPES = ((100, 200), (200, 50))
-STD_TOLERANCE = 0.04        # relative; the sampling error of the std is under 0.7 %
+SHAPES = ((60, 120), (120, 30))
+STD_TOLERANCE = 0.04        # relative; the sampling error of the std is about 1 %
 NORMAL_KURTOSIS = 3.0       # a uniform has 1.8
 
 
 def _init_inputs(rng: np.random.Generator) -> dict:
-    return {"seed": int(rng.integers(0, 2**31 - 2)), "shapes": [list(s) for s in SHAPES]}
+    return {"rng": int(rng.integers(0, 2**31 - 2)), "shapes": [list(s) for s in SHAPES]}
 
 
 def _kurtosis(values: np.ndarray) -> float:
@@ -48,23 +48,57 @@ def _kurtosis(values: np.ndarray) -> float:
     return float(np.mean(centred**4) / np.mean(centred**2) ** 2)
 
 
-def _init_feedback(kind: str, shape: tuple[int, int], ratio: float, std: float,
-                   expected: float) -> str:
+def _fans(shape: tuple[int, int]) -> dict[str, float]:
     fan_out, fan_in = shape
-    where = (f"for shape {shape} (fan_out {fan_out}, fan_in {fan_in}) your {kind} std is "
-             f"{std:.4g}, expected {expected:.4g}")
-    close = abs(ratio - 1) <= STD_TOLERANCE
+    return {"fan_in": fan_in, "fan_out": fan_out, "fan_in + fan_out": fan_in + fan_out,
+            "(fan_in + fan_out) / 2": (fan_in + fan_out) / 2}
+
+
+def spread_formula(value: float, shape: tuple[int, int]) -> str | None:
+    """The formula among sqrt(k / fan) and k / fan (k = 1, 2, 3, 6) that gives ``value``.
+
+    Example:
+        >>> spread_formula(np.sqrt(2 / 30), (60, 30))
+        'sqrt(2 / fan_in)'
+    """
+    for fan_name, fan in _fans(shape).items():
+        for k in (1, 2, 3, 6):
+            text = f"{k} / ({fan_name})" if "+" in fan_name and "/" not in fan_name \
+                else f"{k} / {fan_name}"
+            if abs(value / np.sqrt(k / fan) - 1) < STD_TOLERANCE:
+                return f"sqrt({text})"
+            if abs(value / (k / fan) - 1) < STD_TOLERANCE:
+                return f"{text} (no square root)"
+    return None
+
+
+def _init_feedback(kind: str, shape: tuple[int, int], std: float, expected: float) -> str:
+    """Name the formula the learner's spread follows, next to the one it should follow."""
+    fan_out, fan_in = shape
+    where = (f"for shape {shape} (fan_out {fan_out} = shape[0], fan_in {fan_in} = shape[1]) "
+             f"your {kind} weights have std {std:.4g}, expected {expected:.4g}")
     if kind == "he_normal":
-        if abs(ratio / np.sqrt(fan_in / fan_out) - 1) < STD_TOLERANCE:
-            return f"{where}: the std uses fan_out; He divides by fan_in = shape[1]"
-        if abs(ratio * np.sqrt(2) - 1) < STD_TOLERANCE:
-            return f"{where}: the factor 2 is missing (that is LeCun's 1 / fan_in)"
-        if abs(ratio / np.sqrt(2 / fan_in) - 1) < STD_TOLERANCE:
-            return f"{where}: 2 / fan_in is the variance, not the std; take its square root"
-    elif abs(ratio * np.sqrt(3) - 1) < STD_TOLERANCE:
+        found = spread_formula(std, shape)
+        if found == "sqrt(1 / fan_in)":
+            return f"{where}: that is sqrt(1 / fan_in), LeCun's std; He has the factor 2, " \
+                   f"sqrt(2 / fan_in)"
+        if found and "no square root" in found:
+            return (f"{where}: that is {found}, the variance used as the std; the std of "
+                    f"N(0, 2 / fan_in) is sqrt(2 / fan_in)")
+        if found:
+            return f"{where}: your std is {found}; He's std is sqrt(2 / fan_in) (fan_in = " \
+                   f"shape[1])"
+        return f"{where} ({std / expected:.3g} times): He's std is sqrt(2 / fan_in)"
+    limit = std * np.sqrt(3)          # U(-b, b) has std b / sqrt(3)
+    found = spread_formula(limit, shape)
+    if found == "sqrt(2 / (fan_in + fan_out))":
         return (f"{where}: your limit is sqrt(2 / (fan_in + fan_out)), the normal std; the "
                 f"uniform limit is sqrt(3) times larger, sqrt(6 / (fan_in + fan_out))")
-    return f"{where} (ratio {ratio:.3f}){'' if close else ''}"
+    if found:
+        return (f"{where}: your limit b is {found}; Xavier's is sqrt(6 / (fan_in + fan_out)) "
+                f"(a uniform U(-b, b) has std b / sqrt(3))")
+    return (f"{where} ({std / expected:.3g} times): the limit is sqrt(6 / (fan_in + fan_out)) "
+            f"and U(-b, b) has std b / sqrt(3)")
 
 
 def init_judge(kind: str):
@@ -82,12 +116,11 @@ def init_judge(kind: str):
             if not np.all(np.isfinite(arr)):
                 return f"your {kind} weights for shape {shape} contain NaN or inf"
             std, spread = float(np.std(arr)), float(np.std(want))
-            if abs(float(np.mean(arr))) > 0.05 * spread:
+            if abs(float(np.mean(arr))) > 6 * spread / np.sqrt(arr.size):   # 6 standard errors
                 return (f"your {kind} weights have mean {np.mean(arr):.3g}; they should be "
                         f"centred on 0")
-            ratio = std / spread
-            if abs(ratio - 1) > STD_TOLERANCE:
-                return _init_feedback(kind, shape, ratio, std, spread)
+            if abs(std / spread - 1) > STD_TOLERANCE:
+                return _init_feedback(kind, shape, std, spread)
             if kind == "xavier_uniform" and np.abs(arr).max() > np.sqrt(3) * spread * 1.05:
                 return ("xavier_uniform must be uniform on [-limit, limit]; some of your "
                         "weights lie outside the limit (a normal draw?): use rng.uniform")
@@ -101,7 +134,7 @@ def init_judge(kind: str):
 register(Exercise(
     id="init.xavier_he", title="Xavier (uniform) and He (normal) initialisers", chapter="ch06",
     kind="functions", reference="nncourse.exercises.ch06.reference.INITIALISERS",
-    call={"runner": f"{RUNNERS}:initialisers", "generators": ["seed"]},
+    call={"runner": f"{RUNNERS}:initialisers", "generators": ["rng"]},
     expects={"returns": "the tuple (xavier_uniform, he_normal) of your two functions; each "
                         "returns an array of the given shape",
              "inputs": {"shape": "a tuple (fan_out, fan_in)",
@@ -113,8 +146,9 @@ register(Exercise(
            "check('init.xavier_he', (xavier_uniform, he_normal)).",
     hints=["A weight matrix is (out_features, in_features): fan_in = shape[1].",
            "Var(U(-b, b)) = b**2 / 3, so a uniform limit b gives std b / sqrt(3)."],
-    cases=[Case("xavier_uniform", 1, _init_inputs, judge=init_judge("xavier_uniform")),
-           Case("he_normal", 1, _init_inputs, judge=init_judge("he_normal"))],
+    cases=[Case("xavier_uniform", 1, _init_inputs, judge=init_judge("xavier_uniform"),
+                outputs=("xavier",)),
+           Case("he_normal", 1, _init_inputs, judge=init_judge("he_normal"), outputs=("he",))],
     mistakes=mistakes.INITIALISERS,
 ))
 
@@ -142,11 +176,26 @@ def _all_relu_units_dead(inputs: dict) -> dict:
     return {**inputs, "biases": biases}
 
 
+def _no_relu_unit_dead(inputs: dict) -> dict:
+    biases = [np.array(b) for b in inputs["biases"]]
+    biases[0][[1, 4]] = 0.0            # the two dead units come back to life
+    weights = [np.array(w) for w in inputs["weights"]]
+    weights[0][:, 0] = np.abs(weights[0][:, 0]) + 1.0
+    x = np.array(inputs["x"])
+    x[0, 0] = 1e3                      # example 0 switches every ReLU unit on
+    return {**inputs, "biases": biases, "weights": weights, "x": x}
+
+
 def _batch_of_one(inputs: dict) -> dict:
     return {**inputs, "x": np.array(inputs["x"][:1])}
 
 
 FORWARD_STATS_PROBES = [
+    Probe("no ReLU unit dead", _no_relu_unit_dead,
+          "When every ReLU unit is positive for at least one example (some are 0 for other "
+          "examples), no unit is dead and dead_fraction is 0; yours is not: a unit is dead "
+          "only when it is 0 for every example, np.all(h == 0, axis=0), not for some.",
+          outputs=("dead_fraction",)),
     Probe("every ReLU unit dead", _all_relu_units_dead,
           "When every unit of the ReLU layer is 0 for every example, that layer's "
           "dead_fraction is 1; yours differs: dead_fraction is the share of units (columns) "
@@ -186,14 +235,17 @@ register(Exercise(
 
 
 # ----------------------------------------------------------------------------- batch norm
-def bn_inputs(batch: int, constant_feature: bool = False):
-    """``rng -> inputs`` for batch norm: x (batch, 4) around 2 with spread 3, gamma, beta."""
+def bn_inputs(batch: int, constant_feature: bool = False, gradcheck: bool = False):
+    """``rng -> inputs`` for batch norm: x (batch, 4) around 2 with spread 3, gamma, beta.
+
+    ``gradcheck`` asks the runner for a numerical gradient of the learner's forward too.
+    """
     def make(rng: np.random.Generator) -> dict:
         x = rng.normal(loc=2.0, scale=3.0, size=(batch, 4))
         if constant_feature:
             x[:, 1] = x[0, 1]          # variance 0: only eps keeps the division finite
         return {"x": x, "gamma": rng.normal(size=4), "beta": rng.normal(size=4),
-                "grad_out": rng.normal(size=(batch, 4)), "eps": 1e-5}
+                "grad_out": rng.normal(size=(batch, 4)), "eps": 1e-5, "gradcheck": gradcheck}
     return make
 
 
@@ -263,7 +315,8 @@ register(Exercise(
            Case("backward", 2, bn_inputs(6), outputs=("grad_x", "grad_gamma", "grad_beta")),
            Case("a constant feature (variance 0)", 1, bn_inputs(6, constant_feature=True),
                 outputs=("out", "grad_x", "grad_gamma", "grad_beta")),
-           Case("gradcheck, batch of 2", 1, bn_inputs(2), judge=gradcheck_judge)],
+           Case("gradcheck, batch of 2", 1, bn_inputs(2, gradcheck=True),
+                judge=gradcheck_judge)],
     probes=BATCHNORM_PROBES, mistakes=mistakes.BATCHNORM,
 ))
 

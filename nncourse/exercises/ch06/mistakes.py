@@ -66,7 +66,7 @@ def he_uniform_draw(shape, rng):
 
 
 INITIALISERS = [
-    Mistake("He with fan_out", (xavier_uniform, he_fan_out), ("fan_out",)),
+    Mistake("He with fan_out", (xavier_uniform, he_fan_out), ("sqrt(2 / fan_out)",)),
     Mistake("He without the 2", (xavier_uniform, he_without_two), ("factor 2",)),
     Mistake("variance as std", (xavier_uniform, he_variance_as_std), ("variance",)),
     Mistake("normal std as uniform limit", (xavier_normal_limit, he_normal), ("sqrt(3)",)),
