@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from independent import ch04 as independent
+
 from nncourse.exercises import check, get_exercise, list_exercises
 
 EXERCISES = list_exercises(chapter="ch04")

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from independent import ch05 as independent
+
 from nncourse.exercises import check, list_exercises
 
 EXERCISES = list_exercises(chapter="ch05")
