@@ -72,11 +72,11 @@ def _check_case(exercise: Exercise, case: Any, answer: Any, inputs: dict,
 def _record(exercise_id: str, score: float, max_score: float) -> None:
     """Tell the progress tracker, if installed; recording never fails a check."""
     try:
-        from . import progress  # type: ignore[attr-defined]
+        from .progress import record  # type: ignore[import-not-found]
     except ImportError:
         return
     try:
-        progress.record(exercise_id, score, max_score)
+        record(exercise_id, score, max_score)
     except Exception:   # noqa: BLE001 - progress is a convenience, never a reason to fail
         pass
 

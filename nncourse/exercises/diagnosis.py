@@ -92,7 +92,7 @@ def _factor_candidates(inputs: dict) -> list[tuple[str, float]]:
 def constant_factor(name: str, got: np.ndarray, want: np.ndarray, inputs: dict) -> str | None:
     """``got == c · want`` for one constant c: name c (2, 1/2, B, 1/B, lr, ...)."""
     mask = np.abs(want) > 1e-9 * max(1.0, float(np.max(np.abs(want), initial=0.0)))
-    if mask.sum() == 0 or not np.all(np.isfinite(got)):
+    if mask.sum() < 2 or not np.all(np.isfinite(got)):    # one number is always "a factor"
         return None
     ratio = got[mask] / want[mask]
     c = float(np.median(ratio))
@@ -178,7 +178,7 @@ def zero_places(name: str, got: np.ndarray, want: np.ndarray, inputs: dict,
     for input_name, value in inputs.items():
         if isinstance(value, np.ndarray) and value.shape == got.shape and wrong.any():
             zero = value == 0
-            if zero.any() and np.array_equal(wrong, wrong & zero):
+            if zero.any() and (~zero).any() and np.array_equal(wrong, wrong & zero):
                 return (f"{name} is wrong only where {input_name} is exactly 0 (at "
                         f"{_where(wrong)}): decide the boundary case as the lab says (> "
                         f"against >=, or the value at a tie).")
@@ -210,14 +210,25 @@ def counter(name: str, got: Any, want: Any, inputs: dict, counter_name: str,
     """Off-by-one in a counter input, or a sequence missing its first/last entry."""
     if counter_name and isinstance(inputs.get(counter_name), int | np.integer):
         n = int(inputs[counter_name])
+        other_plus = None
         for delta, words in ((-1, "one too few"), (1, "one too many")):
             if n + delta < 0:
                 continue
             other = reference_with({**inputs, counter_name: n + delta})
+            other_plus = other if delta == 1 else other_plus
             if other is not None and close(got, other, rtol, atol):
                 return (f"your result is what {counter_name} = {n + delta} gives, not "
                         f"{counter_name} = {n}: the loop runs {words} time (range(n) runs "
                         f"exactly n times; range(1, n) runs n - 1).")
+        if other_plus is not None:
+            shifted = as_numbers(other_plus)
+            got_arr = as_numbers(got)
+            if shifted is not None and got_arr is not None and shifted.ndim >= 1 and \
+                    got_arr.shape == shifted[1:].shape and \
+                    np.allclose(got_arr, shifted[1:], rtol=rtol, atol=atol):
+                return (f"your result starts one step late: it leaves out the starting value "
+                        f"and runs {counter_name} = {n + 1} steps instead of {n}; start with "
+                        f"the initial value and take exactly {counter_name} steps.")
     got_arr, want_arr = as_numbers(got), as_numbers(want)
     if got_arr is None or want_arr is None or want_arr.ndim == 0 or got_arr.ndim == 0 or \
             want_arr.dtype == object or got_arr.dtype == object:

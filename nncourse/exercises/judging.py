@@ -33,12 +33,19 @@ import pickle
 from collections import OrderedDict
 from typing import Any
 
+import numpy as np
+
 from . import diagnosis
 from .errors import describe_exception
 from .outputs import close, numeric, parts, short
 from .registry import Case, Exercise, Mistake
 from .results import CaseResult
 from .runtime import observe
+
+
+_SENTENCE_STARTS = {"your", "the", "a", "an", "with", "at", "for", "every", "each", "both",
+                    "this", "that", "it", "after", "adding", "where", "only", "one", "no",
+                    "expected", "returned", "that's", "these", "from", "when", "in"}
 
 
 def full_sentence(message: str) -> str:
@@ -53,8 +60,7 @@ def full_sentence(message: str) -> str:
         message = message.rstrip(":;, -—").rstrip()
     if message and message[-1] not in ".!?)]}\"'":
         message += "."
-    first = message.split(" ", 1)[0]
-    if len(first) > 2 and first.isalpha() and first.islower():   # a word, not a variable name
+    if message.split(" ", 1)[0] in _SENTENCE_STARTS:   # a word, not a variable name
         message = message[0].upper() + message[1:]
     return message
 
@@ -67,8 +73,12 @@ def _quiet_spec(exercise: Exercise) -> dict:
 
 
 def trusted_output(exercise: Exercise, answer: Any, inputs: dict) -> dict:
-    """Observe a trusted answer (the reference or a mistake model) on ``inputs``."""
-    return observe(_quiet_spec(exercise), answer, inputs)
+    """Observe a trusted answer (the reference or a mistake model) on ``inputs``.
+
+    A mistake model may overflow on purpose (that is the slip it models): no warnings.
+    """
+    with np.errstate(all="ignore"):
+        return observe(_quiet_spec(exercise), answer, inputs)
 
 
 _MEMO: OrderedDict[tuple[str, str], Any] = OrderedDict()
@@ -164,8 +174,13 @@ def _probe_parts(exercise: Exercise, probe_outputs: tuple[str, ...], output: Any
     return None if split is None else {name: split.get(name) for name in probe_outputs}
 
 
-def probe_message(exercise: Exercise, inputs: dict, observation: dict) -> str | None:
-    """The message of the first declared probe where learner and reference differ."""
+def probe_message(exercise: Exercise, inputs: dict, observation: dict,
+                  finite_only: bool = False) -> str | None:
+    """The message of the first declared probe where learner and reference differ.
+
+    ``finite_only``: only probes where the learner's output is finite (for a NaN answer, the
+    probe that still gives numbers names the wrong term).
+    """
     probes = observation.get("probes") or {}
     for probe in exercise.probes:
         seen = probes.get(probe.name)
@@ -176,9 +191,20 @@ def probe_message(exercise: Exercise, inputs: dict, observation: dict) -> str | 
         if "error" in seen:
             return f"with {probe.name} your code stopped: {seen['error']}"
         got = _probe_parts(exercise, probe.outputs, seen.get("output"))
+        if finite_only and not _finite(got):
+            continue
         if not close(got, want, 1e-6, 1e-9):
             return probe.message.format(got=short(got), expected=short(want))
     return None
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(_finite(item) for item in value.values())
+    if isinstance(value, list) and not all(isinstance(v, int | float) for v in value):
+        return all(_finite(item) for item in value)
+    arr = numeric(value)
+    return arr is None or arr.dtype == object or bool(np.all(np.isfinite(arr)))
 
 
 def ignored_generator(exercise: Exercise, inputs: dict, observation: dict) -> str | None:
@@ -231,7 +257,7 @@ def diagnose(exercise: Exercise, case: Case, inputs: dict, observation: dict,
                 got.dtype != object:
             message = diagnosis.nonfinite(name, got, want_arr, inputs)
             if message:
-                found = probe_message(exercise, inputs, observation)
+                found = probe_message(exercise, inputs, observation, finite_only=True)
                 return f"{found.rstrip('.')}. {message}" if found else message
     for name, want in want_parts.items():
         got = got_parts.get(name)

@@ -22,7 +22,7 @@ from .compare import describe_value
 
 def parts(output: Any, names: tuple[str, ...]) -> dict[str, Any] | None:
     """``{name: part}`` for a tuple output with ``names`` (None when the count differs);
-    a dict output as it is; anything else as ``{"output": output}``.
+    a dict output as it is; anything else as ``{"your result": output}``.
     """
     if names:
         if isinstance(output, list) and len(output) == len(names):
@@ -32,7 +32,7 @@ def parts(output: Any, names: tuple[str, ...]) -> dict[str, Any] | None:
         return None
     if isinstance(output, dict):
         return dict(output)
-    return {"output": output}
+    return {"your result": output}
 
 
 def numeric(value: Any) -> np.ndarray | None:
@@ -80,7 +80,12 @@ def close(got: Any, want: Any, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
     if isinstance(want, list):
         return isinstance(got, list) and len(got) == len(want) and \
             all(close(g, w, rtol, atol) for g, w in zip(got, want, strict=True))
-    return bool(got == want)
+    if isinstance(got, np.ndarray) or isinstance(want, np.ndarray):
+        return False
+    try:
+        return bool(got == want)
+    except Exception:  # values that do not compare: not the same
+        return False
 
 
 def short(value: Any) -> str:

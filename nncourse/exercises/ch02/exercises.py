@@ -64,7 +64,7 @@ register(Exercise(
     expects={"returns": "grad, an array shaped like x",
              "inputs": {"f": "a function mapping an array shaped like x to a float",
                         "x": "an array (of any shape: (4,), (2, 3), (5,))", "h": "a float"},
-             "shapes": {"output": "the shape of x"}},
+             "shapes": {"your result": "the shape of x"}},
     prompt="Write `numerical_gradient(f, x, h=1e-5) -> grad` (same shape as x, x may be a "
            "vector or a matrix) with central differences (f(x + h e_i) - f(x - h e_i)) / (2h), "
            "using the step h it is given; f maps an array to a float. Leave x unchanged.",
@@ -112,7 +112,7 @@ register(Exercise(
              "inputs": {"grad_fn": "a function: array (d,) -> gradient array (d,)",
                         "x0": "an array (d,)", "learning_rate": "a float",
                         "steps": "an int"},
-             "shapes": {"output": "(steps + 1, d): x0 and every iterate after it"}},
+             "shapes": {"your result": "(steps + 1, d): x0 and every iterate after it"}},
     prompt="Write `gradient_descent(grad_fn, x0, learning_rate, steps) -> path` returning all "
            "iterates of x_{t+1} = x_t - learning_rate * grad_fn(x_t) as one array of shape "
            "(steps + 1, d), starting with x0. Leave x0 unchanged.",

@@ -125,7 +125,7 @@ register(Exercise(
     call={"runner": "call", "args": ["logits"]},
     expects={"returns": "the probabilities, an array shaped like logits (B, C)",
              "inputs": {"logits": "an array of shape (B, C)"},
-             "shapes": {"output": "(B, C), like logits"}},
+             "shapes": {"your result": "(B, C), like logits"}},
     prompt="Write `softmax(logits) -> probabilities` over the last axis of a (B, C) array "
            "(each row sums to 1); it must work for logits of any size, ±1000 included.",
     hints=["softmax(z) == softmax(z - max(z)); after the shift every exponent is <= 0."],
@@ -172,7 +172,7 @@ register(Exercise(
     expects={"returns": "grad_logits, an array shaped like logits (B, C)",
              "inputs": {"logits": "an array of shape (B, C)",
                         "targets": "integer class indices of shape (B,)"},
-             "shapes": {"output": "(B, C), like logits"}},
+             "shapes": {"your result": "(B, C), like logits"}},
     prompt="Write `softmax_cross_entropy_backward(logits, targets) -> grad_logits` for the mean "
            "cross-entropy of (B, C) logits and integer targets of shape (B,).",
     hints=["dL/dz = (softmax(z) - one_hot(y)) / B."],
