@@ -5,9 +5,9 @@ test_exercises_diagnosis.py)."""
 from __future__ import annotations
 
 import pytest
+from independent.ch01 import ANSWERS
 
 from nncourse.exercises import check, list_exercises
-from independent.ch01 import ANSWERS
 
 SEEDS = range(300)
 

@@ -14,7 +14,7 @@ import pytest
 from nncourse.exercises import check, list_exercises
 from nncourse.exercises.checking import full_sentence, plain_words
 from nncourse.exercises.compare import compare_arrays
-from nncourse.grading.solutions import get_solution   # references of chapters not yet declared
+from nncourse.grading.solutions import get_solution  # references of chapters not yet declared
 
 SEEDS = (0, 1, 7)
 SENTENCE_ENDS = (".", "!", "?", ")", "]", "}", '"', "'")

@@ -42,7 +42,6 @@ from .registry import Case, Exercise, Mistake
 from .results import CaseResult
 from .runtime import observe
 
-
 _SENTENCE_STARTS = {"your", "the", "a", "an", "with", "at", "for", "every", "each", "both",
                     "this", "that", "it", "after", "adding", "where", "only", "one", "no",
                     "expected", "returned", "that's", "these", "from", "when", "in"}
