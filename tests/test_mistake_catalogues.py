@@ -71,7 +71,8 @@ def test_mistake_loses_points_and_is_named(exercise, mistake):
 
 
 def test_messages_never_end_mid_sentence():
-    assert full_sentence("largest:") == "Largest."
+    assert full_sentence("largest:") == "largest."
+    assert full_sentence("your code stopped") == "Your code stopped."
     assert full_sentence("shape (3,)") == "shape (3,)"
     message = compare_arrays("g", np.ones(3) + 1e-3, np.ones(3), rtol=1e-6, atol=0)
     assert message.endswith(".") and "largest: g[" in message
