@@ -197,6 +197,27 @@ def probe_message(exercise: Exercise, inputs: dict, observation: dict,
     return None
 
 
+def _case_view(exercise: Exercise, case: Case, observation: dict) -> dict:
+    """The observation with its outputs cut to the case's scored parts (determinism checks)."""
+    if not case.outputs:
+        return observation
+    view = dict(observation)
+    for key in ("output", "reseeded", "repeat", "other_seed"):
+        if key in view:
+            cut = _scored(exercise, case, view[key])
+            view[key] = cut if cut is not None else view[key]
+    return view
+
+
+def integrity_message(exercise: Exercise, case: Case, inputs: dict,
+                      observation: dict) -> str | None:
+    """Mutation, aliasing, global RNG, non-determinism, an ignored generator: on scored parts."""
+    view = _case_view(exercise, case, observation)
+    random_inputs = tuple(exercise.call.get("generators", ()))
+    return diagnosis.integrity(view, exercise.output_names, random_inputs) or \
+        ignored_generator(exercise, case, inputs, view)
+
+
 def _finite(value: Any) -> bool:
     if isinstance(value, dict):
         return all(_finite(item) for item in value.values())
@@ -206,15 +227,21 @@ def _finite(value: Any) -> bool:
     return arr is None or arr.dtype == object or bool(np.all(np.isfinite(arr)))
 
 
-def ignored_generator(exercise: Exercise, inputs: dict, observation: dict) -> str | None:
-    """The learner's draw does not move when the given generator's seed does (rng ignored)."""
+def ignored_generator(exercise: Exercise, case: Case, inputs: dict,
+                      observation: dict) -> str | None:
+    """The learner's draw does not move when the given generator's seed does (rng ignored).
+
+    ``observation`` holds the case's scored parts (see :func:`_case_view`).
+    """
     generators = tuple(exercise.call.get("generators", ()))
     if not generators or "other_seed" not in observation:
         return None
     if not close(observation["other_seed"], observation.get("output"), 0, 0):
         return None
     moved = {**inputs, **{name: int(inputs[name]) + 1 for name in generators}}
-    if close(reference_output(exercise, moved), reference_output(exercise, inputs), 0, 0):
+    before = _scored(exercise, case, reference_output(exercise, inputs))
+    after = _scored(exercise, case, reference_output(exercise, moved))
+    if close(after, before, 0, 0):
         return None
     names = ", ".join(generators)
     return (f"your result does not change when the generator you were given ({names}) is "
@@ -235,8 +262,7 @@ def diagnose(exercise: Exercise, case: Case, inputs: dict, observation: dict,
     message = _mistake_match(exercise, case, inputs, observation)
     if message:
         return message
-    random_inputs = tuple(exercise.call.get("generators", ()))
-    message = diagnosis.integrity(observation, exercise.output_names, random_inputs) or \
+    message = integrity_message(exercise, case, inputs, observation) or \
         _structure_problem(exercise, output)
     if message:
         return message
@@ -329,9 +355,7 @@ def judge_case(exercise: Exercise, case: Case, inputs: dict, observation: dict) 
                 ("output" in observation and probe_message(exercise, inputs, observation)) \
                 or message
         if message is None and exercise.declarative and "output" in observation:
-            random_inputs = tuple(exercise.call.get("generators", ()))
-            message = diagnosis.integrity(observation, exercise.output_names, random_inputs) \
-                or ignored_generator(exercise, inputs, observation)
+            message = integrity_message(exercise, case, inputs, observation)
         return result(message)
     if "error" in observation:
         return result(_mistake_match(exercise, case, inputs, observation)
@@ -347,10 +371,8 @@ def judge_case(exercise: Exercise, case: Case, inputs: dict, observation: dict) 
             problem = _shape_problem(exercise, name, got_parts.get(name), want)
             if problem:
                 return result(problem)
-        return result(diagnosis.integrity(observation, exercise.output_names))
+        return result(integrity_message(exercise, case, inputs, observation))
     if all(close(got_parts.get(name), want, case.rtol, case.atol)
            for name, want in (want_parts or {}).items()):
-        random_inputs = tuple(exercise.call.get("generators", ()))
-        return result(diagnosis.integrity(observation, exercise.output_names, random_inputs)
-                      or ignored_generator(exercise, inputs, observation))
+        return result(integrity_message(exercise, case, inputs, observation))
     return result(diagnose(exercise, case, inputs, observation, expected))
