@@ -66,3 +66,12 @@ class EarlyStopping(Callback):
 
 #: Part 7: a cubic with a little L2.
 CAPACITY_CHOICE = {"capacity": 3, "l2": 1e-3}
+
+
+#: exercise id -> the answer above.
+ANSWERS = {
+    "regularization.l2_gradient": (l2_penalty, l2_penalty_grad),
+    "regularization.dropout": (dropout_forward, dropout_backward),
+    "regularization.early_stopping": EarlyStopping,
+    "regularization.capacity_choice": CAPACITY_CHOICE,
+}

@@ -66,3 +66,14 @@ def load_state(path, model, optimizer):
 MEMORY_BUDGET = {"batch_size": 2048, "accumulation_steps": 4}
 #: Part 7: two processes of 8 samples each.
 DDP_BATCH = 16
+
+
+#: exercise id -> the answer above.
+ANSWERS = {
+    "scaling.device_step": device_step,
+    "scaling.accumulate": accumulated_step,
+    "scaling.amp_step": amp_step,
+    "scaling.resume": (save_state, load_state),
+    "scaling.memory_budget": MEMORY_BUDGET,
+    "scaling.ddp_batch": DDP_BATCH,
+}

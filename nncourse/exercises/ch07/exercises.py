@@ -34,7 +34,7 @@ L2_GRID = (0.0, *(float(10.0 ** e) for e in np.arange(-8, 0.01, 0.25)))
 # ----------------------------------------------------------------------------- dropout
 def _dropout_inputs(p: float, shape=(64, 50)):
     def make(rng):
-        return {"x": rng.normal(size=shape) + 0.5, "p": p, "seed": int(rng.integers(1, 10_000)),
+        return {"x": rng.normal(size=shape) + 0.5, "p": p, "rng": int(rng.integers(1, 10_000)),
                 "grad_out": rng.normal(size=shape)}
     return make
 
@@ -73,7 +73,7 @@ register(Exercise(
               "(scale 1 everywhere)."),
         Probe("grad_out = 1", _ones_grad,
               "With grad_out all ones grad_x must be the forward pass's scale: 1/(1 - p) where "
-              "a unit was kept, 0 where it was dropped."),
+              "a unit was kept, 0 where it was dropped.", outputs=("grad_x",)),
     ],
     mistakes=mistakes.DROPOUT,
 ))
@@ -93,12 +93,22 @@ def _one_weight(inputs: dict) -> dict:
     return {"weights": weights, "strength": inputs["strength"] or 0.1}
 
 
+def _first_zero(inputs: dict) -> dict:
+    weights = [np.asarray(w, dtype=float) for w in inputs["weights"]]
+    return {"weights": [np.zeros_like(weights[0]), *weights[1:]],
+            "strength": inputs["strength"] or 0.1}
+
+
+GRADIENTS = ("grad[0]", "grad[1]")
+
+
 register(Exercise(
     id="regularization.l2_gradient", title="The L2 penalty and its gradient", chapter="ch07",
     kind="functions", reference="nncourse.exercises.ch07.reference.L2_PENALTY",
     call={"runner": "nncourse.exercises.ch07.runners:l2_run"},
     expects={"returns": "a number from l2_penalty and a list with one gradient array per "
                         "parameter from l2_penalty_grad",
+             "shapes": {name: "the shape of its parameter" for name in GRADIENTS},
              "inputs": {"params": "a list of Parameters (the weights in p.data)",
                         "strength": "a number >= 0"}},
     prompt="Write `l2_penalty(params, strength) -> float` = strength/2 · Σ‖w‖² over the "
@@ -113,10 +123,16 @@ register(Exercise(
         Probe("strength = 0", _with(strength=0.0),
               "With strength 0 there is no penalty: the penalty is 0 and every gradient is "
               "zeros."),
-        Probe("one non-zero weight", _one_weight,
+        Probe("one non-zero weight (gradient)", _one_weight,
+              "With a single non-zero weight w = 2 the gradient is strength · w = 2 · strength "
+              "at that weight and 0 everywhere else.", outputs=GRADIENTS),
+        Probe("one non-zero weight (penalty)", _one_weight,
               "With a single non-zero weight w = 2 the penalty is strength/2 · w² = 2 · "
-              "strength and its gradient is strength · w = 2 · strength at that weight, 0 "
-              "everywhere else."),
+              "strength.", outputs=("penalty",)),
+        Probe("the first parameter all zero", _first_zero,
+              "The penalty sums over every parameter: with the first one all zero it is "
+              "strength/2 · Σ w² of the others.",
+              outputs=("penalty",)),
     ],
     mistakes=mistakes.L2,
 ))

@@ -290,15 +290,13 @@ STOPPING = [
 CAPACITY = [
     Mistake("degree 20, no L2", {"capacity": 20, "l2": 0.0},
             "Degree 20 without L2 overfits the 15 points: lower the degree or raise the L2 "
-            "strength.", feedback=("overfits",)),
+            "strength."),
     Mistake("a straight line", {"capacity": 1, "l2": 0.0},
-            "A straight line underfits the sine: raise the degree.",
-            feedback=("raise the degree",)),
+            "A straight line underfits the sine: raise the degree."),
     Mistake("L2 far too strong", {"capacity": 9, "l2": 1.0},
-            "An L2 strength of 1 flattens the fit: the model underfits; lower it.",
-            feedback=("too strong",)),
+            "An L2 strength of 1 flattens the fit: the model underfits; lower it."),
     Mistake("judged on more data than shown",
             {"capacity": 12, "l2": 0.0, "n_train": 200, "model": "polynomial"},
             "The choice is judged on 15 training points; your explorer is set to 200, where "
-            "a high degree looks fine.", feedback=("200 training points",)),
+            "a high degree looks fine."),
 ]

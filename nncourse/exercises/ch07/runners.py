@@ -1,7 +1,8 @@
 """How chapter 7's learner code is called (sandbox side). Each runner returns raw data only.
 
 * ``dropout_run``: the pair (forward, backward) on one batch: ``out`` and ``grad_x``.
-* ``l2_run``: the pair (penalty, gradient) on Parameters built from the input arrays.
+* ``l2_run``: the pair (penalty, gradient) on Parameters built from the input arrays: the
+  penalty and one ``grad[i]`` per parameter.
 * ``stopping_run``: the learner's early-stopping class driven through validation curves with a
   stand-in model whose weights record the epoch that produced them, ``runs`` times with the
   same object (``fit`` may reuse a callback); per run the epoch it stopped at, the epoch whose
@@ -40,24 +41,29 @@ def _output_pair(value: Any, first: str, second: str) -> tuple[Any, Any]:
 
 @runner("regularization.dropout")
 def dropout_run(answer: Any, inputs: dict, spec: dict) -> dict:
-    """``out`` of the forward pass (mask from ``default_rng(seed)``) and ``grad_x``."""
+    """``out`` of the forward pass (mask from ``default_rng(rng)``, an int seed) and ``grad_x``."""
     forward, backward = _pair(answer, "regularization.dropout", "dropout_forward, dropout_backward")
     x, p = inputs["x"], inputs["p"]
-    out, scale = _output_pair(forward(x, p, np.random.default_rng(inputs["seed"])), "out",
+    out, scale = _output_pair(forward(x, p, np.random.default_rng(inputs["rng"])), "out",
                               "scale")
     return {"out": out, "grad_x": backward(inputs["grad_out"], scale)}
 
 
 @runner("regularization.l2_gradient")
 def l2_run(answer: Any, inputs: dict, spec: dict) -> dict:
-    """The penalty and the list of gradients for Parameters holding ``inputs["weights"]``."""
+    """The penalty and each gradient (``grad[i]``) for Parameters holding ``inputs["weights"]``."""
     from nncourse.numpy.module import Parameter
 
     penalty, gradient = _pair(answer, "regularization.l2_gradient", "l2_penalty, l2_penalty_grad")
     params = [Parameter(np.array(w, dtype=float)) for w in inputs["weights"]]
     value = penalty(params, inputs["strength"])
     grads = gradient(params, inputs["strength"])
-    return {"penalty": value, "grads": list(grads) if isinstance(grads, tuple | list) else grads}
+    if not isinstance(grads, tuple | list) or len(grads) != len(params):
+        raise LearnerError(f"l2_penalty_grad returned {type(grads).__name__}"
+                           f"{f' of {len(grads)} items' if isinstance(grads, tuple | list) else ''}"
+                           f"; it should return a list with one gradient array per parameter "
+                           f"({len(params)} here)")
+    return {"penalty": value, **{f"grad[{i}]": grad for i, grad in enumerate(grads)}}
 
 
 class _Recorder:

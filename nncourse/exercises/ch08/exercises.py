@@ -80,14 +80,14 @@ register(Exercise(
     probes=[
         Probe("a diagonal matrix", _diagonal,
               "With a perfect confusion matrix (counts on the diagonal only) every precision, "
-              "recall and F1 is 1; yours gives {got}."),
+              "recall and F1 is 1."),
         Probe("one confusion", _one_confusion,
               "With ten examples of class 0 predicted as class 1 (cm[0, 1] = 10) the recall of "
               "class 0 and the precision of class 1 fall to 0.5 and nothing else changes; yours "
-              "gives {got}: precision divides by the column sums, recall by the row sums."),
+              "differs: precision divides by the column sums, recall by the row sums."),
         Probe("a zero column", _zero_column,
               "When class 0 is never predicted (its column sums to 0) its precision and F1 are "
-              "0 (0/0 counts as 0); yours gives {got}."),
+              "0 (0/0 counts as 0)."),
     ],
     mistakes=mistakes.CONFUSION,
 ))
