@@ -69,7 +69,7 @@ def _rename(path: str, output_names: tuple[str, ...]) -> str:
 # ----------------------------------------------------------------------------- numbers
 def _factor_candidates(inputs: dict) -> list[tuple[str, float]]:
     """Named constants a result may be off by: 2, the batch size, every scalar input."""
-    found: list[tuple[str, float]] = [("2", 2.0), ("4", 4.0)]
+    found: list[tuple[str, float]] = []
     for name, value in inputs.items():
         if isinstance(value, bool):
             continue
@@ -86,7 +86,7 @@ def _factor_candidates(inputs: dict) -> list[tuple[str, float]]:
                 found.append((f"the number of entries {name}.size = {value.size}",
                               float(value.size)))
             break
-    return found
+    return [*found, ("2", 2.0), ("4", 4.0)]      # named quantities first
 
 
 def constant_factor(name: str, got: np.ndarray, want: np.ndarray, inputs: dict) -> str | None:

@@ -223,11 +223,12 @@ def explain_error(exc: BaseException, expects: dict | None = None,
             return f"your function was called with arguments it does not take ({found.group(1)}" \
                    f"() {found.group(2)} {found.group(3)}); keep the signature the lab gives." \
                    f"{received}"
-        return f"your code combined values of the wrong types ({text}).{received}{returns}"
+        return f"your code combined values of the wrong types ({text.rstrip('.')})." \
+               f"{received}{returns}"
     if isinstance(exc, ZeroDivisionError):
         return "your code divided by zero; check what the divisor is when a batch or a count " \
                "is empty or zero."
     if isinstance(exc, OverflowError | FloatingPointError):
         return f"a number became too large or invalid ({text}); look for exp() of a large " \
                f"value or a division by zero."
-    return f"your code raised {text}.{received}{returns}"
+    return f"your code raised {text.rstrip('.')}.{received}{returns}"

@@ -90,7 +90,13 @@ def close(got: Any, want: Any, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
 
 def short(value: Any) -> str:
     """A short printable form of a plain value (numbers with 4 significant digits)."""
+    if isinstance(value, list) and 0 < len(value) <= 4 and not _flat_numbers(value):
+        return "(" + ", ".join(short(item) for item in value) + ")"
+    if isinstance(value, dict) and 0 < len(value) <= 4:
+        return "{" + ", ".join(f"{key}: {short(item)}" for key, item in value.items()) + "}"
     arr = numeric(value)
+    if arr is not None and arr.dtype == object:
+        arr = None
     if arr is not None and arr.ndim == 0:
         return f"{float(arr):.4g}"
     if arr is not None and arr.size <= 6:

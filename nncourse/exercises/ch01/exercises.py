@@ -179,6 +179,10 @@ def _fit_inputs(rng):
     return {**data, "lr": 0.01, "epochs": 5, "batch_size": 16, "seed": int(rng.integers(1000))}
 
 
+def _one_full_batch(inputs):
+    return {**inputs, "epochs": 1, "batch_size": len(inputs["x"])}
+
+
 register(Exercise(
     id="loop.fit_epochs", title="The epoch loop", chapter="ch01",
     reference="nncourse.exercises.ch01.reference.train", shared_inputs=True,
@@ -190,7 +194,8 @@ register(Exercise(
                                    "loss_fn.backward() -> gradient",
                         "optimizer": "optimizer.step()",
                         "x, y": "arrays (41, 3) and (41, 1)",
-                        "epochs, batch_size, seed": "ints"}},
+                        "epochs, batch_size, seed": "ints"},
+             "shapes": {"losses": "(epochs,): one mean loss per epoch"}},
     prompt="Write `train(model, loss_fn, optimizer, x, y, epochs, batch_size, seed) -> losses`: "
            "make rng = np.random.default_rng(seed) once; for each epoch, shuffle with "
            "rng.permutation(len(x)), then per mini-batch (keep the last, smaller one): "
@@ -202,6 +207,11 @@ register(Exercise(
            "range(epochs) runs exactly `epochs` times; range(1, epochs) runs one fewer."],
     cases=[Case("trains like the reference", 2, _fit_inputs, outputs=("weight", "bias")),
            Case("losses match the reference", 2, _fit_inputs, outputs=("losses",))],
+    probes=[Probe("one epoch, one full batch", _one_full_batch,
+                  "with one epoch of a single full batch your result is {got}, expected "
+                  "{expected}: the epoch loss is the loss loss_fn.forward returned for each "
+                  "batch before its optimizer.step(), averaged over the samples.",
+                  outputs=("losses",))],
     mistakes=wrong.FIT_EPOCHS,
 ))
 
