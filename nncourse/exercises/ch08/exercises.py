@@ -84,7 +84,12 @@ register(Exercise(
         Probe("one confusion", _one_confusion,
               "With ten examples of class 0 predicted as class 1 (cm[0, 1] = 10) the recall of "
               "class 0 and the precision of class 1 fall to 0.5 and nothing else changes; yours "
-              "differs: precision divides by the column sums, recall by the row sums."),
+              "differs: precision divides by the column sums, recall by the row sums.",
+              outputs=("precision", "recall")),
+        Probe("one confusion (F1)", _one_confusion,
+              "With cm[0, 1] = 10 class 0 has precision 1 and recall 0.5, so its F1 is the "
+              "harmonic mean 2·p·r / (p + r) = 2·1·0.5 / 1.5 ≈ 0.667; yours differs.",
+              outputs=("f1",)),
         Probe("a zero column", _zero_column,
               "When class 0 is never predicted (its column sums to 0) its precision and F1 are "
               "0 (0/0 counts as 0)."),
@@ -214,11 +219,13 @@ def best_precision_at_recall(target: float = TARGET_RECALL) -> tuple[float, floa
         >>> 0 < threshold < 0.5 and 0 < precision < 1
         True
     """
+    y, scores = roc.detection_task()        # the explorer's numbers, without its curves
     best = (0.0, -1.0)
     for t in THRESHOLD_GRID:
-        point = roc.compute_operating_point(float(t))
-        if point["recall"] >= target and point["precision"] >= best[1]:
-            best = (float(t), point["precision"])
+        precision, recall, _ = (float(v[1]) for v in roc.precision_recall_f1(
+            roc.binary_confusion(y, scores, float(t))))
+        if recall >= target and precision >= best[1]:
+            best = (float(t), precision)
     return best
 
 

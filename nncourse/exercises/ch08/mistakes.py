@@ -159,19 +159,20 @@ SEARCH = [
             "loop; create rng = np.random.default_rng(seed) once, before the loop."),
     Mistake("generator not seeded", search_unseeded,
             "The configurations are not those np.random.default_rng(seed) draws: create the "
-            "generator from the seed argument, once, and pass it to sample(rng)."),
+            "generator from the seed argument, once, and pass it to sample(rng).",
+            feedback=("default_rng(seed)",)),
     Mistake("keeps the largest score", search_maximise,
             "best_score is the largest score, but lower is better: keep the smallest score "
             "and the params that gave it."),
-    Mistake("returns the last trial", search_last,
-            "You returned the last trial, not the best one: keep the smallest score so far and "
-            "its params while the loop runs."),
     Mistake("best score starts at 0", search_starts_at_zero,
             "best_score started at 0 and no score was lower, so best_params stayed None: start "
             "from best_score = np.inf (or the first trial's score)."),
     Mistake("a tie replaces the best", search_ties_last,
             "When two trials score the same, the first one must stay the best: replace the "
             "best only on a strictly lower score (score < best_score, not <=)."),
+    Mistake("returns the last trial", search_last,
+            "You returned the last trial, not the best one: keep the smallest score so far and "
+            "its params while the loop runs."),
 ]
 
 
