@@ -58,8 +58,10 @@ def _outputs_at(value: float):
 def _elementwise_probe() -> Probe:
     return Probe("one non-zero upstream entry", _one_upstream_entry,
                  "With grad_out zero except one entry, grad_x must be zero except that entry: "
-                 "the backward pass of an activation is elementwise (grad_out * f'(x)); yours "
-                 "mixes entries (a matrix product, a sum or a mean).", outputs=("nonzero",))
+                 "the backward pass of an activation is the elementwise product "
+                 "grad_out * f'(x). Yours is not zero where grad_out is: a term is added "
+                 "instead of multiplied, or entries are mixed (a matrix product, a sum or a "
+                 "mean).", outputs=("nonzero",))
 
 
 SIGMOID_PROBES = [

@@ -106,6 +106,9 @@ def init_judge(kind: str):
     def judge(inputs: dict, output: Any, expected: Any) -> str | None:
         short = "xavier" if kind == "xavier_uniform" else "he"
         for shape, got, want in zip(SHAPES, output[short], expected[short], strict=True):
+            if got is None or isinstance(got, str | dict):
+                return (f"your {kind} returned {type(got).__name__} for shape {shape}; it "
+                        f"should return the array of weights")
             arr = np.asarray(got, dtype=np.float64)
             want = np.asarray(want, dtype=np.float64)
             if arr.shape != shape:
@@ -279,6 +282,11 @@ BATCHNORM_PROBES = [
           "With grad_out = 1 everywhere grad_beta must be B in every feature and grad_gamma "
           "sum(x_hat) = 0: grad_beta = sum(grad_out, axis=0), grad_gamma = "
           "sum(grad_out * x_hat, axis=0).", outputs=("grad_gamma", "grad_beta")),
+    Probe("gamma = 2 (grad_x)",
+          lambda inputs: {**inputs, "gamma": np.full_like(inputs["gamma"], 2.0)},
+          "With gamma = 2 your grad_x differs: the upstream gradient reaches x_hat multiplied "
+          "by gamma, g = grad_out * gamma, and every term of grad_x uses that g.",
+          outputs=("grad_x",)),
 ]
 
 

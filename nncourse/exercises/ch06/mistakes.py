@@ -124,6 +124,15 @@ def stats_nonpositive_dead(model, x):
     return rows
 
 
+def stats_in_another_order(model, x):
+    """The row as (std, mean, dead_fraction): the first two swapped."""
+    rows, h = [], x
+    for layer in model:
+        h = layer.forward(h)
+        rows.append((np.std(h), np.mean(h), np.mean(np.all(h == 0, axis=0))))
+    return rows
+
+
 FORWARD_STATS = [
     Mistake("std with ddof=1", stats_with_ddof,
             "Your std divides by n - 1 (ddof=1); use the population std of the layer's output, "
@@ -141,6 +150,8 @@ FORWARD_STATS = [
             "Your dead_fraction counts units that are <= 0 for every example; dead means "
             "exactly 0 for every example (a tanh unit that is always negative is alive): "
             "np.all(h == 0, axis=0)."),
+    Mistake("std and mean swapped", stats_in_another_order,
+            "Your rows hold (std, mean, ...): the order is (mean, std, dead_fraction)."),
 ]
 
 
