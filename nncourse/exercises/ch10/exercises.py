@@ -50,6 +50,9 @@ def _device_judge(inputs: dict, output: dict, expected: dict) -> str | None:
     if output["parameters_on"] != expected["parameters_on"]:
         return (f"after the step the model's parameters are on {output['parameters_on']}; "
                 f"move the model to the device passed in ({device}) with model.to(device)")
+    if output["gradients_on"] != expected["gradients_on"]:
+        return ("no gradient reached the parameters on the device: forward, "
+                "loss.backward() and optimizer.step(), all on the device")
     for step, (record, want) in enumerate(zip(output["losses"], expected["losses"],
                                               strict=True)):
         problem = _loss_problem(record, want)
@@ -59,15 +62,12 @@ def _device_judge(inputs: dict, output: dict, expected: dict) -> str | None:
             return (f"the loss of step {step + 1} is {record['value']:.6g}, expected "
                     f"{want['value']:.6g}: forward the whole batch (x as float32, y as int64 "
                     f"labels) through the model and return loss_fn(model(x), y)")
-    if output["gradients_on"] != expected["gradients_on"]:
-        return ("no gradient reached the parameters on the device: forward, "
-                "loss.backward() and optimizer.step(), all on the device")
-    for step, (got, want) in enumerate(zip(output["weights"], expected["weights"],
-                                           strict=True)):
-        if not _close(got, want, 1e-6):
+        if step < len(expected["weights"]) and \
+                not _close(output["weights"][step], expected["weights"][step], 1e-6):
             if step == 0:
                 return ("the weights after one step differ from one optimizer step on the "
-                        "batch: zero the gradients, forward, loss, backward, step")
+                        "batch: zero the gradients, forward, loss, backward, then "
+                        "optimizer.step()")
             return ("the first step is right but the second is not: it used the first "
                     "step's gradient too. Call optimizer.zero_grad() before loss.backward()")
     return None
