@@ -125,7 +125,8 @@ MOMENTUM_PROBES = [
     Probe("momentum = 0", _with(momentum=0.0),
           "With momentum = 0, momentum SGD is plain gradient descent: velocity = grad and "
           "param - lr * grad at every step. Yours differs there, so the gradient term is wrong "
-          "(a factor on grad, its sign, or a step that does not use the new velocity).",
+          "(a factor on grad, its sign, a step that does not use the new velocity, or a "
+          "returned velocity that is not the new one).",
           outputs=("step", "velocity")),
     Probe("one gradient, then zeros", _first_gradient_only,
           "After one gradient g followed by zero gradients the velocity must keep decaying as "

@@ -54,6 +54,12 @@ def momentum_nesterov(param, grad, velocity, lr, momentum):
     return param - lr * (grad + momentum * velocity), velocity
 
 
+def momentum_returns_old_velocity(param, grad, velocity, lr, momentum):
+    """Steps with the new velocity but returns the one it was given."""
+    new_velocity = momentum * velocity + grad
+    return param - lr * new_velocity, velocity
+
+
 MOMENTUM = [
     Mistake("velocity as a moving average", momentum_moving_average,
             "Your velocity is a moving average with a (1 - momentum) factor; the library (and "
@@ -74,6 +80,10 @@ MOMENTUM = [
     Mistake("Nesterov instead of heavy ball", momentum_nesterov,
             "That is Nesterov's update (grad + momentum * velocity); this exercise asks for "
             "classical (heavy-ball) momentum: param - lr * velocity."),
+    Mistake("returns the old velocity", momentum_returns_old_velocity,
+            "You return the velocity you were given, so every step starts again from zero; "
+            "return the new velocity: (param - lr * velocity, velocity) after "
+            "velocity = momentum * velocity + grad."),
 ]
 
 
@@ -109,6 +119,12 @@ def rmsprop_averages_grad(param, grad, square_avg, lr, alpha, eps):
         return param - lr * grad / (np.sqrt(square_avg) + eps), square_avg
 
 
+def rmsprop_returns_old_average(param, grad, square_avg, lr, alpha, eps):
+    """Steps with the new average but returns the one it was given."""
+    new_average = alpha * square_avg + (1 - alpha) * grad**2
+    return param - lr * grad / (np.sqrt(new_average) + eps), square_avg
+
+
 RMSPROP = [
     Mistake("eps inside the root", rmsprop_eps_inside,
             "You add eps inside the square root; PyTorch adds it outside: "
@@ -125,6 +141,9 @@ RMSPROP = [
     Mistake("averages g, not g squared", rmsprop_averages_grad,
             "Your square_avg averages grad, not grad**2 (a negative average has no square "
             "root, hence the NaN): square_avg = alpha * square_avg + (1 - alpha) * grad**2."),
+    Mistake("returns the old average", rmsprop_returns_old_average,
+            "You return the square_avg you were given, so the average never builds up; return "
+            "the new square_avg with the new param."),
 ]
 
 
@@ -183,6 +202,13 @@ def adam_v_of_grad(param, grad, m, v, t, lr, beta1, beta2, eps):
         return param - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
 
 
+def adam_returns_old_moments(param, grad, m, v, t, lr, beta1, beta2, eps):
+    """Steps with the new moments but returns the ones it was given."""
+    new_m, new_v = _moments(grad, m, v, beta1, beta2)
+    m_hat, v_hat = new_m / (1 - beta1**t), new_v / (1 - beta2**t)
+    return param - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
 ADAM = [
     Mistake("no bias correction", adam_no_correction,
             "Your step has no bias correction: m and v start at 0, so divide them by "
@@ -205,6 +231,9 @@ ADAM = [
     Mistake("v averages g, not g squared", adam_v_of_grad,
             "Your v averages grad, not grad**2 (a negative average has no square root, hence "
             "the NaN): v = beta2 * v + (1 - beta2) * grad**2."),
+    Mistake("returns the old moments", adam_returns_old_moments,
+            "You return the m and v you were given, so the moving averages never build up; "
+            "return the new (raw) m and v with the new param."),
 ]
 
 
