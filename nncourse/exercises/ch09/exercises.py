@@ -19,7 +19,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from typing import Any
 
@@ -27,9 +26,7 @@ import numpy as np
 
 from ..registry import Case, Exercise, register
 from . import mistakes
-
-BUDGETS = (1, 5, 10, 50)
-STRATEGY_CHOICES = ("scratch", "frozen", "finetune", "lower_lr")
+from .budget import BUDGETS, STRATEGY_CHOICES, budget_gains
 
 
 # ----------------------------------------------------------------------------- freeze
@@ -222,21 +219,6 @@ register(Exercise(
 
 
 # ----------------------------------------------------------------------------- label budget
-@lru_cache(maxsize=2)
-def budget_gains(target: str = "mnist59") -> tuple[dict, dict]:
-    """Gains and means per (strategy, labels per class), from the shipped grid.
-
-    Returns:
-        ``(gain, mean)``: mean test accuracy minus scratch's at the same budget, and the mean.
-    """
-    from nncourse.transfer import PRETRAINED_DIR
-
-    grid = json.loads((PRETRAINED_DIR / "transfer_curves.json").read_text())
-    mean = {(r["strategy"], r["n_per_class"]): float(np.mean(r["accuracy"]))
-            for r in grid["runs"] if r["target"] == target and r["source"] == "mnist04"}
-    return {(s, n): acc - mean[("scratch", n)] for (s, n), acc in mean.items()}, mean
-
-
 def _budget_judge(inputs: dict, output: Any) -> str | None:
     if not isinstance(output, dict) or not {"strategy", "n_per_class"} <= set(output):
         return ("the answer is a dict {'strategy': ..., 'n_per_class': ...} (or the answer "

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 from ..registry import Mistake
+from .budget import budget_gains
 
 
 # ----------------------------------------------------------------------------- freeze
@@ -201,16 +202,13 @@ GROUPS = [
     Mistake("parameters in two groups", everything_twice,
             "Some parameters appear in more than one group: each belongs to exactly one."),
     Mistake("groups as a dict", groups_as_dict,
-            "make_param_groups returned a dict; the optimizer takes a list of groups",
-            feedback=("returned a dict", "list of groups")),
+            "make_param_groups returned a dict; the optimizer takes a list of groups"),
 ]
 
 
 # ----------------------------------------------------------------------------- label budget
 def budget_mistakes() -> list[Mistake]:
     """The label-budget catalogue, read from the shipped grid."""
-    from .exercises import budget_gains
-
     gains, mean = budget_gains()
     best_abs = max(mean, key=mean.get)
     worst = min(gains, key=gains.get)
@@ -219,19 +217,15 @@ def budget_mistakes() -> list[Mistake]:
                   if k != best_abs and 0 <= gains[k] < max(gains.values()) - 0.01)
     return [
         Mistake("scratch picked", {"strategy": "scratch", "n_per_class": 1},
-                "Scratch compared with itself gains 0 by definition: pick a transfer strategy.",
-                feedback=("by definition",)),
+                "Scratch compared with itself gains 0 by definition: pick a transfer strategy."),
         Mistake("highest accuracy instead of gain",
                 {"strategy": best_abs[0], "n_per_class": best_abs[1]},
-                "That is the highest accuracy, not the largest gain over scratch.",
-                feedback=("not the largest gain",)),
+                "That is the highest accuracy, not the largest gain over scratch."),
         Mistake("a budget where transfer hurts",
                 {"strategy": worst[0], "n_per_class": worst[1]},
-                "There transfer is below scratch: it hurts.", feedback=("below scratch",)),
+                "There transfer is below scratch: it hurts."),
         Mistake("a small gain", {"strategy": middle[0], "n_per_class": middle[1]},
-                "Another combination gains more: look where scratch is weakest.",
-                feedback=("another combination",)),
+                "Another combination gains more: look where scratch is weakest."),
         Mistake("the answer as a tuple", ("finetune", 5),
-                "The answer is a dict {'strategy': ..., 'n_per_class': ...}.",
-                feedback=("{'strategy'",)),
+                "The answer is a dict {'strategy': ..., 'n_per_class': ...}."),
     ]

@@ -15,6 +15,8 @@ from typing import Any
 
 from nncourse.transfer import backbone, freeze
 
+from .budget import budget_gains
+
 
 def freeze_backbone(model: Any) -> Any:
     """Freeze every layer but the last (no gradients, batch norm in eval mode); return model."""
@@ -24,8 +26,6 @@ def freeze_backbone(model: Any) -> Any:
 
 def best_budget() -> dict:
     """The (strategy, labels per class) with the largest mean gain over scratch."""
-    from .exercises import budget_gains
-
     gains, _ = budget_gains()
     strategy, n = max(gains, key=gains.get)
     return {"strategy": strategy, "n_per_class": n}
