@@ -2,9 +2,9 @@
 
 * catalogue: every mistake model loses points on seeds 0, 1, 7 and its words are shown;
 * diagnosis: planted mistakes that no catalogue lists (a missing 1/(1 - p), x changed in place,
-  an unseeded generator, a squared gradient, a flipped sign, one parameter left out of the
-  penalty, a callback that stops on improvement, keeps the first state, or reports the last
-  value as the best) each get a sentence naming what is wrong;
+  an unseeded generator, a generator of its own instead of rng, a squared gradient, a flipped
+  sign, one parameter left out of the penalty, a callback that stops on improvement, keeps the
+  first state, or reports the last value as the best) each get a sentence naming what is wrong;
 * property: the answers of ``tests/independent/ch07.py`` (written only from lab 7's words)
   get full marks on 300 seeds (the widget's inputs do not depend on the seed: 3);
 * the early-stopping class is driven twice with one object, and names ``best``/``best_epoch``.
@@ -69,6 +69,11 @@ def forward_unseeded(x, p, rng):
     return normalization.dropout_forward(x, p, np.random.default_rng())
 
 
+def forward_own_generator(x, p, rng):
+    """A generator of its own, seeded with 0: the rng argument is ignored."""
+    return normalization.dropout_forward(x, p, np.random.default_rng(0))
+
+
 def gradient_squared(params, strength):
     """strength · w² instead of strength · w."""
     return [strength * p.data ** 2 for p in params]
@@ -131,6 +136,8 @@ PLANTED = [
      ("in place",)),
     ("regularization.dropout", (forward_unseeded, normalization.dropout_backward),
      ("changes from one call to the next",)),
+    ("regularization.dropout", (forward_own_generator, normalization.dropout_backward),
+     ("ignores rng",)),
     ("regularization.l2_gradient", (losses.l2_penalty, gradient_squared),
      ("single non-zero weight", "strength · w")),
     ("regularization.l2_gradient", (losses.l2_penalty, gradient_negative), ("wrong sign",)),

@@ -155,6 +155,18 @@ def test_device_step_cheats_of_the_old_checker_fail() -> None:
     assert "cpu" in _text(copied), str(copied)
 
 
+def test_the_memory_explorer_names_its_valid_settings() -> None:
+    from nncourse.widgets.scaling import MemoryBudgetExplorer
+
+    explorer = MemoryBudgetExplorer()
+    with pytest.raises(ValueError, match="batch_size must be one of .*2048.*got 3000"):
+        explorer.set_state(batch_size=3000)
+    with pytest.raises(ValueError, match="accumulation_steps must be a whole number from 1"):
+        explorer.set_state(accumulation_steps=0)
+    explorer.set_state(batch_size=2048, accumulation_steps=4)
+    assert check("scaling.memory_budget", explorer).passed
+
+
 # ----------------------------------------------------------------------------- property
 @pytest.mark.parametrize("exercise_id", sorted(independent.ANSWERS))
 def test_answers_written_from_the_lab_get_full_marks(exercise_id: str) -> None:
