@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -23,18 +24,23 @@ import numpy as np
 
 from nncourse._checks import check_choice, check_int, check_number, check_positive
 
-__all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup",
-           "schedule_values", "lr_range_test"]
+__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
+           "LinearWarmup", "OneCycleLR", "schedule_values", "lr_range_test"]
 
 
 class LRScheduler:
-    """Base class: ``lr_at(epoch)`` in closed form; ``step()`` advances one epoch.
+    """Base class: ``rate(epoch, base_lr)`` in closed form; ``step()`` advances one epoch.
+
+    Every parameter group keeps its own starting rate, as in ``torch.optim.lr_scheduler``:
+    a backbone at 1e-4 and a head at 1e-3 stay ten times apart under any schedule.
 
     Args:
-        optimizer: anything with a float ``lr`` attribute (an :class:`Optimizer`).
+        optimizer: an :class:`Optimizer` (its ``param_groups``), or anything with a float
+            ``lr`` attribute.
 
     Attributes:
-        base_lr: the learning rate at epoch 0 (the optimizer's ``initial_lr``).
+        base_lrs: each group's rate at epoch 0 (its ``initial_lr``, recorded by the first
+            schedule attached, as torch does); ``base_lr`` is the first of them.
         last_epoch: the current epoch (0 right after construction).
     """
 
@@ -45,32 +51,82 @@ class LRScheduler:
                 f"got {type(optimizer).__name__}."
             )
         self.optimizer = optimizer
-        # As torch: the first schedule attached records the starting lr; later ones reuse it.
-        if getattr(optimizer, "initial_lr", None) is None:
-            optimizer.initial_lr = float(optimizer.lr)
-        self.base_lr: float = float(optimizer.initial_lr)
+        groups = _param_groups(optimizer)
+        if groups is not None:
+            # As torch: the first schedule attached records each group's starting rate.
+            for group in groups:
+                if group.get("initial_lr") is None:
+                    group["initial_lr"] = float(group["lr"])
+            self.base_lrs = [float(group["initial_lr"]) for group in groups]
+        else:
+            if getattr(optimizer, "initial_lr", None) is None:
+                optimizer.initial_lr = float(optimizer.lr)
+            self.base_lrs = [float(optimizer.initial_lr)]
         self.last_epoch = 0
-        optimizer.lr = self.lr_at(0)
+        self._apply(0)
 
-    def lr_at(self, epoch: int) -> float:  # pragma: no cover - abstract
+    @property
+    def base_lr(self) -> float:
+        """The first group's starting rate."""
+        return self.base_lrs[0]
+
+    def rate(self, epoch: int, base_lr: float) -> float:  # pragma: no cover - abstract
+        """The rate at ``epoch`` of a group that started at ``base_lr`` (closed form)."""
         raise NotImplementedError
 
+    def lr_at(self, epoch: int) -> float:
+        """The first group's rate at ``epoch`` (what plots and :func:`schedule_values` show)."""
+        return self.lrs_at(epoch)[0]
+
+    def lrs_at(self, epoch: int) -> list[float]:
+        """Every group's rate at ``epoch``."""
+        return [self.rate(epoch, base) for base in self.base_lrs]
+
+    def _apply(self, epoch: int) -> None:
+        rates = self.lrs_at(epoch)
+        groups = _param_groups(self.optimizer)
+        if groups is None:
+            self.optimizer.lr = rates[0]
+            return
+        for group, rate in zip(groups, rates, strict=True):
+            group["lr"] = rate
+
     def step(self) -> None:
-        """Move to the next epoch and set ``optimizer.lr``."""
+        """Move to the next epoch and set each group's rate."""
         self.last_epoch += 1
-        self.optimizer.lr = self.lr_at(self.last_epoch)
+        self._apply(self.last_epoch)
 
     def get_last_lr(self) -> float:
-        """The learning rate of the current epoch."""
+        """The first group's rate in the current epoch (``get_last_lrs`` gives every group's)."""
         return self.lr_at(self.last_epoch)
 
+    def get_last_lrs(self) -> list[float]:
+        """Every group's rate in the current epoch (torch's ``get_last_lr()``)."""
+        return self.lrs_at(self.last_epoch)
+
     def state_dict(self) -> dict[str, Any]:
-        return {"base_lr": self.base_lr, "last_epoch": self.last_epoch}
+        return {"base_lrs": list(self.base_lrs), "base_lr": self.base_lr,
+                "last_epoch": self.last_epoch}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.base_lr = float(state["base_lr"])
+        if not isinstance(state, dict) or "last_epoch" not in state:
+            raise ValueError("load_state_dict expects the dict returned by the schedule's "
+                             "state_dict().")
+        base_lrs = state.get("base_lrs", [state.get("base_lr")] * len(self.base_lrs))
+        if len(base_lrs) != len(self.base_lrs):
+            raise ValueError(f"load_state_dict: the saved schedule has {len(base_lrs)} groups, "
+                             f"this optimizer has {len(self.base_lrs)}.")
+        self.base_lrs = [float(b) for b in base_lrs]
         self.last_epoch = int(state["last_epoch"])
-        self.optimizer.lr = self.lr_at(self.last_epoch)
+        self._apply(self.last_epoch)
+
+
+def _param_groups(optimizer: Any) -> list[dict[str, Any]] | None:
+    """The optimizer's parameter groups (torch's and ours), or None for a bare ``lr`` holder."""
+    groups = getattr(optimizer, "param_groups", None)
+    if isinstance(groups, list) and groups and all(isinstance(g, dict) for g in groups):
+        return groups
+    return None
 
 
 class StepLR(LRScheduler):
@@ -92,8 +148,36 @@ class StepLR(LRScheduler):
         self.gamma = check_positive(gamma, "gamma", allow_zero=True)
         super().__init__(optimizer)
 
-    def lr_at(self, epoch: int) -> float:
-        return self.base_lr * self.gamma ** (epoch // self.step_size)
+    def rate(self, epoch: int, base_lr: float) -> float:
+        return base_lr * self.gamma ** (epoch // self.step_size)
+
+
+class MultiStepLR(LRScheduler):
+    r"""Multiply the rate by ``gamma`` at each milestone epoch.
+
+    .. math:: \eta_e = \eta_0 \, \gamma^{\#\{m \in \text{milestones} : m \le e\}}
+
+    A milestone listed twice decays twice, as in torch.
+
+    Args:
+        optimizer: the optimizer whose rates to set.
+        milestones: epochs (>= 1) at which the rate decays, e.g. ``[30, 80]``.
+        gamma: the decay factor (default 0.1).
+
+    Example:
+        >>> sched = MultiStepLR(opt, milestones=[30, 80], gamma=0.1)
+    """
+
+    def __init__(self, optimizer: Any, milestones: Iterable[int], gamma: float = 0.1) -> None:
+        if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Iterable):
+            raise TypeError(f"milestones must be a list of epochs such as [30, 80]; got "
+                            f"{type(milestones).__name__} {milestones!r}.")
+        self.milestones = sorted(check_int(m, "milestone", 1) for m in milestones)
+        self.gamma = check_positive(gamma, "gamma", allow_zero=True)
+        super().__init__(optimizer)
+
+    def rate(self, epoch: int, base_lr: float) -> float:
+        return base_lr * self.gamma ** bisect.bisect_right(self.milestones, epoch)
 
 
 class ExponentialLR(LRScheduler):
@@ -111,8 +195,8 @@ class ExponentialLR(LRScheduler):
         self.gamma = check_positive(gamma, "gamma", allow_zero=True)
         super().__init__(optimizer)
 
-    def lr_at(self, epoch: int) -> float:
-        return self.base_lr * self.gamma**epoch
+    def rate(self, epoch: int, base_lr: float) -> float:
+        return base_lr * self.gamma**epoch
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -137,9 +221,9 @@ class CosineAnnealingLR(LRScheduler):
         self.eta_min = check_positive(eta_min, "eta_min", allow_zero=True)
         super().__init__(optimizer)
 
-    def lr_at(self, epoch: int) -> float:
+    def rate(self, epoch: int, base_lr: float) -> float:
         cosine = (1 + math.cos(math.pi * epoch / self.T_max)) / 2
-        return self.eta_min + (self.base_lr - self.eta_min) * cosine
+        return self.eta_min + (base_lr - self.eta_min) * cosine
 
 
 class LinearWarmup(LRScheduler):
@@ -178,13 +262,152 @@ class LinearWarmup(LRScheduler):
         self.after = after
         super().__init__(optimizer)
 
-    def lr_at(self, epoch: int) -> float:
+    def rate(self, epoch: int, base_lr: float) -> float:
         if epoch < self.warmup_epochs:
             fraction = epoch / self.warmup_epochs
-            return self.base_lr * (self.start_factor + (1 - self.start_factor) * fraction)
+            return base_lr * (self.start_factor + (1 - self.start_factor) * fraction)
         if self.after is None:
-            return self.base_lr
-        return self.after.lr_at(epoch - self.warmup_epochs)
+            return base_lr
+        return self.after.rate(epoch - self.warmup_epochs, base_lr)
+
+
+class OneCycleLR(LRScheduler):
+    r"""Smith's one-cycle policy, step by step: up to ``max_lr``, then far below the start.
+
+    Call :meth:`step` after every **batch** (``total_steps`` in all). With the cosine
+    anneal :math:`a(s, e, p) = e + \tfrac{s - e}{2}(1 + \cos \pi p)` between the phase ends:
+
+    .. math::
+
+        \eta_0 = \frac{\eta_{max}}{\text{div\_factor}}, \qquad
+        \eta_{min} = \frac{\eta_0}{\text{final\_div\_factor}}, \qquad
+        \eta_k = \begin{cases} a(\eta_0, \eta_{max}, k / k_1) & k \le k_1 \\
+            a(\eta_{max}, \eta_{min}, (k - k_1) / (K - 1 - k_1)) & k > k_1 \end{cases}
+
+    with :math:`k_1 = \text{pct\_start} \cdot K - 1`. The momentum (SGD, RMSprop) or
+    :math:`\beta_1` (Adam) cycles the other way, from ``max_momentum`` down to
+    ``base_momentum`` and back. ``three_phase=True`` adds torch's symmetric third phase.
+    Values equal ``torch.optim.lr_scheduler.OneCycleLR``; the optimizer's own ``lr`` is replaced.
+
+    Args:
+        optimizer: the optimizer whose rates (and momentum) to set.
+        max_lr: the peak rate, or one per parameter group.
+        total_steps: :math:`K`, or give ``epochs`` and ``steps_per_epoch``.
+        epochs, steps_per_epoch: ``total_steps = epochs * steps_per_epoch``.
+        pct_start: the fraction of the steps spent rising (default 0.3).
+        anneal_strategy: "cos" (default) or "linear".
+        cycle_momentum: cycle the momentum too (default True, as torch).
+        base_momentum, max_momentum: its range (0.85 and 0.95).
+        div_factor: :math:`\eta_{max} / \eta_0` (25). final_div_factor: :math:`\eta_0 /
+            \eta_{min}` (1e4).
+        three_phase: rise, fall back to :math:`\eta_0`, then anneal to :math:`\eta_{min}`.
+
+    Example:
+        >>> sched = OneCycleLR(opt, max_lr=0.1, epochs=10, steps_per_epoch=len(batches))
+    """
+
+    def __init__(self, optimizer: Any, max_lr: float | Iterable[float],
+                 total_steps: int | None = None, epochs: int | None = None,
+                 steps_per_epoch: int | None = None, pct_start: float = 0.3,
+                 anneal_strategy: str = "cos", cycle_momentum: bool = True,
+                 base_momentum: float = 0.85, max_momentum: float = 0.95,
+                 div_factor: float = 25.0, final_div_factor: float = 1e4,
+                 three_phase: bool = False) -> None:
+        if total_steps is None:
+            if epochs is None or steps_per_epoch is None:
+                raise ValueError("OneCycleLR needs total_steps, or both epochs and "
+                                 "steps_per_epoch (e.g. steps_per_epoch=len(batches)).")
+            total_steps = (check_int(epochs, "epochs", 1)
+                           * check_int(steps_per_epoch, "steps_per_epoch", 1))
+        self.total_steps = check_int(total_steps, "total_steps", 2)
+        pct_start = check_number(pct_start, "pct_start", 0, 1, low_open=True, high_open=True)
+        self.anneal_strategy = check_choice(anneal_strategy, "anneal_strategy",
+                                            ("cos", "linear"))
+        self.div_factor = check_positive(div_factor, "div_factor")
+        self.final_div_factor = check_positive(final_div_factor, "final_div_factor")
+        groups = _param_groups(optimizer)
+        count = len(groups) if groups is not None else 1
+        if isinstance(max_lr, Iterable) and not isinstance(max_lr, (str, bytes)):
+            peaks = [check_positive(v, "max_lr") for v in max_lr]
+            if len(peaks) != count:
+                raise ValueError(f"OneCycleLR: max_lr has {len(peaks)} values, the optimizer "
+                                 f"has {count} parameter groups; give one per group.")
+        else:
+            peaks = [check_positive(max_lr, "max_lr")] * count
+        self.max_lrs = peaks
+        total = float(self.total_steps)
+        if three_phase:
+            self._phase_ends = [pct_start * total - 1, 2 * pct_start * total - 2, total - 1]
+            self._phase_lrs = [("initial", "max"), ("max", "initial"), ("initial", "min")]
+            self._phase_momenta = [("max", "base"), ("base", "max"), ("max", "max")]
+        else:
+            self._phase_ends = [pct_start * total - 1, total - 1]
+            self._phase_lrs = [("initial", "max"), ("max", "min")]
+            self._phase_momenta = [("max", "base"), ("base", "max")]
+        self.cycle_momentum = bool(cycle_momentum)
+        self.base_momentum = check_positive(base_momentum, "base_momentum", allow_zero=True)
+        self.max_momentum = check_positive(max_momentum, "max_momentum", allow_zero=True)
+        if self.cycle_momentum and groups is not None and not all(
+                "momentum" in g or "betas" in g for g in groups):
+            raise ValueError("OneCycleLR: cycle_momentum needs an optimizer with momentum or "
+                             "betas; pass cycle_momentum=False.")
+        # The starting rate is max_lr / div_factor whatever the optimizer's lr was (as torch).
+        if groups is not None:
+            for group, peak in zip(groups, peaks, strict=True):
+                group["initial_lr"] = peak / self.div_factor
+        else:
+            optimizer.initial_lr = peaks[0] / self.div_factor
+        super().__init__(optimizer)
+
+    def _anneal(self, start: float, end: float, fraction: float) -> float:
+        if self.anneal_strategy == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * fraction) + 1)
+        return (end - start) * fraction + start
+
+    def _phase(self, step: int) -> tuple[int, float]:
+        """(phase index, fraction of that phase done) at ``step``."""
+        if step > self.total_steps:
+            raise ValueError(f"OneCycleLR: stepped {step} times, but total_steps is "
+                             f"{self.total_steps}; build it with the real number of batches.")
+        start = 0.0
+        for index, end in enumerate(self._phase_ends):
+            if step <= end or index == len(self._phase_ends) - 1:
+                return index, (step - start) / (end - start)
+            start = end
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def rate(self, epoch: int, base_lr: float) -> float:
+        # base_lr is a group's starting rate, max_lr / div_factor.
+        return self._rate_of(epoch, base_lr, base_lr * self.div_factor)
+
+    def _rate_of(self, step: int, initial: float, peak: float) -> float:
+        levels = {"initial": initial, "max": peak, "min": initial / self.final_div_factor}
+        phase, fraction = self._phase(step)
+        start, end = self._phase_lrs[phase]
+        return self._anneal(levels[start], levels[end], fraction)
+
+    def lrs_at(self, epoch: int) -> list[float]:
+        return [self._rate_of(epoch, initial, peak)
+                for initial, peak in zip(self.base_lrs, self.max_lrs, strict=True)]
+
+    def momentum_at(self, step: int) -> float:
+        """The momentum (or beta1) at ``step``."""
+        levels = {"base": self.base_momentum, "max": self.max_momentum}
+        phase, fraction = self._phase(step)
+        start, end = self._phase_momenta[phase]
+        return self._anneal(levels[start], levels[end], fraction)
+
+    def _apply(self, epoch: int) -> None:
+        super()._apply(epoch)
+        groups = _param_groups(self.optimizer)
+        if not self.cycle_momentum or groups is None:
+            return
+        momentum = self.momentum_at(epoch)
+        for group in groups:
+            if "betas" in group:
+                group["betas"] = (momentum, group["betas"][1])
+            else:
+                group["momentum"] = momentum
 
 
 class _LrHolder:
@@ -195,18 +418,21 @@ class _LrHolder:
         self.initial_lr: float | None = None
 
 
-_SCHEDULES = ("constant", "step", "exponential", "cosine", "warmup", "warmup_cosine")
+_SCHEDULES = ("constant", "step", "multistep", "exponential", "cosine", "warmup",
+              "warmup_cosine", "onecycle")
 
 
 def schedule_values(name: str, epochs: int, lr: float = 1.0, **kwargs: Any) -> np.ndarray:
     """The learning rate at epochs ``0 .. epochs-1`` of a named schedule (for plots).
 
     Args:
-        name: "constant", "step" (step_size, gamma), "exponential" (gamma), "cosine"
-            (T_max, eta_min), "warmup" (warmup_epochs, start_factor) or "warmup_cosine"
-            (warmup_epochs, start_factor, eta_min; the cosine spans the remaining epochs).
-        epochs: how many values (>= 1).
-        lr: the starting rate.
+        name: "constant", "step" (step_size, gamma), "multistep" (milestones, gamma),
+            "exponential" (gamma), "cosine" (T_max, eta_min), "warmup" (warmup_epochs,
+            start_factor), "warmup_cosine" (warmup_epochs, start_factor, eta_min; the cosine
+            spans the remaining epochs) or "onecycle" (pct_start, div_factor, ...; its
+            ``total_steps`` is ``epochs`` and ``lr`` is its ``max_lr``).
+        epochs: how many values (>= 1; >= 2 for "onecycle").
+        lr: the starting rate (the peak rate for "onecycle").
         **kwargs: the schedule's own arguments.
 
     Returns:
@@ -226,6 +452,10 @@ def schedule_values(name: str, epochs: int, lr: float = 1.0, **kwargs: Any) -> n
             return np.full(epochs, float(lr))
         if name == "step":
             sched: LRScheduler = StepLR(holder, **kwargs)
+        elif name == "multistep":
+            sched = MultiStepLR(holder, **kwargs)
+        elif name == "onecycle":
+            sched = OneCycleLR(holder, max_lr=lr, total_steps=epochs, **kwargs)
         elif name == "exponential":
             sched = ExponentialLR(holder, **kwargs)
         elif name == "cosine":

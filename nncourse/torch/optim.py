@@ -1,15 +1,16 @@
-"""Optimizers on torch tensors: SGD (momentum, Nesterov), RMSprop, Adam and AdamW.
+"""Optimizers on torch tensors: the update rules as pure functions, and the classes that apply them.
 
-Each class is a ``torch.optim.Optimizer`` whose ``step()`` is the textbook update
-written as a plain loop over the parameters (no fused or multi-tensor fast
-paths), so the algorithm can be read line by line next to
-:mod:`nncourse.numpy.optim`. Defaults and the order of operations follow
-``torch.optim``; the tests check both agree step for step.
+The twin of :mod:`nncourse.numpy.optim`: the same pure updates (``sgd_step``,
+``momentum_step``, ``rmsprop_step``, ``rmsprop_general_step``, ``adam_step``, ``adamw_step``,
+``amsgrad_step``) on tensors — new tensors out, nothing changed in place — and classes that
+are ``torch.optim.Optimizer`` subclasses whose ``step()`` gathers each parameter's state and
+calls them (no fused or multi-tensor fast paths), so the algorithm reads line by line next to
+the NumPy reference. Defaults and the order of operations follow ``torch.optim``; the tests
+check both agree step for step.
 
-Every optimizer also has an ``lr`` attribute (reading or writing the rate of all
-parameter groups), so the epoch schedules of :mod:`nncourse.numpy.schedules`
-(re-exported here) drive a torch optimizer exactly as they drive a NumPy one.
-``torch.optim.lr_scheduler`` works as well.
+Every optimizer also has an ``lr`` attribute (reading the first group's rate, writing every
+group's), and the schedules of :mod:`nncourse.numpy.schedules` (re-exported here) keep one
+starting rate per parameter group, as ``torch.optim.lr_scheduler`` does, which works as well.
 
 Example:
     >>> opt = Adam(model.parameters(), lr=1e-3)
@@ -30,17 +31,303 @@ from nncourse.torch.schedules import (
     ExponentialLR,
     LinearWarmup,
     LRScheduler,
+    MultiStepLR,
+    OneCycleLR,
     StepLR,
     schedule_values,
 )
 
 __all__ = [
+    "sgd_step", "momentum_step", "rmsprop_step", "rmsprop_general_step", "adam_step",
+    "adamw_step", "amsgrad_step",
     "Optimizer", "SGD", "RMSprop", "Adam", "AdamW",
-    "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup",
-    "schedule_values",
+    "LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
+    "LinearWarmup", "OneCycleLR", "schedule_values",
 ]
 
 
+# ----------------------------------------------------------------------------- pure updates
+def sgd_step(param: torch.Tensor, grad: torch.Tensor, lr: float, *,
+             weight_decay: float = 0.0) -> torch.Tensor:
+    r"""One plain gradient-descent step: :math:`\theta \leftarrow \theta - \eta g`.
+
+    With weight decay the gradient is :math:`g + \lambda\theta`.
+
+    Args:
+        param: :math:`\theta`, any shape.
+        grad: :math:`g`, the gradient of the loss, same shape as ``param``.
+        lr: the learning rate :math:`\eta`.
+        weight_decay: L2 coefficient :math:`\lambda` added to the gradient (default 0).
+
+    Returns:
+        The new parameter (a new tensor; ``param`` is not changed).
+
+    Example:
+        >>> sgd_step(torch.tensor([1.0, -2.0]), torch.tensor([0.5, 0.5]), lr=0.1)
+        tensor([ 0.9500, -2.0500])
+    """
+    if weight_decay != 0:
+        grad = grad + weight_decay * param
+    return param - lr * grad
+
+
+def momentum_step(param: torch.Tensor, grad: torch.Tensor, velocity: torch.Tensor, lr: float,
+                  momentum: float, *, dampening: float = 0.0, nesterov: bool = False,
+                  weight_decay: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""One step of SGD with (heavy-ball) momentum, as ``torch.optim.SGD``.
+
+    .. math::
+
+        g &\leftarrow g + \lambda \theta \\
+        v &\leftarrow \mu v + (1 - \tau) g \\
+        \theta &\leftarrow \theta - \eta\, v
+            \qquad\text{(Nesterov: } \theta \leftarrow \theta - \eta\,(g + \mu v)\text{)}
+
+    The velocity starts at zero, so the first step is ``v = g`` (with ``dampening = 0``).
+
+    Args:
+        param: :math:`\theta`, any shape.
+        grad: :math:`g`, same shape.
+        velocity: :math:`v`, same shape (starts at 0).
+        lr: the learning rate :math:`\eta`.
+        momentum: :math:`\mu`.
+        dampening: :math:`\tau` (default 0).
+        nesterov: look ahead along the velocity.
+        weight_decay: L2 coefficient :math:`\lambda` (default 0).
+
+    Returns:
+        ``(param, velocity)``: new tensors.
+
+    Example:
+        >>> p, v = momentum_step(torch.zeros(2), torch.ones(2), torch.zeros(2), lr=0.1,
+        ...                      momentum=0.9)
+        >>> p, v
+        (tensor([-0.1000, -0.1000]), tensor([1., 1.]))
+    """
+    if weight_decay != 0:
+        grad = grad + weight_decay * param
+    velocity = momentum * velocity + (1 - dampening) * grad
+    direction = grad + momentum * velocity if nesterov else velocity
+    return param - lr * direction, velocity
+
+
+def rmsprop_step(param: torch.Tensor, grad: torch.Tensor, square_avg: torch.Tensor, lr: float,
+                 alpha: float, eps: float, *,
+                 weight_decay: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""One RMSprop step: divide the gradient by a running root-mean-square of gradients.
+
+    .. math::
+
+        g &\leftarrow g + \lambda \theta \\
+        s &\leftarrow \alpha s + (1 - \alpha)\, g^2 \\
+        \theta &\leftarrow \theta - \eta\, \frac{g}{\sqrt{s} + \epsilon}
+
+    :math:`\epsilon` sits outside the square root, as in PyTorch.
+
+    Args:
+        param: :math:`\theta`, any shape.
+        grad: :math:`g`, same shape.
+        square_avg: :math:`s`, same shape (starts at 0).
+        lr: the learning rate :math:`\eta`.
+        alpha: the smoothing :math:`\alpha`.
+        eps: :math:`\epsilon`.
+        weight_decay: L2 coefficient :math:`\lambda` (default 0).
+
+    Returns:
+        ``(param, square_avg)``: new tensors.
+
+    Example:
+        >>> p, s = rmsprop_step(torch.zeros(1), torch.tensor([2.0]), torch.zeros(1), 0.1, 0.75, 0.0)
+        >>> p, s
+        (tensor([-0.2000]), tensor([1.]))
+    """
+    if weight_decay != 0:
+        grad = grad + weight_decay * param
+    square_avg = alpha * square_avg + (1 - alpha) * grad * grad
+    return param - lr * (grad / (torch.sqrt(square_avg) + eps)), square_avg
+
+
+def rmsprop_general_step(param: torch.Tensor, grad: torch.Tensor, square_avg: torch.Tensor,
+                         grad_avg: torch.Tensor, momentum_buffer: torch.Tensor, lr: float,
+                         alpha: float, eps: float, momentum: float, centered: bool, *,
+                         weight_decay: float = 0.0
+                         ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    r"""RMSprop with the two options of ``torch.optim.RMSprop``: centered and momentum.
+
+    .. math::
+
+        g &\leftarrow g + \lambda \theta, \qquad s \leftarrow \alpha s + (1 - \alpha) g^2 \\
+        \bar g &\leftarrow \alpha \bar g + (1 - \alpha) g \quad\text{(centered only)} \\
+        d &= g / (\sqrt{s - \bar g^2} + \epsilon) \ \text{(centered)}, \qquad
+             d = g / (\sqrt{s} + \epsilon) \ \text{(otherwise)} \\
+        b &\leftarrow \mu b + d, \quad \theta \leftarrow \theta - \eta b
+            \quad\text{(}\mu > 0\text{)}; \qquad \theta \leftarrow \theta - \eta d
+            \quad\text{(}\mu = 0\text{)}
+
+    With ``centered=False`` and ``momentum=0`` it is :func:`rmsprop_step`.
+
+    Args:
+        param: :math:`\theta`, any shape.
+        grad: :math:`g`, same shape.
+        square_avg: :math:`s`, same shape (starts at 0).
+        grad_avg: :math:`\bar g` (used when centered; starts at 0).
+        momentum_buffer: :math:`b` (used when ``momentum > 0``; starts at 0).
+        lr: the learning rate :math:`\eta`.
+        alpha: the smoothing :math:`\alpha`.
+        eps: :math:`\epsilon`.
+        momentum: :math:`\mu` (0: no buffer).
+        centered: subtract the squared mean gradient :math:`\bar g^2`.
+        weight_decay: L2 coefficient :math:`\lambda` (default 0).
+
+    Returns:
+        ``(param, square_avg, grad_avg, momentum_buffer)``: new tensors (the unused ones
+        unchanged).
+
+    Example:
+        >>> z = torch.zeros(1)
+        >>> rmsprop_general_step(z, torch.ones(1), z, z, z, 0.1, 0.0, 0.0, 0.5, False)[0]
+        tensor([-0.1000])
+    """
+    if weight_decay != 0:
+        grad = grad + weight_decay * param
+    square_avg = alpha * square_avg + (1 - alpha) * grad * grad
+    if centered:
+        grad_avg = alpha * grad_avg + (1 - alpha) * grad
+        direction = grad / (torch.sqrt(square_avg - grad_avg * grad_avg) + eps)
+    else:
+        direction = grad / (torch.sqrt(square_avg) + eps)
+    if momentum > 0:
+        momentum_buffer = momentum * momentum_buffer + direction
+        direction = momentum_buffer
+    return param - lr * direction, square_avg, grad_avg, momentum_buffer
+
+
+def adam_step(param: torch.Tensor, grad: torch.Tensor, m: torch.Tensor, v: torch.Tensor, t: int,
+              lr: float, beta1: float, beta2: float, eps: float, *,
+              weight_decay: float = 0.0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    r"""One Adam step (step number ``t`` counts from 1): moments of g and g², bias-corrected.
+
+    .. math::
+
+        g &\leftarrow g + \lambda \theta \quad\text{(coupled L2; AdamW decouples it)} \\
+        m &\leftarrow \beta_1 m + (1 - \beta_1)\, g \\
+        v &\leftarrow \beta_2 v + (1 - \beta_2)\, g^2 \\
+        \theta &\leftarrow \theta - \frac{\eta}{1 - \beta_1^t} \cdot
+            \frac{m}{\sqrt{v} / \sqrt{1 - \beta_2^t} + \epsilon}
+
+    The bias corrections :math:`1 - \beta^t` undo the pull towards the zero initial moments
+    during the first steps; :math:`\epsilon` sits outside the root, as in PyTorch.
+
+    Args:
+        param: :math:`\theta`, any shape.
+        grad: :math:`g`, same shape.
+        m: the first moment, same shape (starts at 0).
+        v: the second moment, same shape (starts at 0).
+        t: the step number, 1 on the first step.
+        lr: the learning rate :math:`\eta`.
+        beta1: :math:`\beta_1`, the decay of :math:`m`.
+        beta2: :math:`\beta_2`, the decay of :math:`v`.
+        eps: :math:`\epsilon`.
+        weight_decay: L2 coefficient :math:`\lambda` added to the gradient (default 0).
+
+    Returns:
+        ``(param, m, v)``: new tensors.
+
+    Example:
+        >>> z = torch.zeros(2)
+        >>> adam_step(z, torch.tensor([1.0, -4.0]), z, z, 1, 0.1, 0.9, 0.999, 0.0)[0]
+        tensor([-0.1000,  0.1000])
+    """
+    if weight_decay != 0:
+        grad = grad + weight_decay * param
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad * grad
+    bias_correction1 = 1 - beta1**t
+    bias_correction2 = 1 - beta2**t
+    denominator = torch.sqrt(v) / math.sqrt(bias_correction2) + eps
+    return param - (lr / bias_correction1) * (m / denominator), m, v
+
+
+def adamw_step(param: torch.Tensor, grad: torch.Tensor, m: torch.Tensor, v: torch.Tensor, t: int,
+               lr: float, beta1: float, beta2: float, eps: float,
+               weight_decay: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    r"""One AdamW step: Adam with decoupled weight decay (Loshchilov & Hutter).
+
+    The weights shrink directly, :math:`\theta \leftarrow \theta\,(1 - \eta\lambda)`; the decay
+    never enters the moments. Then the Adam update of :func:`adam_step` (with
+    ``weight_decay=0``) follows.
+
+    Args:
+        param: :math:`\theta`, any shape.
+        grad: :math:`g`, same shape.
+        m: the first moment, same shape (starts at 0).
+        v: the second moment, same shape (starts at 0).
+        t: the step number, 1 on the first step.
+        lr: the learning rate :math:`\eta`.
+        beta1: :math:`\beta_1`, the decay of :math:`m`.
+        beta2: :math:`\beta_2`, the decay of :math:`v`.
+        eps: :math:`\epsilon`.
+        weight_decay: :math:`\lambda` (torch's default for AdamW is 1e-2).
+
+    Returns:
+        ``(param, m, v)``: new tensors.
+
+    Example:
+        >>> z = torch.zeros(1)
+        >>> adamw_step(torch.ones(1), z, z, z, 1, 0.1, 0.9, 0.999, 1e-8, 0.5)[0]
+        tensor([0.9500])
+    """
+    param = param * (1 - lr * weight_decay)
+    return adam_step(param, grad, m, v, t, lr, beta1, beta2, eps)
+
+
+def amsgrad_step(param: torch.Tensor, grad: torch.Tensor, m: torch.Tensor, v: torch.Tensor,
+                 max_v: torch.Tensor, t: int, lr: float, beta1: float, beta2: float, eps: float,
+                 *, weight_decay: float = 0.0, decoupled: bool = False
+                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    r"""Adam (or AdamW) with AMSGrad: divide by the running maximum of :math:`v`.
+
+    As :func:`adam_step`, with :math:`\hat v \leftarrow \max(\hat v, v)` used in the
+    denominator in place of :math:`v`, so the effective step size never grows.
+
+    Args:
+        param: :math:`\theta`, any shape.
+        grad: :math:`g`, same shape.
+        m: the first moment, same shape (starts at 0).
+        v: the second moment, same shape (starts at 0).
+        max_v: :math:`\hat v`, the running maximum of :math:`v` (starts at 0).
+        t: the step number, 1 on the first step.
+        lr: the learning rate :math:`\eta`.
+        beta1: :math:`\beta_1`, the decay of :math:`m`.
+        beta2: :math:`\beta_2`, the decay of :math:`v`.
+        eps: :math:`\epsilon`.
+        weight_decay: :math:`\lambda` (default 0).
+        decoupled: shrink the weights as AdamW does instead of adding
+            :math:`\lambda\theta` to the gradient.
+
+    Returns:
+        ``(param, m, v, max_v)``: new tensors.
+
+    Example:
+        >>> z = torch.zeros(1)
+        >>> amsgrad_step(z, torch.ones(1), z, z, z, 1, 0.1, 0.9, 0.999, 0.0)[3]
+        tensor([0.0010])
+    """
+    if weight_decay != 0:
+        if decoupled:
+            param = param * (1 - lr * weight_decay)
+        else:
+            grad = grad + weight_decay * param
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad * grad
+    max_v = torch.maximum(max_v, v)
+    bias_correction1 = 1 - beta1**t
+    bias_correction2 = 1 - beta2**t
+    denominator = torch.sqrt(max_v) / math.sqrt(bias_correction2) + eps
+    return param - (lr / bias_correction1) * (m / denominator), m, v, max_v
+
+
+# ----------------------------------------------------------------------------- classes
 class Optimizer(torch.optim.Optimizer):
     """Base class: a ``torch.optim.Optimizer`` with an ``lr`` attribute and clear errors.
 
@@ -55,14 +342,29 @@ class Optimizer(torch.optim.Optimizer):
                 f"{type(self).__name__} expects the model's parameters, got a "
                 f"{type(params).__name__} module. Pass model.parameters() instead of model."
             )
+        if isinstance(params, dict):
+            raise TypeError(f"{type(self).__name__} expects a list of parameters or a list of "
+                            f"groups (dicts); got one dict. Wrap it in a list: "
+                            f"[{{'params': ..., 'lr': ...}}].")
         params = list(params) if not isinstance(params, torch.Tensor) else [params]
         if not params:
             raise ValueError(
                 f"{type(self).__name__} got an empty parameter list. Pass model.parameters() "
                 "of a model that has trainable layers (e.g. a Linear)."
             )
+        if isinstance(params[0], dict):
+            for g, group in enumerate(params):
+                if not isinstance(group, dict) or "params" not in group:
+                    raise TypeError(f"{type(self).__name__} group {g} must be a dict with a "
+                                    f"'params' key, like {{'params': model.parameters(), "
+                                    f"'lr': 0.01}}; got {type(group).__name__}.")
         super().__init__(params, defaults)
-        self.initial_lr: float | None = None  # set by the first NumPy-style schedule attached
+
+    @property
+    def initial_lr(self) -> float | None:
+        """The first group's starting rate recorded by the first schedule (None before)."""
+        value = self.param_groups[0].get("initial_lr")
+        return None if value is None else float(value)
 
     @property
     def lr(self) -> float:
@@ -142,19 +444,17 @@ class SGD(Optimizer):
         for group in self.param_groups:
             lr, mu = group["lr"], group["momentum"]
             for p, g in self._params_with_grad(group):
-                if group["weight_decay"] != 0:
-                    g = g + group["weight_decay"] * p  # L2: a new tensor, .grad is untouched
-                if mu != 0:
-                    state = self.state[p]
-                    if "momentum_buffer" not in state:
-                        # The first buffer is the gradient itself (no dampening), as torch.
-                        state["momentum_buffer"] = g.detach().clone()
-                    else:
-                        b = state["momentum_buffer"]
-                        b.mul_(mu).add_(g, alpha=1 - group["dampening"])  # b = mu b + (1-tau) g
-                    b = state["momentum_buffer"]
-                    g = g + mu * b if group["nesterov"] else b
-                p.add_(g, alpha=-lr)  # theta = theta - lr * d
+                if mu == 0:
+                    p.copy_(sgd_step(p, g, lr, weight_decay=group["weight_decay"]))
+                    continue
+                state = self.state[p]
+                first = "momentum_buffer" not in state
+                velocity = torch.zeros_like(p) if first else state["momentum_buffer"]
+                new, state["momentum_buffer"] = momentum_step(
+                    p, g, velocity, lr, mu,
+                    dampening=0.0 if first else group["dampening"],  # torch: the first v is g
+                    nesterov=group["nesterov"], weight_decay=group["weight_decay"])
+                p.copy_(new)
         return loss
 
 
@@ -203,6 +503,7 @@ class RMSprop(Optimizer):
                 loss = closure()
         for group in self.param_groups:
             lr, alpha, mu = group["lr"], group["alpha"], group["momentum"]
+            eps, centered, decay = group["eps"], group["centered"], group["weight_decay"]
             for p, g in self._params_with_grad(group):
                 state = self.state[p]
                 if not state:
@@ -210,25 +511,24 @@ class RMSprop(Optimizer):
                     state["square_avg"] = torch.zeros_like(p)
                     if mu > 0:
                         state["momentum_buffer"] = torch.zeros_like(p)
-                    if group["centered"]:
+                    if centered:
                         state["grad_avg"] = torch.zeros_like(p)
                 state["step"] += 1
-                if group["weight_decay"] != 0:
-                    g = g + group["weight_decay"] * p
-                v = state["square_avg"]
-                v.mul_(alpha).addcmul_(g, g, value=1 - alpha)  # v = alpha v + (1-alpha) g^2
-                if group["centered"]:
-                    m = state["grad_avg"]
-                    m.mul_(alpha).add_(g, alpha=1 - alpha)  # m = alpha m + (1-alpha) g
-                    s = (v - m * m).sqrt() + group["eps"]
+                if mu == 0 and not centered:
+                    new, state["square_avg"] = rmsprop_step(
+                        p, g, state["square_avg"], lr, alpha, eps, weight_decay=decay)
                 else:
-                    s = v.sqrt() + group["eps"]
-                if mu > 0:
-                    b = state["momentum_buffer"]
-                    b.mul_(mu).add_(g / s)  # b = mu b + g / s
-                    p.add_(b, alpha=-lr)
-                else:
-                    p.add_(g / s, alpha=-lr)
+                    zeros = torch.zeros_like(p)  # stands in for the state an option does not use
+                    new, square_avg, grad_avg, buffer = rmsprop_general_step(
+                        p, g, state["square_avg"], state.get("grad_avg", zeros),
+                        state.get("momentum_buffer", zeros), lr, alpha, eps, mu, centered,
+                        weight_decay=decay)
+                    state["square_avg"] = square_avg
+                    if centered:
+                        state["grad_avg"] = grad_avg
+                    if mu > 0:
+                        state["momentum_buffer"] = buffer
+                p.copy_(new)
         return loss
 
 
@@ -284,22 +584,20 @@ class Adam(Optimizer):
                     if group["amsgrad"]:
                         state["max_exp_avg_sq"] = torch.zeros_like(p)
                 state["step"] += 1
-                t = state["step"]
-                if decay != 0:
-                    if self._decoupled:
-                        p.mul_(1 - lr * decay)  # AdamW: shrink the weights, not the gradient
-                    else:
-                        g = g + decay * p  # Adam: the L2 term enters the moments
-                m, v = state["exp_avg"], state["exp_avg_sq"]
-                m.mul_(beta1).add_(g, alpha=1 - beta1)  # m = beta1 m + (1-beta1) g
-                v.mul_(beta2).addcmul_(g, g, value=1 - beta2)  # v = beta2 v + (1-beta2) g^2
+                arguments = (state["step"], lr, beta1, beta2, group["eps"])
                 if group["amsgrad"]:
-                    torch.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-                    v = state["max_exp_avg_sq"]
-                bias_correction1 = 1 - beta1**t
-                bias_correction2 = 1 - beta2**t
-                denom = v.sqrt() / math.sqrt(bias_correction2) + group["eps"]
-                p.addcdiv_(m, denom, value=-lr / bias_correction1)  # theta -= lr/bc1 * m/denom
+                    new, state["exp_avg"], state["exp_avg_sq"], state["max_exp_avg_sq"] = \
+                        amsgrad_step(p, g, state["exp_avg"], state["exp_avg_sq"],
+                                     state["max_exp_avg_sq"], *arguments, weight_decay=decay,
+                                     decoupled=self._decoupled)
+                elif self._decoupled:
+                    new, state["exp_avg"], state["exp_avg_sq"] = adamw_step(
+                        p, g, state["exp_avg"], state["exp_avg_sq"], *arguments, decay)
+                else:
+                    new, state["exp_avg"], state["exp_avg_sq"] = adam_step(
+                        p, g, state["exp_avg"], state["exp_avg_sq"], *arguments,
+                        weight_decay=decay)
+                p.copy_(new)
         return loss
 
 

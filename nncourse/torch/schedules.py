@@ -1,9 +1,9 @@
 """Learning-rate schedules for torch optimizers, the twin of :mod:`nncourse.numpy.schedules`.
 
-A schedule only reads and writes ``optimizer.lr`` once per epoch; it never touches
-a tensor. Every optimizer of :mod:`nncourse.torch.optim` has that ``lr`` attribute
-(it sets every parameter group), so the NumPy schedules drive a torch optimizer
-unchanged: the classes here *are* those of the reference, one definition each.
+A schedule only reads and writes the rates of the optimizer's parameter groups (one
+starting rate per group, as ``torch.optim.lr_scheduler``); it never touches a tensor.
+Both backends' optimizers keep torch's ``param_groups``, so the NumPy schedules drive a
+torch optimizer unchanged: the classes here *are* those of the reference, one definition each.
 ``torch.optim.lr_scheduler`` works as well. :func:`lr_range_test` is the reference's too:
 it only sets ``optimizer.lr`` and calls the step function it is given.
 
@@ -21,10 +21,12 @@ from nncourse.numpy.schedules import (
     ExponentialLR,
     LinearWarmup,
     LRScheduler,
+    MultiStepLR,
+    OneCycleLR,
     StepLR,
     lr_range_test,
     schedule_values,
 )
 
-__all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup",
-           "schedule_values", "lr_range_test"]
+__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
+           "LinearWarmup", "OneCycleLR", "schedule_values", "lr_range_test"]
