@@ -288,3 +288,25 @@ def test_check_records_progress_when_a_tracker_exists(monkeypatch):
     monkeypatch.setitem(sys.modules, "nncourse.exercises.progress", tracker)
     result = check("gradients.stability_limit", 0.5)
     assert result.passed and calls == [("gradients.stability_limit", 1.0, 1.0)]
+
+
+def test_the_sandbox_side_imports_no_judge_reference_or_grader():
+    """runtime.py runs inside the grading sandbox: it and what it imports need NumPy only."""
+    import ast
+    from pathlib import Path
+
+    import nncourse.exercises.runtime as runtime
+
+    folder = Path(runtime.__file__).parent
+    allowed_local = {"compare", "errors"}
+    for name in ("runtime", "errors", "compare"):
+        tree = ast.parse((folder / f"{name}.py").read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                assert node.module in allowed_local, f"{name}.py imports .{node.module}"
+            elif isinstance(node, ast.ImportFrom | ast.Import):
+                modules = [node.module] if isinstance(node, ast.ImportFrom) else \
+                    [alias.name for alias in node.names]
+                for module in modules:
+                    assert not module.startswith("nncourse.grading"), (name, module)
+                    assert not module.startswith("nncourse.exercises"), (name, module)
