@@ -13,11 +13,9 @@ Example:
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-from .compare import to_plain
-from .errors import describe_exception, explain_error, plain_words
+from .errors import describe_exception, plain_words
 from .judging import full_sentence, judge_case
 from .registry import Exercise, get_exercise
 from .results import CaseResult, CheckResult
@@ -28,22 +26,12 @@ __all__ = ["answer", "check", "describe_exception", "full_sentence", "judge_case
 
 
 def run_answer(exercise: Exercise, answer: Any, inputs: dict) -> dict:
-    """What the sandbox runs for one case: the observation of ``answer`` on ``inputs``.
+    """What the sandbox runs for one case: ``observe(exercise.call_spec(inputs), answer, inputs)``.
 
-    Declared exercises go through :func:`runtime.observe` with ``exercise.call_spec(inputs)``;
-    exercises with a legacy ``run`` return ``{"ok": output}`` or ``{"error": sentence}``.
+    The grader may instead build the spec trusted-side (``exercise.call_spec(inputs)``, plain
+    data) and call :func:`runtime.observe` in the sandbox directly.
     """
-    if exercise.declarative:
-        return observe(exercise.call_spec(inputs), answer, inputs)
-    assert exercise.run is not None
-    try:
-        outputs = exercise.run(answer, copy.deepcopy(inputs))
-    except Exception as exc:  # learner code: any failure is a result
-        return {"error": explain_error(exc, exercise.expects, inputs)}
-    try:
-        return {"ok": to_plain(outputs)}
-    except TypeError as exc:
-        return {"error": f"your function returned {exc}"}
+    return observe(exercise.call_spec(inputs), answer, inputs)
 
 
 def _check_case(exercise: Exercise, case: Any, answer: Any, inputs: dict,
@@ -54,7 +42,7 @@ def _check_case(exercise: Exercise, case: Any, answer: Any, inputs: dict,
     same judgement comes cheaper, as the probes matter only for a failing answer. ``seen``
     keeps observations for cases with the same inputs.
     """
-    if not exercise.declarative or not exercise.probes:
+    if not exercise.probes:
         if "full" not in seen:
             seen["full"] = run_answer(exercise, answer, inputs)
         return judge_case(exercise, case, inputs, seen["full"])

@@ -319,7 +319,7 @@ def _custom(exercise: Exercise, case: Case, inputs: dict, outcome: dict) -> str 
     """The message of a case judged by its own ``judge`` (None when it passes)."""
     if "error" in outcome:
         return outcome["error"]
-    output = outcome["ok"] if "ok" in outcome else outcome.get("output")
+    output = outcome.get("output")
     if case.judge is None:
         return None
     try:
@@ -337,8 +337,7 @@ def judge_case(exercise: Exercise, case: Case, inputs: dict, observation: dict) 
     Args:
         exercise, case: what is judged.
         inputs: the case's inputs (as drawn by ``exercise.inputs_for``).
-        observation: what :func:`runtime.observe` returned (or, for exercises with a legacy
-            ``run``, ``{"ok": output}`` / ``{"error": message}``).
+        observation: what :func:`runtime.observe` returned.
     """
     hint = case.hint or (exercise.hints[0] if exercise.hints else "")
 
@@ -348,13 +347,13 @@ def judge_case(exercise: Exercise, case: Case, inputs: dict, observation: dict) 
         return CaseResult(case.name, False, 0.0, float(case.points), full_sentence(message),
                           hint)
 
-    if not exercise.declarative or case.judge is not None:
+    if case.judge is not None:
         message = _custom(exercise, case, inputs, observation)
-        if message is not None and exercise.declarative:   # a named mistake speaks first
+        if message is not None:          # a named mistake, then a probe, speak first
             message = _mistake_match(exercise, case, inputs, observation) or \
                 ("output" in observation and probe_message(exercise, inputs, observation)) \
                 or message
-        if message is None and exercise.declarative and "output" in observation:
+        if message is None and "output" in observation:
             message = integrity_message(exercise, case, inputs, observation)
         return result(message)
     if "error" in observation:

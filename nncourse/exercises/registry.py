@@ -24,21 +24,8 @@ from typing import Any
 
 import numpy as np
 
-#: chapter -> the modules that held its exercises before it moved into its package
-#: ``nncourse.exercises.chNN`` (the package wins once it exists).
-LEGACY_MODULES = {
-    "ch01": ("nncourse.exercises.ch01_training_loop",),
-    "ch02": ("nncourse.exercises.ch02_gradient_descent",),
-    "ch03": ("nncourse.exercises.ch03_backpropagation", "nncourse.exercises.ch03_stepper"),
-    "ch04": ("nncourse.exercises.ch04_activation_functions",),
-    "ch05": ("nncourse.exercises.ch05_optimizers",),
-    "ch06": ("nncourse.exercises.ch06_initialization",),
-    "ch07": ("nncourse.exercises.ch07_overfitting", "nncourse.exercises.ch07_early_stopping"),
-    "ch08": ("nncourse.exercises.ch08_evaluation",),
-    "ch09": ("nncourse.exercises.ch09_transfer",),
-    "ch10": ("nncourse.exercises.ch10_scaling",),
-}
-CHAPTERS = tuple(LEGACY_MODULES)
+#: The chapters; each package ``nncourse.exercises.chNN`` registers its exercises on import.
+CHAPTERS = tuple(f"ch{number:02d}" for number in range(1, 11))
 
 Judge = Callable[[dict, Any], "str | None"]
 
@@ -155,8 +142,6 @@ class Exercise:
             output): ``check`` then calls the learner's code once for all of them.
         diagnose_numbers: run the numeric diagnosis (sign, constant factor, off-by-one, zero
             places); off where outputs are epoch numbers or flags, not formulas.
-        run: legacy ``(learner_object, inputs) -> outputs``; only for exercises not yet
-            declared with ``reference``/``call``.
         hints, kind, prompt, widget: as shown to the learner (``kind`` is ``"function"``,
             ``"value"`` or ``"widget"``).
     """
@@ -176,7 +161,6 @@ class Exercise:
     check_global_rng: bool = True
     diagnose_numbers: bool = True
     shared_inputs: bool = False
-    run: Callable[[Any, dict], Any] | None = None
     hints: list[str] = field(default_factory=list)
     kind: str = "function"
     prompt: str = ""
@@ -186,11 +170,6 @@ class Exercise:
     def points(self) -> float:
         """Total points: the sum of the case points."""
         return float(sum(case.points for case in self.cases))
-
-    @property
-    def declarative(self) -> bool:
-        """True when judged by the framework (a ``reference``, no legacy ``run``)."""
-        return bool(self.reference) and self.run is None
 
     def seed_for(self, case: Case, base_seed: int = 0) -> int:
         """The seed a case draws its inputs with (stable across processes and runs)."""
@@ -254,7 +233,7 @@ def register(exercise: Exercise) -> Exercise:
     names = [case.name for case in exercise.cases]
     if len(set(names)) != len(names):
         raise ValueError(f"Exercise {exercise.id!r} has duplicate case names: {names}.")
-    if exercise.run is None and not exercise.reference:
+    if not exercise.reference:
         raise ValueError(f"Exercise {exercise.id!r} names no reference: set reference= to the "
                          f"dotted path of the function (or value) that answers it.")
     _REGISTRY[exercise.id] = exercise
@@ -262,17 +241,13 @@ def register(exercise: Exercise) -> Exercise:
 
 
 def _load_chapter(chapter: str) -> None:
-    """Import one chapter's package (or its legacy modules): its exercises register."""
+    """Import one chapter's package: its exercises register."""
     if chapter in _loaded:
         return
     _loaded.add(chapter)
     package = f"nncourse.exercises.{chapter}"
     if importlib.util.find_spec(package) is not None:
         importlib.import_module(package)
-        return
-    for name in LEGACY_MODULES.get(chapter, ()):
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
 
 
 def _load_builtins(chapter: str | None = None) -> None:
