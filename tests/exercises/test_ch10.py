@@ -185,3 +185,18 @@ def test_quiz_has_feedback_for_every_answer() -> None:
         if isinstance(question, MultipleChoice):
             assert sum(choice.correct for choice in question.choices) == 1, question.id
             assert all(choice.feedback for choice in question.choices), question.id
+
+
+def test_labels_left_on_the_cpu_are_named_though_meta_accepts_them() -> None:
+    def labels_on_cpu(model, loss_fn, optimizer, x, y, device):
+        """The model and x move; y stays a CPU tensor (meta does not complain, a GPU does)."""
+        model.to(device)
+        x = torch.as_tensor(x, dtype=torch.float32, device=device)
+        loss = loss_fn(model(x), torch.as_tensor(y))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.detach()
+
+    result = check("scaling.device_step", labels_on_cpu)
+    assert not result.passed and "labels reached the loss on cpu" in _text(result)

@@ -53,6 +53,17 @@ def _device_judge(inputs: dict, output: dict, expected: dict) -> str | None:
     if output["gradients_on"] != expected["gradients_on"]:
         return ("no gradient reached the parameters on the device: forward, "
                 "loss.backward() and optimizer.step(), all on the device")
+    for got, want in zip(output["loss_inputs"], expected["loss_inputs"], strict=False):
+        if got[2:] != want[2:]:
+            return (f"the labels reached the loss on {got[2]} as {got[3]}; they must be on the "
+                    f"device ({want[2]}) as {want[3]} class indices: "
+                    f"torch.as_tensor(y, dtype=torch.long, device=device)")
+        if got[:2] != want[:2]:
+            return (f"the model's output reached the loss on {got[0]} as {got[1]}; expected "
+                    f"{want[0]} and {want[1]}: run the model on the device")
+    if len(output["loss_inputs"]) != len(expected["loss_inputs"]):
+        return (f"the loss function was called {len(output['loss_inputs'])} times in "
+                f"{len(output['losses'])} step(s); call it once per step on the whole batch")
     for step, (record, want) in enumerate(zip(output["losses"], expected["losses"],
                                               strict=True)):
         problem = _loss_problem(record, want)

@@ -362,9 +362,11 @@ RESUME = [
             "resuming differ. Save torch.get_rng_state() and restore it with "
             "torch.set_rng_state(...)."),
     Mistake("NumPy's random state", (save_numpy_rng, load_numpy_rng),
-            "torch.load(path, weights_only=True) could not read NumPy's random state back, "
-            "and the shuffle order and dropout masks come from torch's generator anyway: save "
-            "torch.get_rng_state()."),
+            "The checkpoint holds something torch.load(path, weights_only=True) cannot read: "
+            "only tensors, numbers, strings, lists and dicts come back. NumPy's random state "
+            "is a tuple of Python objects, and the shuffle order and dropout masks come from "
+            "torch's generator anyway: save torch.get_rng_state().",
+            feedback=("weights_only=True", "torch.get_rng_state()")),
     Mistake("resumes one epoch late", (save_everything, load_next_epoch),
             "load_state must return the number of finished epochs saved with the checkpoint, "
             "so that training continues with the next one; yours returns one more."),

@@ -5,7 +5,7 @@ float64 and y (n,) int64 come as NumPy arrays, as in the lab.
 
 * ``device_run``: two calls of ``device_step`` on the CPU (the losses returned and the weights
   after each step) or one on the ``meta`` device (where the returned loss, the parameters and
-  their gradients live);
+  their gradients live); each time, the device and dtype of what reached the loss function;
 * ``accumulate_run``: the weights after one ``accumulated_step`` (a stale gradient is left in
   ``.grad`` before the call, as earlier code would);
 * ``amp_run``: the weights, the scaler's scale, the autocast dtype seen in each forward and the
@@ -129,21 +129,37 @@ def _loss_record(loss: Any) -> dict:
     return record
 
 
+class _RecordingLoss:
+    """The loss function handed to the learner: records where its inputs arrive, then computes."""
+
+    def __init__(self, seen: list) -> None:
+        from nncourse.torch import CrossEntropyLoss
+
+        self.loss, self.seen = CrossEntropyLoss(), seen
+
+    def __call__(self, output: Any, target: Any) -> Any:
+        self.seen.append([getattr(getattr(output, "device", None), "type", "not a tensor"),
+                          str(getattr(output, "dtype", type(output).__name__)),
+                          getattr(getattr(target, "device", None), "type", "not a tensor"),
+                          str(getattr(target, "dtype", type(target).__name__))])
+        return self.loss(output, target)
+
+
 @runner("scaling.device_step")
 def device_run(answer: Any, inputs: dict, spec: dict) -> dict:
     """Steps of ``answer(model, loss_fn, optimizer, x, y, device)`` and what they left."""
     import torch
 
-    from nncourse.torch import SGD, CrossEntropyLoss
+    from nncourse.torch import SGD
 
     model = make_model(inputs["seed"], torch.float32)
     optimizer = SGD(model.parameters(), lr=0.1)
     x, y = make_data(inputs["seed"], inputs["n"])
     device = inputs["device"]
-    out: dict[str, Any] = {"losses": [], "weights": []}
+    out: dict[str, Any] = {"losses": [], "weights": [], "loss_inputs": []}
     for _ in range(1 if device == "meta" else 2):
-        out["losses"].append(_loss_record(_call(answer, model, CrossEntropyLoss(), optimizer,
-                                                x.copy(), y.copy(), device)))
+        out["losses"].append(_loss_record(_call(answer, model, _RecordingLoss(
+            out["loss_inputs"]), optimizer, x.copy(), y.copy(), device)))
         if device != "meta":
             out["weights"].append(state_arrays(model))
     out["parameters_on"] = sorted({p.device.type for p in model.parameters()})
@@ -224,9 +240,10 @@ def _optimizer_arrays(optimizer: Any) -> dict[str, Any]:
 
 
 _UNREADABLE = ("torch.load(path, weights_only=True) could not read the checkpoint back: it "
-               "reads tensors, numbers, strings, lists and dicts only. Save torch's random "
-               "state as the tensor torch.get_rng_state() (NumPy's np.random.get_state() is a "
-               "tuple of Python objects), the weights and the optimizer as their state_dict()")
+               "reads tensors, numbers, strings, lists and dicts only. Save the weights and the "
+               "optimizer as their state_dict() (not the objects themselves) and torch's "
+               "random state as the tensor torch.get_rng_state() (NumPy's "
+               "np.random.get_state() is a tuple of Python objects)")
 
 
 def _load(load_state: Any, path: str, model: Any, optimizer: Any) -> Any:
