@@ -230,6 +230,9 @@ def best_precision_at_recall(target: float = TARGET_RECALL) -> tuple[float, floa
 
 
 def _point_judge(inputs: dict, output: Any) -> str | None:
+    if isinstance(output, dict) and "threshold" not in output:
+        return (f"the answer dict needs the key 'threshold' (the explorer's state); it has "
+                f"{sorted(map(str, output))}")
     value = output.get("threshold") if isinstance(output, dict) else output
     if isinstance(value, bool) or not isinstance(value, int | float):
         return ("expected the evaluation explorer, a threshold between 0 and 1, or "

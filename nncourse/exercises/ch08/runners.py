@@ -46,6 +46,9 @@ def search_run(answer: Any, inputs: dict, spec: dict) -> dict:
     centre, flat = float(inputs["centre"]), inputs.get("objective") == "flat"
 
     def objective(params: dict) -> float:
+        if not isinstance(params, dict) or not {"lr", "momentum"} <= set(params):
+            raise LearnerError(f"objective(params) received {params!r:.60}; pass it the dict "
+                               f"that sample(rng) returned (keys 'lr' and 'momentum')")
         calls.append([float(params["lr"]), float(params["momentum"])])
         if flat:
             return 1.0

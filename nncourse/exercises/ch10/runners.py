@@ -276,7 +276,8 @@ def resume_run(answer: Any, inputs: dict, spec: dict) -> dict:
             model = make_model(inputs["seed"] + 7, torch.float32, dropout=0.3)
             optimizer = type(optimizer)(model.parameters(), lr=RESUME_LR)
             epoch = _load(load_state, path, model, optimizer)
-            out = {"epoch": epoch if isinstance(epoch, int | np.integer) else repr(epoch)[:40],
+            plain = epoch is None or isinstance(epoch, int | np.integer)
+            out = {"epoch": epoch if plain else repr(epoch)[:40],
                    "weights": state_arrays(model), "optimizer": _optimizer_arrays(optimizer),
                    "random_state": torch.get_rng_state().numpy().copy()}
             start = int(epoch) if isinstance(epoch, int | np.integer) else inputs["epochs"]
