@@ -6,7 +6,7 @@
 * property: the answers of ``tests/independent/ch04.py`` (written only from lab 4's words) get
   full marks on 300 seeds (the widget exercise's inputs do not depend on the seed: 3 seeds).
 
-About 5 s on one core.
+About 8 s of CPU on one core.
 """
 
 from __future__ import annotations

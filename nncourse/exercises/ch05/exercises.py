@@ -176,6 +176,10 @@ ADAM_PROBES = [
     Probe("eps = 1 with small gradients", _small_gradients_large_eps,
           "With eps = 1 and small gradients your steps differ: eps is added once, outside the "
           "square root: lr * m_hat / (sqrt(v_hat) + eps).", outputs=("step",)),
+    Probe("t starting at 2", _with(t=2),
+          "Started at t = 2 your steps are finite but differ: the bias correction must divide "
+          "by 1 - beta1**t and 1 - beta2**t with the t you are given (with t - 1 the first "
+          "step divides by 1 - beta**0 = 0, hence inf/NaN).", outputs=("step",)),
 ]
 PROBES = {"momentum": MOMENTUM_PROBES, "rmsprop": RMSPROP_PROBES, "adam": ADAM_PROBES}
 MISTAKES = {"momentum": mistakes.MOMENTUM, "rmsprop": mistakes.RMSPROP, "adam": mistakes.ADAM}

@@ -67,8 +67,9 @@ def optimizer_steps(answer: Any, inputs: dict, spec: dict) -> dict[str, list[np.
         return {**record, "step": None, "moved": None}   # the judge names the shape
     params = np.array(record["param"])                                   # (steps, *param)
     before = np.concatenate([start_param[None], params[:-1]])
-    steps = params - before
-    moved = (np.abs(steps) > 0).any(axis=0)
+    with np.errstate(invalid="ignore"):          # inf - inf in a diverging answer
+        steps = params - before
+        moved = (np.abs(steps) > 0).any(axis=0)
     for name in state_names:
         history = np.array(record[name])                                 # (steps, *param)
         start = np.array(inputs[name], dtype=np.float64)
