@@ -16,11 +16,11 @@ matplotlib.use("Agg")
 import nbformat
 import numpy as np
 import pytest
-from nncourse.exercises.ch04.exercises import SHORT_INIT_NAMES, explorer_init_name
 
 from nncourse.exercises import answer, check, get_exercise
 from nncourse.exercises.ch03.reference import STEPPER_LEAVES
 from nncourse.exercises.ch03.stepper import stepper_gradients
+from nncourse.exercises.ch04.exercises import SHORT_INIT_NAMES, explorer_init_name
 from nncourse.grading.grade import grade_submissions
 from nncourse.grading.sandbox import Limits
 from nncourse.grading.solutions import get_solution
