@@ -145,8 +145,8 @@ def nonfinite(name: str, got: np.ndarray, want: np.ndarray, inputs: dict) -> str
             cause = (" The expected values there are finite: look for a division by zero, "
                      "sqrt or log of a negative number or 0, or a value that grows each step.")
     first = "" if got.ndim == 0 else f" at {_where(bad)}"
-    return f"{name} contains {int(bad.sum())} {what} value(s){first} where finite numbers " \
-           f"were expected.{cause}"
+    return f"{name} contains {int(bad.sum())} NaN or infinite value(s) ({what}){first} where " \
+           f"finite numbers were expected.{cause}"
 
 
 def shape(name: str, got: np.ndarray, want: np.ndarray, meaning: str = "") -> str | None:

@@ -175,7 +175,8 @@ def explain_error(exc: BaseException, expects: dict | None = None,
     if isinstance(exc, TimeoutError):
         return f"your code ran out of time ({exc}); look for a loop that never ends."
     if isinstance(exc, MemoryError):
-        return "your code ran out of memory; an array is far larger than the task needs."
+        return ("your code ran out of memory (MemoryError); an array is far larger than the "
+                "task needs.")
     found = _NONE_USE.search(message)
     if found:
         return ("your code used None where a value was expected (something returned None, "

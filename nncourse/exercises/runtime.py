@@ -242,7 +242,7 @@ def _once(answer: Any, inputs: dict, spec: dict, seed: int) -> dict:
         _seed_globals(seed)
         raw = _runner(spec.get("runner", "call"))(answer, working, spec)
     except SystemExit:
-        return {"error": "your code called sys.exit(); return the result instead.",
+        return {"error": "your code called sys.exit() (SystemExit); return the result instead.",
                 "error_type": "SystemExit"}
     except Exception as exc:   # learner code: every failure becomes a sentence
         return {"error": explain_error(exc, spec.get("expects"), pristine),
