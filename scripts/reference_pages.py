@@ -33,7 +33,7 @@ SECTIONS = [
      "writing reports.", r"nncourse\.grading(\..*)?$"),
 ]
 # Exercise definitions and catalogues hold answers; solutions are instructor-only.
-SKIP = re.compile(r"nncourse\.(exercises\.(ch\d\d_.*|quizzes\.ch\d\d_.*|mistakes_.*|"
+SKIP = re.compile(r"nncourse\.(exercises\.(ch\d\d(_.*|\..*)?|quizzes\.ch\d\d_.*|mistakes_.*|"
                   r"tiny_model|chain_rule|"
                   r"sandbox_runner)|grading\.solutions(\..*)?|cli|__main__)$")
 PACKAGES_WITHOUT_MEMBERS = {"nncourse.numpy", "nncourse.torch", "nncourse.torch.module",

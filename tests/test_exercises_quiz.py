@@ -89,14 +89,14 @@ def test_result_renders_as_html_and_text_and_hides_solution():
     result = check("backprop.linear_backward", lambda g, x, w: (g @ w, x.T @ g, g.sum(0)))
     text, page = str(result), result._repr_html_()
     assert "[FAIL] shapes" in text and "2/4 points" in text and "hint:" in text
-    assert "<table>" in page and "grad_weight has shape (3, 5)" in page
+    assert "<table>" in page and "grad_weight is transposed: it has shape (3, 5)" in page
     assert not hasattr(get_exercise("backprop.linear_backward"), "solution")
     assert "BEGIN SOLUTION" not in text + page and "grad_out.T @ x  #" not in page
 
 
 def test_check_rejects_non_callables_and_unknown_ids():
     result = check("backprop.softmax", 3.0)
-    assert not result.passed and "expected a function" in result.error
+    assert not result.passed and "expected a function" in result.error.lower()
     with pytest.raises(KeyError, match="Did you mean 'backprop.softmax'"):
         check("backprop.sofmax", print)
 
@@ -108,7 +108,7 @@ def test_exceptions_and_stubs_become_failures():
     result = check("backprop.softmax", stub)
     assert result.score == 0 and "not implemented yet" in result.cases[0].message
     result = check("backprop.softmax", lambda z: 1 / 0)
-    assert "ZeroDivisionError" in result.cases[0].message
+    assert "divided by zero" in result.cases[0].message
 
 
 def test_static_html_lists_every_question_with_hidden_feedback():

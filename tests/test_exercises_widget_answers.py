@@ -18,8 +18,9 @@ import numpy as np
 import pytest
 
 from nncourse.exercises import answer, check, get_exercise
-from nncourse.exercises.ch03_stepper import STEPPER_LEAVES, stepper_gradients
-from nncourse.exercises.ch04_activation_functions import SHORT_INIT_NAMES, explorer_init_name
+from nncourse.exercises.ch03.reference import STEPPER_LEAVES
+from nncourse.exercises.ch03.stepper import stepper_gradients
+from nncourse.exercises.ch04.exercises import SHORT_INIT_NAMES, explorer_init_name
 from nncourse.grading.grade import grade_submissions
 from nncourse.grading.sandbox import Limits
 from nncourse.grading.solutions import get_solution
@@ -116,7 +117,7 @@ def test_other_explorer_settings_are_named_in_the_feedback(explorer):
 def test_unknown_names_list_the_explorer_choices():
     text = messages(check("activations.deep_signal", {"activation": "relu", "init": "glorot"}))
     assert "unknown choice" in text and "he_normal" in text and "leaky_relu" in text
-    assert "expected the initialization explorer" in messages(
+    assert "the initialization explorer or a dict" in messages(
         check("activations.deep_signal", "relu"))
 
 

@@ -65,8 +65,8 @@ EXPECTED = {
     "deleted_cells": ((4, 0, 1), "no check('backprop.softmax', ...)"),
     "duplicated_cells": (FULL, ""),
     "nan_inf": ((1, 2, 0), "NaN or infinite"),
-    "wrong_shapes": ((2, 0, 1), "grad_weight has shape (3, 5), expected (5, 3) = "
-                                "(out_features, in_features); did you compute x.T @ grad_out"),
+    "wrong_shapes": ((2, 0, 1), "grad_weight has shape (in_features, out_features): that is "
+                                "x.T @ grad_out"),
     "corrupt": ((0, 0, 0), "not a readable notebook"),
     # escapes (grading_fixtures/attacks.py): contained means (0, 3, 1)
     "ctypes_write": (CONTAINED, "has shape (1,)"),

@@ -3,7 +3,9 @@
 * ``nncourse/numpy/`` and ``nncourse/torch/`` hold the same modules with the same public
   names in the same order, the same package exports, and classes built with the same
   arguments. The exceptions are listed here, each with its reason.
-* No module in ``nncourse/`` is longer than 400 lines.
+* One job per module: every module in ``nncourse/`` opens with a docstring whose first line
+  states its job (a sentence), and the learner-side exercises never import the instructor-side
+  grader (``nncourse.exercises`` must not reach ``nncourse.grading``).
 * No import cycle among nncourse's modules (function-local imports count too).
 * ``nncourse/numpy/`` needs NumPy and the standard library alone; a function-local import
   (only for an optional heavy dependency) carries a comment saying why.
@@ -24,7 +26,6 @@ import nncourse.torch
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "nncourse"
-MAX_LINES = 400
 
 #: Modules with no counterpart in the other backend, and why.
 NUMPY_ONLY = {
@@ -138,10 +139,23 @@ def _python_files() -> list[Path]:
     return sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
 
 
-def test_no_module_is_longer_than_400_lines() -> None:
-    long = {str(p.relative_to(ROOT)): n for p in _python_files()
-            if (n := len(p.read_text().splitlines())) > MAX_LINES}
-    assert not long, f"split these modules (at most {MAX_LINES} lines each): {long}"
+def test_every_module_states_its_job() -> None:
+    """The first docstring line says what the module is for, as a sentence."""
+    unstated = []
+    for path in _python_files():
+        doc = (ast.get_docstring(ast.parse(path.read_text())) or "").strip()
+        first = " ".join(doc.split("\n\n")[0].split())        # the opening paragraph
+        if len(first.split()) < 3 or not first.endswith((".", ":")):
+            unstated.append(str(path.relative_to(ROOT)))
+    assert not unstated, f"give these modules a docstring stating their job: {unstated}"
+
+
+def test_exercises_never_import_the_grader() -> None:
+    """References live in the library or the chapter packages, never in nncourse.grading."""
+    found = [f"{path.relative_to(ROOT)}: {name}"
+             for path in _python_files() if "exercises" in path.relative_to(PACKAGE).parts[:1]
+             for name, _, _ in _imports(path) if name.startswith("nncourse.grading")]
+    assert not found, f"exercises import the grader: {found}"
 
 
 def _module_name(path: Path) -> str:

@@ -27,24 +27,26 @@ its source only, so write the value you settled on in code::
 ``check("<id>", <expression>)`` / ``answer("<id>", <expression>)`` call in the notebook
 (the id must be a string literal), re-evaluates ``<expression>`` in a sandbox, and judges it.
 
-**Quizzes.** Chapter questions are registered in ``nncourse/exercises/quizzes/<chapter>.py``
-(see :mod:`nncourse.exercises.quizzes`) and shown with ``quiz("ch03")``. Questions are
-:class:`MultipleChoice` (feedback per choice) or :class:`Numeric` (feedback when too low/high).
+**Quizzes.** Each chapter's questions are registered in its package,
+``nncourse/exercises/chNN/quiz.py`` (see :mod:`nncourse.exercises.quizzes`), and shown with
+``quiz("ch03")``. Questions are :class:`MultipleChoice` (feedback per choice) or
+:class:`Numeric` (feedback when too low/high).
 
 **The registry.** ``get_exercise(id)`` returns the single definition (id, title, points, named
-cases with their own points, hints) that notebooks, the grader and the book all read;
-``list_exercises(chapter="ch03")`` lists them.
+cases with their own points, its reference, probes and mistake models, hints) that notebooks,
+the grader and the book all read; ``list_exercises(chapter="ch03")`` lists them. How to write
+an exercise: ``nncourse/exercises/FRAMEWORK.md``.
 """
 
 from .answer_widgets import exercise_widget
 from .checking import answer, check
 from .quiz import Choice, MultipleChoice, Numeric, Quiz
 from .quizzes import get_question, quiz, register_quiz
-from .registry import Case, Exercise, Mistake, get_exercise, list_exercises, register
+from .registry import Case, Exercise, Mistake, Probe, get_exercise, list_exercises, register
 from .results import CaseResult, CheckResult
 
 __all__ = [
     "Case", "CaseResult", "CheckResult", "Choice", "Exercise", "MultipleChoice", "Numeric",
     "Quiz", "answer", "check", "exercise_widget", "get_exercise", "get_question",
-    "list_exercises", "Mistake", "quiz", "register", "register_quiz",
+    "list_exercises", "Mistake", "Probe", "quiz", "register", "register_quiz",
 ]

@@ -47,6 +47,9 @@ from nncourse.grading.wire import HEADER, MAX_FRAME_BYTES, decode, frame
 
 #: Seconds the grader waits past a limit the child enforces itself (``SIGALRM`` in the child).
 GRACE = 2.0
+#: What an observation of :func:`nncourse.exercises.runtime.observe` may hold.
+OBSERVATION_KEYS = {"output", "error", "error_type", "mutated", "aliases", "reseeded", "repeat",
+                    "other_seed", "probes"}
 
 
 @dataclass
@@ -268,12 +271,14 @@ class ChildSession:
         return statuses
 
     def call(self, exercise_id: str, expr: str, inputs: dict) -> dict:
-        """Ask the child to run one case; returns the plain outcome {"ok": ...} / {"error": ...}."""
+        """Ask the child to run one case; returns its plain observation (``runtime.observe``)."""
         self.send({"type": "call", "id": exercise_id, "expr": expr, "inputs": inputs})
         message = self.receive(self.limits.exercise_timeout, GRACE)
         outcome = message.get("outcome")
         if set(message) != {"type", "outcome"} or message["type"] != "result" \
-                or not isinstance(outcome, dict) or set(outcome) not in ({"ok"}, {"error"}):
+                or not isinstance(outcome, dict) or not outcome \
+                or not set(outcome) <= OBSERVATION_KEYS \
+                or len(set(outcome) & {"output", "error"}) != 1:
             raise ChildDied("sent a reply that is not a result")
         if "error" in outcome:
             outcome = {"error": str(outcome["error"])[:400]}

@@ -27,12 +27,15 @@ from nncourse.numpy.module import Module
 from nncourse.widgets._threads import single_threaded_blas
 
 __all__ = ["INIT_SCHEMES", "ACTIVATION_LAYERS", "RATIO_RANGE", "SATURATION_LIMIT",
-           "build_deep_mlp", "compute_init_statistics", "describe"]
+           "PREACTIVATION_RANGE", "build_deep_mlp", "compute_init_statistics", "describe"]
 
 #: healthy gradient ratio std(first layer) / std(last layer): inside this range
 RATIO_RANGE = (0.1, 10.0)
 #: sigmoid/tanh: the largest mean share of units on a flat part (derivative < 1/10 of its max)
 SATURATION_LIMIT = 0.25
+#: a normalised signal: every layer's pre-activation std inside this range (exercise
+#: ``normalization.rescue_naive_init`` and the status line with batch norm on)
+PREACTIVATION_RANGE = (0.8, 1.2)
 
 #: scheme -> f(shape, rng): "normal_1" is the naive N(0, 1); the rest come from INITIALIZERS.
 INIT_SCHEMES: dict[str, Any] = {
@@ -173,16 +176,27 @@ def _statistics(init: str, activation: str, depth: int, width: int, batch_norm: 
 
 
 def describe(stats: dict[str, Any]) -> str:
-    """Vanishing / exploding / saturated / healthy, in one line.
+    """Vanishing / exploding / saturated / healthy / normalised, in one line.
 
-    Uses the thresholds of the exercise ``activations.deep_signal``: a gradient ratio outside
-    :data:`RATIO_RANGE` vanishes or explodes; sigmoid/tanh with more than
-    :data:`SATURATION_LIMIT` of the units on a flat part are saturated.
+    Uses the thresholds of the exercises: without batch norm a gradient ratio outside
+    :data:`RATIO_RANGE` vanishes or explodes and sigmoid/tanh with more than
+    :data:`SATURATION_LIMIT` of the units on a flat part are saturated
+    (``activations.deep_signal``); with batch norm on, the verdict is whether every layer's
+    pre-activation std lies in :data:`PREACTIVATION_RANGE` (``normalization.rescue_naive_init``),
+    and the gradient ratio is reported beside it.
+
+    Example:
+        >>> stats = compute_init_statistics("normal_1", "relu", depth=20, width=64,
+        ...                                 batch_norm=True)
+        >>> describe(stats).startswith("normalised")
+        True
     """
     a = stats["activation_std"]
     ratio = stats["gradient_ratio"]
     if not np.all(np.isfinite(a)) or not np.isfinite(ratio):
         return "Diverged: activations or gradients overflowed (exploding signal)."
+    if stats.get("batch_norm"):
+        return _describe_normalised(stats)
     low, high = RATIO_RANGE
     verdict = "healthy"
     saturated = float(np.mean(stats["saturated_fraction"]))
@@ -195,3 +209,15 @@ def describe(stats: dict[str, Any]) -> str:
         verdict = "exploding gradients" if ratio > high else "exploding activations"
     return (f"{verdict}: activation std {a[0]:.2g} (layer 1) -> {a[-1]:.2g} (layer "
             f"{len(a)}); gradient std first/last layer = {ratio:.2g}.")
+
+
+def _describe_normalised(stats: dict[str, Any]) -> str:
+    """The status with batch norm on: is every pre-activation std inside the range?"""
+    pre = np.asarray(stats["preactivation_std"])
+    low, high = PREACTIVATION_RANGE
+    inside = bool(np.all((pre >= low) & (pre <= high)))
+    verdict = "normalised" if inside else "not normalised"
+    return (f"{verdict}: with batch norm the pre-activation std lies in {pre.min():.2f} to "
+            f"{pre.max():.2f} over the {len(pre)} layers (range {low:g} to {high:g}); gradient "
+            f"std first/last layer = {stats['gradient_ratio']:.2g} (with batch norm the "
+            f"gradient at initialization may grow towards the first layers).")

@@ -24,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import html
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -237,9 +238,19 @@ class MemoryBudgetExplorer:
 
     def set_state(self, **values: int) -> None:
         """Set the sliders, e.g. ``set_state(batch_size=512, accumulation_steps=4)``."""
-        for name, value in values.items():
+        for name, value in values.items():   # plain messages instead of traitlets errors
             if name not in self.controls:
                 raise ValueError(f"Unknown setting {name!r}; expected {sorted(self.controls)}.")
+            if name == "batch_size" and value not in MICRO_BATCHES:
+                raise ValueError(f"batch_size must be one of {list(MICRO_BATCHES)}; got "
+                                 f"{value!r}.")
+            if name == "accumulation_steps":
+                control = self.controls[name]
+                if isinstance(value, bool) or not isinstance(value, numbers.Integral) or \
+                        not control.min <= value <= control.max:
+                    raise ValueError(f"accumulation_steps must be a whole number from "
+                                     f"{control.min} to {control.max}; got {value!r}.")
+        for name, value in values.items():
             self.controls[name].value = value
 
     def update(self) -> None:

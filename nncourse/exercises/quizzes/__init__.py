@@ -1,11 +1,11 @@
 """Quiz registry: chapter authors register questions here; ``quiz("ch03")`` shows them.
 
-Each chapter's questions live in ``nncourse/exercises/quizzes/<chapter>.py``
-(``ch01_training_loop.py``, ``ch02_gradient_descent.py``, ``ch03_backpropagation.py``,
-``ch04_activation_functions.py``) and call :func:`register_quiz` at import time::
+Each chapter's questions live in its package, ``nncourse/exercises/chNN/quiz.py`` (chapters
+not yet moved keep ``nncourse/exercises/quizzes/<chapter>.py``), and call
+:func:`register_quiz` at import time::
 
-    from nncourse.exercises.quiz import Choice, MultipleChoice, Numeric
-    from nncourse.exercises.quizzes import register_quiz
+    from ..quiz import Choice, MultipleChoice, Numeric
+    from ..quizzes import register_quiz
 
     register_quiz("ch03", [
         MultipleChoice("ch03.linear_shapes", "For Linear(5, 3), grad_weight has shape ...",
@@ -21,6 +21,7 @@ A notebook then shows them with ``from nncourse.exercises import quiz; quiz("ch0
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 
 from ..quiz import Question, Quiz
@@ -53,13 +54,24 @@ def register_quiz(chapter: str | int, questions: list[Question], title: str | No
         TITLES[key] = title
 
 
-def _load_all() -> None:
+def _load_all(chapter: str | None = None) -> None:
+    """Import the quiz modules (of one chapter, or all): they register their questions."""
     global _loaded
-    if _loaded:
-        return
-    _loaded = True
+    if chapter is None:
+        if _loaded:
+            return
+        _loaded = True
     for info in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{info.name}")
+        if chapter is None or info.name.startswith(chapter):
+            importlib.import_module(f"{__name__}.{info.name}")
+    for number in range(1, 100):
+        key = f"ch{number:02d}"
+        if chapter not in (None, key):
+            continue
+        module = f"nncourse.exercises.{key}.quiz"
+        if importlib.util.find_spec(f"nncourse.exercises.{key}") is not None and \
+                importlib.util.find_spec(module) is not None:
+            importlib.import_module(module)
 
 
 def quiz(chapter: str | int) -> Quiz:
@@ -68,8 +80,8 @@ def quiz(chapter: str | int) -> Quiz:
     Example:
         >>> quiz("ch03")   # doctest: +SKIP
     """
-    _load_all()
     key = _chapter_key(chapter)
+    _load_all(key)
     if key not in QUESTIONS:
         raise KeyError(f"No quiz registered for {key!r}; known: {sorted(QUESTIONS)}.")
     return Quiz(TITLES.get(key, f"Chapter {key[2:]} quiz"), list(QUESTIONS[key]))

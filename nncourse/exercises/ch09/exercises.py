@@ -1,0 +1,263 @@
+"""Chapter 9 exercises: freeze a backbone, replace a head, per-group learning rates, label budgets.
+
+The runners (:mod:`.runners`) return raw data: the parameter flags and module modes a learner's
+``freeze_backbone`` left, the model ``replace_head`` returned (layer types, state, output),
+the groups ``make_param_groups`` built, by parameter name. The judges derive every fact in the
+trusted process: they rebuild the course CNN from the flags and take the optimizer step
+themselves, compare the returned state with the pretrained one, map each parameter to its
+learning rate. References: :func:`nncourse.exercises.ch09.reference.freeze_backbone` (the
+library's :func:`~nncourse.transfer.freeze` of :func:`~nncourse.transfer.backbone`),
+:func:`nncourse.transfer.replace_head`, :func:`nncourse.transfer.param_groups`, and the
+label-budget grid shipped in ``nncourse/pretrained/transfer_curves.json``.
+
+Example:
+    >>> from nncourse.exercises import check
+    >>> from nncourse.transfer import freeze, backbone
+    >>> check("transfer.freeze_backbone", lambda model: freeze(backbone(model))).passed
+    True
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from ..registry import Case, Exercise, register
+from . import mistakes
+from .budget import BUDGETS, STRATEGY_CHOICES, budget_gains
+
+
+# ----------------------------------------------------------------------------- freeze
+def one_step_facts(seed: int, flags: dict) -> dict | str:
+    """Rebuild the CNN with the learner's flags and modes, take one SGD step, report facts.
+
+    Returns:
+        ``{"gradient", "changed", "stats_changed"}`` (sorted parameter/buffer names), or a
+        sentence when the flags do not describe the course CNN.
+    """
+    import torch
+
+    from nncourse.transfer import small_cnn
+
+    model = small_cnn(5, seed=seed)
+    params = dict(model.named_parameters())
+    if set(flags["requires_grad"]) != set(params):
+        return ("the model's parameters are not those of the model you were given: change "
+                "model in place (requires_grad_ and eval on its layers) and return it")
+    for name, p in params.items():
+        p.requires_grad_(bool(flags["requires_grad"][name]))
+    for name, module in model.named_modules():
+        module.training = bool(flags["training"].get(name or "model", True))
+    before = {n: p.detach().clone() for n, p in params.items()}
+    stats = {n: b.detach().clone() for n, b in model.named_buffers() if "running" in n}
+    trainable = [p for p in params.values() if p.requires_grad]
+    optimizer = torch.optim.SGD(trainable or [torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    x = torch.randn(8, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    loss = model(x).logsumexp(dim=1).mean()
+    if loss.requires_grad:          # everything frozen: there is nothing to differentiate
+        loss.backward()
+        optimizer.step()
+    return {"gradient": sorted(n for n, p in params.items()
+                               if p.grad is not None and bool(p.grad.abs().sum() > 0)),
+            "changed": sorted(n for n, p in params.items() if not torch.equal(p, before[n])),
+            "stats_changed": sorted(n for n, b in model.named_buffers()
+                                    if n in stats and not torch.equal(b, stats[n]))}
+
+
+def _freeze_judge(inputs: dict, output: dict, expected: dict) -> str | None:
+    got, want = one_step_facts(inputs["seed"], output), one_step_facts(inputs["seed"], expected)
+    if isinstance(got, str):
+        return got
+    assert isinstance(want, dict)
+    head = [n for n in want["changed"]]
+    if not set(head) <= set(got["changed"]):
+        return ("the head got no gradient and did not change: the head must learn; freeze only "
+                "the backbone, every layer but the last")
+    moving = sorted(set(got["changed"]) - set(want["changed"]))
+    if moving:
+        return (f"backbone parameters still get a gradient and change ({', '.join(moving)}): "
+                f"set requires_grad_(False) on every parameter of every layer but the last")
+    if got["stats_changed"] != want["stats_changed"]:
+        return (f"the weights are frozen but batch norm's running statistics still change "
+                f"({', '.join(got['stats_changed'])}): a frozen backbone must also be in eval "
+                f"mode (call .eval() on its batch-norm layers)")
+    return None
+
+
+register(Exercise(
+    id="transfer.freeze_backbone", title="Freeze the backbone", chapter="ch09",
+    reference="nncourse.exercises.ch09.reference.freeze_backbone",
+    call={"runner": "nncourse.exercises.ch09.runners:freeze_run"}, check_global_rng=False,
+    expects={"returns": "the model, changed in place",
+             "inputs": {"model": "the course CNN, a Sequential (model[-1] is the head)"}},
+    prompt="Write `freeze_backbone(model)` for the course CNN: after it, one optimizer step "
+           "changes only the head (the last layer, `model[-1]`). The backbone "
+           "(`list(model)[:-1]`) gets no gradients, its weights stay put, and its batch norm "
+           "keeps its running statistics (eval mode). Change `model` in place and return it.",
+    hints=["`requires_grad_(False)` on every parameter of every layer but the last.",
+           "Batch norm updates its running statistics in training mode, gradients or not: "
+           "put it in eval mode."],
+    cases=[Case("only the head learns", 2, lambda rng: {"seed": int(rng.integers(100))},
+                _freeze_judge)],
+    mistakes=mistakes.FREEZE,
+))
+
+
+# ----------------------------------------------------------------------------- replace head
+@lru_cache(maxsize=128)
+def _pretrained_state(seed: int) -> dict[str, np.ndarray]:
+    from nncourse.transfer import small_cnn
+
+    return {name: value.detach().double().numpy().copy()
+            for name, value in small_cnn(5, seed=seed).state_dict().items()
+            if value.is_floating_point()}
+
+
+def _replace_judge(inputs: dict, output: dict, expected: dict) -> str | None:
+    n, layers, state = inputs["num_classes"], output["layers"], output["state"]
+    if len(layers) > len(expected["layers"]):
+        return ("the model has one layer too many: you appended a new layer after the old head "
+                "instead of replacing it. Keep every layer but the last, then add the new "
+                "Linear")
+    if len(layers) < len(expected["layers"]):
+        return (f"the model has {len(layers)} layers, {len(expected['layers'])} expected: you "
+                f"removed more than the head (the last layer only must go)")
+    if layers[-1] != "Linear":
+        return f"the new head is a {layers[-1]}; it should be a fresh Linear(32, num_classes)"
+    if tuple(np.shape(output["out"])) != (3, n):
+        return (f"the output has shape {tuple(np.shape(output['out']))}, expected (3, {n}): the "
+                f"new head must have num_classes = {n} outputs")
+    pretrained, head = _pretrained_state(inputs["seed"]), f"{len(layers) - 1}."
+    kept = [name for name, value in pretrained.items() if not name.startswith(head)]
+    if any(name not in state or np.shape(state[name]) != value.shape or
+           not np.array_equal(state[name], value) for name in kept
+           for value in (pretrained[name],)):
+        return ("the backbone's weights differ from the model you were given: you built a fresh "
+                "network and lost the pretrained weights. Reuse the given layers")
+    old = pretrained[head + "weight"]
+    new = np.asarray(state.get(head + "weight"))
+    rows = min(len(old), len(new))
+    if new.ndim == 2 and new.shape[1] == old.shape[1] and np.array_equal(new[:rows], old[:rows]):
+        return "the old head's weights are still there: the new head must be a fresh Linear"
+    return None
+
+
+register(Exercise(
+    id="transfer.replace_head", title="Replace the head", chapter="ch09",
+    reference="nncourse.transfer.replace_head",
+    call={"runner": "nncourse.exercises.ch09.runners:replace_run"}, check_global_rng=False,
+    expects={"returns": "a new Sequential: the given layers but the last, then "
+                        "Linear(32, num_classes)",
+             "inputs": {"model": "the course CNN, a Sequential",
+                        "num_classes": "an int >= 2"}},
+    prompt="Write `replace_head(model, num_classes)`: return a Sequential with the given "
+           "model's layers except the last, followed by a fresh `Linear(32, num_classes)`.",
+    hints=["`list(model)[:-1]` are the backbone's layers (the same objects, weights included)."],
+    cases=[Case("five new classes", 1, lambda rng: {"seed": int(rng.integers(100)),
+                                                    "num_classes": 5}, _replace_judge),
+           Case("ten classes", 1, lambda rng: {"seed": int(rng.integers(100)),
+                                               "num_classes": 10}, _replace_judge)],
+    mistakes=mistakes.HEAD,
+))
+
+
+# ----------------------------------------------------------------------------- param groups
+def _rates(output: dict) -> dict[str, list[float]]:
+    rates: dict[str, list[float]] = {}
+    for group in output["groups"]:
+        for name in group["params"]:
+            rates.setdefault(name, []).append(group["lr"])
+    return rates
+
+
+def _groups_judge(inputs: dict, output: dict, expected: dict) -> str | None:
+    lr, factor = inputs["lr"], inputs["factor"]
+    got, want = _rates(output), {n: v[0] for n, v in _rates(expected).items()}
+    strangers = [n for n in got if n not in want]
+    if strangers:
+        return ("a group holds something that is not a parameter of the model: put the model's "
+                "own parameters in the groups (layer.parameters())")
+    twice = [n for n, v in got.items() if len(v) > 1]
+    if twice:
+        return (f"parameters appear in more than one group ({', '.join(twice[:3])}): each "
+                f"belongs to exactly one")
+    missing = [n for n in want if n not in got]
+    if missing:
+        return (f"parameters missing from the groups ({', '.join(missing[:4])}): they would "
+                f"never be trained")
+    wrong = [n for n in want if not np.isclose(got[n][0], want[n])]
+    if wrong:
+        head = [n for n in wrong if np.isclose(want[n], lr)]
+        body = [n for n in wrong if n not in head]
+        parts = []
+        if body:
+            parts.append(f"the backbone's {body[0]} has learning rate {got[body[0]][0]:g}, "
+                         f"expected lr * backbone_factor = {lr * factor:g}")
+        if head:
+            parts.append(f"the head's {head[0]} has {got[head[0]][0]:g}, expected lr = {lr:g}")
+        return "; ".join(parts)
+    return None
+
+
+register(Exercise(
+    id="transfer.param_groups", title="Per-group learning rates", chapter="ch09",
+    reference="nncourse.transfer.param_groups",
+    call={"runner": "nncourse.exercises.ch09.runners:groups_run"}, check_global_rng=False,
+    expects={"returns": "a list of two dicts {'params': [...], 'lr': number}",
+             "keys": {"a group": ["params", "lr"]}},
+    prompt="Write `make_param_groups(model, lr, backbone_factor)`: a list of optimizer groups, "
+           "each a dict `{'params': [...], 'lr': ...}`, with the backbone (every layer but the "
+           "last) at `lr * backbone_factor` and the head at `lr`.",
+    hints=["A group is a dict {'params': [...], 'lr': ...}; every parameter in exactly one."],
+    cases=[Case("a tenth for the backbone", 1, lambda rng: {"lr": 1e-3, "factor": 0.1},
+                _groups_judge),
+           Case("another factor", 1, lambda rng: {"lr": 3e-3, "factor": 0.3}, _groups_judge)],
+    mistakes=mistakes.GROUPS,
+))
+
+
+# ----------------------------------------------------------------------------- label budget
+def _budget_judge(inputs: dict, output: Any) -> str | None:
+    if not isinstance(output, dict) or not {"strategy", "n_per_class"} <= set(output):
+        return ("the answer is a dict {'strategy': ..., 'n_per_class': ...} (or the answer "
+                f"widget); got {type(output).__name__} {output!r:.60}")
+    gains, mean = budget_gains()
+    key = (output["strategy"], output["n_per_class"])
+    if key not in gains:
+        return (f"unknown choice {key}: strategy is one of {list(STRATEGY_CHOICES)}, "
+                f"n_per_class one of {list(BUDGETS)}")
+    best = max(gains.values())
+    if key[0] == "scratch":
+        return "scratch compared with itself gains 0 by definition: pick a transfer strategy"
+    if np.isclose(mean[key], max(mean.values())) and gains[key] < best - 0.01:
+        return (f"that is the highest accuracy ({mean[key]:.2f}), not the largest gain over "
+                f"scratch: with {key[1]} labels per class scratch reaches "
+                f"{mean[('scratch', key[1])]:.2f} too")
+    if gains[key] < 0:
+        return (f"at {key[1]} labels per class {key[0]} is below scratch ({gains[key]:+.2f}): "
+                "transfer hurts there")
+    if gains[key] < best - 0.01:
+        return (f"a gain of {gains[key]:+.2f}, but another combination gains {best:+.2f}: "
+                "look where scratch is weakest")
+    return None
+
+
+register(Exercise(
+    id="transfer.label_budget", title="Where does transfer help most?", chapter="ch09",
+    kind="widget", reference="nncourse.exercises.ch09.reference.best_budget",
+    call={"runner": "value"},
+    expects={"returns": "a dict {'strategy': ..., 'n_per_class': ...}",
+             "keys": {"choice": ["strategy", "n_per_class"]},
+             "valid": {"strategy": list(STRATEGY_CHOICES), "n_per_class": list(BUDGETS)}},
+    prompt="On digits 5-9, find the strategy and the number of labels per class where "
+           "starting from the pretrained model gains the most mean test accuracy over training "
+           "from scratch; answer `{'strategy': ..., 'n_per_class': ...}` with a strategy of "
+           f"{list(STRATEGY_CHOICES)} and n_per_class of {list(BUDGETS)}.",
+    hints=["Gain = accuracy of the strategy minus scratch's, at the same label budget.",
+           "With many labels scratch catches up; with few it has little to learn from."],
+    widget={"dropdowns": {"strategy": list(STRATEGY_CHOICES), "n_per_class": list(BUDGETS)}},
+    cases=[Case("largest gain over scratch", 2, lambda rng: {}, _budget_judge)],
+    mistakes=mistakes.budget_mistakes(),
+))
