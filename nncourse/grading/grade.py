@@ -72,7 +72,8 @@ def _label(case: Case, private: bool) -> str:
 
 
 def grade_submission(sub: Submission, exercise_ids: list[str], limits: Limits, seed: int,
-                     extra_tests: str | None = None, sandbox: bool = True) -> SubmissionResult:
+                     extra_tests: str | None = None, sandbox: bool = True,
+                     library: str | None = None) -> SubmissionResult:
     """Grade one submission-lab (in a pool worker; the sandboxed child runs the learner code).
 
     Args:
@@ -82,6 +83,8 @@ def grade_submission(sub: Submission, exercise_ids: list[str], limits: Limits, s
         seed: base seed of every case's inputs (drawn here, never in the child).
         extra_tests: folder of private test modules, loaded here.
         sandbox: False runs the child without bubblewrap (trusted notebooks only).
+        library: the sanitized package the sandbox mounts (:mod:`.sanitize`; built for these
+            exercises when None).
 
     Returns:
         One :class:`CheckResult` per exercise, and notes on cells that failed.
@@ -113,11 +116,12 @@ def grade_submission(sub: Submission, exercise_ids: list[str], limits: Limits, s
             else:
                 pending.append((exercise, case, private, exercise.inputs_for(case, seed)))
     if pending:
-        _run_pending(cells, answers, pending, limits, result, sandbox)
+        _run_pending(cells, answers, pending, limits, result, sandbox, library)
     return result
 
 
-def _run_pending(cells, answers, pending, limits: Limits, result, sandbox: bool) -> None:
+def _run_pending(cells, answers, pending, limits: Limits, result, sandbox: bool,
+                 library: str | None) -> None:
     skip: set[int] = set()
     stopped: dict[str, str] = {}     # exercise id -> why its remaining cases are not run
     deadline = time.monotonic() + limits.submission_timeout
@@ -129,7 +133,8 @@ def _run_pending(cells, answers, pending, limits: Limits, result, sandbox: bool)
             _fail_rest(result, pending[index:], why)
             return
         try:
-            child = ChildSession(cells, limits, frozenset(skip), sandbox, deadline)
+            child = ChildSession(cells, limits, frozenset(skip), sandbox, deadline,
+                                 answers=answers, library=library)
         except ChildDied as exc:
             result.notes.append(str(exc) if exc.grader else f"the notebook could not start: {exc}")
             _fail_rest(result, pending[index:], "not graded: the grader's sandbox failed"
@@ -192,9 +197,9 @@ def _add(result, exercise, case, private, inputs, outcome) -> None:
 
 
 def _grade_job(args: tuple) -> SubmissionResult:
-    sub, exercise_ids, limits, seed, extra, sandbox, key = args
+    sub, exercise_ids, limits, seed, extra, sandbox, key, library = args
     try:
-        result = grade_submission(sub, exercise_ids, limits, seed, extra, sandbox)
+        result = grade_submission(sub, exercise_ids, limits, seed, extra, sandbox, library)
     except Exception as exc:  # the grader must survive anything one submission does
         result = SubmissionResult(sub.student, sub.relative, lab=sub.lab)
         result.notes.append(f"the grader failed on this submission ({type(exc).__name__}: "
@@ -300,6 +305,12 @@ def grade_submissions(paths: list[str | Path], out_dir: str | Path | None = None
     limits = limits or Limits()
     extra_key = output.extra_digest() if output else ""
     jobs_args, done = [], []
+    libraries = SanitizedLibraries() if sandbox else None
+    try:
+        return _grade_all(subs, ...)
+    finally:
+        if libraries is not None:
+            libraries.close()
     for sub in subs:
         ids = ids_by_lab[sub.lab]
         key = f"{sub.student}|{sub.lab}|{sub.digest}|{seed}|{','.join(ids)}|{extra_key}"
@@ -307,7 +318,8 @@ def grade_submissions(paths: list[str | Path], out_dir: str | Path | None = None
             done.append(previous[key])
         else:
             jobs_args.append((sub, ids, limits, seed, None if extra_tests is None
-                              else str(extra_tests), sandbox, key))
+                              else str(extra_tests), sandbox, key,
+                              None if libraries is None else str(libraries.build(ids))))
     if output:
         output.start(seed)
         for result in done:              # carried over, so the next run can resume them too
