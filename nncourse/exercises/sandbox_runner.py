@@ -229,14 +229,17 @@ _NAMESPACE: dict = {}
 _ACTIVE: set[str] = set()
 
 
-class NotYourOwn(RuntimeError):
+class OwnAnswerRequired(RuntimeError):
     """A library function that is an exercise was called where the learner's answer is missing."""
 
+    __module__ = "builtins"          # feedback shows the bare name
 
-def _not_your_own(exercise_id: str, name: str, why: str) -> NotYourOwn:
-    return NotYourOwn(f"`{name}` is what exercise {exercise_id} asks you to write ({why}); in a "
-                      f"graded run nncourse's own `{name}` calls your answer, so importing it "
-                      f"earns nothing: write it yourself in the notebook.")
+
+def _not_your_own(exercise_id: str, name: str, why: str) -> OwnAnswerRequired:
+    return OwnAnswerRequired(
+        f"`{name}` is what exercise {exercise_id} asks you to write ({why}); in a graded run "
+        f"nncourse's own `{name}` calls your answer, so importing or calling it earns nothing: "
+        f"write it yourself in the notebook.")
 
 
 def learner_answer(exercise_id: str, name: str, part: int | None):
@@ -252,7 +255,7 @@ def learner_answer(exercise_id: str, name: str, part: int | None):
         if part is None:
             raise _not_your_own(exercise_id, name, "in the other backend")
         if exercise_id in _ACTIVE:
-            raise _not_your_own(exercise_id, name, "your answer calls nncourse's copy of it")
+            raise _not_your_own(exercise_id, name, "your answer uses nncourse's copy of it")
         if exercise_id not in _ANSWERS:
             raise _not_your_own(exercise_id, name, "the notebook has no answer for it")
         _ACTIVE.add(exercise_id)

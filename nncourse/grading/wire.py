@@ -22,4 +22,5 @@ from nncourse.exercises.sandbox_runner import (
     write_message,
 )
 
-__all__ = ["ARRAY_KEY", "HEADER", "MAX_FRAME_BYTES", "check_frame", "decode", "encode", "frame", "write_message"]
+__all__ = ["ARRAY_KEY", "HEADER", "MAX_FRAME_BYTES", "check_frame", "decode", "encode", "frame",
+           "write_message"]
