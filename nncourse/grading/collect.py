@@ -6,7 +6,8 @@ folder) are refused, never followed. Accepted layouts::
 
     submissions/<student>/<lab>.ipynb     the usual one: student = folder, lab = notebook name
     submissions/<student>.ipynb           one lab: student = notebook name
-    lab03_backpropagation.ipynb           a single file (student and lab = its name)
+    submissions/ana/lab03.ipynb           a single file named after a lab: student = its folder
+    ana.ipynb                             a single file of another name: student = its name
 
 Nothing found here stops a class: a notebook that cannot be named (too deep, a student id equal
 to the gradebook's max-points label) or a second notebook for the same student and lab is kept
@@ -176,6 +177,8 @@ def collect_submissions(paths: list[str | Path]) -> list[Submission]:
                 found.append(Submission(student, lab, str(link.relative_to(item)),
                                         refused="not graded: it is a symbolic link; "
                                                 "submissions must be regular files"))
+        elif LAB_NUMBER.match(plain_lab_name(item.stem)) and item.parent.name:
+            entries = [(item.parent.parent, item)]     # <student>/<labNN...>.ipynb on its own
         else:
             entries = [(item.parent, item)]
         for root, path in entries:

@@ -131,7 +131,8 @@ def gradebook_rows(report) -> list[list[str]]:
     maxima: dict = {lab: {e: _exercise_points(e) for e in report.labs.get(lab, [])}
                     for lab in labs}
     for sub in report.submissions:
-        if sub.not_graded:
+        if sub.not_graded:            # a row (with empty cells) so the student is not missed
+            by_student.setdefault(sub.student, {})
             continue
         by_student.setdefault(sub.student, {})[sub.lab] = sub
         maxima.setdefault(sub.lab, {}).update({e: r.max_score for e, r in sub.results.items()})
@@ -142,10 +143,12 @@ def gradebook_rows(report) -> list[list[str]]:
     rows = [header]
     for name, scores in table:
         cells = [_number(scores.get(lab, {}).get(e)) for lab, e in columns]
-        lab_totals = [sum(scores.get(lab, {}).values()) for lab in labs]
+        lab_totals = [sum(v for v in scores[lab].values() if v is not None)
+                      if lab in scores else None for lab in labs]
+        graded = [t for t in lab_totals if t is not None]
         rows.append([csv_cell(name), *cells,
-                     *([] if single else [f"{t:g}" for t in lab_totals]),
-                     f"{sum(lab_totals):g}"])
+                     *([] if single else [_number(t) for t in lab_totals]),
+                     _number(sum(graded)) if graded else ""])
     return rows
 
 
@@ -317,9 +320,9 @@ class OutputDir:
             ids = list(sub.results)
             name = safe_name(sub.student) + ("" if sub.lab is None else
                                              f"/{safe_name(sub.lab)}")
-            if name in used:            # a duplicate notebook that was not graded
-                name += f".not-graded-{len(used)}"
-            used.add(name)
+            if name.lower() in used:    # a duplicate, or a name differing only in case
+                name += f".{len(used)}"
+            used.add(name.lower())
             text = feedback_markdown(sub, ids) if feedback_format == "md" else \
                 feedback_html(sub, ids)
             self._write(f"feedback/{name}.{feedback_format}", text)
