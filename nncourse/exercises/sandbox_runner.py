@@ -292,6 +292,16 @@ def _set_dumpable(flag: int) -> None:
         pass
 
 
+def _die_with_parent() -> None:
+    """PR_SET_PDEATHSIG: this process gets SIGKILL when its parent dies."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, 9, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _kill(pid: int) -> None:
     import signal
 
@@ -301,31 +311,56 @@ def _kill(pid: int) -> None:
         pass
 
 
-def _read_reply(fd: int, seconds: float, limit: int) -> bytes | None:
-    """One frame's bytes from the worker within ``seconds`` (None: timed out, died, too big)."""
+def _read_some(fd: int, size: int, end: float) -> bytes | None:
+    """Up to ``size`` bytes from ``fd`` before ``end`` (None: timed out or closed)."""
     import select
     import time
 
+    remaining = end - time.monotonic()
+    if remaining <= 0:
+        return None
+    ready, _, _ = select.select([fd], [], [], remaining)
+    if not ready:
+        return None
+    chunk = os.read(fd, min(1 << 20, size))
+    return chunk or None
+
+
+def _await_reply(fd: int, tag: str, seconds: float, limit: int) -> bytes | None:
+    """The body of the worker's reply tagged ``tag`` within ``seconds``, skipping any other frame.
+
+    Each command carries a fresh random tag, so frames that learner code writes into the reply
+    pipe do not answer it; None when the time is up, the worker is gone, or the reply is too big.
+    """
+    import time
+
     end = time.monotonic() + seconds
-    data = b""
-    need = HEADER.size
-    while len(data) < need:
-        remaining = end - time.monotonic()
-        if remaining <= 0:
-            return None
-        ready, _, _ = select.select([fd], [], [], remaining)
-        if not ready:
-            return None
-        chunk = os.read(fd, min(1 << 20, need - len(data)))
-        if not chunk:
-            return None
-        data += chunk
-        if len(data) == HEADER.size:
-            (size,) = HEADER.unpack(data)
-            if size > limit:
+    prefix = b'{"tag": "' + tag.encode() + b'", "body": '
+    while True:
+        head = b""
+        while len(head) < HEADER.size:
+            chunk = _read_some(fd, HEADER.size - len(head), end)
+            if chunk is None:
                 return None
-            need = HEADER.size + size
-    return data[HEADER.size:]
+            head += chunk
+        (size,) = HEADER.unpack(head)
+        body, keep = b"", size <= limit
+        while size:
+            chunk = _read_some(fd, size, end)
+            if chunk is None:
+                return None
+            size -= len(chunk)
+            if keep:
+                body += chunk
+        if keep and body.startswith(prefix) and body.endswith(b"}"):
+            return body[len(prefix):-1]
+
+
+def _reply(fd: int, tag: str, body: bytes) -> None:
+    data = b'{"tag": "' + tag.encode() + b'", "body": ' + body + b"}"
+    view = memoryview(HEADER.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def main() -> None:
@@ -342,12 +377,14 @@ def main() -> None:
     for fd in (0, 1, 2):
         os.dup2(null, fd)
     _set_dumpable(0)
+    _die_with_parent()
     start = read_message(channel_in)
     command_read, command_write = os.pipe()
     reply_read, reply_write = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
+            _die_with_parent()
             for fd in (channel_in, channel_out, command_write, reply_read):
                 os.close(fd)
             _worker(start, command_read, reply_write)
@@ -363,7 +400,7 @@ def main() -> None:
 
 def _supervise(start: dict, channel_in: int, channel_out: int, command: int, reply: int) -> None:
     grace = 2.0
-    if _read_reply(reply, float(start.get("startup_timeout", 120)), 1 << 10) is None:
+    if _await_reply(reply, "booted", float(start.get("startup_timeout", 120)), 1 << 10) is None:
         return
     write_message(channel_out, {"type": "booted"})
     skip = set(start.get("skip", []))
@@ -372,13 +409,14 @@ def _supervise(start: dict, channel_in: int, channel_out: int, command: int, rep
         if index in skip:
             continue
         write_message(channel_out, {"type": "cell_start", "index": index})
-        write_message(command, {"type": "cell", "index": index})
-        data = _read_reply(reply, cell_seconds + grace, 1 << 16)
+        tag = os.urandom(16).hex()
+        write_message(command, {"type": "cell", "index": index, "tag": tag})
+        data = _await_reply(reply, tag, cell_seconds + grace, 1 << 16)
         if data is None:
             return                           # the grader sees the end: this cell failed
         try:
-            status = str(json.loads(data).get("status", "ok"))[:300]
-        except (ValueError, AttributeError, RecursionError):
+            status = str(json.loads(data))[:300]
+        except (ValueError, RecursionError):
             status = "the cell sent unreadable data"
         write_message(channel_out, {"type": "cell_done", "index": index, "status": status})
     write_message(channel_out, {"type": "ready"})
@@ -388,8 +426,9 @@ def _supervise(start: dict, channel_in: int, channel_out: int, command: int, rep
             request = read_message(channel_in)
         except EOFError:
             return
-        write_message(command, request)
-        data = _read_reply(reply, call_seconds + grace, MAX_FRAME_BYTES - 64)
+        tag = os.urandom(16).hex()
+        write_message(command, {**request, "tag": tag})
+        data = _await_reply(reply, tag, call_seconds + grace, MAX_FRAME_BYTES - 128)
         if data is None:
             return
         body = b'{"type": "result", "outcome": ' + data + b"}"
@@ -423,15 +462,20 @@ def _worker(start: dict, command: int, reply: int) -> None:
     _ANSWERS.update({str(k): str(v) for k, v in dict(start.get("answers", {})).items()})
     alarm = Alarm()
     cell_seconds = float(start.get("cell_timeout", 0))
-    write_message(reply, {"type": "booted"})
+    _reply(reply, "booted", b"true")
     cells = start.get("cells", [])
     while True:
         try:
             request = read_message(command)
         except EOFError:
             return
+        if not isinstance(request.get("tag"), str):
+            continue                         # not from the supervisor (every command has one)
         if request.get("type") == "cell":
-            index = int(request["index"])
+            if not isinstance(request.get("index"), int) or \
+                    not 0 <= request["index"] < len(cells):
+                continue
+            index = request["index"]
             status = "ok"
             try:
                 with alarm(cell_seconds):
@@ -441,24 +485,27 @@ def _worker(start: dict, command: int, reply: int) -> None:
                 status = "called sys.exit()"
             except BaseException as exc:  # learner code: report and go on with the next cell
                 status = _describe(exc)
-            write_message(reply, {"status": status})
+            _reply(reply, str(request.get("tag")), json.dumps(status).encode())
+            continue
+        if request.get("type") != "call":
             continue
         with alarm(float(start.get("exercise_timeout", 0))):
             outcome = _call(request, namespace, get_exercise, run_answer)
         try:
             data = json.dumps(encode(outcome), allow_nan=True).encode("utf-8")
-            if len(data) > MAX_FRAME_BYTES - 64:
+            if len(data) > MAX_FRAME_BYTES - 256:
                 raise ValueError(f"{len(data)} bytes is over the limit")
         except (TypeError, ValueError, RecursionError, OverflowError) as exc:
             data = json.dumps({"error": f"returned data that cannot be sent back: "
                                         f"{_describe(exc, 160)}"}).encode("utf-8")
-        view = memoryview(HEADER.pack(len(data)) + data)
-        while view:
-            view = view[os.write(reply, view):]
+        _reply(reply, str(request.get("tag")), data)
 
 
 def _call(request: dict, namespace: dict, get_exercise, run_answer) -> dict:
-    exercise = get_exercise(request["id"])
+    try:
+        exercise = get_exercise(request["id"])
+    except (KeyError, TypeError) as exc:
+        return {"error": f"the grader asked for an unknown exercise ({_describe(exc)})"}
     try:
         obj = eval(compile(request["expr"], "<answer>", "eval"), namespace)
     except BaseException as exc:
