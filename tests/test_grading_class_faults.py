@@ -25,8 +25,13 @@ from nncourse.grading.collect import MAX_ROW, original_name, safe_name
 from nncourse.grading.grade import grade_submissions, in_shard
 from nncourse.grading.merge import merge_outputs
 from nncourse.grading.records import GradeReport, SubmissionResult
-from nncourse.grading.reports import OutputDir, canvas_rows, class_report, gradebook_rows, \
-    moodle_rows
+from nncourse.grading.reports import (
+    OutputDir,
+    canvas_rows,
+    class_report,
+    gradebook_rows,
+    moodle_rows,
+)
 from nncourse.grading.sandbox import Limits
 
 LIMITS = Limits(exercise_timeout=10.0, cell_timeout=20.0, submission_timeout=60.0)
@@ -189,7 +194,8 @@ def test_every_fault_is_one_line_and_loses_nothing(tmp_path, capsys, monkeypatch
     assert _rows(out)[2] == ["ana", "1", "1"]              # the earlier gradebook is intact
 
 
-def test_resume_never_reuses_a_grader_failure_or_other_limits(tmp_path, monkeypatch, static_answers):
+def test_resume_never_reuses_a_grader_failure_or_other_limits(tmp_path, monkeypatch,
+                                                               static_answers):
     subs, out = tmp_path / "subs", tmp_path / "class"
     _write(subs / "ana" / f"{LAB}.ipynb", RIGHT)
     graded = []

@@ -175,6 +175,9 @@ def test_memory_is_capped_for_the_whole_submission_memfd_included(tmp_path):
                                limits=Limits(memory_bytes=600 << 20))
     (sub,) = report.submissions
     assert sub.total == 0.0, sub.notes
+    from nncourse.grading.cgroup import _own_cgroup
+
+    assert not list(_own_cgroup()[1].glob(f"nncourse-{os.getpid()}-*"))    # none left behind
     assert any(note.startswith("cell 3: ") and ("killed" in note or "MemoryError" in note)
                for note in sub.notes), sub.notes
 

@@ -118,7 +118,8 @@ def test_out_is_replaced_whole_and_links_in_it_are_not_followed(tmp_path):
     assert (out / "feedback" / "ana" / "lab02.md").is_file()
     assert not (out / "gradebook.csv").is_symlink()
     assert oct(os.stat(out).st_mode & 0o777) == "0o700"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["grades", "subs", "victim.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".grades.lock", "grades", "subs",
+                                                          "victim.txt"]
     (tmp_path / "file-out").write_text("x", encoding="utf-8")
     with pytest.raises(ValueError, match="exists and is not a folder"):
         grade_submissions([tmp_path / "subs"], tmp_path / "file-out", limits=LIMITS, jobs=1)
@@ -145,14 +146,14 @@ def test_each_lab_is_scored_on_its_own_exercises(tmp_path):
                                manifest={"lab02_gradient_descent": ["gradients.stability_limit"],
                                          "lab03_backpropagation": ["backprop.softmax"]})
     assert report.labs == {"lab02_gradient_descent": ["gradients.stability_limit"],
-                           "lab03": ["backprop.softmax"]}
+                           "lab03_backpropagation": ["backprop.softmax"]}   # lab03 is its lab
     rows = list(csv.reader((tmp_path / "out" / "gradebook.csv").open(encoding="utf-8")))
     assert rows[0] == ["student", "lab02_gradient_descent/gradients.stability_limit",
-                       "lab03/backprop.softmax", "lab02_gradient_descent/total", "lab03/total",
-                       "total"]
+                       "lab03_backpropagation/backprop.softmax", "lab02_gradient_descent/total",
+                       "lab03_backpropagation/total", "total"]
     assert rows[1] == [MAX_ROW, "1", "2", "1", "2", "3"]
     assert rows[2] == ["ana", "1", "0", "1", "0", "1"]
-    assert rows[3] == ["ben", "", "0", "0", "0", "0"]
+    assert rows[3] == ["ben", "", "0", "", "0", "0"]      # no lab02 handed in: no lab02 total
 
 
 @needs_sandbox

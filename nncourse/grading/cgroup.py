@@ -92,11 +92,26 @@ class MemoryCage:
         (self.folder / "cgroup.procs").write_text(str(pid or os.getpid()))
 
     def close(self) -> None:
-        """Remove the cgroup (its processes must have exited)."""
-        try:
-            self.folder.rmdir()
-        except OSError:
-            pass
+        """Remove the cgroup once its last process is gone (it may still be exiting)."""
+        import signal
+        import time
+
+        for _ in range(100):
+            try:              # what is left of the sandbox: kill it, so the folder can go
+                for pid in (self.folder / "cgroup.procs").read_text().split():
+                    try:
+                        os.kill(int(pid), signal.SIGKILL)
+                    except OSError:
+                        pass
+            except OSError:
+                pass
+            try:
+                self.folder.rmdir()
+                return
+            except FileNotFoundError:
+                return
+            except OSError:
+                time.sleep(0.02)
 
 
 @lru_cache(maxsize=1)

@@ -34,7 +34,8 @@ from nncourse.grading.bwrap import package_dir
 #: (a dotted path, or several for exercises that ask for more than one function).
 FALLBACK_REFERENCES: dict[str, tuple[str, ...]] = {
     "loop.iterate_minibatches": ("nncourse.numpy.training.iterate_minibatches",),
-    "loop.fit_epochs": ("nncourse.exercises.tiny_model.library_fit_losses",),
+    "loop.fit_epochs": ("nncourse.exercises.tiny_model.library_fit_losses",
+                        "nncourse.numpy.training.fit"),
     "gradients.numerical_gradient": ("nncourse.numpy.gradcheck.numerical_gradient",),
     "backprop.linear_backward": ("nncourse.numpy.layers.linear_backward",),
     "backprop.relu_backward": ("nncourse.numpy.activations.relu_backward",),

@@ -25,8 +25,8 @@ def validate(notebooks: str | Path, release_dir: str | Path | None = None,
 
     Checks: every solution notebook scores full marks on every exercise it checks (graded in
     the sandbox, with the private tests if given), checks every exercise of its chapter
-    (``labNN``) and of the release manifest (a deleted ``check()`` call would drop the
-    exercise from the next release), and runs every cell without an error; each released
+    (a course lab, ``labNN_topic``) and of the release manifest (a deleted ``check()`` call
+    would drop the exercise from the next release), and runs every cell without an error; each released
     notebook contains no solution text; the release directory contains no file of the private
     tests. The solutions run in the grading sandbox (``sandbox=False``: as plain child
     processes).
@@ -93,7 +93,7 @@ def _expected_ids(path: Path, release_dir: str | Path | None) -> list[str]:
 
     ids: list[str] = []
     number = LAB_NUMBER.match(path.stem)
-    if number:
+    if number and "_" in path.stem[number.end():][:1]:    # a course lab: labNN_topic
         ids += [ex.id for ex in list_exercises(chapter=f"ch{int(number.group(1)):02d}")]
     manifest = Path(release_dir) / MANIFEST if release_dir is not None else None
     if manifest is not None and manifest.is_file():
