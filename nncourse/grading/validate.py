@@ -26,9 +26,9 @@ def validate(notebooks: str | Path, release_dir: str | Path | None = None,
     Checks: every solution notebook scores full marks on every exercise it checks (graded in
     the sandbox, with the private tests if given), checks every exercise of its chapter
     (a course lab, ``labNN_topic``) and of the release manifest (a deleted ``check()`` call
-    would drop the exercise from the next release), and runs every cell without an error; each released
-    notebook contains no solution text; the release directory contains no file of the private
-    tests. The solutions run in the grading sandbox (``sandbox=False``: as plain child
+    would drop the exercise from the next release), and runs every cell without an error; each
+    released notebook contains no solution text; the release directory contains no file of the
+    private tests. The solutions run in the grading sandbox (``sandbox=False``: as plain child
     processes).
     """
     problems: list[str] = []
