@@ -29,7 +29,7 @@ import pytest
 import nncourse.exercises.sandbox_runner as runner
 from nncourse.grading import grade as grade_module
 from nncourse.grading import sandbox as sandbox_module
-from nncourse.grading.collect import MAX_ROW
+from nncourse.grading.collect import MAX_ROW, safe_name
 from nncourse.grading.grade import grade_submissions
 from nncourse.grading.sandbox import Limits, package_dir, sandbox_problem
 
@@ -79,7 +79,7 @@ EXPECTED = {
     "namespaces": (CONTAINED, "has shape (1,)"),
     "solution_lookup": (CONTAINED, "has shape (1,)"),
     "daemon": (FULL, ""),
-    "fake_protocol": (FULL, "did not expect"),
+    "fake_protocol": (FULL, ""),           # its frames never reach the grader
     "other_labs": (FULL, ""),
     "deep_recursion": ((4, 0, 1), "no check('backprop.softmax', ...)"),
     "slow_cells": (FULL, "timed out after 2 s"),
@@ -253,7 +253,7 @@ def check_scores_and_feedback(battery):
         got = tuple(sub.results[i].score for i in IDS)
         if got != tuple(map(float, scores)):
             failures.append(f"{student}: scores {got}, expected {scores}; notes {sub.notes}")
-        name = re.sub(r"[^A-Za-z0-9._-]", "_", student)
+        name = safe_name(student)
         feedback = (out / "feedback" / name / "lab03.md").read_text(encoding="utf-8")
         if words and words not in _readable(feedback):
             failures.append(f"{student}: feedback lacks {words!r}:\n{feedback}")

@@ -282,6 +282,9 @@ def learner_answer(exercise_id: str, name: str, part: int | None):
 
 
 # ----------------------------------------------------------------------------- the processes
+#: The supervisor's exit status when the worker ran past a time limit (the grader says so).
+TIMED_OUT = 124
+
 def _set_dumpable(flag: int) -> None:
     """PR_SET_DUMPABLE: 0 closes this process's /proc/<pid>/fd and memory to its own uid."""
     try:
@@ -300,6 +303,21 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, 9, 0, 0, 0)
     except (OSError, AttributeError):
         pass
+
+
+def _reap(pid: int) -> tuple[int, int]:
+    """``waitpid`` of a worker that has closed its pipe (it may take a moment to exit)."""
+    import time
+
+    for _ in range(50):
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return 0, 0
+        if done:
+            return done, status
+        time.sleep(0.01)
+    return 0, 0
 
 
 def _kill(pid: int) -> None:
@@ -392,10 +410,16 @@ def main() -> None:
             os._exit(0)
     os.close(command_read)
     os.close(reply_write)
+    code = TIMED_OUT
     try:
         _supervise(start, channel_in, channel_out, command_write, reply_read)
     finally:
+        done, status = _reap(pid)   # the worker's own end (a crash, os._exit, a kill)
         _kill(pid)
+        if done:
+            code = 128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else \
+                os.WEXITSTATUS(status)
+        os._exit(code)
 
 
 def _supervise(start: dict, channel_in: int, channel_out: int, command: int, reply: int) -> None:

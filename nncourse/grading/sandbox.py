@@ -27,6 +27,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 
+from nncourse.exercises.sandbox_runner import TIMED_OUT
 from nncourse.grading import seccomp
 from nncourse.grading.bwrap import (  # noqa: F401  (re-exported for callers)
     BWRAP_PACKAGE,
@@ -384,6 +385,8 @@ def _read_child_pid(fd: int, deadline: float) -> int | None:
 def _describe_exit(code: int | None) -> str:
     if code is None:
         return "stopped responding"
+    if code == TIMED_OUT:
+        return "timed out (and did not stop when asked)"
     if code > 128 and code - 128 in (signal.SIGKILL, signal.SIGXCPU, signal.SIGSEGV):
         code = 128 - code          # bwrap reports a child killed by signal N as 128 + N
     if code < 0:
