@@ -183,9 +183,10 @@ def test_memory_is_capped_for_the_whole_submission_memfd_included(tmp_path):
 
 
 def test_the_graders_start_up_is_not_the_students_time(monkeypatch):
-    """The runner starts 13 s late (a loaded machine); the cells have 1 s each and still pass.
+    """The runner starts 13 s late (a loaded machine); cells and cases have 1 s each, the whole
+    submission 5 s, and all pass: the clocks start when the sandbox has started.
 
-    The old grader started the first cell's clock when it launched the child.
+    The old grader started the first cell's clock, and the submission's, when it launched it.
     """
     real = sandbox_module.runner_command
 
@@ -195,9 +196,10 @@ def test_the_graders_start_up_is_not_the_students_time(monkeypatch):
         return command
 
     monkeypatch.setattr(sandbox_module, "runner_command", slow_start)
-    limits = Limits(cell_timeout=1.0, exercise_timeout=1.0, submission_timeout=120.0)
+    limits = Limits(cell_timeout=1.0, exercise_timeout=1.0, submission_timeout=5.0)
     with ChildSession(["x = 1", "y = x + 1"], limits, sandbox=False) as child:
         assert child.run_cells() == {0: "ok", 1: "ok"}
+        assert child.call("gradients.stability_limit", "0.5", {}) == {"ok": 0.5}
 
 
 def test_pool_workers_die_with_the_grader(tmp_path):

@@ -216,6 +216,7 @@ def _run_pending(cells, answers, pending, limits: Limits, result, sandbox: bool,
                     stopped[exercise.id] = "not run: an earlier case timed out"
         finally:
             child.close()
+            deadline = child.deadline        # plus the start-up time, which is not the student's
 
 
 def _fail_rest(result, rest, why: str) -> None:

@@ -102,6 +102,9 @@ class ChildSession:
         self.cells, self.limits, self.skip = cells, limits, skip
         self.deadline = deadline if deadline is not None else \
             time.monotonic() + limits.submission_timeout
+        # Until the sandbox reports "booted" the time is the grader's: bounded by the start-up
+        # limit, then added to the submission's deadline (see run_cells).
+        self.spawned, self.booting = time.monotonic(), True
         self.buffer = b""
         self.started = False          # True once the runner sent its first message
         self.work_dir = None
@@ -163,7 +166,7 @@ class ChildSession:
             for fd in fds:
                 os.close(fd)
         if sandbox:
-            self.inner_pid = _read_child_pid(info_read, self.deadline)
+            self.inner_pid = _read_child_pid(info_read, self.spawned + limits.startup_timeout)
         os.set_blocking(self.process.stdin.fileno(), False)
         try:
             self.send({"type": "start", "cells": cells, "skip": sorted(skip),
@@ -178,6 +181,8 @@ class ChildSession:
 
     # ------------------------------------------------------------------ framing
     def _wait(self, timeout: float) -> float:
+        if self.booting:
+            return timeout
         remaining = min(timeout, self.deadline - time.monotonic())
         if self.deadline - time.monotonic() <= 0:
             raise ChildDied(f"ran past the {self.limits.submission_timeout:g} s limit for "
@@ -277,6 +282,8 @@ class ChildSession:
                             f"student's fault — check the grader's set-up", grader=True) from None
         if message != {"type": "booted"}:
             raise ChildDied("sent a message the grader did not expect")
+        self.booting = False
+        self.deadline += time.monotonic() - self.spawned
         current = None
         for index in order + [None]:
             expected = ({"type": "ready"} if index is None else
