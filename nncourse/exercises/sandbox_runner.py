@@ -6,11 +6,21 @@ module is deliberately on the learner side: the sandbox never mounts ``nncourse.
 program that runs learner code must not come from there.
 
 Protocol (both directions): a frame is an 8-byte big-endian length, then that many bytes of UTF-8
-JSON; arrays travel as base64 ``.npy`` saved without pickle. The grader sends one ``start``
-message (cells, cells to skip, limits) over stdin — never argv, so no other process can read a
-notebook from ``/proc/<pid>/cmdline`` — then ``call`` messages. The runner answers
-``cell_start``/``cell_done`` per cell, ``ready``, then one ``result`` per call. Outputs are plain
-data; the grader's trusted process does all judging.
+JSON; arrays travel as base64 ``.npy`` saved without pickle; a frame's size, item count and depth
+are checked before it is decoded. The grader sends one ``start`` message (cells, cells to skip,
+limits, the answer expression of each exercise) over stdin — never argv, so no other process can
+read a notebook from ``/proc/<pid>/cmdline`` — then ``call`` messages.
+
+Two processes: ``main`` keeps the grader's pipes and never runs learner code (it is not
+dumpable, so learner code of the same uid cannot open its descriptors); it forks the worker that
+runs the cells and the calls, and writes every message to the grader itself: ``booted``,
+``cell_start``/``cell_done`` per cell, ``ready``, one ``result`` per call. Each command to the
+worker carries a fresh random tag, and only a reply with that tag answers it, so frames learner
+code writes into its own pipes are ignored. Outputs are plain data; the grader's trusted process
+does all judging.
+
+In the sandbox the library is a sanitized copy whose exercise functions call
+:func:`learner_answer`: the learner's own answer stands in for the reference.
 
 Example:
     >>> decode(json.loads(json.dumps(encode({"a": np.arange(3)}))))["a"].tolist()

@@ -1,8 +1,9 @@
 """The bubblewrap command line that builds the grading sandbox, and the check that it works.
 
 The sandbox is built from nothing: new PID, network, IPC, UTS, cgroup and mount namespaces; the
-system libraries, the Python installation, the virtual environment and the ``nncourse`` package
-bound read-only, with ``nncourse/grading`` covered by an empty read-only folder; a fresh
+system libraries, the Python installation and the virtual environment bound read-only, and
+over every ``nncourse`` folder Python could import, the sanitized copy of :mod:`.sanitize`
+(no grader, no judges, the graded exercises' functions calling the learner's answers); a fresh
 ``/proc``, a minimal ``/dev`` and a size-limited tmpfs at ``/tmp`` as the only writable place.
 Inside, ``setpriv`` drops to an unprivileged uid with no capabilities before Python starts, so
 rlimits such as the process count hold even when the grader runs as root.
