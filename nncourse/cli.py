@@ -169,6 +169,12 @@ def _grade(args: argparse.Namespace) -> int:
     if args.no_sandbox:
         print("warning: --no-sandbox: submissions run with your permissions; use it only for "
               "notebooks you trust", file=sys.stderr)
+    else:
+        from nncourse.grading.cgroup import memory_cap_problem
+
+        if memory_cap_problem():
+            print(f"note: {memory_cap_problem()}; --memory-mb caps each process only, not a "
+                  f"submission's processes together", file=sys.stderr)
     try:
         shard = _shard(args.shard)
         if shard is not None and args.seed is None:

@@ -303,9 +303,11 @@ def check_machine_left_clean(battery):
     out, base = battery["out"], battery["base"]
     assert battery["leftovers"] == [], f"stray processes: {battery['leftovers']}"
     assert sorted(p.name for p in base.iterdir()) == [
-        "canary.txt", "grades", "host.sock", "private_tests", "submissions", "victim"]
+        ".grades.lock", "canary.txt", "grades", "host.sock", "private_tests", "submissions",
+        "victim"]
     assert sorted(p.name for p in out.iterdir()) == [
-        "feedback", "gradebook.csv", "graded.jsonl", "results", "summary.json"]
+        "class_report.json", "class_report.md", "feedback", "gradebook-canvas.csv",
+        "gradebook-moodle.csv", "gradebook.csv", "graded.jsonl", "results", "summary.json"]
     assert (base / "victim" / "keep.md").read_text() == "keep\n"
 
 
