@@ -231,3 +231,28 @@ def test_pool_workers_die_with_the_grader(tmp_path):
     finally:
         if grader.poll() is None:
             grader.kill()
+
+
+def test_every_lab_library_copy_hides_its_references_and_judges():
+    """Lab 8's references (nncourse.roc, nncourse.search, the explorer helper) and every judge
+    are stand-ins in the copy the sandbox mounts; other labs' functions stay real."""
+    from nncourse.exercises.registry import list_exercises
+    from nncourse.grading.sanitize import SanitizedLibraries
+
+    libraries = SanitizedLibraries()
+    try:
+        root = libraries.build([e.id for e in list_exercises(chapter="ch08")])
+        roc = (root / "roc.py").read_text()
+        search = (root / "search.py").read_text()
+        evaluation = (root / "exercises" / "ch08_evaluation.py").read_text()
+        for name, text in [("precision_recall_f1", roc), ("min_cost_threshold", roc),
+                           ("random_search", search)]:
+            assert f"def {name}(*args, **kwargs):\n    return __import__(" in text, name
+        assert "def best_precision_at_recall(" in evaluation
+        assert "raise RuntimeError('_cost_judge is part of the grader" in evaluation
+        assert "judge=" not in evaluation or "judge=None" in evaluation
+        assert not (root / "grading").exists() and not (root / "cli.py").exists()
+        layers = (root / "numpy" / "layers.py").read_text()
+        assert "def linear_backward(grad_out" in layers          # lab 3's: real in lab 8
+    finally:
+        libraries.close()
