@@ -236,6 +236,7 @@ def _describe(exc: BaseException, limit: int = 200) -> str:
 #: :func:`learner_answer` wherever the real library had an exercise's reference.
 _ANSWERS: dict[str, str] = {}
 _NAMESPACE: dict = {}
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _ACTIVE: set[str] = set()
 
 
@@ -252,17 +253,24 @@ def _not_your_own(exercise_id: str, name: str, why: str) -> OwnAnswerRequired:
         f"write it yourself in the notebook.")
 
 
-def learner_answer(exercise_id: str, name: str, part: int | None):
+def learner_answer(exercise_id: str, name: str, part: int | None, library=None):
     """The learner's own answer to ``exercise_id`` standing in for the library's ``name``.
 
     Returns a callable that, when called, evaluates the notebook's answer expression and calls
     it (part ``part`` of a tuple/list/dict answer for multi-function exercises). A twin in the
-    other backend (``part`` None), a missing answer, or an answer that is the library's own
-    stand-in raise :class:`NotYourOwn` with a sentence naming the exercise.
+    other backend (``part`` None) runs ``library`` (its own code) for callers inside the
+    package and raises for notebook code; a missing answer, or an answer that is the library's
+    own stand-in, raise :class:`OwnAnswerRequired` with a sentence naming the exercise.
     """
 
     def stand_in(*args, **kwargs):
         if part is None:
+            frame = sys._getframe(1)
+            if frame.f_code.co_name == name:      # the module-level def that holds the name
+                frame = frame.f_back
+            caller = frame.f_code.co_filename if frame is not None else ""
+            if library is not None and caller.startswith(_PACKAGE + os.sep):
+                return library(*args, **kwargs)   # a layer of the library uses its twin
             raise _not_your_own(exercise_id, name, "in the other backend")
         if exercise_id in _ACTIVE:
             raise _not_your_own(exercise_id, name, "your answer uses nncourse's copy of it")

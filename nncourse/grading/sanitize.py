@@ -6,7 +6,8 @@ writes a copy of ``nncourse`` (without ``grading/`` and ``cli.py``) in which
 - every function that is one of those exercises' reference answers (and its same-named twin in
   ``numpy/`` or ``torch/``, and the private helpers only it uses) is replaced by a stand-in:
   calling it calls the answer the notebook gives for that exercise (as a course that grades the
-  learner's own library would), or raises a sentence saying the function is the exercise;
+  learner's own library would), or raises a sentence saying the function is the exercise; a
+  twin still serves the library's own layers, and raises when notebook code calls it;
 - every exercise module keeps only what its ``run`` needs to call learner code: judges, input
   generators, mistake models and reference helpers become functions that raise.
 
@@ -117,7 +118,8 @@ def stand_ins(exercises: Iterable) -> dict[str, tuple[str, str, int | None]]:
 
 def _stand_in_source(name: str, exercise_id: str, part: int | None, is_class: bool) -> str:
     call = (f"__import__({RUNNER_MODULE!r}, fromlist=['_']).learner_answer("
-            f"{exercise_id!r}, {name!r}, {part!r})")
+            f"{exercise_id!r}, {name!r}, {part!r}"
+            + (f", _library_{name})" if part is None else ")"))
     if is_class:
         return f"{name} = {call}\n"
     return (f"def {name}(*args, **kwargs):\n"
@@ -165,13 +167,16 @@ def rewrite_library_module(source: str, module: str,
     if not mine:
         return source
     tree = ast.parse(source)
-    helpers = _private_helpers(tree, set(mine))
+    helpers = _private_helpers(tree, {n for n, entry in mine.items() if entry[2] is not None})
     body = []
     for node in tree.body:
         name = getattr(node, "name", None)
         if name in mine and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef
                                        | ast.ClassDef):
             exercise_id, _, part = mine[name]
+            if part is None:        # a twin keeps its code for the library's own callers
+                node.name = f"_library_{name}"
+                body.append(node)
             body += ast.parse(_stand_in_source(name, exercise_id, part,
                                                isinstance(node, ast.ClassDef))).body
         elif name in helpers and isinstance(node, ast.FunctionDef):
