@@ -114,7 +114,8 @@ def test_round_trip_release_fill_in_grade(lab, tmp_path):
                                         "backprop.softmax"]
     assert stub.total == 0
     assert all("grader failed" not in note for note in stub.notes)
-    feedback = (tmp_path / "grades_stub" / "feedback" / "release" / "lab03.md").read_text(encoding="utf-8")
+    feedback = (tmp_path / "grades_stub" / "feedback" / "release" / "lab03.md").read_text(
+        encoding="utf-8")
     assert "not implemented yet" in feedback and "NotImplementedError" in feedback
 
     released = nbformat.read(str(released_path), as_version=4)
