@@ -63,6 +63,7 @@ class MemoryCage:
         if found is None:
             raise OSError("no memory cgroup controller is mounted")
         version, parent = found
+        _sweep(parent)
         folder = parent / f"nncourse-{os.getpid()}-{next(_COUNTER)}"
         if version == "v2":
             try:   # the parent must hand the memory controller down to its children
@@ -112,6 +113,20 @@ class MemoryCage:
                 return
             except OSError:
                 time.sleep(0.02)
+
+
+def _sweep(parent: Path) -> None:
+    """Remove the empty cages of graders that died before cleaning up (``kill -9``)."""
+    for folder in parent.glob("nncourse-*-*"):
+        try:
+            owner = int(folder.name.split("-")[1])
+        except (IndexError, ValueError):
+            continue
+        if owner != os.getpid() and not Path(f"/proc/{owner}").exists():
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
 
 
 @lru_cache(maxsize=1)
