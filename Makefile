@@ -7,11 +7,18 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 # The labs whose stored numbers come from training or matrix products (measured: under another
-# OpenBLAS kernel their outputs are what a different CPU would print).
-BLAS_DEPENDENT_LABS := notebooks
+# OpenBLAS kernel their outputs are what a different CPU would print). The English labs only:
+# translated labs run the same code cells.
+BLAS_DEPENDENT_LABS := $(wildcard notebooks/lab*.ipynb)
 ALTERNATE_BLAS_KERNEL := $(if $(filter Sandybridge,$(OPENBLAS_CORETYPE)),Nehalem,Sandybridge)
 
-.PHONY: setup book lab test test-unit test-notebooks bench lint browser-deps sandbox-deps clean
+.PHONY: setup book lab test test-unit test-notebooks test-grading bench lint browser-deps \
+	sandbox-deps clean
+
+# The grader's attack and class-fault batteries start real sandboxes: their own target, which
+# `make test` runs after the unit tests.
+GRADING_TESTS := tests/test_grading_adversarial.py tests/test_grading_escapes.py \
+	tests/test_grading_class_faults.py
 
 setup: $(STAMP)
 
@@ -50,7 +57,8 @@ test: export MKL_NUM_THREADS = 1
 test: setup book browser-deps sandbox-deps
 	$(VENV)/bin/ruff check nncourse tests benchmarks
 	$(PY) -m mypy nncourse
-	$(PY) -m pytest tests -n 2 --timeout 900
+	$(PY) -m pytest tests -n 2 --timeout 900 $(addprefix --ignore=,$(GRADING_TESTS))
+	$(MAKE) test-grading
 	# nbval compares one notebook's cells in order: --dist loadfile keeps each notebook on one
 	# worker, in order, and runs two notebooks at a time.
 	$(PY) -m pytest --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg --timeout 300 \
@@ -61,6 +69,12 @@ test: setup book browser-deps sandbox-deps
 	# picks on newer CPUs (Nehalem when this machine already runs Sandybridge).
 	OPENBLAS_CORETYPE=$(ALTERNATE_BLAS_KERNEL) $(PY) -m pytest --nbval $(BLAS_DEPENDENT_LABS) \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg --timeout 300 -n 2 --dist loadfile
+
+test-grading: export OMP_NUM_THREADS = 1
+test-grading: export OPENBLAS_NUM_THREADS = 1
+test-grading: export MKL_NUM_THREADS = 1
+test-grading: setup sandbox-deps
+	$(PY) -m pytest $(GRADING_TESTS) -n 2 --timeout 900
 
 # Benchmarks compare ratios in one process; one BLAS thread keeps them stable on a shared machine.
 bench: export OMP_NUM_THREADS = 1

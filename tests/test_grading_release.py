@@ -107,13 +107,15 @@ def _fill_in(solution: nbformat.NotebookNode, released: nbformat.NotebookNode) -
 def test_round_trip_release_fill_in_grade(lab, tmp_path):
     released_path = release_notebooks(lab, tmp_path / "release")[0]
     stub_report = grade_submissions([released_path], tmp_path / "grades_stub", limits=LIMITS,
-                                    jobs=1, seed=3)
+                                    jobs=1, seed=3, manifest=read_manifest(
+                                        tmp_path / "release" / "manifest.json"))
     (stub,) = stub_report.submissions
     assert stub_report.exercise_ids == ["gradients.stability_limit", "backprop.linear_backward",
                                         "backprop.softmax"]
     assert stub.total == 0
     assert all("grader failed" not in note for note in stub.notes)
-    feedback = (tmp_path / "grades_stub" / "feedback" / "lab03.md").read_text(encoding="utf-8")
+    feedback = (tmp_path / "grades_stub" / "feedback" / "release" / "lab03.md").read_text(
+        encoding="utf-8")
     assert "not implemented yet" in feedback and "NotImplementedError" in feedback
 
     released = nbformat.read(str(released_path), as_version=4)

@@ -6,11 +6,21 @@ module is deliberately on the learner side: the sandbox never mounts ``nncourse.
 program that runs learner code must not come from there.
 
 Protocol (both directions): a frame is an 8-byte big-endian length, then that many bytes of UTF-8
-JSON; arrays travel as base64 ``.npy`` saved without pickle. The grader sends one ``start``
-message (cells, cells to skip, limits) over stdin — never argv, so no other process can read a
-notebook from ``/proc/<pid>/cmdline`` — then ``call`` messages. The runner answers
-``cell_start``/``cell_done`` per cell, ``ready``, then one ``result`` per call. Outputs are plain
-data; the grader's trusted process does all judging.
+JSON; arrays travel as base64 ``.npy`` saved without pickle; a frame's size, item count and depth
+are checked before it is decoded. The grader sends one ``start`` message (cells, cells to skip,
+limits, the answer expression of each exercise) over stdin — never argv, so no other process can
+read a notebook from ``/proc/<pid>/cmdline`` — then ``call`` messages.
+
+Two processes: ``main`` keeps the grader's pipes and never runs learner code (it is not
+dumpable, so learner code of the same uid cannot open its descriptors); it forks the worker that
+runs the cells and the calls, and writes every message to the grader itself: ``booted``,
+``cell_start``/``cell_done`` per cell, ``ready``, one ``result`` per call. Each command to the
+worker carries a fresh random tag, and only a reply with that tag answers it, so frames learner
+code writes into its own pipes are ignored. Outputs are plain data; the grader's trusted process
+does all judging.
+
+In the sandbox the library is a sanitized copy whose exercise functions call
+:func:`learner_answer`: the learner's own answer stands in for the reference.
 
 Example:
     >>> decode(json.loads(json.dumps(encode({"a": np.arange(3)}))))["a"].tolist()
@@ -63,6 +73,38 @@ def decode(value: Any) -> Any:
     return value
 
 
+#: The most JSON containers and items one frame may hold: checked on the bytes, before decoding,
+#: so a frame of ``[[],[],...]`` or ``[0,0,...]`` is refused without building millions of objects.
+MAX_FRAME_CONTAINERS = 100_000
+MAX_FRAME_ITEMS = 2_000_000
+MAX_FRAME_DEPTH = 64
+
+
+def check_frame(data: bytes) -> str | None:
+    """None if ``data`` may be decoded; otherwise what is wrong with it (no decoding done).
+
+    Counts are taken on the raw bytes (brackets inside strings count too, which only errs on the
+    strict side; arrays travel as base64 strings, which hold none).
+    """
+    containers = data.count(b"[") + data.count(b"{")
+    if containers > MAX_FRAME_CONTAINERS:
+        return f"a message of {containers} nested lists or objects (over the limit)"
+    items = data.count(b",") + data.count(b":")
+    if items > MAX_FRAME_ITEMS:
+        return f"a message of {items} items (over the limit)"
+    depth = deepest = 0
+    if containers > MAX_FRAME_DEPTH:
+        for byte in data.translate(None, _NOT_BRACKETS):
+            depth += 1 if byte in b"[{" else -1
+            deepest = max(deepest, depth)
+            if deepest > MAX_FRAME_DEPTH:
+                return f"a message nested more than {MAX_FRAME_DEPTH} levels deep"
+    return None
+
+
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
 def frame(message: dict) -> bytes:
     """One message as a frame: 8-byte big-endian length, then UTF-8 JSON."""
     data = json.dumps(encode(message), allow_nan=True).encode("utf-8")
@@ -95,7 +137,11 @@ def read_message(fd: int) -> dict:
     (size,) = HEADER.unpack(read_exact(fd, HEADER.size))
     if size > MAX_FRAME_BYTES:
         raise ValueError(f"a frame of {size} bytes is over the limit")
-    message = decode(json.loads(read_exact(fd, size)))
+    data = read_exact(fd, size)
+    problem = check_frame(data)
+    if problem:
+        raise ValueError(problem)
+    message = decode(json.loads(data))
     if not isinstance(message, dict):
         raise ValueError("a message must be a JSON object")
     return message
@@ -184,14 +230,257 @@ def _describe(exc: BaseException, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+# ----------------------------------------------------------------------------- stand-ins
+#: What the notebook answers (exercise id -> expression) and where its names live; set by the
+#: worker before the first cell runs. The sandbox's copy of the library calls
+#: :func:`learner_answer` wherever the real library had an exercise's reference.
+_ANSWERS: dict[str, str] = {}
+_NAMESPACE: dict = {}
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_ACTIVE: set[str] = set()
+
+
+class OwnAnswerRequired(RuntimeError):
+    """A library function that is an exercise was called where the learner's answer is missing."""
+
+    __module__ = "builtins"          # feedback shows the bare name
+
+
+def _not_your_own(exercise_id: str, name: str, why: str) -> OwnAnswerRequired:
+    return OwnAnswerRequired(
+        f"`{name}` is what exercise {exercise_id} asks you to write ({why}); in a graded run "
+        f"nncourse's own `{name}` calls your answer, so importing or calling it earns nothing: "
+        f"write it yourself in the notebook.")
+
+
+def learner_answer(exercise_id: str, name: str, part: int | None, library=None):
+    """The learner's own answer to ``exercise_id`` standing in for the library's ``name``.
+
+    Returns a callable that, when called, evaluates the notebook's answer expression and calls
+    it (part ``part`` of a tuple/list/dict answer for multi-function exercises). A twin in the
+    other backend (``part`` None) runs ``library`` (its own code) for callers inside the
+    package and raises for notebook code; a missing answer, or an answer that is the library's
+    own stand-in, raise :class:`OwnAnswerRequired` with a sentence naming the exercise.
+    """
+
+    def stand_in(*args, **kwargs):
+        if part is None:
+            frame = sys._getframe(1)
+            if frame.f_code.co_name == name:      # the module-level def that holds the name
+                frame = frame.f_back
+            caller = frame.f_code.co_filename if frame is not None else ""
+            if library is not None and caller.startswith(_PACKAGE + os.sep):
+                return library(*args, **kwargs)   # a layer of the library uses its twin
+            raise _not_your_own(exercise_id, name, "in the other backend")
+        if exercise_id in _ACTIVE:
+            raise _not_your_own(exercise_id, name, "your answer uses nncourse's copy of it")
+        if exercise_id not in _ANSWERS:
+            raise _not_your_own(exercise_id, name, "the notebook has no answer for it")
+        _ACTIVE.add(exercise_id)
+        try:
+            try:
+                answer = eval(compile(_ANSWERS[exercise_id], "<answer>", "eval"), _NAMESPACE)
+            except Exception:
+                raise _not_your_own(exercise_id, name, "your answer is not defined yet") \
+                    from None
+            if isinstance(answer, dict):
+                answer = answer.get(name, next(iter(answer.values()), None) if len(answer) == 1
+                                    else None)
+            elif isinstance(answer, list | tuple):
+                answer = answer[part] if part < len(answer) else None
+            if not callable(answer) or getattr(answer, "__nncourse_stand_in__", False):
+                raise _not_your_own(exercise_id, name, "your answer is nncourse's own")
+            return answer(*args, **kwargs)
+        finally:
+            _ACTIVE.discard(exercise_id)
+
+    stand_in.__nncourse_stand_in__ = True
+    stand_in.__name__ = stand_in.__qualname__ = name
+    return stand_in
+
+
+# ----------------------------------------------------------------------------- the processes
+#: The supervisor's exit status when the worker ran past a time limit (the grader says so).
+TIMED_OUT = 124
+
+def _set_dumpable(flag: int) -> None:
+    """PR_SET_DUMPABLE: 0 closes this process's /proc/<pid>/fd and memory to its own uid."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(4, flag, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _die_with_parent() -> None:
+    """PR_SET_PDEATHSIG: this process gets SIGKILL when its parent dies."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, 9, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _reap(pid: int) -> tuple[int, int]:
+    """``waitpid`` of a worker that has closed its pipe (it may take a moment to exit)."""
+    import time
+
+    for _ in range(50):
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return 0, 0
+        if done:
+            return done, status
+        time.sleep(0.01)
+    return 0, 0
+
+
+def _kill(pid: int) -> None:
+    import signal
+
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def _read_some(fd: int, size: int, end: float) -> bytes | None:
+    """Up to ``size`` bytes from ``fd`` before ``end`` (None: timed out or closed)."""
+    import select
+    import time
+
+    remaining = end - time.monotonic()
+    if remaining <= 0:
+        return None
+    ready, _, _ = select.select([fd], [], [], remaining)
+    if not ready:
+        return None
+    chunk = os.read(fd, min(1 << 20, size))
+    return chunk or None
+
+
+def _await_reply(fd: int, tag: str, seconds: float, limit: int) -> bytes | None:
+    """The body of the worker's reply tagged ``tag`` within ``seconds``, skipping any other frame.
+
+    Each command carries a fresh random tag, so frames that learner code writes into the reply
+    pipe do not answer it; None when the time is up, the worker is gone, or the reply is too big.
+    """
+    import time
+
+    end = time.monotonic() + seconds
+    prefix = b'{"tag": "' + tag.encode() + b'", "body": '
+    while True:
+        head = b""
+        while len(head) < HEADER.size:
+            chunk = _read_some(fd, HEADER.size - len(head), end)
+            if chunk is None:
+                return None
+            head += chunk
+        (size,) = HEADER.unpack(head)
+        body, keep = b"", size <= limit
+        while size:
+            chunk = _read_some(fd, size, end)
+            if chunk is None:
+                return None
+            size -= len(chunk)
+            if keep:
+                body += chunk
+        if keep and body.startswith(prefix) and body.endswith(b"}"):
+            return body[len(prefix):-1]
+
+
+def _reply(fd: int, tag: str, body: bytes) -> None:
+    data = b'{"tag": "' + tag.encode() + b'", "body": ' + body + b"}"
+    view = memoryview(HEADER.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 def main() -> None:
-    """Read the start message, run the cells, then answer ``call`` messages until EOF."""
-    # The protocol pipes move to private descriptors; 0/1/2 become /dev/null.
+    """Supervise one worker process that runs the learner code; speak to the grader myself.
+
+    The grader's pipes stay in this process, which never runs learner code and is not dumpable,
+    so learner code (in the forked worker, same uid) cannot reach them: it cannot send the
+    grader a protocol message. This process writes ``booted`` once the worker has imported
+    everything, ``cell_start``/``cell_done`` around each cell, ``ready``, and one ``result`` per
+    call, each bounded by its own clock: a worker past a limit is killed and this process exits.
+    """
     channel_in, channel_out = os.dup(0), os.dup(1)
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
+    _set_dumpable(0)
+    _die_with_parent()
     start = read_message(channel_in)
+    command_read, command_write = os.pipe()
+    reply_read, reply_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _die_with_parent()
+            for fd in (channel_in, channel_out, command_write, reply_read):
+                os.close(fd)
+            _worker(start, command_read, reply_write)
+        finally:
+            os._exit(0)
+    os.close(command_read)
+    os.close(reply_write)
+    code = TIMED_OUT
+    try:
+        _supervise(start, channel_in, channel_out, command_write, reply_read)
+    finally:
+        done, status = _reap(pid)   # the worker's own end (a crash, os._exit, a kill)
+        _kill(pid)
+        if done:
+            code = 128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else \
+                os.WEXITSTATUS(status)
+        os._exit(code)
+
+
+def _supervise(start: dict, channel_in: int, channel_out: int, command: int, reply: int) -> None:
+    grace = 2.0
+    if _await_reply(reply, "booted", float(start.get("startup_timeout", 120)), 1 << 10) is None:
+        return
+    write_message(channel_out, {"type": "booted"})
+    skip = set(start.get("skip", []))
+    cell_seconds = float(start.get("cell_timeout", 0)) or 1e9
+    for index in range(len(start.get("cells", []))):
+        if index in skip:
+            continue
+        write_message(channel_out, {"type": "cell_start", "index": index})
+        tag = os.urandom(16).hex()
+        write_message(command, {"type": "cell", "index": index, "tag": tag})
+        data = _await_reply(reply, tag, cell_seconds + grace, 1 << 16)
+        if data is None:
+            return                           # the grader sees the end: this cell failed
+        try:
+            status = str(json.loads(data))[:300]
+        except (ValueError, RecursionError):
+            status = "the cell sent unreadable data"
+        write_message(channel_out, {"type": "cell_done", "index": index, "status": status})
+    write_message(channel_out, {"type": "ready"})
+    call_seconds = float(start.get("exercise_timeout", 0)) or 1e9
+    while True:
+        try:
+            request = read_message(channel_in)
+        except EOFError:
+            return
+        tag = os.urandom(16).hex()
+        write_message(command, {**request, "tag": tag})
+        data = _await_reply(reply, tag, call_seconds + grace, MAX_FRAME_BYTES - 128)
+        if data is None:
+            return
+        body = b'{"type": "result", "outcome": ' + data + b"}"
+        view = memoryview(HEADER.pack(len(body)) + body)
+        while view:
+            view = view[os.write(channel_out, view):]
+
+
+def _worker(start: dict, command: int, reply: int) -> None:
+    """Import, run the cells and the calls the supervisor asks for (learner code runs here)."""
     set_limits(start.get("limits", {}))
     sys.stdout = sys.__stdout__ = CappedText(int(start.get("output_chars", 20_000)))
     sys.stderr = sys.__stderr__ = CappedText(int(start.get("output_chars", 20_000)))
@@ -200,9 +489,7 @@ def main() -> None:
     from nncourse.exercises.checking import run_answer
     from nncourse.exercises.registry import get_exercise, list_exercises
 
-    for exercise in list_exercises():        # no reference answer is reachable from here
-        if getattr(exercise, "solution", None) is not None:
-            exercise.solution = None
+    list_exercises()                         # import every exercise module before any cell
 
     def recorder(exercise_id, value=None, *args, **kwargs):
         """In the sandbox ``check`` only records; the grader does all judging."""
@@ -212,40 +499,55 @@ def main() -> None:
     for name in start.get("preload", []):
         __import__(name)
     sys.addaudithook(friendly_hook)
-    skip = set(start.get("skip", []))
+    namespace = _NAMESPACE             # the stand-ins read answers from the notebook's names
+    namespace.update({"__name__": "__main__", "__builtins__": __builtins__})
+    _ANSWERS.update({str(k): str(v) for k, v in dict(start.get("answers", {})).items()})
     alarm = Alarm()
     cell_seconds = float(start.get("cell_timeout", 0))
-    namespace: dict = {"__name__": "__main__", "__builtins__": __builtins__}
-    for index, source in enumerate(start.get("cells", [])):
-        if index in skip:
-            continue
-        write_message(channel_out, {"type": "cell_start", "index": index})
-        status = "ok"
-        try:
-            with alarm(cell_seconds):
-                exec(compile(strip_magics(source), f"<cell {index + 1}>", "exec"), namespace)
-        except SystemExit:
-            status = "called sys.exit()"
-        except BaseException as exc:  # learner code: report and go on with the next cell
-            status = _describe(exc)
-        write_message(channel_out, {"type": "cell_done", "index": index, "status": status})
-    write_message(channel_out, {"type": "ready"})
+    _reply(reply, "booted", b"true")
+    cells = start.get("cells", [])
     while True:
         try:
-            request = read_message(channel_in)
+            request = read_message(command)
         except EOFError:
             return
+        if not isinstance(request.get("tag"), str):
+            continue                         # not from the supervisor (every command has one)
+        if request.get("type") == "cell":
+            if not isinstance(request.get("index"), int) or \
+                    not 0 <= request["index"] < len(cells):
+                continue
+            index = request["index"]
+            status = "ok"
+            try:
+                with alarm(cell_seconds):
+                    exec(compile(strip_magics(cells[index]), f"<cell {index + 1}>", "exec"),
+                         namespace)
+            except SystemExit:
+                status = "called sys.exit()"
+            except BaseException as exc:  # learner code: report and go on with the next cell
+                status = _describe(exc)
+            _reply(reply, str(request.get("tag")), json.dumps(status).encode())
+            continue
+        if request.get("type") != "call":
+            continue
         with alarm(float(start.get("exercise_timeout", 0))):
             outcome = _call(request, namespace, get_exercise, run_answer)
         try:
-            write_message(channel_out, {"type": "result", "outcome": outcome})
+            data = json.dumps(encode(outcome), allow_nan=True).encode("utf-8")
+            if len(data) > MAX_FRAME_BYTES - 256:
+                raise ValueError(f"{len(data)} bytes is over the limit")
         except (TypeError, ValueError, RecursionError, OverflowError) as exc:
-            write_message(channel_out, {"type": "result", "outcome": {
-                "error": f"returned data that cannot be sent back: {_describe(exc, 160)}"}})
+            data = json.dumps({"error": f"returned data that cannot be sent back: "
+                                        f"{_describe(exc, 160)}"}).encode("utf-8")
+        _reply(reply, str(request.get("tag")), data)
 
 
 def _call(request: dict, namespace: dict, get_exercise, run_answer) -> dict:
-    exercise = get_exercise(request["id"])
+    try:
+        exercise = get_exercise(request["id"])
+    except (KeyError, TypeError) as exc:
+        return {"error": f"the grader asked for an unknown exercise ({_describe(exc)})"}
     try:
         obj = eval(compile(request["expr"], "<answer>", "eval"), namespace)
     except BaseException as exc:

@@ -1,8 +1,9 @@
 """The bubblewrap command line that builds the grading sandbox, and the check that it works.
 
 The sandbox is built from nothing: new PID, network, IPC, UTS, cgroup and mount namespaces; the
-system libraries, the Python installation, the virtual environment and the ``nncourse`` package
-bound read-only, with ``nncourse/grading`` covered by an empty read-only folder; a fresh
+system libraries, the Python installation and the virtual environment bound read-only, and
+over every ``nncourse`` folder Python could import, the sanitized copy of :mod:`.sanitize`
+(no grader, no judges, the graded exercises' functions calling the learner's answers); a fresh
 ``/proc``, a minimal ``/dev`` and a size-limited tmpfs at ``/tmp`` as the only writable place.
 Inside, ``setpriv`` drops to an unprivileged uid with no capabilities before Python starts, so
 rlimits such as the process count hold even when the grader runs as root.
@@ -82,7 +83,19 @@ def _ancestors(path: str) -> list[str]:
     return [str(Path(*parts[:i])) for i in range(2, len(parts))]
 
 
-def bwrap_arguments(bwrap: str, uid: int, tmpfs_bytes: int, in_tmp: list[str] = ()) -> list[str]:
+def package_copies() -> list[str]:
+    """Every ``nncourse`` package folder Python could import inside the sandbox."""
+    found = {str(package_dir())}
+    for entry in sys.path:
+        candidate = Path(entry or ".") / "nncourse"
+        if (candidate / "__init__.py").is_file():
+            found.add(os.path.realpath(candidate))
+    visible = [*visible_dirs(), *SYSTEM_DIRS]
+    return sorted(p for p in found if any(p == d or p.startswith(d + os.sep) for d in visible))
+
+
+def bwrap_arguments(bwrap: str, uid: int, tmpfs_bytes: int, in_tmp: list[str] = (),
+                    library: str | Path | None = None) -> list[str]:
     """The ``bwrap ... setpriv ...`` prefix that starts a program in the sandbox.
 
     Args:
@@ -90,6 +103,9 @@ def bwrap_arguments(bwrap: str, uid: int, tmpfs_bytes: int, in_tmp: list[str] = 
         uid: the unprivileged uid (and gid) the program runs as.
         tmpfs_bytes: the size of the ``/tmp`` tmpfs.
         in_tmp: bwrap options that put files into ``/tmp`` once it is mounted.
+        library: the sanitized copy of the package (:mod:`.sanitize`), bound read-only over
+            every ``nncourse`` folder the sandbox could import; None binds the real package
+            with ``grading/`` hidden (only for the start-up check, which runs no submission).
     """
     args = [bwrap, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--hostname", "sandbox", "--die-with-parent",
@@ -116,7 +132,10 @@ def bwrap_arguments(bwrap: str, uid: int, tmpfs_bytes: int, in_tmp: list[str] = 
                 made.add(parent)
                 args += ["--perms", "0755", "--dir", parent]
         args += ["--ro-bind", path, path]
-    for path in hidden_dirs():
+    if library is not None:
+        for path in package_copies():
+            args += ["--ro-bind", str(library), path]
+    for path in hidden_dirs() if library is None else []:
         if os.path.isdir(path):
             args += ["--perms", "0555", "--tmpfs", path, "--remount-ro", path]
         elif os.path.isfile(path):

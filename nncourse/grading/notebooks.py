@@ -29,15 +29,25 @@ def code_cells_from_bytes(data: bytes, name: str) -> list[str]:
 
     Outputs, attachments and metadata are dropped; a cell whose source is not text is empty.
     """
+    return code_cells_and_numbers(data, name)[0]
+
+
+def code_cells_and_numbers(data: bytes, name: str) -> tuple[list[str], list[int]]:
+    """Code cell sources, and each one's number as the notebook shows it.
+
+    Number 1 is the first cell of any kind, so "cell N" in feedback is the N-th cell the
+    learner sees.
+    """
     try:
         notebook = nbformat.reads(data.decode("utf-8"), as_version=4)
         cells = notebook.cells
+        numbers = [n for n, cell in enumerate(cells, 1) if cell.get("cell_type") == "code"]
         sources = [cell.get("source", "") for cell in cells if cell.get("cell_type") == "code"]
     except Exception as exc:  # nbformat raises many types for broken JSON / schema
         raise ValueError(f"{Path(name).name} is not a readable notebook ({type(exc).__name__}); "
                          f"re-save it from Jupyter and submit again") from None
     return [s if isinstance(s, str) else "".join(map(str, s)) if isinstance(s, list) else ""
-            for s in sources]
+            for s in sources], numbers
 
 
 def _strip_magics(source: str) -> str:

@@ -1,10 +1,13 @@
-"""Grading outputs: gradebook.csv, feedback per student and lab, Gradescope results.json.
+"""Grading outputs: gradebook.csv (and Canvas/Moodle import files), feedback, class report.
+
+Besides the gradebook: feedback per student and lab, a class report, Gradescope results.json.
 
 Everything is written into a fresh private folder next to ``--out`` (created with ``mkdtemp``,
 files opened with ``O_EXCL | O_NOFOLLOW``), which replaces ``--out`` by a rename at the end: a
 link planted in an old ``--out`` is never followed, and a crash leaves the old gradebook intact.
 Each graded submission is appended to ``graded.jsonl`` in that folder as soon as it is done, so
-an interrupted run resumes where it stopped. Learner text is escaped in feedback (Markdown and
+an interrupted run resumes where it stopped; a lock file beside ``--out`` keeps a second grader
+out while one runs. Learner text is escaped in feedback (Markdown and
 HTML) and CSV cells starting with ``= + - @`` are neutralised. Feedback shows each case's name,
 points, what differed and the hint — never test code, reference solutions or private tests.
 
@@ -15,6 +18,8 @@ Example:
 from __future__ import annotations
 
 import csv
+import errno
+import fcntl
 import hashlib
 import html
 import io
@@ -29,19 +34,28 @@ from nncourse.grading.collect import MAX_ROW, safe_name
 from nncourse.grading.records import SubmissionResult
 
 #: What the grader writes into ``--out``; an existing ``--out`` holding anything else is refused.
-OWN_FILES = {"gradebook.csv", "summary.json", "graded.jsonl", "feedback", "results"}
+OWN_FILES = {"gradebook.csv", "gradebook-canvas.csv", "gradebook-moodle.csv", "summary.json",
+             "class_report.md", "class_report.json", "graded.jsonl", "feedback", "results"}
 _MARKDOWN = re.compile(r"([\\`*_\[\]|~!])")
+#: Terminal control: escape sequences (CSI, OSC, ...) and C0/C1 control characters.
+_CONTROL = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|.)?"
+                      r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain_text(text: object) -> str:
+    """``text`` without terminal control sequences or control characters (tabs, newlines kept)."""
+    return _CONTROL.sub("", str(text))
 
 
 def md_escape(text: str, limit: int = 600) -> str:
     """Learner text as inert Markdown: one line, HTML escaped, punctuation backslashed."""
-    text = re.sub(r"\s+", " ", str(text))[:limit]
+    text = re.sub(r"\s+", " ", plain_text(text))[:limit]
     return _MARKDOWN.sub(r"\\\1", html.escape(text, quote=False))
 
 
 def csv_cell(value: object) -> str:
     """A CSV cell a spreadsheet will not run: a leading ``= + - @`` (or tab/CR) gets a quote."""
-    text = str(value)
+    text = plain_text(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
@@ -87,7 +101,7 @@ def feedback_html(submission, exercise_ids: list[str]) -> str:
     """HTML feedback for one student and lab; every piece of text is escaped."""
     out = ["<!doctype html><meta charset='utf-8'><title>Feedback</title>"]
     for kind, trusted, learner in _lines(submission, exercise_ids):
-        text = html.escape(trusted + re.sub(r"\s+", " ", str(learner))[:600])
+        text = html.escape(trusted + re.sub(r"\s+", " ", plain_text(learner))[:600])
         out.append({"h1": f"<h1>{text}</h1>", "h2": f"<h2>{text}</h2>", "b": f"<p><b>{text}</b>",
                     "p": f"<p>{text}", "li": f"<li>{text}", "hint": f"<br><em>{text}</em>"}[kind])
     return "\n".join(out) + "\n"
@@ -98,7 +112,7 @@ def gradescope_results(submission, exercise_ids: list[str]) -> dict:
     tests = []
     for exercise_id in exercise_ids:
         result = submission.results[exercise_id]
-        output = "\n".join(f"{case.name}: {'passed' if case.passed else case.message}"
+        output = "\n".join(f"{case.name}: {'passed' if case.passed else plain_text(case.message)}"
                            for case in result.cases)
         tests.append({"name": f"{result.exercise_id} — {result.title}", "score": result.score,
                       "max_score": result.max_score, "output": output, "visibility": "visible"})
@@ -112,9 +126,14 @@ def gradebook_rows(report) -> list[list[str]]:
     columns = [(lab, e) for lab in labs for e in report.labs.get(lab, report.exercise_ids)]
     header = ["student"] + [e if single else f"{lab}/{e}" for lab, e in columns]
     header += ([] if single else [f"{lab}/total" for lab in labs]) + ["total"]
+    header = [csv_cell(cell) for cell in header]
     by_student: dict[str, dict] = {}
-    maxima: dict = {}
+    maxima: dict = {lab: {e: _exercise_points(e) for e in report.labs.get(lab, [])}
+                    for lab in labs}
     for sub in report.submissions:
+        if sub.not_graded:            # a row (with empty cells) so the student is not missed
+            by_student.setdefault(sub.student, {})
+            continue
         by_student.setdefault(sub.student, {})[sub.lab] = sub
         maxima.setdefault(sub.lab, {}).update({e: r.max_score for e, r in sub.results.items()})
     table: list[tuple[str, dict]] = [(MAX_ROW, {lab: maxima.get(lab, {}) for lab in labs})]
@@ -124,11 +143,22 @@ def gradebook_rows(report) -> list[list[str]]:
     rows = [header]
     for name, scores in table:
         cells = [_number(scores.get(lab, {}).get(e)) for lab, e in columns]
-        lab_totals = [sum(scores.get(lab, {}).values()) for lab in labs]
+        lab_totals = [sum(v for v in scores[lab].values() if v is not None)
+                      if lab in scores else None for lab in labs]
+        graded = [t for t in lab_totals if t is not None]
         rows.append([csv_cell(name), *cells,
-                     *([] if single else [f"{t:g}" for t in lab_totals]),
-                     f"{sum(lab_totals):g}"])
+                     *([] if single else [_number(t) for t in lab_totals]),
+                     _number(sum(graded)) if graded else ""])
     return rows
+
+
+def _exercise_points(exercise_id: str) -> float | None:
+    from nncourse.exercises.registry import get_exercise
+
+    try:
+        return get_exercise(exercise_id).points
+    except KeyError:
+        return None
 
 
 def _number(value: float | None) -> str:
@@ -165,6 +195,34 @@ class OutputDir:
         self.extra_tests = extra_tests
         self.work: Path | None = None
         self.journal = None
+        self.lock = self._acquire_lock()
+
+    def _acquire_lock(self) -> int:
+        """An exclusive lock on ``.<out>.lock`` beside ``--out`` (ValueError if held)."""
+        try:
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.out.parent / f".{self.out.name}.lock",
+                         os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            raise ValueError(f"--out {self.out}: cannot create it or its lock file "
+                             f"({exc.strerror}); pass a folder you can write to.") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise ValueError(f"--out {self.out} is being written by another grader; wait "
+                                 f"for it to finish (or use another --out).") from None
+            raise
+        return fd
+
+    def release(self) -> None:
+        """Give up the lock (the lock file stays; removing it would race a waiting grader)."""
+        if self.lock is not None:
+            os.close(self.lock)
+            self.lock = None
+        if self.journal is not None and not self.journal.closed:
+            self.journal.close()
 
     def _partials(self) -> list[Path]:
         if not self.out.parent.is_dir():
@@ -196,6 +254,17 @@ class OutputDir:
                 continue
             found[result.key] = result
         return found
+
+    def latest_results(self) -> list[SubmissionResult]:
+        """The newest saved result of every student and lab in this ``--out`` (for merging)."""
+        latest: dict[tuple, SubmissionResult] = {}
+        for record in self._records():
+            try:
+                result = SubmissionResult.from_dict(record["result"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            latest[(result.student, result.lab)] = result
+        return list(latest.values())
 
     def previous_seed(self) -> int | None:
         """The seed of the run that wrote this ``--out`` (so a resumed run draws the same)."""
@@ -242,13 +311,18 @@ class OutputDir:
         if feedback_format not in ("md", "html"):
             raise ValueError(f"feedback_format must be 'md' or 'html'; got {feedback_format!r}.")
         self.journal.close()
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(gradebook_rows(report))
-        self._write("gradebook.csv", buffer.getvalue())
+        rows = gradebook_rows(report)
+        self._write("gradebook.csv", _csv(rows))
+        self._write("gradebook-canvas.csv", _csv(canvas_rows(rows)))
+        self._write("gradebook-moodle.csv", _csv(moodle_rows(rows)))
+        used: set[str] = set()
         for sub in report.submissions:
             ids = list(sub.results)
             name = safe_name(sub.student) + ("" if sub.lab is None else
                                              f"/{safe_name(sub.lab)}")
+            if name.lower() in used:    # a duplicate, or a name differing only in case
+                name += f".{len(used)}"
+            used.add(name.lower())
             text = feedback_markdown(sub, ids) if feedback_format == "md" else \
                 feedback_html(sub, ids)
             self._write(f"feedback/{name}.{feedback_format}", text)
@@ -257,9 +331,13 @@ class OutputDir:
                             json.dumps(gradescope_results(sub, ids), indent=1))
         summary = {"seed": report.seed, "exercises": report.exercise_ids,
                    "labs": {str(lab): ids for lab, ids in report.labs.items()},
-                   "not_graded": [f"{s.path}: {s.notes[0]}" for s in report.submissions
-                                  if s.notes and s.notes[0].startswith("not graded")]}
-        self._write("summary.json", json.dumps(summary, indent=1))
+                   "folders": {safe_name(s.student): s.student for s in report.submissions},
+                   "not_graded": [{"path": s.path, "student": s.student, "lab": s.lab,
+                                   "why": plain_text(s.not_graded)} for s in report.not_graded]}
+        self._write("summary.json", json.dumps(summary, indent=1, ensure_ascii=False))
+        classes = class_report(report)
+        self._write("class_report.json", json.dumps(classes, indent=1, ensure_ascii=False))
+        self._write("class_report.md", class_report_markdown(classes))
         os.rename(self.work / "journal.jsonl", self.work / "graded.jsonl")
         old = None
         if self.out.exists():
@@ -271,3 +349,120 @@ class OutputDir:
         for stale in self._partials():
             shutil.rmtree(stale, ignore_errors=True)
         return self.out
+
+
+def _csv(rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue()
+
+
+def _lab_totals(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+    """(lab names, per student: [student, total of each lab]) from the gradebook rows."""
+    header = rows[0]
+    totals = [i for i, name in enumerate(header) if name.endswith("/total")]
+    if not totals:
+        totals, names = [len(header) - 1], ["total"]
+    else:
+        names = [header[i][: -len("/total")] for i in totals]
+    return names, [[row[0], *(row[i] for i in totals)] for row in rows[1:]]
+
+
+def canvas_rows(rows: list[list[str]]) -> list[list[str]]:
+    """Canvas gradebook import rows: one column per lab, "Points Possible" first.
+
+    Columns Student, ID, SIS User ID, SIS Login ID, Section as Canvas exports them; the student
+    id goes into SIS Login ID, which Canvas matches when ID is empty.
+    """
+    names, table = _lab_totals(rows)
+    out = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *names]]
+    for student, *totals in table:
+        if student == MAX_ROW:
+            out.insert(1, ["Points Possible", "", "", "", "", *totals])
+        else:
+            out.append([csv_cell(student), "", "", csv_cell(student), "", *totals])
+    return out
+
+
+def moodle_rows(rows: list[list[str]]) -> list[list[str]]:
+    """Moodle grade import (CSV): a Username column to map users by, one column per lab."""
+    names, table = _lab_totals(rows)
+    return [["Username", *names]] + [[csv_cell(student), *totals] for student, *totals in table
+                                     if student != MAX_ROW]
+
+
+def mistake_names(exercise_id: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(name, words) of each catalogued mistake whose words identify its feedback."""
+    from nncourse.exercises.registry import get_exercise
+
+    try:
+        mistakes = getattr(get_exercise(exercise_id), "mistakes", []) or []
+    except KeyError:
+        return []
+    named = []
+    for mistake in mistakes:
+        words = getattr(mistake, "feedback", None) or getattr(mistake, "message", "") or ""
+        words = (words,) if isinstance(words, str) else tuple(words)
+        named.append((str(getattr(mistake, "name", "")), tuple(w.lower() for w in words if w)))
+    return named
+
+
+def class_report(report) -> dict:
+    """Per exercise: how many were graded, the score distribution, the named mistakes seen.
+
+    A failed case's message is counted under the catalogued mistake it names (the mistake whose
+    feedback words it contains; its name when the framework records which one matched),
+    otherwise under "other: <message>".
+    """
+    exercises: dict[str, dict] = {}
+    for sub in report.submissions:
+        if sub.not_graded:
+            continue
+        for exercise_id, result in sub.results.items():
+            entry = exercises.setdefault(exercise_id, {
+                "title": result.title, "max_points": result.max_score, "graded": 0,
+                "full_marks": 0, "scores": {}, "mistakes": {}})
+            entry["graded"] += 1
+            entry["full_marks"] += result.score >= result.max_score
+            key = f"{result.score:g}"
+            entry["scores"][key] = entry["scores"].get(key, 0) + 1
+            seen: set[str] = set()
+            for case in result.cases:
+                if case.passed or not case.message:
+                    continue
+                name = getattr(case, "mistake", None) or _named_mistake(exercise_id,
+                                                                        case.message)
+                seen.add(name or "other: " + plain_text(case.message)[:100])
+            for name in seen:
+                entry["mistakes"][name] = entry["mistakes"].get(name, 0) + 1
+    for entry in exercises.values():
+        entry["scores"] = dict(sorted(entry["scores"].items(), key=lambda i: float(i[0])))
+        entry["mistakes"] = dict(sorted(entry["mistakes"].items(), key=lambda i: (-i[1], i[0])))
+    return {"submissions": len(report.submissions), "not_graded": len(report.not_graded),
+            "exercises": exercises}
+
+
+def _named_mistake(exercise_id: str, message: str) -> str | None:
+    text = message.lower()
+    for name, words in mistake_names(exercise_id):
+        if words and all(word in text for word in words):
+            return name
+    return None
+
+
+def class_report_markdown(classes: dict) -> str:
+    """The class report as Markdown: one section per exercise."""
+    lines = ["# Class report", "",
+             f"{classes['submissions']} submission-labs, {classes['not_graded']} not graded.", ""]
+    for exercise_id, entry in classes["exercises"].items():
+        lines += [f"## {exercise_id} — {md_escape(entry['title'])}", "",
+                  f"{entry['full_marks']} of {entry['graded']} with full marks "
+                  f"({entry['max_points']:g} points).", "",
+                  "| points | submissions |", "|---:|---:|"]
+        lines += [f"| {score} | {count} |" for score, count in entry["scores"].items()]
+        if entry["mistakes"]:
+            lines += ["", "Most frequent mistakes:", ""]
+            lines += [f"- {count} × {md_escape(name)}"
+                      for name, count in list(entry["mistakes"].items())[:8]]
+        lines.append("")
+    return "\n".join(lines) + "\n"

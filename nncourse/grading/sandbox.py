@@ -27,6 +27,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 
+from nncourse.exercises.sandbox_runner import TIMED_OUT
 from nncourse.grading import seccomp
 from nncourse.grading.bwrap import (  # noqa: F401  (re-exported for callers)
     BWRAP_PACKAGE,
@@ -43,7 +44,8 @@ from nncourse.grading.bwrap import (  # noqa: F401  (re-exported for callers)
     sandbox_problem,
     scrubbed_environment,
 )
-from nncourse.grading.wire import HEADER, MAX_FRAME_BYTES, decode, frame
+from nncourse.grading.cgroup import MemoryCage, memory_cap_problem
+from nncourse.grading.wire import HEADER, MAX_FRAME_BYTES, check_frame, decode, frame
 
 #: Seconds the grader waits past a limit the child enforces itself (``SIGALRM`` in the child).
 GRACE = 2.0
@@ -54,7 +56,12 @@ OBSERVATION_KEYS = {"output", "error", "error_type", "mutated", "aliases", "rese
 
 @dataclass
 class Limits:
-    """Per-child limits (seconds, bytes, counts)."""
+    """Per-child limits (seconds, bytes, counts).
+
+    ``memory_bytes`` caps each process's address space and, where the grader can create a
+    memory cgroup (:mod:`.cgroup`), all the submission's memory together (memfd and /tmp pages
+    included). ``startup_timeout`` is the grader's own start-up (never charged to a student).
+    """
 
     cell_timeout: float = 60.0
     exercise_timeout: float = 10.0
@@ -67,6 +74,7 @@ class Limits:
     tmpfs_bytes: int = 64 << 20
     open_files: int = 256
     output_chars: int = 20_000
+    startup_timeout: float = 120.0
 
 
 class ChildDied(Exception):
@@ -92,14 +100,19 @@ class ChildSession:
     """
 
     def __init__(self, cells: list[str], limits: Limits, skip: frozenset[int] = frozenset(),
-                 sandbox: bool = True, deadline: float | None = None) -> None:
+                 sandbox: bool = True, deadline: float | None = None,
+                 answers: dict[str, str] | None = None, library=None) -> None:
         self.cells, self.limits, self.skip = cells, limits, skip
         self.deadline = deadline if deadline is not None else \
             time.monotonic() + limits.submission_timeout
+        # Until the sandbox reports "booted" the time is the grader's: bounded by the start-up
+        # limit, then added to the submission's deadline (see run_cells).
+        self.spawned, self.booting = time.monotonic(), True
         self.buffer = b""
         self.started = False          # True once the runner sent its first message
         self.work_dir = None
         self.inner_pid = None
+        self.cage = None
         child_limits = {"cpu_seconds": limits.cpu_seconds, "memory_bytes": limits.memory_bytes,
                         "file_size_bytes": limits.file_size_bytes,
                         "open_files": limits.open_files,
@@ -116,7 +129,17 @@ class ChildSession:
                 in_tmp = ["--perms", "0777", "--dir", "/tmp/.matplotlib", "--file",
                           str(fds[-1]), f"/tmp/.matplotlib/{fonts[0]}"]
             uid = UID_BASE + os.getpid() % 50_000
-            command = [*bwrap_arguments(bwrap, uid, limits.tmpfs_bytes, in_tmp), *python]
+            if library is None:
+                from nncourse.grading.sanitize import default_library
+
+                library = default_library()
+            command = [*bwrap_arguments(bwrap, uid, limits.tmpfs_bytes, in_tmp, library),
+                       *python]
+            if memory_cap_problem() is None:
+                try:
+                    self.cage = MemoryCage.create(limits.memory_bytes)
+                except OSError:
+                    self.cage = None
             command[1:1] = ["--info-fd", str(info_write)]
             if seccomp.available():
                 fds.append(_memfd(seccomp.filter_program()))
@@ -135,27 +158,34 @@ class ChildSession:
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE if sandbox else subprocess.DEVNULL, cwd=cwd, env=env,
                 pass_fds=tuple(fds),
-                start_new_session=True)
+                start_new_session=True,
+                preexec_fn=None if self.cage is None else self.cage.join)
         except BaseException:
             self._remove_work_dir()
+            if self.cage is not None:
+                self.cage.close()
             raise
         finally:
             for fd in fds:
                 os.close(fd)
         if sandbox:
-            self.inner_pid = _read_child_pid(info_read, self.deadline)
+            self.inner_pid = _read_child_pid(info_read, self.spawned + limits.startup_timeout)
         os.set_blocking(self.process.stdin.fileno(), False)
         try:
             self.send({"type": "start", "cells": cells, "skip": sorted(skip),
                        "limits": child_limits, "output_chars": limits.output_chars,
                        "cell_timeout": limits.cell_timeout,
-                       "exercise_timeout": limits.exercise_timeout})
+                       "exercise_timeout": limits.exercise_timeout,
+                       "startup_timeout": limits.startup_timeout,
+                       "answers": dict(answers or {})})
         except BaseException:
             self.close()
             raise
 
     # ------------------------------------------------------------------ framing
     def _wait(self, timeout: float) -> float:
+        if self.booting:
+            return timeout
         remaining = min(timeout, self.deadline - time.monotonic())
         if self.deadline - time.monotonic() <= 0:
             raise ChildDied(f"ran past the {self.limits.submission_timeout:g} s limit for "
@@ -178,6 +208,9 @@ class ChildSession:
                 if len(self.buffer) >= HEADER.size + size:
                     data = self.buffer[HEADER.size:HEADER.size + size]
                     self.buffer = self.buffer[HEADER.size + size:]
+                    problem = check_frame(data)
+                    if problem:
+                        raise ChildDied(f"sent {problem}")
                     try:
                         message = decode(json.loads(data))
                     except Exception as exc:   # ValueError, RecursionError, binascii.Error
@@ -243,13 +276,23 @@ class ChildSession:
         """Run the cells; return {index: status}. ChildDied carries ``.cell`` when one failed."""
         statuses: dict[int, str] = {}
         order = [i for i in range(len(self.cells)) if i not in self.skip]
+        try:        # the grader's own start-up: its limit, never the student's
+            message = self.receive(self.limits.startup_timeout)
+        except ChildDied as exc:
+            if exc.final:
+                raise
+            raise ChildDied(f"the grader's sandbox did not start ({exc}); this is not the "
+                            f"student's fault — check the grader's set-up", grader=True) from None
+        if message != {"type": "booted"}:
+            raise ChildDied("sent a message the grader did not expect")
+        self.booting = False
+        self.deadline += time.monotonic() - self.spawned
         current = None
         for index in order + [None]:
             expected = ({"type": "ready"} if index is None else
                         {"type": "cell_start", "index": index})
             try:
-                message = self.receive(self.limits.cell_timeout, GRACE + 10.0 if current is None
-                                       else GRACE)
+                message = self.receive(self.limits.cell_timeout, 2 * GRACE)
             except ChildDied as exc:
                 exc.cell = current if current is not None else exc.cell
                 raise
@@ -259,7 +302,7 @@ class ChildSession:
                 return statuses
             current = index
             try:
-                message = self.receive(self.limits.cell_timeout, GRACE)
+                message = self.receive(self.limits.cell_timeout, 2 * GRACE)
             except ChildDied as exc:
                 exc.cell = index
                 raise
@@ -273,7 +316,7 @@ class ChildSession:
     def call(self, exercise_id: str, expr: str, inputs: dict) -> dict:
         """Ask the child to run one case; returns its plain observation (``runtime.observe``)."""
         self.send({"type": "call", "id": exercise_id, "expr": expr, "inputs": inputs})
-        message = self.receive(self.limits.exercise_timeout, GRACE)
+        message = self.receive(self.limits.exercise_timeout, 2 * GRACE)
         outcome = message.get("outcome")
         if set(message) != {"type", "outcome"} or message["type"] != "result" \
                 or not isinstance(outcome, dict) or not outcome \
@@ -297,6 +340,9 @@ class ChildSession:
         except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL is not ignored
             pass
         finally:
+            if self.cage is not None:
+                self.cage.close()
+                self.cage = None
             for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
                 try:
                     if stream is not None:
@@ -351,6 +397,8 @@ def _read_child_pid(fd: int, deadline: float) -> int | None:
 def _describe_exit(code: int | None) -> str:
     if code is None:
         return "stopped responding"
+    if code == TIMED_OUT:
+        return "timed out (and did not stop when asked)"
     if code > 128 and code - 128 in (signal.SIGKILL, signal.SIGXCPU, signal.SIGSEGV):
         code = 128 - code          # bwrap reports a child killed by signal N as 128 + N
     if code < 0:

@@ -15,10 +15,12 @@ from nncourse.exercises.sandbox_runner import (
     ARRAY_KEY,
     HEADER,
     MAX_FRAME_BYTES,
+    check_frame,
     decode,
     encode,
     frame,
     write_message,
 )
 
-__all__ = ["ARRAY_KEY", "HEADER", "MAX_FRAME_BYTES", "decode", "encode", "frame", "write_message"]
+__all__ = ["ARRAY_KEY", "HEADER", "MAX_FRAME_BYTES", "check_frame", "decode", "encode", "frame",
+           "write_message"]
