@@ -5,12 +5,14 @@ Example:
     $ nncourse grade submissions/ --out grades/ --manifest release/manifest.json \
           --extra-tests private_tests/ --jobs 4
     $ nncourse validate notebooks/ --release release/ --extra-tests private_tests/
+    $ nncourse progress          # for learners: the best result of each exercise, per chapter
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from nncourse.grading.sandbox import Limits
 
@@ -52,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--extra-tests", help="private tests (must pass, must not ship)")
     validate.add_argument("--no-sandbox", action="store_true",
                           help="run the solutions without bubblewrap (they are yours)")
+
+    progress = commands.add_parser("progress", help="your exercise and quiz results per chapter")
+    progress.add_argument("--file", help="the progress file (default $NNCOURSE_PROGRESS, else "
+                                         "~/.nncourse/progress.json)")
     return parser
 
 
@@ -71,6 +77,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "grade":
         return _grade(args)
+    if args.command == "progress":
+        from nncourse.exercises import progress
+
+        path = progress.progress_path() if args.file is None else Path(args.file)
+        print(progress.format_table(progress.table(progress.load(path))))
+        print(f"(kept in {path}; delete it to start afresh)")
+        return 0
     from nncourse.grading.sandbox import SandboxUnavailable
     from nncourse.grading.validate import validate
 
