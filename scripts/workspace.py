@@ -116,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     changes = set_up(workspace)
     for line in changes:
         print(line)
-    print(f"workspace: {workspace} ({'up to date' if not changes else f'{len(changes)} change(s)'})")
+    state = "up to date" if not changes else f"{len(changes)} change(s)"
+    print(f"workspace: {workspace} ({state})")
     return 0
 
 

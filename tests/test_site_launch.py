@@ -15,8 +15,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "book" / "_ext"))
 sys.path.insert(0, str(REPO / "scripts"))
 
-import check_published_notebooks as published  # noqa: E402
 import chapter_notebooks  # noqa: E402
+import check_published_notebooks as published  # noqa: E402
 import nncourse_launch as launch  # noqa: E402
 
 from nncourse.exercises import list_exercises  # noqa: E402
@@ -31,8 +31,8 @@ BUTTONS = {"binderhub_url": "https://mybinder.org/", "colab_url": "https://colab
 
 def test_links_open_the_student_notebook_on_the_published_branch():
     links = {link["text"]: link["url"] for link in
-             launch.launch_links("notebooks/lab02_gradient_descent", "org", "repo", "student-notebooks",
-                                 BUTTONS)}
+             launch.launch_links("notebooks/lab02_gradient_descent", "org", "repo",
+                                 "student-notebooks", BUTTONS)}
     assert set(links) == {"Binder", "Colab"}  # no hub configured: no hub button
     assert links["Binder"] == ("https://mybinder.org/v2/gh/org/repo/student-notebooks"
                                "?urlpath=lab/tree/_notebooks/lab02_gradient_descent.ipynb")
