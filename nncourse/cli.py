@@ -78,10 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "grade":
         return _grade(args)
     if args.command == "progress":
-        from nncourse.exercises import progress
+        from nncourse.exercises import list_exercises, progress
 
         path = progress.progress_path() if args.file is None else Path(args.file)
-        print(progress.format_table(progress.table(progress.load(path))))
+        chapters = {exercise.id: str(exercise.chapter) for exercise in list_exercises()}
+        print(progress.format_table(progress.table(progress.load(path), chapters)))
         print(f"(kept in {path}; delete it to start afresh)")
         return 0
     from nncourse.grading.sandbox import SandboxUnavailable

@@ -223,21 +223,14 @@ def record_quiz(question_id: str, correct: bool, *, path: Path | None = None) ->
                    lambda new, old: bool(new["correct"]) and not old.get("correct"), path)
 
 
-def _chapters_of_exercises() -> dict[str, str]:
-    """Exercise id -> chapter ("ch05") from the registry; empty if it cannot be read."""
-    try:
-        from nncourse.exercises import list_exercises
-
-        return {exercise.id: str(exercise.chapter) for exercise in list_exercises()}
-    except Exception:  # noqa: BLE001 - a table without chapter names beats no table
-        return {}
-
-
-def table(data: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def table(data: dict[str, Any] | None = None,
+          chapter_of: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """Progress per chapter: one row per chapter with anything recorded or to do.
 
     Args:
         data: a loaded record (default: :func:`load`).
+        chapter_of: the course's exercises, id -> chapter (``"ch05"``); exercises not in it
+            are counted under ``"other"`` (``nncourse progress`` passes the registry's).
 
     Returns:
         Rows sorted by chapter: ``chapter``, ``passed`` (exercises with full marks),
@@ -245,7 +238,7 @@ def table(data: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         ``max_points`` (of the exercises recorded), ``quiz_correct``, ``quiz_answered``.
     """
     data = load() if data is None else data
-    chapter_of = _chapters_of_exercises()
+    chapter_of = chapter_of or {}
     rows: dict[str, dict[str, Any]] = {}
 
     def row(chapter: str) -> dict[str, Any]:
