@@ -400,3 +400,16 @@ def test_no_page_source_is_published():
     assert published_sources(SITE) == []
     linking = [p.name for p in SITE.rglob("*.html") if "_sources/" in p.read_text("utf-8")]
     assert linking == []
+
+
+OPTIMIZER_STEPS = ("sgd_step", "momentum_step", "rmsprop_step", "adam_step", "adamw_step")
+
+
+def test_chapter_5_shows_the_optimizer_functions_after_the_lab():
+    """The pure update functions are the answers of lab 5: on its answers page, not the chapter."""
+    answers = (REPO / "book" / "answers" / "05_optimizers.md").read_text(encoding="utf-8")
+    chapter = (REPO / "book" / "05_optimizers.md").read_text(encoding="utf-8")
+    for name in OPTIMIZER_STEPS:
+        assert re.search(rf"^```\{{literalinclude\}} \.\./\.\./nncourse/numpy/optim\.py\n"
+                         rf":pyobject: {name}$", answers, re.MULTILINE), name
+        assert f":pyobject: {name}" not in chapter and f"def {name}" not in chapter

@@ -16,7 +16,7 @@ sys.path.insert(0, str(REPO / "book" / "_ext"))
 sys.path.insert(0, str(REPO / "scripts"))
 
 import chapter_notebooks  # noqa: E402
-import check_published_notebooks as published  # noqa: E402
+import check_published_notebooks as checker  # noqa: E402
 import nncourse_launch as launch  # noqa: E402
 
 from nncourse.exercises import list_exercises  # noqa: E402
@@ -63,9 +63,17 @@ def test_solution_blocks_are_left_out_of_chapter_notebooks():
     assert out.count("folded under the exercise") == 2
 
 
-def test_published_notebooks_are_student_versions(tmp_path: Path):
-    written = launch.publish_notebooks(REPO, tmp_path, ["book/01_training_loop"],
-                                       "nncourse @ git+https://example.invalid/nncourse")
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
+    """Every student notebook and Binder's environment, written as a site build does."""
+    folder = tmp_path_factory.mktemp("site")
+    return folder, launch.publish_notebooks(REPO, folder, CHAPTERS,
+                                            "nncourse @ git+https://example.invalid/nncourse",
+                                            site_url=CONFIG["html"]["baseurl"])
+
+
+def test_published_notebooks_are_student_versions(published: tuple[Path, list[Path]]):
+    tmp_path, written = published
     names = sorted(p.name for p in written)
     assert "01_training_loop.ipynb" in names and "lab01_training_loop.ipynb" in names
     for path in written:
@@ -100,12 +108,11 @@ def test_the_links_point_where_the_workflow_publishes():
     assert branch in readme
 
 
-def test_binder_installs_the_cpu_torch_wheel(tmp_path: Path):
+def test_binder_installs_the_cpu_torch_wheel(published: tuple[Path, list[Path]]):
     cpu = re.compile(r"^--(extra-)?index-url https://download\.pytorch\.org/whl/cpu\s*$",
                      re.MULTILINE)
     assert cpu.search((REPO / "binder" / "requirements.txt").read_text(encoding="utf-8"))
-    launch.publish_notebooks(REPO, tmp_path, [], "nncourse")
-    published_requirements = (tmp_path / "binder" / "requirements.txt").read_text("utf-8")
+    published_requirements = (published[0] / "binder" / "requirements.txt").read_text("utf-8")
     assert cpu.search(published_requirements) and "torch==" in published_requirements
 
 
@@ -116,7 +123,7 @@ def test_binder_installs_the_cpu_torch_wheel(tmp_path: Path):
     ("See {doc}`lab <lab>`.", "{doc}`"),
 ])
 def test_the_raw_myst_finder_bites(text: str, left: str):
-    assert left in published.raw_myst(text)
+    assert left in checker.raw_myst(text)
 
 
 def test_directives_become_markdown_jupyter_renders(tmp_path: Path):
@@ -128,7 +135,7 @@ def test_directives_become_markdown_jupyter_renders(tmp_path: Path):
     out = chapter_notebooks.render_markdown(text, {"prompt-a": "Write **f**."},
                                             lambda target, kind: f"URL/{kind}/{target}",
                                             tmp_path)
-    assert published.raw_myst(out) == []
+    assert checker.raw_myst(out) == []
     assert "> **Exercise: Do it**" in out and "> Write **f**. More." in out
     assert "> ```python\n> def f(x):\n>     return x + 1\n> ```" in out
     assert "secret" not in out and "[there](URL/ref/sec)" in out
@@ -139,7 +146,7 @@ def test_chapter_notebooks_render_prompts_and_links(docname: str):
     notebook = chapter_notebooks.chapter_notebook(REPO, docname, CONFIG["html"]["baseurl"])
     nbformat.validate(notebook)
     markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
-    assert published.raw_myst(markdown) == []
+    assert checker.raw_myst(markdown) == []
     chapter = "ch" + Path(docname).name[:2]
     glued = re.findall(r"\{glue:md\}`prompt-([\w-]+)`",
                        (REPO / f"{docname}.md").read_text(encoding="utf-8"))
@@ -155,20 +162,19 @@ def test_chapter_notebooks_render_prompts_and_links(docname: str):
             or (REPO / f"{page}.ipynb").is_file(), url
 
 
-def test_every_published_notebook_opens_and_runs(tmp_path: Path):
-    written = launch.publish_notebooks(REPO, tmp_path, CHAPTERS, "nncourse",
-                                       site_url=CONFIG["html"]["baseurl"])
+def test_every_published_notebook_opens_and_runs(published: tuple[Path, list[Path]]):
+    written = published[1]
     assert len(written) == 2 * len(CHAPTERS)
-    problems = [problem for path in written for problem in published.notebook_problems(path)]
+    problems = [problem for path in written for problem in checker.notebook_problems(path)]
     assert problems == []
-    assert published.run_first_cells(written) == []
+    assert checker.run_first_cells(written) == []
 
 
 def test_a_notebook_that_fails_to_run_is_caught(tmp_path: Path):
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")])
     nbformat.write(notebook, str(tmp_path / "broken.ipynb"))
-    errors = published.run_first_cells([tmp_path / "broken.ipynb"])
+    errors = checker.run_first_cells([tmp_path / "broken.ipynb"])
     assert errors and "ZeroDivisionError" in errors[0]
     (tmp_path / "solved.ipynb").write_text(json.dumps(nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("# BEGIN SOLUTION\nx = 1\n# END SOLUTION")])), "utf-8")
-    assert published.notebook_problems(tmp_path / "solved.ipynb")
+    assert checker.notebook_problems(tmp_path / "solved.ipynb")
