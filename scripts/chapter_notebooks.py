@@ -14,7 +14,9 @@ renders:
 - ``{doc}`` and ``{ref}`` become links to the published website; ``(label)=`` targets and
   layout directives (``{grid}``) disappear, their content stays;
 - code cells tagged ``answer-code`` (the page shows only their output: their code answers a lab
-  exercise) keep a comment pointing to the answers page instead of the code.
+  exercise) keep a comment pointing to the answers page instead of the code;
+- a quiz shown as the website's static form (``HTML(quiz(...).static_html())``, whose script
+  Jupyter does not run) is shown as the quiz's widgets (``quiz(...)``).
 
 ``nncourse_launch`` (book/_ext) calls :func:`chapter_notebook` at the end of each site build.
 
@@ -42,6 +44,7 @@ _FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}(?P<arg>[^\n]*
 _OPTION = re.compile(r"^:(?P<key>[\w-]+):(?P<value>[^\n]*)$")
 _ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<body>[^`]+)`")
 _TARGET = re.compile(r"^\((?P<label>[\w.:-]+)\)=[ \t]*\n", re.MULTILINE)
+_STATIC_QUIZ = re.compile(r"HTML\((quiz\([^()]*\))\.static_html\(\)\)")
 _EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.DOTALL)
 ADMONITIONS = {"note", "tip", "important", "warning", "caution", "attention", "danger", "error",
                "hint", "seealso", "admonition", "exercise", "dropdown"}
@@ -256,6 +259,8 @@ def chapter_notebook(root: Path, docname: str, site_url: str, glue: dict[str, st
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
             cell.source = render_markdown(cell.source, glue, link, source.parent)
+        elif cell.cell_type == "code" and _STATIC_QUIZ.search(cell.source):
+            cell.source = _STATIC_QUIZ.sub(r"\1", cell.source)
         elif cell.cell_type == "code" and ANSWER_TAG in cell.metadata.get("tags", []):
             answers = link(f"answers/{Path(docname).name}", "doc")
             cell.source = ("# This cell's code answers a lab exercise: it is on the answers "

@@ -154,6 +154,8 @@ def test_chapter_notebooks_render_prompts_and_links(docname: str):
         if exercise.id.replace(".", "-") in glued:
             assert exercise.prompt.strip().splitlines()[0] in markdown, exercise.id
     assert "*(shown on the course website)*" not in markdown
+    code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+    assert "static_html()" not in code          # Jupyter runs no script in an HTML output
     site_links = [url for url in re.findall(r"\]\((https://[^)]+)\)", markdown)
                   if url.startswith(CONFIG["html"]["baseurl"])]
     for url in site_links:
