@@ -12,8 +12,13 @@ STAMP := $(VENV)/.installed
 BLAS_DEPENDENT_LABS := $(wildcard notebooks/lab*.ipynb)
 ALTERNATE_BLAS_KERNEL := $(if $(filter Sandybridge,$(OPENBLAS_CORETYPE)),Nehalem,Sandybridge)
 
-.PHONY: setup book lab test test-unit test-notebooks test-grading bench lint browser-deps \
-	sandbox-deps clean
+# The learner's own folder for the labs (`make lab WORKSPACE=~/my-labs` puts it elsewhere).
+WORKSPACE ?= workspace
+# JupyterLab refuses to start as root (a container) without this flag.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: setup book lab workspace test test-unit test-notebooks test-grading bench lint \
+	browser-deps sandbox-deps clean
 
 # The grader's attack and class-fault batteries start real sandboxes: their own target, which
 # `make test` runs after the unit tests.
@@ -38,8 +43,14 @@ book: setup widget-js
 	$(VENV)/bin/jupyter-book build . --warningiserror --keep-going --builder html
 	bash scripts/build-widget-js.sh --copy-into _build/html
 
-lab: setup
-	$(VENV)/bin/jupyter lab notebooks/
+# The student labs (solutions stubbed out) in the learner's workspace: created once, a learner's
+# edits never overwritten, a newer course version added beside them (scripts/workspace.py).
+# The solved labs stay in notebooks/; the answers are on the answers page after each lab.
+workspace: setup
+	$(PY) scripts/workspace.py "$(WORKSPACE)"
+
+lab: workspace
+	$(VENV)/bin/jupyter lab --notebook-dir="$(WORKSPACE)" $(ROOT_FLAG)
 
 # Headless Chromium for the browser test (Debian package; never a downloaded browser).
 browser-deps:

@@ -7,12 +7,14 @@ Example:
     $ nncourse grade submissions/ --out shard-1/ --shard 1/8 --seed 7   # one of 8 machines
     $ nncourse merge shard-*/ --out grades/
     $ nncourse validate notebooks/ --release release/ --extra-tests private_tests/
+    $ nncourse progress          # for learners: the best result of each exercise, per chapter
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from nncourse.grading.sandbox import Limits
 
@@ -87,6 +89,10 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--extra-tests", help="private tests (must pass, must not ship)")
     validate.add_argument("--no-sandbox", action="store_true",
                           help="run the solutions without bubblewrap (they are yours)")
+
+    progress = commands.add_parser("progress", help="your exercise and quiz results per chapter")
+    progress.add_argument("--file", help="the progress file (default $NNCOURSE_PROGRESS, else "
+                                         "~/.nncourse/progress.json)")
     return parser
 
 
@@ -129,6 +135,14 @@ def _run(args: argparse.Namespace) -> int:
         return _grade(args)
     if args.command == "merge":
         return _merge(args)
+    if args.command == "progress":
+        from nncourse.exercises import list_exercises, progress
+
+        path = progress.progress_path() if args.file is None else Path(args.file)
+        chapters = {exercise.id: str(exercise.chapter) for exercise in list_exercises()}
+        print(progress.format_table(progress.table(progress.load(path), chapters)))
+        print(f"(kept in {path}; delete it to start afresh)")
+        return 0
     from nncourse.grading.sandbox import SandboxUnavailable
     from nncourse.grading.validate import validate
 

@@ -12,3 +12,8 @@ from hypothesis import settings
 settings.register_profile("nncourse", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("explore", deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "nncourse"))
+
+# Quiz widgets and check() record results in the learner's progress file; tests never touch the
+# real one in the home folder (tests that read it name their own file).
+os.environ.setdefault("NNCOURSE_PROGRESS", os.path.join(
+    os.environ.get("TMPDIR", "/tmp"), f"nncourse-test-progress-{os.getpid()}.json"))

@@ -1,29 +1,41 @@
-"""No answer before its exercise: chapter pages show a library answer only in a folded block.
+"""Answers after the exercise: no answer on a chapter page, in the search or in the sources.
 
-For every registered exercise whose reference answer is a library function (``nncourse.numpy``
-or ``nncourse.torch``), the built chapter pages (``_build/html/book/*.html``) must not contain
-the lines of its body outside a folded block (a ``dropdown`` admonition or solution, or a
-``<details>`` toggle of a hidden cell), and every folded block that contains them must name the
-lab exercise (its id). A page after the exercise's lab in reading order (chapter N + 1 and on, for
-an exercise of lab N) may show it. Skips when the site has not been built (``make book``).
+Answers to lab N's exercises live on the answers page after lab N (``book/answers/NN_*.md``,
+after the lab in _toc.yml). The built chapter pages (``_build/html/book/NN_*.html``) hold no
+solution block and none of the code of an exercise whose reference answer is a library function
+(``nncourse.numpy`` or ``nncourse.torch``), folded or not; a page after the exercise's lab in
+reading order (chapter N + 1 and on) may show it. The search index (``searchindex.js``) holds no
+answers page and no word that a page shows only in a folded block (a solution, a dropdown, a
+hidden cell); the page sources are not published (``_sources/``). Each check has a planted-fault
+test that shows it fails when it should. Site checks skip when the site has not been built
+(``make book``).
 """
 
 from __future__ import annotations
 
 import html
 import inspect
+import json
 import re
+import sys
 import textwrap
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import yaml
+from docutils import nodes
 
 from nncourse.exercises import list_exercises
 from nncourse.grading.solutions import get_solution
 from nncourse.numpy.layers import linear_backward
 
-SITE = Path(__file__).resolve().parents[1] / "_build" / "html"
+REPO = Path(__file__).resolve().parents[1]
+SITE = REPO / "_build" / "html"
+sys.path.insert(0, str(REPO / "book" / "_ext"))
+
+import nncourse_answers  # noqa: E402
+
 CHAPTERS = sorted((SITE / "book").glob("[0-9][0-9]_*.html")) if SITE.is_dir() else []
 CONTROL = {"if", "elif", "else", "for", "while", "try", "except", "finally", "def", "raise",
            "with", "import", "from", "pass"}
@@ -132,7 +144,7 @@ def test_the_parser_tells_folded_from_visible():
 
 
 def answers_shown(html: str, chapter: int = 0) -> list[str]:
-    """What a page shows of library answers: unfolded lines, or folded ones without the id.
+    """What a page shows of library answers, folded or not.
 
     Args:
         html: the page. chapter: the page's chapter number; exercises of earlier labs, which
@@ -151,26 +163,25 @@ def answers_shown(html: str, chapter: int = 0) -> list[str]:
                 if line in visible:
                     problems.append(f"`{line}` of {function.__name__}, the answer to "
                                     f"{exercise.id}, outside a folded block")
-                problems += [f"a folded block shows {function.__name__} without naming "
-                             f"{exercise.id}" for block in folded
-                             if line in block and _squash(exercise.id) not in block]
+                problems += [f"a folded block shows {function.__name__}, the answer to "
+                             f"{exercise.id}" for block in folded if line in block]
     return problems
 
 
-def test_an_unfolded_or_unnamed_answer_is_caught():
+def test_an_answer_is_caught_folded_or_not():
     source = html.escape(inspect.getsource(linear_backward))
     assert answers_shown(f"<div class='highlight'><pre>{source}</pre></div>")
-    unnamed = f"<div class='admonition dropdown'><p>The library</p><pre>{source}</pre></div>"
-    assert any("without naming" in p for p in answers_shown(unnamed))
     named = (f"<div class='admonition dropdown'><p>answers backprop.linear_backward</p>"
              f"<pre>{source}</pre></div>")
-    assert answers_shown(named) == []
+    assert any("a folded block shows" in p for p in answers_shown(named))
+    hidden_cell = f"<details><summary>Show code</summary><pre>{source}</pre></details>"
+    assert answers_shown(hidden_cell)
 
 
 @pytest.mark.skipif(not CHAPTERS, reason="the site is not built (_build/html/book); run "
                                          "`make book` first")
 @pytest.mark.parametrize("page_path", CHAPTERS, ids=lambda p: p.name)
-def test_chapter_never_shows_a_library_answer_unfolded(page_path: Path):
+def test_chapter_never_shows_a_library_answer(page_path: Path):
     chapter = int(page_path.name.split("_", 1)[0])
     assert answers_shown(page_path.read_text(encoding="utf-8"), chapter) == []
 
@@ -179,3 +190,226 @@ def test_a_later_chapter_may_show_an_earlier_labs_answer():
     source = html.escape(inspect.getsource(linear_backward))       # lab 3's exercise
     page = f"<div class='highlight'><pre>{source}</pre></div>"
     assert answers_shown(page, chapter=3) and answers_shown(page, chapter=4) == []
+
+
+# ---- solution blocks on chapter pages ------------------------------------------------------
+
+
+class _Solutions(HTMLParser):
+    """Counts the answer blocks of a page: sphinx-exercise solutions and lab "Answer" cells."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        classes = set((dict(attrs).get("class") or "").split())
+        if {"solution", "solution-cell"} & classes or "tag_solution" in classes:
+            self.found.append(f"<{tag} class='{' '.join(sorted(classes))}'>")
+
+
+def solution_blocks(page: str) -> list[str]:
+    """The answer blocks in a page's HTML (empty: none)."""
+    parser = _Solutions()
+    parser.feed(page)
+    return parser.found
+
+
+def test_a_solution_block_is_caught():
+    assert solution_blocks("<div class='solution admonition dropdown'><p>x</p></div>")
+    assert solution_blocks("<div class='cell tag_solution'>x</div>")
+    assert solution_blocks("<div class='exercise admonition'><p>Do it.</p></div>") == []
+
+
+@pytest.mark.skipif(not CHAPTERS, reason="the site is not built (_build/html/book); run "
+                                         "`make book` first")
+@pytest.mark.parametrize("page_path", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_pages_hold_no_solution_block(page_path: Path):
+    assert solution_blocks(page_path.read_text(encoding="utf-8")) == []
+
+
+# ---- answers pages come after their labs ---------------------------------------------------
+
+
+def reading_order(toc_file: Path = REPO / "_toc.yml") -> list[str]:
+    """Every page of the table of contents in reading order (docnames)."""
+    toc = yaml.safe_load(toc_file.read_text(encoding="utf-8"))
+    order = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries:
+            if "file" in entry:
+                order.append(re.sub(r"\.(md|ipynb)$", "", entry["file"]))
+            walk(entry.get("sections", []))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters", []))
+    return order
+
+
+def answers_out_of_order(order: list[str]) -> list[str]:
+    """Answers pages missing or placed before their lab (empty: every one after its lab)."""
+    problems = []
+    for lab in [page for page in order if re.match(r"notebooks/lab\d\d_", page)]:
+        number = lab.removeprefix("notebooks/lab")[:2]
+        answers = [page for page in order if page.startswith(f"book/answers/{number}_")]
+        if not answers:
+            problems.append(f"no answers page for {lab}")
+        elif order.index(answers[0]) < order.index(lab):
+            problems.append(f"{answers[0]} comes before {lab}")
+        following = [page for page in order if re.match(rf"book/{int(number) + 1:02d}_", page)]
+        if answers and following and order.index(answers[0]) > order.index(following[0]):
+            problems.append(f"{answers[0]} comes after the next chapter")
+    return problems
+
+
+def test_every_lab_is_followed_by_its_answers_page():
+    order = reading_order()
+    assert answers_out_of_order(order) == []
+    for page in order:
+        if page.startswith("book/answers/"):
+            assert (REPO / f"{page}.md").is_file()
+
+
+def test_an_answers_page_before_its_lab_is_caught():
+    order = ["book/01_a", "book/answers/01_a", "notebooks/lab01_a", "book/02_b",
+             "notebooks/lab02_b"]
+    problems = answers_out_of_order(order)
+    assert "book/answers/01_a comes before notebooks/lab01_a" in problems
+    assert "no answers page for notebooks/lab02_b" in problems
+
+
+def test_every_solution_of_the_book_is_on_an_answers_page():
+    for page in sorted((REPO / "book").glob("[0-9][0-9]_*.md")):
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"^[`:]{3,}\{solution\}", text, re.MULTILINE), page.name
+        labels = re.findall(r"^:label: (ex-\S+)", text, re.MULTILINE)
+        answers = (REPO / "book" / "answers" / page.name).read_text(encoding="utf-8")
+        solved = re.findall(r"^[`:]{3,}\{solution\} (\S+)", answers, re.MULTILINE)
+        assert set(solved) <= set(labels), page.name
+        assert solved, f"{page.name}: its answers page holds no solution"
+
+
+# ---- the search index ------------------------------------------------------------------------
+
+
+def load_search_index(site: Path = SITE) -> dict:
+    """The data of ``searchindex.js`` (``Search.setIndex({...})``)."""
+    text = (site / "searchindex.js").read_text(encoding="utf-8")
+    return json.loads(text[text.index("(") + 1:text.rindex(")")])
+
+
+def _stemmed_words(text: str) -> set[str]:
+    from sphinx.search.en import SearchEnglish
+
+    language = SearchEnglish({})
+    return {language.stem(word).lower() for word in language.split(text)
+            if language.word_filter(word) and len(word) > 2}
+
+
+def indexed_terms(index: dict, docname: str) -> set[str]:
+    """The terms the search index holds for one page."""
+    number = index["docnames"].index(docname)
+    return {term for term, docs in index["terms"].items()
+            if number == docs or (isinstance(docs, list) and number in docs)}
+
+
+def folded_words_indexed(page_html: str, terms: set[str]) -> set[str]:
+    """Words a page shows only in folded blocks, yet found by the search (empty: none)."""
+    page = _Folds()
+    page.feed(page_html)
+    visible = _stemmed_words(" ".join(page.visible))
+    folded = _stemmed_words(" ".join(" ".join(block) for block in page.folded))
+    return (folded - visible) & terms
+
+
+def test_a_folded_word_in_the_index_is_caught():
+    page = ("<p>Gradient descent at the limit.</p><div class='solution admonition dropdown'>"
+            "<p>At exactly 0.5 the iterate flips sign forever.</p></div>")
+    assert folded_words_indexed(page, {"flip", "forev", "gradient"}) == {"flip", "forev"}
+    assert folded_words_indexed(page, {"gradient", "limit"}) == set()
+
+
+def test_the_indexer_leaves_folded_blocks_and_answers_pages_out():
+    document = nodes.document(None, None)
+    section = nodes.section()
+    section += nodes.paragraph(text="visible words")
+    section += nodes.container("", nodes.paragraph(text="folded answer"), classes=["dropdown"])
+    cell = nodes.container("", nodes.literal_block(text="# BEGIN SOLUTION\nx = 1"),
+                           nb_element="cell_code")
+    section += cell
+    document += section
+    pruned = nncourse_answers.without_folded(document)
+    assert pruned.astext() == "visible words"
+    assert "folded answer" in document.astext()          # the page itself keeps them
+    fed = []
+    feed = nncourse_answers._feed_without_answers(lambda self, d, f, t, tree: fed.append(d))
+    feed(None, "book/answers/02_gradient_descent", "x", "t", document)
+    feed(None, "book/02_gradient_descent", "x", "t", document)
+    assert fed == ["book/02_gradient_descent"]
+
+
+SITE_BUILT = (SITE / "searchindex.js").is_file()
+
+
+@pytest.mark.skipif(not SITE_BUILT, reason="the site is not built; run `make book` first")
+def test_the_search_index_holds_no_answer():
+    index = load_search_index()
+    assert not [d for d in index["docnames"] if nncourse_answers.is_answers_page(d)]
+    problems = {}
+    for docname in index["docnames"]:
+        page = SITE / f"{docname}.html"
+        if page.is_file():
+            leaked = folded_words_indexed(page.read_text(encoding="utf-8"),
+                                          indexed_terms(index, docname))
+            if leaked:
+                problems[docname] = sorted(leaked)[:10]
+    assert problems == {}
+
+
+@pytest.mark.skipif(not SITE_BUILT, reason="the site is not built; run `make book` first")
+def test_searching_an_answer_finds_no_page():
+    """The issue's example: chapter 2's answer about the stability limit is not found."""
+    index = load_search_index()
+    terms = [t for t in _stemmed_words("flips sign forever") if t in index["terms"]]
+    pages = [set(index["terms"][term]) if isinstance(index["terms"][term], list)
+             else {index["terms"][term]} for term in terms]
+    found = set.intersection(*pages) if len(terms) == 3 else set()
+    assert not found, [index["docnames"][d] for d in found]
+
+
+# ---- the published sources -----------------------------------------------------------------
+
+
+def published_sources(site: Path) -> list[str]:
+    """Page sources published with the site (empty: none)."""
+    folder = site / "_sources"
+    return sorted(str(p.relative_to(site)) for p in folder.rglob("*") if p.is_file()) \
+        if folder.is_dir() else []
+
+
+def test_a_published_source_is_caught(tmp_path: Path):
+    assert published_sources(tmp_path) == []
+    (tmp_path / "_sources" / "book").mkdir(parents=True)
+    (tmp_path / "_sources" / "book" / "02_gradient_descent.md").write_text("{solution}")
+    assert published_sources(tmp_path) == ["_sources/book/02_gradient_descent.md"]
+
+
+@pytest.mark.skipif(not SITE_BUILT, reason="the site is not built; run `make book` first")
+def test_no_page_source_is_published():
+    assert published_sources(SITE) == []
+    linking = [p.name for p in SITE.rglob("*.html") if "_sources/" in p.read_text("utf-8")]
+    assert linking == []
+
+
+OPTIMIZER_STEPS = ("sgd_step", "momentum_step", "rmsprop_step", "adam_step", "adamw_step")
+
+
+def test_chapter_5_shows_the_optimizer_functions_after_the_lab():
+    """The pure update functions are the answers of lab 5: on its answers page, not the chapter."""
+    answers = (REPO / "book" / "answers" / "05_optimizers.md").read_text(encoding="utf-8")
+    chapter = (REPO / "book" / "05_optimizers.md").read_text(encoding="utf-8")
+    for name in OPTIMIZER_STEPS:
+        assert re.search(rf"^```\{{literalinclude\}} \.\./\.\./nncourse/numpy/optim\.py\n"
+                         rf":pyobject: {name}$", answers, re.MULTILINE), name
+        assert f":pyobject: {name}" not in chapter and f"def {name}" not in chapter

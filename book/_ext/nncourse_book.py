@@ -1,14 +1,16 @@
 """Sphinx helpers for the nncourse website (loaded through `sphinx.local_extensions`).
 
-Labs are rendered from their stored outputs. Their written answers are markdown cells tagged
-``solution`` (the same tag `nncourse release` removes from student notebooks); on the website
-each becomes a collapsed "Answer" dropdown, so solutions stay hidden until a reader asks.
-Code solutions (``# BEGIN SOLUTION`` blocks) are collapsed by book/_static/nncourse.js.
+Labs are rendered from their stored outputs, as the learner meets them: each exercise cell
+shows its stub (``nncourse release``), and the answers come after the lab, folded, in an
+"Answers" section at its end: the code of every ``# BEGIN SOLUTION`` block's cell and every
+markdown cell tagged ``solution``, each in a collapsed "Answer" dropdown.
 
 Example:
     >>> nb = read_lab('{"cells": [{"cell_type": "markdown", "metadata": {"tags": ["solution"]},'
     ...               ' "source": "42"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}')
     >>> print(nb.cells[0].source.splitlines()[0])
+    ## Answers
+    >>> print(nb.cells[1].source.splitlines()[0])
     :::::::{admonition} Answer
 """
 
@@ -34,14 +36,38 @@ def read_lab(text: str) -> nbformat.NotebookNode:
     Returns:
         The notebook (nbformat v4) with solution markdown cells wrapped; other cells untouched.
     """
+    from nncourse.grading.release import BEGIN, END, _exercise_for, strip_code
+
     notebook = nbformat.reads(text, as_version=4)
-    for cell in notebook.cells:
-        if cell.cell_type == "markdown" and SOLUTION_TAG in cell.metadata.get("tags", []):
-            cell.source = (
-                f"{FENCE}{{admonition}} Answer\n:class: dropdown solution-cell\n\n"
-                f"{cell.source}\n{FENCE}\n"
-            )
+    kept, answers = [], []
+    for index, cell in enumerate(notebook.cells):
+        tagged = SOLUTION_TAG in cell.metadata.get("tags", [])
+        if cell.cell_type == "markdown" and tagged:
+            answers.append(_answer_cell("Answer", cell.source))
+            continue
+        if cell.cell_type == "code" and (tagged or any(BEGIN.match(line)
+                                                       for line in cell.source.splitlines())):
+            exercise = _exercise_for(notebook.cells, index, "this exercise")
+            solved = "\n".join(line for line in cell.source.splitlines()
+                               if not (BEGIN.match(line) or END.match(line)))
+            answers.append(_answer_cell(f"Answer: {exercise}", f"```python\n{solved}\n```"))
+            cell.source = (f'raise NotImplementedError("{exercise}: write your solution here")'
+                           if tagged else strip_code(cell.source, exercise, "lab")[0])
+            cell.outputs, cell.execution_count = [], None
+        kept.append(cell)
+    if answers:
+        kept.append(nbformat.v4.new_markdown_cell(
+            "## Answers\n\nThe answers to this lab's exercises, folded: try "
+            "each exercise first, `check()` tells you what is wrong with an attempt."))
+        kept += answers
+    notebook.cells = kept
     return notebook
+
+
+def _answer_cell(title: str, body: str) -> nbformat.NotebookNode:
+    """A collapsed dropdown holding one answer (markdown)."""
+    return nbformat.v4.new_markdown_cell(
+        f"{FENCE}{{admonition}} {title}\n:class: dropdown solution-cell\n\n{body}\n{FENCE}\n")
 
 
 def externalize_page_frames(app: Any, pagename: str, templatename: str, context: dict[str, Any],

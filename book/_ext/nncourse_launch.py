@@ -3,32 +3,36 @@
 At the end of a build this extension writes, into the built site:
 
 - ``_notebooks/<lab>.ipynb``: the student version of every lab (``nncourse release``: solutions
-  become stubs, outputs cleared), and ``_notebooks/<chapter>.ipynb``: every chapter as a notebook
-  (jupytext), its folded solutions left out;
+  become stubs, outputs cleared), and ``_notebooks/<chapter>.ipynb``: every chapter as a real
+  notebook (scripts/chapter_notebooks.py: prompts, includes and links rendered);
 - a first cell in each of them that installs ``nncourse`` where it is missing (Colab);
 - ``binder/requirements.txt`` and ``binder/runtime.txt``: the environment Binder builds, with
   the pinned packages and ``nncourse`` itself.
 
-The site is published (for example on a ``gh-pages`` branch, ``nncourse_published_branch``);
-Binder, Colab and JupyterHub open the files above from there. The JupyterHub button appears only
+.github/workflows/publish.yml publishes the site on GitHub Pages and the files above on the
+branch ``nncourse_published_branch`` (``student-notebooks``); Binder, Colab and JupyterHub open
+them from that branch. The JupyterHub button appears only
 when ``launch_buttons.jupyterhub_url`` is set. Solved labs are removed from ``_sources``: they
 stay instructor-side, in the repository.
 
 Example:
-    >>> launch_links("notebooks/lab01_training_loop", "nncourse", "nncourse", "gh-pages",
+    >>> launch_links("notebooks/lab01_training_loop", "nncourse", "nncourse", "student-notebooks",
     ...              {"binderhub_url": "https://mybinder.org"})[0]["url"]
-    'https://mybinder.org/v2/gh/nncourse/nncourse/gh-pages?urlpath=lab/tree/_notebooks/lab01_training_loop.ipynb'
+    'https://mybinder.org/v2/gh/nncourse/nncourse/student-notebooks?urlpath=lab/tree/_notebooks/lab01_training_loop.ipynb'
 """
 
 from __future__ import annotations
 
 import re
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 NOTEBOOKS_DIR = "_notebooks"
+#: pip's line for PyTorch's CPU-only wheels (Binder's image has no GPU)
+CPU_WHEELS = "--extra-index-url https://download.pytorch.org/whl/cpu"
 INSTALL_TAG = "nncourse-install"
 _SOLUTION_BLOCK = re.compile(r"^(`{3,}|:{3,})\{solution\}.*?^\1[ \t]*$\n?",
                              re.MULTILINE | re.DOTALL)
@@ -89,7 +93,8 @@ def without_solutions(markdown: str) -> str:
 
 
 def publish_notebooks(root: Path, outdir: Path, chapters: list[str],
-                      requirement: str) -> list[Path]:
+                      requirement: str, site_url: str = "",
+                      executed: Path | None = None) -> list[Path]:
     """Write the student notebooks and Binder's environment into the built site.
 
     Args:
@@ -98,11 +103,12 @@ def publish_notebooks(root: Path, outdir: Path, chapters: list[str],
         chapters: docnames of the chapter pages (MyST Markdown notebooks).
         requirement: how pip installs nncourse, for example
             ``"nncourse @ git+https://github.com/nncourse/nncourse@main"``.
+        site_url: the published website (chapter notebooks link to its pages).
+        executed: the executed chapters (``_build/jupyter_execute``), for glued values.
 
     Returns:
         The notebooks written.
     """
-    import jupytext
     import nbformat
 
     from nncourse.grading.release import release_notebooks
@@ -112,11 +118,16 @@ def publish_notebooks(root: Path, outdir: Path, chapters: list[str],
     # release_notebooks also writes the grader's manifest.json: only the notebooks get the cell.
     written = [Path(p) for p in release_notebooks(root / "notebooks", target)
                if str(p).endswith(".ipynb")]
+    # Chapters become real notebooks: prompts, includes and links rendered, no raw directives
+    # (scripts/chapter_notebooks.py); glued values come from the executed chapter.
+    sys.path.insert(0, str(root / "scripts"))
+    from chapter_notebooks import chapter_notebook, glue_from_executed, glue_from_registry
+
+    registry_glue = glue_from_registry()
     for docname in chapters:
-        source = (root / docname).with_suffix(".md")
-        notebook = jupytext.reads(without_solutions(source.read_text(encoding="utf-8")),
-                                  fmt="md:myst")
-        notebook.metadata.pop("jupytext", None)
+        glue = {**registry_glue, **glue_from_executed(executed / f"{docname}.ipynb")} \
+            if executed else registry_glue
+        notebook = chapter_notebook(root, docname, site_url, glue=glue)
         path = target / f"{Path(docname).name}.ipynb"
         nbformat.write(notebook, str(path))
         written.append(path)
@@ -132,6 +143,7 @@ def publish_notebooks(root: Path, outdir: Path, chapters: list[str],
     pinned = (root / "requirements.txt").read_text(encoding="utf-8").split("\n# tests")[0]
     (binder / "requirements.txt").write_text(
         "# Binder's environment for the published student notebooks (from requirements.txt).\n"
+        f"# PyTorch's CPU wheels: no CUDA packages in a CPU-only image.\n{CPU_WHEELS}\n"
         + pinned.rstrip() + f"\n# the course library itself\n{requirement}\n", encoding="utf-8")
     shutil.copy(root / "binder" / "runtime.txt", binder / "runtime.txt")
     # Solved labs and executed chapters stay instructor-side: no copy in the published site.
@@ -178,11 +190,13 @@ def publish(app: Any, exception: Exception | None) -> None:
         return
     root = Path(app.srcdir)
     chapters = sorted(d for d in app.env.found_docs if re.match(r"book/\d\d_", d))
-    publish_notebooks(root, Path(app.outdir), chapters, app.config.nncourse_install)
+    publish_notebooks(root, Path(app.outdir), chapters, app.config.nncourse_install,
+                      site_url=app.config.html_baseurl or "",
+                      executed=Path(app.outdir).parent / "jupyter_execute")
 
 
 def setup(app: Any) -> dict[str, Any]:
-    app.add_config_value("nncourse_published_branch", "gh-pages", "html")
+    app.add_config_value("nncourse_published_branch", "student-notebooks", "html")
     app.add_config_value("nncourse_install",
                          "nncourse @ git+https://github.com/nncourse/nncourse@main", "html")
     app.connect("html-page-context", student_buttons, priority=600)

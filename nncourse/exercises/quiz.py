@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from nncourse.exercises.progress import record_quiz
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -125,6 +127,7 @@ def _assemble(question: Question, control: Any, grade: Any) -> Any:
 
     def on_click(_: Any) -> None:
         correct, text = grade()
+        record_quiz(question.id, correct)
         color = "#1a7f37" if correct else "#b42318"
         feedback.value = f"<span style='color:{color}'>{'✔' if correct else '✘'} {text}</span>"
 
