@@ -35,7 +35,7 @@ from typing import Any
 
 __all__ = ["FrameExplorer", "frame_explorer", "frame_png", "externalize_frames", "figure_alt",
            "figure_html", "describe_figures", "externalize_figures", "plain_math",
-           "math_html", "FRAME_CLASS", "MIN_FRAMES", "MAX_FRAMES"]
+           "math_html", "frame_values", "FRAME_CLASS", "MIN_FRAMES", "MAX_FRAMES"]
 
 FRAME_CLASS = "nncourse-frames"
 MIN_FRAMES, MAX_FRAMES = 2, 40
@@ -313,7 +313,10 @@ def figure_alt(figure: Any) -> str:
     title = figure._suptitle.get_text() if getattr(figure, "_suptitle", None) else ""
     head = f"Figure: {title}" if title else "Figure"
     if not panels:
-        text = head + "."
+        # A diagram without axes (a graph of boxes): its text labels are what it shows.
+        labels = [" ".join(t.get_text().split()) for ax in figure.get_axes()
+                  for t in ax.texts if t.get_visible() and t.get_text().strip()]
+        text = f"{head}: diagram labelled " + "; ".join(labels) + "." if labels else head + "."
     elif len(panels) == 1:
         text = f"{head}: {panels[0]}."
     else:
