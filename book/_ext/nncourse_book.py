@@ -148,12 +148,82 @@ def drop_fontawesome_js(app: Any, exception: Exception | None) -> None:
         (out / "_static" / "scripts" / name).unlink(missing_ok=True)
 
 
+NOT_FOUND_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>Page not found | {title}</title>
+<style>
+  :root {{ color-scheme: light dark; --text: #222832; --background: #ffffff; --link: #0a4fa8; }}
+  @media (prefers-color-scheme: dark) {{
+    :root {{ --text: #ced6dd; --background: #121212; --link: #8fb9ff; }}
+  }}
+  body {{ margin: 0; font: 1.1rem/1.6 system-ui, sans-serif; color: var(--text);
+         background: var(--background); }}
+  main {{ max-width: 36rem; margin: 12vh auto; padding: 0 1.25rem; }}
+  a {{ color: var(--link); }}
+</style>
+</head>
+<body>
+<main>
+<h1>Page not found</h1>
+<p>This address is not a page of <em>{title}</em>. It may have moved when the course was
+reorganised.</p>
+<p><a id="home" href="/">Go to the course's first page</a>, or use its search from there.</p>
+</main>
+<script>
+// The site may live in a folder (a project page): the home link points at that folder.
+(function () {{
+  var parts = location.pathname.split("/").filter(Boolean);
+  if (/\\.github\\.io$/.test(location.hostname) && parts.length > 0) {{
+    document.getElementById("home").href = "/" + parts[0] + "/";
+  }}
+}})();
+</script>
+</body>
+</html>
+"""
+
+
+def write_not_found_page(app: Any, exception: Exception | None) -> None:
+    """A 404.html that static hosts (GitHub Pages, Netlify) show for a missing address.
+
+    It is self-contained (styles inline, nothing relative), because the host serves it at
+    whatever address was asked for, where the site's relative links would not resolve.
+    """
+    if exception is not None or app.builder.name != "html":
+        return
+    from pathlib import Path
+
+    page = NOT_FOUND_PAGE.format(title=html.escape(app.config.project or "the course"))
+    (Path(app.outdir) / "404.html").write_text(page, encoding="utf-8")
+
+
+def strip_numbers_from_neighbours(app: Any, pagename: str, templatename: str,
+                                  context: dict[str, Any], doctree: Any) -> None:
+    """Next/Previous name a page section (a lab) by its title alone, never "1.13. Lab 1".
+
+    A chapter keeps its one-level number ("2. Gradient descent"): it is the chapter's name.
+    """
+    for side in ("prev", "next"):
+        link = context.get(side)
+        if link and link.get("title"):
+            link["title"] = SECTION_NUMBER.sub("", link["title"])
+
+
+SECTION_NUMBER = re.compile(r"^\s*(?:<span[^>]*>)?\d+(?:\.\d+)+\.?\s*(?:</span>)?\s*")
+
+
 def setup(app: Any) -> dict[str, Any]:
     """Register the frame mover (the lab reader is named in `nb_custom_formats`)."""
     app.connect("html-page-context", externalize_page_frames)
     app.connect("html-page-context", link_lab_to_chapter)
     app.connect("html-page-context", lazy_images, priority=950)
     app.connect("html-page-context", widget_js_only_with_widgets, priority=900)
+    app.connect("html-page-context", strip_numbers_from_neighbours)
     app.connect("build-finished", drop_fontawesome_js)
+    app.connect("build-finished", write_not_found_page)
     app.connect("env-get-updated", unnumber_labs, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -153,7 +153,35 @@
       });
   }
 
+  // Quizzes (nncourse.exercises.quiz): feedback answers the Check that asked for it, so typing
+  // a new number clears it; Check with no option chosen says what to do instead of nothing.
+  function improveQuizzes() {
+    document.querySelectorAll("form.nncourse-quiz-question:not([data-hint-ready])")
+      .forEach(function (form) {
+        form.setAttribute("data-hint-ready", "1");
+        var result = form.querySelector(".nncourse-quiz-result") || form;
+        var hint = document.createElement("p");
+        hint.className = "nncourse-quiz-hint";
+        hint.hidden = true;
+        hint.textContent = "Choose an answer first, then press Check.";
+        result.appendChild(hint);
+        function clear() {
+          hint.hidden = true;
+          form.querySelectorAll(".nncourse-quiz-feedback").forEach(function (p) {
+            p.hidden = true;
+          });
+        }
+        form.addEventListener("input", clear);
+        form.addEventListener("change", function () { hint.hidden = true; });
+        form.addEventListener("submit", function () {
+          var choice = form.getAttribute("data-kind") === "choice";
+          hint.hidden = !choice || !!form.querySelector("input[type=radio]:checked");
+        });
+      });
+  }
+
   function ready() {
+    improveQuizzes();
     addLaunchBars();
     addKernelNotices();
     nameIconButtons();
