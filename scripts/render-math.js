@@ -96,7 +96,7 @@ require(path.join(modules, "mathjax", "es5", "node-main.js")).init({
       body = body.replace("</head>", `<link rel="stylesheet" href="${href}" />\n</head>`);
       changed = true;
     }
-    if (hasMath && !body.includes(WIDGET_STATE)) {
+    if (!body.includes(WIDGET_STATE)) {  // nothing left for MathJax to do on this page
       for (const script of MATHJAX_SCRIPTS) {
         if (script.test(body)) {
           body = body.replace(script, "");

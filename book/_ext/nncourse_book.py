@@ -216,6 +216,47 @@ def strip_numbers_from_neighbours(app: Any, pagename: str, templatename: str,
 SECTION_NUMBER = re.compile(r"^\s*(?:<span[^>]*>)?\d+(?:\.\d+)+\.?\s*(?:</span>)?\s*")
 
 
+# pydata-sphinx-theme's check of which code blocks scroll (each gets tabindex 0): it reads the
+# size of every block on the page in one task, at load and after every change to the article.
+THEME_TAB_STOPS = re.compile(
+    r'document\.querySelectorAll\((\["pre",[^\]]*\]\.join\(", "\))\)\.forEach\(\(?(\w+)\)?=>\{'
+    r"\2\.tabIndex=\2\.scrollWidth>\2\.clientWidth\|\|\2\.scrollHeight>\2\.clientHeight\?0:-1\}\)")
+
+
+def spread_theme_tab_stops(app: Any, exception: Exception | None) -> None:
+    """Let the theme's scrollable-block check run in small idle steps (book/_static/nncourse.js).
+
+    In one task it lays out the whole article: over a second of blocked main thread on a slow
+    phone for a long chapter. The theme's script is changed in the built site only, to call
+    ``window.nncourseTabStops(selector)`` (the same test, spread out) when that exists.
+    """
+    if exception is not None or app.builder.name != "html":
+        return
+    from pathlib import Path
+
+    from sphinx.util import logging
+
+    script = Path(app.outdir) / "_static" / "scripts" / "pydata-sphinx-theme.js"
+    if not script.is_file():
+        return
+    text = script.read_text(encoding="utf-8")
+    if "nncourseTabStops" in text:
+        return
+
+    def call(match: re.Match[str]) -> str:
+        selector = match.group(1)
+        return (f"(window.nncourseTabStops?window.nncourseTabStops({selector}):"
+                f"{match.group(0)})")
+
+    patched, count = THEME_TAB_STOPS.subn(call, text)
+    if count != 1:
+        logging.getLogger(__name__).warning(
+            "nncourse: the theme's tab-stop check was not found in pydata-sphinx-theme.js "
+            "(a new theme version?); long chapters then block the main thread at load.")
+        return
+    script.write_text(patched, encoding="utf-8")
+
+
 def setup(app: Any) -> dict[str, Any]:
     """Register the frame mover (the lab reader is named in `nb_custom_formats`)."""
     app.connect("html-page-context", externalize_page_frames)
@@ -225,5 +266,6 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("html-page-context", strip_numbers_from_neighbours)
     app.connect("build-finished", drop_fontawesome_js)
     app.connect("build-finished", write_not_found_page)
+    app.connect("build-finished", spread_theme_tab_stops)
     app.connect("env-get-updated", unnumber_labs, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
