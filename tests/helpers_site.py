@@ -331,6 +331,7 @@ BAD_ALT_JS = r"""() => Array.from(document.querySelectorAll("article img"))
 
 # Moves one explorer's slider to each position in turn (as a drag does) and measures, per move,
 # the time from the input event to the first frame painted with that position's image loaded.
+# Returns [[position, milliseconds], ...].
 FRAME_LATENCY_JS = r"""async ([explorer, count]) => {
   const slider = explorer.querySelector("input[type=range]");
   const image = explorer.querySelector("img");
@@ -353,7 +354,7 @@ FRAME_LATENCY_JS = r"""async ([explorer, count]) => {
       now = await frame();
       if (now - start > 10000) break;
     }
-    latencies.push(Math.round(now - start));
+    latencies.push([i, Math.round(now - start)]);
   }
   return latencies;
 }"""
