@@ -370,6 +370,27 @@ new PerformanceObserver(list => { for (const e of list.getEntries())
   .observe({type: "paint", buffered: true});"""
 
 
+# A fixed piece of work timed in the page: how fast this machine runs JavaScript right now.
+CPU_BENCHMARK_JS = """() => { const start = performance.now(); let x = 0;
+  for (let i = 1; i < 3e6; i++) { x += Math.sqrt(i) / i; }
+  return [performance.now() - start, x]; }"""
+
+
+def calibrated_slowdown(fastest_ms: float, now_ms: float, slowdown: float = CPU_SLOWDOWN) -> float:
+    """The CPU throttling rate that makes this machine ``slowdown`` times slower than its best.
+
+    On a shared machine other work already slows the page by ``now_ms / fastest_ms``; throttling
+    by the rest keeps the measurement about the page, not about the machine's other users.
+
+    Example:
+        >>> calibrated_slowdown(10.0, 20.0)
+        2.0
+        >>> calibrated_slowdown(10.0, 80.0)
+        1.0
+    """
+    return max(1.0, min(slowdown, slowdown * fastest_ms / max(now_ms, 1e-9)))
+
+
 def total_blocking_time(tasks: list[dict], first_paint: float = 0.0) -> float:
     """Total blocking time (as Lighthouse counts it), in milliseconds.
 

@@ -33,7 +33,7 @@ from helpers_site import (
     CHROMIUM,
     CHROMIUM_ARGS,
     CONTRAST_JS,
-    CPU_SLOWDOWN,
+    CPU_BENCHMARK_JS,
     FRAME_BUDGET_MS,
     FRAME_LATENCY_JS,
     LONG_TASKS_INIT_JS,
@@ -45,6 +45,7 @@ from helpers_site import (
     TBT_BUDGET_MS,
     broken_internal_links,
     build_site,
+    calibrated_slowdown,
     gzip_size,
     serve,
     student_notebook_problems,
@@ -642,9 +643,26 @@ def test_outputs_do_not_scroll_sideways_on_a_desktop(reader_views):
 
 # --- a slow phone: explorers answer every frame, the main thread stays free -------------------
 
+_FASTEST_BENCHMARK_MS: list[float] = []
+
+
+def _cpu_benchmark(context) -> float:
+    page = context.new_page()
+    elapsed = min(page.evaluate(CPU_BENCHMARK_JS)[0] for _ in range(3))
+    page.close()
+    _FASTEST_BENCHMARK_MS.append(elapsed)
+    return elapsed
+
+
 def _throttled(context, page, network: bool = False):
+    """CPU 4x slower than this machine at its quickest (see the blocking-time test), and, with
+    ``network``, a slow mobile connection."""
+    if not _FASTEST_BENCHMARK_MS:
+        for _ in range(2):
+            _cpu_benchmark(context)
+    rate = calibrated_slowdown(min(_FASTEST_BENCHMARK_MS), _cpu_benchmark(context))
     cdp = context.new_cdp_session(page)
-    cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": rate})
     if network:
         cdp.send("Network.enable")
         cdp.send("Network.emulateNetworkConditions", SLOW_MOBILE)
@@ -725,9 +743,12 @@ def _blocking_time(browser, base_url: str, path: str, init_script: str = "",
 
 def _one_blocking_time(browser, base_url: str, path: str, init_script: str) -> tuple[float, list]:
     context = _phone_or_desktop(browser, PHONE, False)
+    now = _cpu_benchmark(context)
+    rate = calibrated_slowdown(min(_FASTEST_BENCHMARK_MS), now)
     context.add_init_script(LONG_TASKS_INIT_JS + init_script)
     page = context.new_page()
-    _throttled(context, page)
+    cdp = context.new_cdp_session(page)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": rate})
     page.goto(base_url + path, wait_until="load")
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(1000)  # deferred work after load (widgets, togglebuttons) counts too
@@ -738,7 +759,15 @@ def _one_blocking_time(browser, base_url: str, path: str, init_script: str) -> t
 
 
 def test_chapter_pages_do_not_block_the_main_thread(browser, base_url: str):
-    """Total blocking time (long tasks beyond 50 ms) <= 300 ms with the CPU slowed 4x."""
+    """Total blocking time (long tasks beyond 50 ms) <= 300 ms with the CPU slowed 4x.
+
+    4x slower than this machine at its quickest: a benchmark before each load measures how much
+    other work on a shared machine already slows it, and the throttling makes up the rest.
+    """
+    context = _phone_or_desktop(browser, PHONE, False)
+    for _ in range(3):
+        _cpu_benchmark(context)
+    context.close()
     measured = {path: _blocking_time(browser, base_url, path) for path in ALL_CHAPTERS}
     print("\ntotal blocking time, CPU slowed 4x: " + ", ".join(
         f"{Path(p).stem[:2]} {tbt:.0f} ms" for p, (tbt, _) in measured.items()))
@@ -793,7 +822,7 @@ def test_planted_late_frame_fails_the_latency_check(browser, base_url: str):
 
 
 def test_planted_long_task_fails_the_blocking_check(browser, base_url: str):
-    busy = ("document.addEventListener('DOMContentLoaded', () => {"
-            " const end = performance.now() + 400; while (performance.now() < end) {} });")
+    busy = ("window.addEventListener('load', () => setTimeout(() => {"
+            " const end = performance.now() + 400; while (performance.now() < end) {} }, 0));")
     tbt, tasks = _blocking_time(browser, base_url, "book/intro.html", busy, tries=1)
     assert tbt > TBT_BUDGET_MS, tasks
