@@ -826,3 +826,24 @@ def test_planted_long_task_fails_the_blocking_check(browser, base_url: str):
             " const end = performance.now() + 400; while (performance.now() < end) {} }, 0));")
     tbt, tasks = _blocking_time(browser, base_url, "book/intro.html", busy, tries=1)
     assert tbt > TBT_BUDGET_MS, tasks
+
+
+def test_formulas_are_typeset_when_the_site_is_built(site: Path):
+    """Chapters carry typeset formulas and load no MathJax (scripts/render-math.js)."""
+    for path in ALL_CHAPTERS:
+        text = (site / path).read_text(encoding="utf-8")
+        spans = re.findall(r'<(span|div) class="math notranslate nohighlight"[^>]*>(.{0,300})',
+                           text, re.DOTALL)
+        raw = [body[:60] for _, body in spans if "<mjx-container" not in body]
+        assert spans and not raw, f"{path}: formulas left to the browser: {raw[:3]}"
+        if "application/vnd.jupyter.widget-state+json" not in text:
+            assert "mathjax" not in text.lower().split("</head>")[0].replace(
+                "nncourse-math.css", ""), f"{path} still loads MathJax"
+        assert "_static/nncourse-math.css" in text
+    assert "MJXTEX" in (site / "_static" / "nncourse-math.css").read_text(encoding="utf-8")
+
+
+def test_not_found_page_is_self_contained(site: Path):
+    page = (site / "404.html").read_text(encoding="utf-8")
+    assert "Page not found" in page and "prefers-color-scheme: dark" in page
+    assert not re.search(r'(src|href)="(?!/|#)[^"]+"', page.replace('href="/"', ""))

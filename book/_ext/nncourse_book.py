@@ -257,6 +257,29 @@ def spread_theme_tab_stops(app: Any, exception: Exception | None) -> None:
     script.write_text(patched, encoding="utf-8")
 
 
+HEADING = re.compile(r"<h([1-6])\b[^>]*>.*?</h\1>", re.DOTALL)
+HEADING_CODE = re.compile(r'(<span class="pre">)([^<]+)(</span>)')
+
+
+def break_names_in_headings(app: Any, pagename: str, templatename: str,
+                            context: dict[str, Any], doctree: Any) -> None:
+    """Code in a heading may wrap after "." and "_" (``backprop.<wbr>stepper_<wbr>gradient``).
+
+    On a phone a long name is wider than the column; without these points it would break
+    between any two letters.
+    """
+    body = context.get("body", "")
+    if "<code" not in body:
+        return
+
+    def heading(match: re.Match[str]) -> str:
+        return HEADING_CODE.sub(
+            lambda m: m.group(1) + re.sub(r"([._])(?=\w)", r"\1<wbr>", m.group(2)) + m.group(3),
+            match.group(0))
+
+    context["body"] = HEADING.sub(heading, body)
+
+
 def setup(app: Any) -> dict[str, Any]:
     """Register the frame mover (the lab reader is named in `nb_custom_formats`)."""
     app.connect("html-page-context", externalize_page_frames)
@@ -264,6 +287,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("html-page-context", lazy_images, priority=950)
     app.connect("html-page-context", widget_js_only_with_widgets, priority=900)
     app.connect("html-page-context", strip_numbers_from_neighbours)
+    app.connect("html-page-context", break_names_in_headings)
     app.connect("build-finished", drop_fontawesome_js)
     app.connect("build-finished", write_not_found_page)
     app.connect("build-finished", spread_theme_tab_stops)
