@@ -273,10 +273,13 @@ async def _survey_page(context, base_url: str, site: Path, path: str, width: int
     if (path, dark) in AXE_PAGES and width == DESKTOP["width"] and AXE_SCRIPT.is_file():
         if facts["widgets"]:  # saved widgets render after load; the site then names them
             await page.wait_for_selector(".jupyter-widgets.widget-slider, .widget-image",
-                                         timeout=20_000)
+                                         state="attached", timeout=20_000)
             await page.wait_for_function(
                 "() => Array.from(document.querySelectorAll('img.widget-image, .widget-image img'))"
                 ".every(i => i.hasAttribute('alt'))", timeout=10_000)
+        # Off-screen sections are laid out when reached (content-visibility); lay them all out,
+        # as a reader scrolling through would, so that axe sees what is drawn there.
+        await page.add_style_tag(content="* { content-visibility: visible !important; }")
         await page.add_script_tag(path=str(AXE_SCRIPT))
         out["axe"] = await page.evaluate(AXE_JS)
     name = next((k for k, v in SCREENSHOT_PAGES.items() if v == path), None)
@@ -472,7 +475,7 @@ def test_lab_links_to_its_chapter_and_marks_saved_widgets(open_page):
     page, record = open_page("notebooks/lab01_training_loop.html")
     back = page.locator("p.nncourse-lab-chapter a")
     assert back.get_attribute("href").endswith("01_training_loop.html")
-    page.wait_for_selector(".widget-slider, .widget-button", timeout=20_000)
+    page.wait_for_selector(".widget-slider, .widget-button", state="attached", timeout=20_000)
     notices = page.locator(".nncourse-kernel-notice")
     assert notices.count() >= 1
     assert "Needs a running Python kernel" in notices.first.inner_text()
@@ -670,20 +673,12 @@ def _throttled(context, page, network: bool = False):
 
 
 def _explorer_latencies(page, explorer, moves: int, wait_ready: bool = True) -> list[int]:
-    """Milliseconds from a slider move to its frame on screen, per position.
-
-    Two sweeps (there and back); a position counts with its quicker move, since a busy shared
-    machine can only add time to a move, never take it away.
-    """
+    """Milliseconds from a slider move to its frame on screen, per position (one sweep)."""
     explorer.scroll_into_view_if_needed()
     if wait_ready:  # every frame arrives once the explorer is near the screen
         page.wait_for_function("e => e.hasAttribute('data-loaded')",
                                arg=explorer.element_handle(), timeout=120_000)
-    best: dict[int, int] = {}
-    for _ in range(2):
-        for position, ms in page.evaluate(FRAME_LATENCY_JS, [explorer.element_handle(), moves]):
-            best[position] = min(ms, best.get(position, ms))
-    return [best[position] for position in sorted(best)]
+    return [ms for _, ms in page.evaluate(FRAME_LATENCY_JS, [explorer.element_handle(), moves])]
 
 
 FRAME_PAGES = ["book/01_training_loop.html", "book/03_backpropagation.html"]
@@ -691,7 +686,24 @@ FRAME_PAGES = ["book/01_training_loop.html", "book/03_backpropagation.html"]
 
 @pytest.mark.parametrize("path", FRAME_PAGES)
 def test_explorer_frames_show_within_budget_on_a_slow_phone(browser, base_url: str, path: str):
-    """CPU slowed 4x, a slow mobile network: each move of a drag shows its frame in 100 ms."""
+    """CPU slowed 4x, a slow mobile network: each move of a drag shows its frame in 100 ms.
+
+    A second visit (a fresh browser profile, nothing cached) is made only if the first misses:
+    a busy shared machine can only add time to a move, never take it away.
+    """
+    runs = []
+    for _ in range(2):
+        runs.append(_frame_run(browser, base_url, path))
+        if max(runs[-1][2]) <= FRAME_BUDGET_MS:
+            break
+    frames, ready_s, latencies = min(runs, key=lambda run: max(run[2]))
+    print(f"\n{path}: {frames} frames ready {ready_s:.1f} s after scrolling into view; "
+          f"latency per move {latencies} ms")
+    assert len(latencies) >= 2
+    assert max(latencies) <= FRAME_BUDGET_MS, f"{path}: frame latencies {latencies} ms"
+
+
+def _frame_run(browser, base_url: str, path: str) -> tuple[int, float, list[int]]:
     context = _phone_or_desktop(browser, PHONE, False)
     page = context.new_page()
     _throttled(context, page, network=True)
@@ -705,10 +717,7 @@ def test_explorer_frames_show_within_budget_on_a_slow_phone(browser, base_url: s
     ready_s = time.monotonic() - started
     latencies = _explorer_latencies(page, explorer, moves=12)
     context.close()
-    print(f"\n{path}: {frames} frames ready {ready_s:.1f} s after scrolling into view; "
-          f"latency per move {latencies} ms")
-    assert len(latencies) >= 2
-    assert max(latencies) <= FRAME_BUDGET_MS, f"{path}: frame latencies {latencies} ms"
+    return frames, ready_s, latencies
 
 
 def test_explorers_have_frames_for_a_smooth_drag(site: Path):

@@ -41,7 +41,7 @@
   //   Its check calls this instead (book/_ext/nncourse_book.py points it here): the same test,
   //   made for each block as it comes within a screen of view, when the browser has laid it out
   //   anyway (sections off screen are not laid out, see nncourse.css). Reading a far block's
-  //   size would lay out its whole section.
+  //   size would lay out its whole section, so until then every block is a tab stop.
   var tabStopObserver = null;
   function tabStop(entries) {
     entries.forEach(function (entry) {
@@ -64,7 +64,13 @@
       tabStopObserver.disconnect();
     }
     tabStopObserver = new IntersectionObserver(tabStop, { rootMargin: "100% 0px" });
-    document.querySelectorAll(selector).forEach(function (e) { tabStopObserver.observe(e); });
+    document.querySelectorAll(selector).forEach(function (e) {
+      // Until it is measured a block may scroll: it stays reachable from the keyboard.
+      if (!e.hasAttribute("tabindex")) {
+        e.tabIndex = 0;
+      }
+      tabStopObserver.observe(e);
+    });
   };
   var tabIndex = Object.getOwnPropertyDescriptor(HTMLElement.prototype, "tabIndex");
   if (tabIndex && tabIndex.set && tabIndex.configurable) {
