@@ -857,3 +857,21 @@ def test_not_found_page_is_self_contained(site: Path):
     page = (site / "404.html").read_text(encoding="utf-8")
     assert "Page not found" in page and "prefers-color-scheme: dark" in page
     assert not re.search(r'(src|href)="(?!/|#)[^"]+"', page.replace('href="/"', ""))
+
+
+def test_quiz_says_choose_first_and_typing_clears_old_feedback(open_page):
+    page, record = open_page("book/01_training_loop.html")
+    choice = page.locator("form.nncourse-quiz-question[data-kind=choice]").first
+    choice.locator("button.nncourse-quiz-check").click()
+    hint = choice.locator(".nncourse-quiz-hint")
+    assert hint.is_visible() and "Choose an answer first" in hint.inner_text()
+    choice.locator("input[type=radio]").nth(0).check()
+    assert not hint.is_visible()
+    numeric = page.locator("form.nncourse-quiz-question[data-kind=numeric]").first
+    field = numeric.locator("input[type=number]")
+    field.fill("47")
+    numeric.locator("button.nncourse-quiz-check").click()
+    assert [key for key, _ in _shown_feedback(numeric)] == ["low"]
+    field.press_sequentially("1")  # typing a new number: the old verdict goes
+    assert _shown_feedback(numeric) == []
+    assert not record.problems()
