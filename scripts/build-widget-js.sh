@@ -12,7 +12,10 @@
 #                                              renders saved ipywidgets views (html-manager); the
 #                                              folder mirrors the AMD module id so that its icon
 #                                              fonts resolve (see book/_static/nncourse-require-config.js)
-#   _static/site-js/mathjax/                    MathJax 3 (es5 build) for the formulas
+#   _static/site-js/mathjax/                    MathJax 3 (es5 build): its web fonts, and the
+#                                              script for pages with saved widgets
+#   _static/nncourse-math.css                   glyph styles of the formulas, which
+#                                              scripts/render-math.js typesets at build time
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -63,6 +66,10 @@ copy_into() {
     cp -r "$mj/output/chtml" "$mj/output/chtml.js" "$dest/mathjax/output/"
     cp "$MODULES/mathjax/LICENSE" "$dest/mathjax/LICENSE"
     echo "build-widget-js: copied widget and MathJax scripts into ${dest#"$ROOT"/}"
+
+    # Formulas are typeset here, once, with the same MathJax (the browser then has no MathJax
+    # work on pages without saved widgets; see scripts/render-math.js).
+    node "$ROOT/scripts/render-math.js" "$1"
 
     # Guard: a page that still points at a CDN would break offline and leak requests.
     local hits

@@ -217,3 +217,217 @@ def student_notebook_problems(site: Path, href: str) -> list[str]:
             problems.append(f"{href} -> holds a solution: {source[:60]!r}")
             break
     return problems
+
+
+# --- what a reader sees: contrast, figure shapes, explorer frames, main-thread blocking ---------
+
+#: the parts of a page drawn by the course's own code: quizzes, explorers and saved widgets
+READER_PARTS = (".nncourse-quiz, div.nncourse-frames, .nncourse-launch-bar, "
+                ".cell_output .jupyter-widgets, .cell_output .widget-subarea, "
+                ".nncourse-saved-widget")
+#: WCAG AA for body text
+MIN_CONTRAST = 4.5
+#: a figure drawn more than this far from its own width:height ratio is out of shape
+MAX_ASPECT_ERROR = 0.02
+#: the frame under the finger shows within this many milliseconds of a slider move
+FRAME_BUDGET_MS = 100
+#: total blocking time of a chapter page with the CPU slowed 4x
+TBT_BUDGET_MS = 300
+CPU_SLOWDOWN = 4
+#: Chrome DevTools' "Slow 4G" profile (formerly "Fast 3G"): 562.5 ms round trip, 1.44 Mbit/s down
+SLOW_MOBILE = {"offline": False, "latency": 562.5, "downloadThroughput": 1_440_000 / 8,
+               "uploadThroughput": 675_000 / 8}
+
+# Every visible text node under READER_PARTS whose colour has under MIN_CONTRAST against what
+# is painted behind it: its ancestors' background colours, composited (alpha included) over the
+# page's white or dark canvas. Returns [{text, ratio, color, background}] of failures.
+CONTRAST_JS = r"""([selector, minimum]) => {
+  const canvas = document.createElement("canvas").getContext("2d");
+  function rgba(css) {
+    const m = css.match(/rgba?\(([^)]+)\)/);
+    if (m) {
+      const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number);
+      return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+    }
+    canvas.fillStyle = "#000"; canvas.fillStyle = css;
+    const v = canvas.fillStyle;
+    if (v.startsWith("#")) return [1, 3, 5].map(i => parseInt(v.slice(i, i + 2), 16)).concat(1);
+    return rgba(v);
+  }
+  function over(top, bottom) {
+    const a = top[3];
+    return [0, 1, 2].map(i => top[i] * a + bottom[i] * (1 - a)).concat(1);
+  }
+  function luminance(c) {
+    const [r, g, b] = c.slice(0, 3).map(v => {
+      v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  }
+  function background(element) {
+    const layers = [];
+    for (let e = element; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) layers.push(c);
+      if (c[3] >= 1) break;
+    }
+    let base = rgba(getComputedStyle(document.documentElement).backgroundColor);
+    if (base[3] < 1) base = document.documentElement.dataset.theme === "dark"
+      ? [0, 0, 0, 1] : [255, 255, 255, 1];
+    return layers.reverse().reduce((below, layer) => over(layer, below), base);
+  }
+  function shown(element) {
+    if (element.closest("[hidden], script, style, option, mjx-assistive-mml, template"))
+      return false;
+    const style = getComputedStyle(element);
+    if (style.visibility !== "visible" || Number(style.opacity) === 0) return false;
+    const box = element.getBoundingClientRect();
+    return box.width > 1 && box.height > 1 && element.getClientRects().length > 0;
+  }
+  const failures = [];
+  const roots = Array.from(document.querySelectorAll(selector));
+  for (const root of roots) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node.textContent.trim();
+      const element = node.parentElement;
+      if (!text || !element || !shown(element)) continue;
+      const style = getComputedStyle(element);
+      let opacity = 1;
+      for (let e = element; e; e = e.parentElement) opacity *= Number(getComputedStyle(e).opacity);
+      const back = background(element);
+      const color = rgba(style.color);
+      const front = over([color[0], color[1], color[2], color[3] * opacity], back);
+      const [l1, l2] = [luminance(front), luminance(back)].sort((a, b) => b - a);
+      const ratio = (l1 + 0.05) / (l2 + 0.05);
+      if (ratio < minimum) failures.push({text: text.slice(0, 50), ratio: +ratio.toFixed(2),
+                                          color: style.color,
+                                          background: `rgb(${back.slice(0, 3).map(Math.round)})`});
+    }
+  }
+  return {checked: roots.length, failures};
+}"""
+
+# Every loaded <img> in the article drawn at a width:height ratio other than its own.
+ASPECT_JS = r"""(maxError) => Array.from(document.querySelectorAll("article img"))
+  .filter(i => i.complete && i.naturalWidth > 0 && i.getClientRects().length > 0)
+  .map(i => {
+    const box = i.getBoundingClientRect(), style = getComputedStyle(i);
+    const pad = ["Left", "Right", "Top", "Bottom"].map(s =>
+      parseFloat(style["padding" + s]) + parseFloat(style["border" + s + "Width"]));
+    const w = box.width - pad[0] - pad[1], h = box.height - pad[2] - pad[3];
+    return {src: (i.currentSrc || i.src).split("/").pop().slice(0, 60), w: Math.round(w),
+            h: Math.round(h), natural: `${i.naturalWidth}x${i.naturalHeight}`,
+            error: Math.abs((w / h) / (i.naturalWidth / i.naturalHeight) - 1),
+            fit: style.objectFit};
+  })
+  .filter(r => r.w > 2 && r.h > 2 && r.fit !== "contain" && r.fit !== "cover"
+          && r.error > maxError)"""
+
+# Alt texts that do not describe: missing, empty, a file name, or a bare "Figure.".
+BAD_ALT_JS = r"""() => Array.from(document.querySelectorAll("article img"))
+  .map(i => i.getAttribute("alt"))
+  .filter(alt => !alt || !alt.trim() || /\.(png|jpe?g|svg|gif|webp)$/i.test(alt.trim())
+          || /^(figure|image|plot)\.?$/i.test(alt.trim()))"""
+
+# Moves one explorer's slider to each position in turn (as a drag does) and measures, per move,
+# the time from the input event to the first frame painted with that position's image loaded.
+# Returns [[position, milliseconds], ...].
+FRAME_LATENCY_JS = r"""async ([explorer, count]) => {
+  const slider = explorer.querySelector("input[type=range]");
+  const image = explorer.querySelector("img");
+  const frames = JSON.parse(explorer.getAttribute("data-frames"));
+  const frame = () => new Promise(r => requestAnimationFrame(() => r(performance.now())));
+  const wanted = url => new URL(url, location.href).href;
+  const last = frames.length - 1;
+  const order = [];
+  for (let k = 0; k < Math.min(count, frames.length); k++)
+    order.push(Math.round(k * last / Math.max(1, Math.min(count, frames.length) - 1)));
+  if (+slider.value === order[0]) order.reverse();
+  const latencies = [];
+  for (const i of order) {
+    await frame();
+    const start = performance.now();
+    slider.value = String(i);
+    slider.dispatchEvent(new Event("input", {bubbles: true}));
+    let now = await frame();
+    while (!(image.src === wanted(frames[i]) && image.complete && image.naturalWidth > 0)) {
+      now = await frame();
+      if (now - start > 10000) break;
+    }
+    latencies.push([i, Math.round(now - start)]);
+  }
+  return latencies;
+}"""
+
+# Records long tasks and the first contentful paint from the very start of the page (an init
+# script, before any of the page's own).
+LONG_TASKS_INIT_JS = """window.__longTasks = []; window.__firstPaint = null;
+new PerformanceObserver(list => { for (const e of list.getEntries())
+  window.__longTasks.push({start: e.startTime, duration: e.duration}); })
+  .observe({type: "longtask", buffered: true});
+new PerformanceObserver(list => { for (const e of list.getEntries())
+  if (e.name === "first-contentful-paint") window.__firstPaint = e.startTime; })
+  .observe({type: "paint", buffered: true});"""
+
+
+# A fixed piece of work timed in the page: how fast this machine runs JavaScript right now.
+CPU_BENCHMARK_JS = """() => { const start = performance.now(); let x = 0;
+  for (let i = 1; i < 3e6; i++) { x += Math.sqrt(i) / i; }
+  return [performance.now() - start, x]; }"""
+
+
+def calibrated_slowdown(fastest_ms: float, now_ms: float, slowdown: float = CPU_SLOWDOWN) -> float:
+    """The CPU throttling rate that makes this machine ``slowdown`` times slower than its best.
+
+    On a shared machine other work already slows the page by ``now_ms / fastest_ms``; throttling
+    by the rest keeps the measurement about the page, not about the machine's other users.
+
+    Example:
+        >>> calibrated_slowdown(10.0, 20.0)
+        2.0
+        >>> calibrated_slowdown(10.0, 80.0)
+        1.0
+    """
+    return max(1.0, min(slowdown, slowdown * fastest_ms / max(now_ms, 1e-9)))
+
+
+def total_blocking_time(tasks: list[dict], first_paint: float = 0.0) -> float:
+    """Total blocking time (as Lighthouse counts it), in milliseconds.
+
+    The part beyond 50 ms of every long task after the first contentful paint, summed; a task
+    that began before that paint counts from the paint on.
+
+    Args:
+        tasks: long tasks, each with ``start`` and ``duration`` (ms).
+        first_paint: the first contentful paint (ms); 0 counts every task whole.
+
+    Example:
+        >>> total_blocking_time([{"start": 0, "duration": 120.0}, {"start": 200, "duration": 40.0},
+        ...                      {"start": 300, "duration": 51.0}])
+        71.0
+        >>> total_blocking_time([{"start": 0, "duration": 120.0}], first_paint=100.0)
+        0.0
+    """
+    blocking = 0.0
+    for task in tasks:
+        start = max(float(task.get("start", 0.0)), first_paint)
+        duration = float(task["start"]) + float(task["duration"]) - start \
+            if "start" in task else float(task["duration"])
+        blocking += max(0.0, duration - 50.0)
+    return blocking
+
+
+def contrast_ratio(first: tuple[int, int, int], second: tuple[int, int, int]) -> float:
+    """WCAG contrast ratio of two sRGB colours (1 to 21), the formula CONTRAST_JS uses.
+
+    Example:
+        >>> round(contrast_ratio((255, 255, 255), (0, 0, 0)), 1)
+        21.0
+    """
+    def luminance(color: tuple[int, int, int]) -> float:
+        channels = [v / 255 for v in color]
+        r, g, b = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)

@@ -15,8 +15,11 @@ The site is built first if _build/html is missing (`make book` normally did that
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import re
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,16 +27,30 @@ from urllib.parse import urlsplit
 import pytest
 from helpers_site import (
     ARTIFACTS,
+    ASPECT_JS,
     AXE_SCRIPT,
+    BAD_ALT_JS,
     CHROMIUM,
     CHROMIUM_ARGS,
+    CONTRAST_JS,
+    CPU_BENCHMARK_JS,
+    FRAME_BUDGET_MS,
+    FRAME_LATENCY_JS,
+    LONG_TASKS_INIT_JS,
+    MAX_ASPECT_ERROR,
+    MIN_CONTRAST,
     PAGE_BUDGET_GZIP,
+    READER_PARTS,
+    SLOW_MOBILE,
+    TBT_BUDGET_MS,
     broken_internal_links,
     build_site,
+    calibrated_slowdown,
     gzip_size,
     serve,
     student_notebook_problems,
     toc_pages,
+    total_blocking_time,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
@@ -44,6 +61,8 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 CHAPTERS = [f"book/{name}.html" for name in (
     "01_training_loop", "02_gradient_descent", "03_backpropagation", "04_activation_functions")]
 LABS = [f"notebooks/lab{page[5:]}" for page in CHAPTERS]
+#: every chapter of the course (the table of contents' book/NN_*.html pages)
+ALL_CHAPTERS = [page for page in toc_pages() if re.fullmatch(r"book/\d\d_\w+\.html", page)]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 SCREENSHOT_PAGES = {"intro": "book/intro.html", "chapter": "book/01_training_loop.html",
@@ -215,7 +234,7 @@ async def _survey_page(context, base_url: str, site: Path, path: str, width: int
         await page.wait_for_url("**/book/intro.html")
         await page.wait_for_load_state("load")
     out: dict = {"path": path, "width": width, "dark": dark}
-    if path in CHAPTERS and width == DESKTOP["width"] and not dark:
+    if path in ALL_CHAPTERS and width == DESKTOP["width"] and not dark:
         await page.wait_for_load_state("networkidle")
         for response in list(record.responses):
             try:
@@ -234,13 +253,18 @@ async def _survey_page(context, base_url: str, site: Path, path: str, width: int
             "() => Array.from(document.images).every(i => i.complete)", timeout=20_000)
         found += [f"image did not load: {src}" for src in await page.evaluate(NOT_LOADED_JS)]
     if facts["math"] and full:
-        await page.wait_for_function(
-            "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20_000)
-        await page.evaluate("() => MathJax.startup.promise")
+        # Formulas are typeset when the site is built (scripts/render-math.js); a page that
+        # still loads MathJax (saved widgets) typesets the rest in the browser.
+        if await page.evaluate("() => !!document.querySelector('script[src*=\"mathjax\"]')"):
+            await page.wait_for_function(
+                "() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                timeout=20_000)
+            await page.evaluate("() => MathJax.startup.promise")
         found += [f"formula not typeset: {t}" for t in await page.evaluate(UNTYPESET_JS)]
     if width == DESKTOP["width"] and not dark:
-        if path in CHAPTERS:  # figures made by the chapter's code say what they show
-            found += [f"figure without alt text: {alt!r}" for alt in facts["badAlt"]]
+        if path in ALL_CHAPTERS:  # figures made by the chapter's code say what they show
+            found += [f"figure without a description: {alt!r}"
+                      for alt in await page.evaluate(BAD_ALT_JS)]
         found += [f"solution shown before its toggle: {t}" for t in facts["solutions"]]
         found += [f"broken link: {t}" for t in broken_internal_links(
             site, base_url, page.url, facts["hrefs"], set(facts["ids"]))]
@@ -249,10 +273,13 @@ async def _survey_page(context, base_url: str, site: Path, path: str, width: int
     if (path, dark) in AXE_PAGES and width == DESKTOP["width"] and AXE_SCRIPT.is_file():
         if facts["widgets"]:  # saved widgets render after load; the site then names them
             await page.wait_for_selector(".jupyter-widgets.widget-slider, .widget-image",
-                                         timeout=20_000)
+                                         state="attached", timeout=20_000)
             await page.wait_for_function(
                 "() => Array.from(document.querySelectorAll('img.widget-image, .widget-image img'))"
                 ".every(i => i.hasAttribute('alt'))", timeout=10_000)
+        # Off-screen sections are laid out when reached (content-visibility); lay them all out,
+        # as a reader scrolling through would, so that axe sees what is drawn there.
+        await page.add_style_tag(content="* { content-visibility: visible !important; }")
         await page.add_script_tag(path=str(AXE_SCRIPT))
         out["axe"] = await page.evaluate(AXE_JS)
     name = next((k for k, v in SCREENSHOT_PAGES.items() if v == path), None)
@@ -412,7 +439,7 @@ def test_static_quiz_shows_the_chosen_feedback_only(open_page):
     assert not record.problems()
 
 
-@pytest.mark.parametrize("path", CHAPTERS)
+@pytest.mark.parametrize("path", ALL_CHAPTERS)
 def test_chapter_page_weight_within_budget(survey, path: str):
     sizes = survey[path, DESKTOP["width"], False]["weight"]
     total = sum(size for size, _ in sizes)
@@ -448,10 +475,11 @@ def test_lab_links_to_its_chapter_and_marks_saved_widgets(open_page):
     page, record = open_page("notebooks/lab01_training_loop.html")
     back = page.locator("p.nncourse-lab-chapter a")
     assert back.get_attribute("href").endswith("01_training_loop.html")
-    page.wait_for_selector(".widget-slider, .widget-button", timeout=20_000)
+    page.wait_for_selector(".widget-slider, .widget-button", state="attached", timeout=20_000)
     notices = page.locator(".nncourse-kernel-notice")
     assert notices.count() >= 1
-    assert "Needs a running Python kernel" in notices.first.inner_text()
+    # text_content: the notice may sit in a section not yet laid out (content-visibility)
+    assert "Needs a running Python kernel" in (notices.first.text_content() or "")
     assert not record.problems()
 
 
@@ -494,3 +522,356 @@ def test_axe_finds_no_serious_violations(survey, path: str, dark: bool):
     assert result["theme"] == ("dark" if dark else "light")
     assert "axe" in result, result["problems"]
     assert not result["axe"], "\n".join(result["axe"])
+
+
+# --- as a reader sees it: both colour schemes, a phone and a desktop --------------------------
+# A handful of representative pages in all four combinations (390 px touch and 1366 px, light
+# and dark), every chapter at the combination that failed before (a dark phone): computed
+# contrast of every text node the course draws itself, figures in their own shape, outputs that
+# never scroll sideways on a desktop.
+
+REPRESENTATIVE = ["book/01_training_loop.html", "book/03_backpropagation.html",
+                  "notebooks/lab01_training_loop.html", "notebooks/lab03_backpropagation.html"]
+COMBOS = [(PHONE, False), (PHONE, True), (DESKTOP, False), (DESKTOP, True)]
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDE_OUTPUTS_JS = """() => Array.from(document.querySelectorAll(
+        '.cell_output .output, .cell_output pre, div.highlight-none pre'))
+    .filter(e => e.getClientRects().length && e.scrollWidth > e.clientWidth + 1)
+    .map(e => e.textContent.trim().slice(0, 60))"""
+
+
+def _phone_or_desktop(browser, viewport: dict, dark: bool, **extra):
+    touch = viewport["width"] == PHONE["width"]
+    return browser.new_context(viewport=viewport, color_scheme="dark" if dark else "light",
+                               is_mobile=touch, has_touch=touch, **extra)
+
+
+async def _reader_page(browser, base_url: str, path: str, viewport: dict, dark: bool) -> dict:
+    touch = viewport["width"] == PHONE["width"]
+    context = await browser.new_context(viewport=viewport, is_mobile=touch, has_touch=touch,
+                                        color_scheme="dark" if dark else "light")
+    page = await context.new_page()
+    await page.goto(base_url + path, wait_until="load", timeout=90_000)
+    await page.evaluate("() => document.querySelectorAll('img[loading=lazy]')"
+                        ".forEach(i => i.loading = 'eager')")
+    await page.wait_for_function(
+        "() => Array.from(document.images).every(i => i.complete)", timeout=60_000)
+    if await page.evaluate(f"() => !!document.querySelector('script[type=\"{WIDGET_VIEW}\"]')"):
+        await page.wait_for_selector(".jupyter-widgets.widget-slider, .widget-image, "
+                                     ".widget-button", state="attached", timeout=30_000)
+        await page.wait_for_timeout(500)  # the site's notices and labels follow the widgets
+    # Sections off screen are laid out only when the reader gets there (content-visibility);
+    # lay them all out, as scrolling through would, before measuring what they show.
+    await page.add_style_tag(content="* { content-visibility: visible !important; }")
+    out = {"theme": await page.evaluate("() => document.documentElement.dataset.theme"),
+           "contrast": await page.evaluate(CONTRAST_JS, [READER_PARTS, MIN_CONTRAST]),
+           "aspect": await page.evaluate(ASPECT_JS, MAX_ASPECT_ERROR),
+           "wide": [] if touch else await page.evaluate(WIDE_OUTPUTS_JS)}
+    if path == "book/01_training_loop.html" or (path in REPRESENTATIVE and touch):
+        scheme = "dark" if dark else "light"
+        quiz = page.locator(".nncourse-quiz").first
+        if await quiz.count():
+            await quiz.scroll_into_view_if_needed()
+            name = f"reader-{Path(path).stem}-{viewport['width']}-{scheme}.png"
+            await page.screenshot(path=str(ARTIFACTS / name))
+    await context.close()
+    return out
+
+
+@pytest.fixture(scope="module")
+def reader_views(site: Path, base_url: str) -> dict[tuple[str, int, bool], dict]:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing: run `make browser-deps` (Debian's chromium package).")
+    from playwright.async_api import async_playwright
+
+    jobs = [(path, viewport, dark) for path in REPRESENTATIVE for viewport, dark in COMBOS]
+    jobs += [(path, PHONE, True) for path in ALL_CHAPTERS if path not in REPRESENTATIVE]
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    async def main() -> dict:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM,
+                                                       args=CHROMIUM_ARGS)
+            gate = asyncio.Semaphore(3)
+
+            async def one(path: str, viewport: dict, dark: bool) -> tuple:
+                async with gate:
+                    try:
+                        view = await _reader_page(browser, base_url, path, viewport, dark)
+                    except Exception as error:  # a timeout on one page is that page's problem
+                        view = {"error": f"{type(error).__name__}: {error}"[:500]}
+                    return (path, viewport["width"], dark), view
+
+            results = await asyncio.gather(*(one(*job) for job in jobs))
+            await browser.close()
+            return dict(results)
+
+    box: dict = {}
+    thread = threading.Thread(target=lambda: box.update(results=asyncio.run(main())))
+    thread.start()
+    thread.join()
+    return box["results"]
+
+
+def test_reader_views_cover_both_schemes_and_widths(reader_views):
+    for path in REPRESENTATIVE:
+        for viewport, dark in COMBOS:
+            view = reader_views[path, viewport["width"], dark]
+            assert "error" not in view, view.get("error")
+            assert view["theme"] == ("dark" if dark else "light")
+    assert {path for path, _, _ in reader_views} >= set(ALL_CHAPTERS)
+
+
+def test_every_text_the_course_draws_keeps_contrast(reader_views):
+    """Quizzes, explorers and saved widgets: every text node >= 4.5:1, light and dark."""
+    failures = {
+        f"{path} at {width} px {'dark' if dark else 'light'}": view["contrast"]["failures"][:5]
+        for (path, width, dark), view in sorted(reader_views.items())
+        if "error" not in view and view["contrast"]["failures"]}
+    assert not failures, json.dumps(failures, indent=1, ensure_ascii=False)
+    assert all(reader_views[page, 390, True]["contrast"]["checked"] > 0 for page in ALL_CHAPTERS)
+
+
+def test_figures_keep_their_shape(reader_views):
+    failures = {f"{path} at {width} px": view["aspect"]
+                for (path, width, dark), view in sorted(reader_views.items())
+                if "error" not in view and view["aspect"]}
+    assert not failures, json.dumps(failures, indent=1)
+
+
+def test_outputs_do_not_scroll_sideways_on_a_desktop(reader_views):
+    failures = {path: view["wide"] for (path, width, dark), view in sorted(reader_views.items())
+                if "error" not in view and view["wide"]}
+    assert not failures, json.dumps(failures, indent=1, ensure_ascii=False)
+
+
+# --- a slow phone: explorers answer every frame, the main thread stays free -------------------
+
+_FASTEST_BENCHMARK_MS: list[float] = []
+
+
+def _cpu_benchmark(context) -> float:
+    page = context.new_page()
+    elapsed = min(page.evaluate(CPU_BENCHMARK_JS)[0] for _ in range(3))
+    page.close()
+    _FASTEST_BENCHMARK_MS.append(elapsed)
+    return elapsed
+
+
+def _throttled(context, page, network: bool = False):
+    """CPU 4x slower than this machine at its quickest (see the blocking-time test), and, with
+    ``network``, a slow mobile connection."""
+    if not _FASTEST_BENCHMARK_MS:
+        for _ in range(2):
+            _cpu_benchmark(context)
+    rate = calibrated_slowdown(min(_FASTEST_BENCHMARK_MS), _cpu_benchmark(context))
+    cdp = context.new_cdp_session(page)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": rate})
+    if network:
+        cdp.send("Network.enable")
+        cdp.send("Network.emulateNetworkConditions", SLOW_MOBILE)
+    return cdp
+
+
+def _explorer_latencies(page, explorer, moves: int, wait_ready: bool = True) -> list[int]:
+    """Milliseconds from a slider move to its frame on screen, per position (one sweep)."""
+    explorer.scroll_into_view_if_needed()
+    if wait_ready:  # every frame arrives once the explorer is near the screen
+        page.wait_for_function("e => e.hasAttribute('data-loaded')",
+                               arg=explorer.element_handle(), timeout=120_000)
+    return [ms for _, ms in page.evaluate(FRAME_LATENCY_JS, [explorer.element_handle(), moves])]
+
+
+FRAME_PAGES = ["book/01_training_loop.html", "book/03_backpropagation.html"]
+
+
+@pytest.mark.parametrize("path", FRAME_PAGES)
+def test_explorer_frames_show_within_budget_on_a_slow_phone(browser, base_url: str, path: str):
+    """CPU slowed 4x, a slow mobile network: each move of a drag shows its frame in 100 ms.
+
+    A second visit (a fresh browser profile, nothing cached) is made only if the first misses:
+    a busy shared machine can only add time to a move, never take it away.
+    """
+    runs = []
+    for _ in range(2):
+        runs.append(_frame_run(browser, base_url, path))
+        if max(runs[-1][2]) <= FRAME_BUDGET_MS:
+            break
+    frames, ready_s, latencies = min(runs, key=lambda run: max(run[2]))
+    print(f"\n{path}: {frames} frames ready {ready_s:.1f} s after scrolling into view; "
+          f"latency per move {latencies} ms")
+    assert len(latencies) >= 2
+    assert max(latencies) <= FRAME_BUDGET_MS, f"{path}: frame latencies {latencies} ms"
+
+
+def _frame_run(browser, base_url: str, path: str) -> tuple[int, float, list[int]]:
+    context = _phone_or_desktop(browser, PHONE, False)
+    page = context.new_page()
+    _throttled(context, page, network=True)
+    page.goto(base_url + path, wait_until="domcontentloaded")
+    explorer = page.locator("div.nncourse-frames").first
+    frames = len(json.loads(explorer.get_attribute("data-frames")))
+    started = time.monotonic()
+    explorer.scroll_into_view_if_needed()
+    page.wait_for_function("e => e.hasAttribute('data-loaded')", arg=explorer.element_handle(),
+                           timeout=120_000)
+    ready_s = time.monotonic() - started
+    latencies = _explorer_latencies(page, explorer, moves=12)
+    context.close()
+    return frames, ready_s, latencies
+
+
+def test_explorers_have_frames_for_a_smooth_drag(site: Path):
+    """A slider over a continuous setting has enough frames that a drag looks continuous."""
+    counts = {}
+    for path in ALL_CHAPTERS:
+        text = (site / path).read_text(encoding="utf-8")
+        for parameter, frames in re.findall(
+                r'<div class="nncourse-frames"[^>]*data-parameter="([^"]+)"[^>]*'
+                r'data-frames="([^"]*)"', text):
+            counts[f"{path}:{parameter}"] = frames.count("_images/frames/")
+    continuous = {k: v for k, v in counts.items() if k.split(":")[1] in
+                  ("lr", "momentum", "l2", "threshold")}
+    assert continuous, counts
+    assert all(v >= 25 for v in continuous.values()), continuous
+
+
+def _blocking_time(browser, base_url: str, path: str, init_script: str = "",
+                   tries: int = 5) -> tuple[float, list]:
+    """Total blocking time of one page load with the CPU slowed 4x, and its long tasks.
+
+    Up to ``tries`` loads, the lowest kept: other work on a shared machine only lengthens
+    tasks. Stops at the first load within the budget.
+    """
+    results = []
+    for _ in range(tries):
+        results.append(_one_blocking_time(browser, base_url, path, init_script))
+        if results[-1][0] <= TBT_BUDGET_MS:
+            break
+    return min(results, key=lambda result: result[0])
+
+
+def _one_blocking_time(browser, base_url: str, path: str, init_script: str) -> tuple[float, list]:
+    context = _phone_or_desktop(browser, PHONE, False)
+    now = _cpu_benchmark(context)
+    rate = calibrated_slowdown(min(_FASTEST_BENCHMARK_MS), now)
+    context.add_init_script(LONG_TASKS_INIT_JS + init_script)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": rate})
+    page.goto(base_url + path, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1000)  # deferred work after load (widgets, togglebuttons) counts too
+    tasks = page.evaluate("() => window.__longTasks")
+    first_paint = page.evaluate("() => window.__firstPaint") or 0.0
+    context.close()
+    return total_blocking_time(tasks, first_paint), sorted(round(t["duration"]) for t in tasks)
+
+
+def test_chapter_pages_do_not_block_the_main_thread(browser, base_url: str):
+    """Total blocking time (long tasks beyond 50 ms) <= 300 ms with the CPU slowed 4x.
+
+    4x slower than this machine at its quickest: a benchmark before each load measures how much
+    other work on a shared machine already slows it, and the throttling makes up the rest.
+    """
+    context = _phone_or_desktop(browser, PHONE, False)
+    for _ in range(3):
+        _cpu_benchmark(context)
+    context.close()
+    measured = {path: _blocking_time(browser, base_url, path) for path in ALL_CHAPTERS}
+    print("\ntotal blocking time, CPU slowed 4x: " + ", ".join(
+        f"{Path(p).stem[:2]} {tbt:.0f} ms" for p, (tbt, _) in measured.items()))
+    over = {p: f"{tbt:.0f} ms (long tasks {tasks} ms)" for p, (tbt, tasks) in measured.items()
+            if tbt > TBT_BUDGET_MS}
+    assert not over, json.dumps(over, indent=1)
+
+
+# --- planted faults: each check above fails when its fault is there -----------------------------
+
+def test_planted_invisible_text_fails_the_contrast_check(open_page):
+    page, _ = open_page("book/01_training_loop.html", dark=True)
+    page.evaluate("""() => { const p = document.createElement('p');
+        p.textContent = 'planted words'; p.style.color = 'rgb(206, 214, 221)';
+        p.style.background = 'rgb(206, 214, 221)';
+        document.querySelector('.nncourse-quiz').appendChild(p); }""")
+    result = page.evaluate(CONTRAST_JS, [READER_PARTS, MIN_CONTRAST])
+    assert [f["text"] for f in result["failures"]] == ["planted words"]
+
+
+def test_planted_stretched_image_fails_the_shape_check(open_page):
+    page, _ = open_page("book/01_training_loop.html")
+    page.add_style_tag(content="* { content-visibility: visible !important; }")
+    assert page.evaluate(ASPECT_JS, MAX_ASPECT_ERROR) == []
+    image = page.locator("div.nncourse-frames img").first
+    image.scroll_into_view_if_needed()
+    page.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=image.element_handle())
+    image.evaluate("i => { i.style.height = (2 * i.getBoundingClientRect().height) + 'px'; }")
+    stretched = page.evaluate(ASPECT_JS, MAX_ASPECT_ERROR)
+    assert len(stretched) == 1 and stretched[0]["error"] > 0.4
+
+
+def test_planted_late_frame_fails_the_latency_check(browser, base_url: str):
+    """An explorer that fetches each frame only when the slider reaches it misses the budget."""
+    context = _phone_or_desktop(browser, PHONE, False)
+    page = context.new_page()
+    _throttled(context, page, network=True)
+    page.goto(base_url + "book/01_training_loop.html", wait_until="domcontentloaded")
+    explorer = page.locator("div.nncourse-frames").first
+    explorer.evaluate("""d => {  // the same explorer, without its prefetching script
+        const late = d.cloneNode(true);
+        const urls = JSON.parse(d.getAttribute('data-frames')).map(u => u + '?late');
+        late.setAttribute('data-frames', JSON.stringify(urls));
+        late.querySelectorAll('script').forEach(s => s.remove());
+        const slider = late.querySelector('input[type=range]'), image = late.querySelector('img');
+        slider.addEventListener('input', () => { image.src = urls[+slider.value]; });
+        d.replaceWith(late); }""")
+    latencies = _explorer_latencies(page, page.locator("div.nncourse-frames").first, moves=2,
+                                    wait_ready=False)
+    context.close()
+    assert max(latencies) > FRAME_BUDGET_MS, latencies
+
+
+def test_planted_long_task_fails_the_blocking_check(browser, base_url: str):
+    busy = ("window.addEventListener('load', () => setTimeout(() => {"
+            " const end = performance.now() + 400; while (performance.now() < end) {} }, 0));")
+    tbt, tasks = _blocking_time(browser, base_url, "book/intro.html", busy, tries=1)
+    assert tbt > TBT_BUDGET_MS, tasks
+
+
+def test_formulas_are_typeset_when_the_site_is_built(site: Path):
+    """Chapters carry typeset formulas and load no MathJax (scripts/render-math.js)."""
+    for path in ALL_CHAPTERS:
+        text = (site / path).read_text(encoding="utf-8")
+        spans = re.findall(r'<(span|div) class="math notranslate nohighlight"[^>]*>(.{0,300})',
+                           text, re.DOTALL)
+        raw = [body[:60] for _, body in spans if "<mjx-container" not in body]
+        assert spans and not raw, f"{path}: formulas left to the browser: {raw[:3]}"
+        if "application/vnd.jupyter.widget-state+json" not in text:
+            assert "mathjax" not in text.lower().split("</head>")[0].replace(
+                "nncourse-math.css", ""), f"{path} still loads MathJax"
+        assert "_static/nncourse-math.css" in text
+    assert "MJXTEX" in (site / "_static" / "nncourse-math.css").read_text(encoding="utf-8")
+
+
+def test_not_found_page_is_self_contained(site: Path):
+    page = (site / "404.html").read_text(encoding="utf-8")
+    assert "Page not found" in page and "prefers-color-scheme: dark" in page
+    assert not re.search(r'(src|href)="(?!/|#)[^"]+"', page.replace('href="/"', ""))
+
+
+def test_quiz_says_choose_first_and_typing_clears_old_feedback(open_page):
+    page, record = open_page("book/01_training_loop.html")
+    choice = page.locator("form.nncourse-quiz-question[data-kind=choice]").first
+    choice.locator("button.nncourse-quiz-check").click()
+    hint = choice.locator(".nncourse-quiz-hint")
+    assert hint.is_visible() and "Choose an answer first" in hint.inner_text()
+    choice.locator("input[type=radio]").nth(0).check()
+    assert not hint.is_visible()
+    numeric = page.locator("form.nncourse-quiz-question[data-kind=numeric]").first
+    field = numeric.locator("input[type=number]")
+    field.fill("47")
+    numeric.locator("button.nncourse-quiz-check").click()
+    assert [key for key, _ in _shown_feedback(numeric)] == ["low"]
+    field.press_sequentially("1")  # typing a new number: the old verdict goes
+    assert _shown_feedback(numeric) == []
+    assert not record.problems()

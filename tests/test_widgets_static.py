@@ -180,3 +180,36 @@ def test_alt_text_reads_tex_as_words():
     ax.set_title("gradient descent, $\\eta = 0.1$")
     ax.set_xlabel("$w_{1}$")
     assert figure_alt(fig) == "Figure: gradient descent, eta = 0.1, x: w_1."
+
+
+def test_externalize_gives_every_explorer_the_current_script(tmp_path):
+    """A page built from an older cached output runs this version's script (prefetching)."""
+    from nncourse.widgets.static import _SCRIPT
+
+    view = frame_explorer(_figure, "slope", [0.5, 1.0], label="slope", alt="a line")
+    old = view.html().replace(_SCRIPT, "(function(){var ds=document.body;/* older */})();")
+    out, _ = externalize_frames(old + old, tmp_path / "frames", "../_frames/")
+    assert "older" not in out and out.count(_SCRIPT) == 2
+    assert "IntersectionObserver" in _SCRIPT and "data-loaded" in _SCRIPT
+
+
+def test_figure_without_axes_is_described_by_its_labels():
+    fig = Figure()
+    ax = fig.add_subplot()
+    ax.axis("off")
+    ax.text(0, 0, "w = 0.8\ngrad 1.5")
+    ax.text(1, 0, "   ")
+    assert figure_alt(fig) == "Figure: diagram labelled w = 0.8 grad 1.5."
+    empty = Figure()
+    empty.add_subplot().axis("off")
+    assert figure_alt(empty) == "Figure."
+
+
+def test_backprop_graph_figure_says_what_each_node_holds():
+    pytest.importorskip("ipywidgets")
+    from nncourse.widgets.backprop_stepper import BackpropStepper
+
+    figure = BackpropStepper("squared_error", step=3).static()
+    alt = figure_alt(figure)
+    assert alt.startswith("Computation graph of squared_error") and "step 3 of" in alt
+    assert alt != "Figure."

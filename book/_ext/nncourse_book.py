@@ -174,12 +174,148 @@ def drop_fontawesome_js(app: Any, exception: Exception | None) -> None:
         (out / "_static" / "scripts" / name).unlink(missing_ok=True)
 
 
+NOT_FOUND_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>Page not found | {title}</title>
+<style>
+  :root {{ color-scheme: light dark; --text: #222832; --background: #ffffff; --link: #0a4fa8; }}
+  @media (prefers-color-scheme: dark) {{
+    :root {{ --text: #ced6dd; --background: #121212; --link: #8fb9ff; }}
+  }}
+  body {{ margin: 0; font: 1.1rem/1.6 system-ui, sans-serif; color: var(--text);
+         background: var(--background); }}
+  main {{ max-width: 36rem; margin: 12vh auto; padding: 0 1.25rem; }}
+  a {{ color: var(--link); }}
+</style>
+</head>
+<body>
+<main>
+<h1>Page not found</h1>
+<p>This address is not a page of <em>{title}</em>. It may have moved when the course was
+reorganised.</p>
+<p><a id="home" href="/">Go to the course's first page</a>, or use its search from there.</p>
+</main>
+<script>
+// The site may live in a folder (a project page): the home link points at that folder.
+(function () {{
+  var parts = location.pathname.split("/").filter(Boolean);
+  if (/\\.github\\.io$/.test(location.hostname) && parts.length > 0) {{
+    document.getElementById("home").href = "/" + parts[0] + "/";
+  }}
+}})();
+</script>
+</body>
+</html>
+"""
+
+
+def write_not_found_page(app: Any, exception: Exception | None) -> None:
+    """A 404.html that static hosts (GitHub Pages, Netlify) show for a missing address.
+
+    It is self-contained (styles inline, nothing relative), because the host serves it at
+    whatever address was asked for, where the site's relative links would not resolve.
+    """
+    if exception is not None or app.builder.name != "html":
+        return
+    from pathlib import Path
+
+    page = NOT_FOUND_PAGE.format(title=html.escape(app.config.project or "the course"))
+    (Path(app.outdir) / "404.html").write_text(page, encoding="utf-8")
+
+
+def strip_numbers_from_neighbours(app: Any, pagename: str, templatename: str,
+                                  context: dict[str, Any], doctree: Any) -> None:
+    """Next/Previous name a page section (a lab) by its title alone, never "1.13. Lab 1".
+
+    A chapter keeps its one-level number ("2. Gradient descent"): it is the chapter's name.
+    """
+    for side in ("prev", "next"):
+        link = context.get(side)
+        if link and link.get("title"):
+            link["title"] = SECTION_NUMBER.sub("", link["title"])
+
+
+SECTION_NUMBER = re.compile(r"^\s*(?:<span[^>]*>)?\d+(?:\.\d+)+\.?\s*(?:</span>)?\s*")
+
+
+# pydata-sphinx-theme's check of which code blocks scroll (each gets tabindex 0): it reads the
+# size of every block on the page in one task, at load and after every change to the article.
+THEME_TAB_STOPS = re.compile(
+    r'document\.querySelectorAll\((\["pre",[^\]]*\]\.join\(", "\))\)\.forEach\(\(?(\w+)\)?=>\{'
+    r"\2\.tabIndex=\2\.scrollWidth>\2\.clientWidth\|\|\2\.scrollHeight>\2\.clientHeight\?0:-1\}\)")
+
+
+def spread_theme_tab_stops(app: Any, exception: Exception | None) -> None:
+    """Let the theme's scrollable-block check run in small idle steps (book/_static/nncourse.js).
+
+    In one task it lays out the whole article: over a second of blocked main thread on a slow
+    phone for a long chapter. The theme's script is changed in the built site only, to call
+    ``window.nncourseTabStops(selector)`` (the same test, spread out) when that exists.
+    """
+    if exception is not None or app.builder.name != "html":
+        return
+    from pathlib import Path
+
+    from sphinx.util import logging
+
+    script = Path(app.outdir) / "_static" / "scripts" / "pydata-sphinx-theme.js"
+    if not script.is_file():
+        return
+    text = script.read_text(encoding="utf-8")
+    if "nncourseTabStops" in text:
+        return
+
+    def call(match: re.Match[str]) -> str:
+        selector = match.group(1)
+        return (f"(window.nncourseTabStops?window.nncourseTabStops({selector}):"
+                f"{match.group(0)})")
+
+    patched, count = THEME_TAB_STOPS.subn(call, text)
+    if count != 1:
+        logging.getLogger(__name__).warning(
+            "nncourse: the theme's tab-stop check was not found in pydata-sphinx-theme.js "
+            "(a new theme version?); long chapters then block the main thread at load.")
+        return
+    script.write_text(patched, encoding="utf-8")
+
+
+HEADING = re.compile(r"<h([1-6])\b[^>]*>.*?</h\1>", re.DOTALL)
+HEADING_CODE = re.compile(r'(<span class="pre">)([^<]+)(</span>)')
+
+
+def break_names_in_headings(app: Any, pagename: str, templatename: str,
+                            context: dict[str, Any], doctree: Any) -> None:
+    """Code in a heading may wrap after "." and "_" (``backprop.<wbr>stepper_<wbr>gradient``).
+
+    On a phone a long name is wider than the column; without these points it would break
+    between any two letters.
+    """
+    body = context.get("body", "")
+    if "<code" not in body:
+        return
+
+    def heading(match: re.Match[str]) -> str:
+        return HEADING_CODE.sub(
+            lambda m: m.group(1) + re.sub(r"([._])(?=\w)", r"\1<wbr>", m.group(2)) + m.group(3),
+            match.group(0))
+
+    context["body"] = HEADING.sub(heading, body)
+
+
 def setup(app: Any) -> dict[str, Any]:
     """Register the frame mover (the lab reader is named in `nb_custom_formats`)."""
     app.connect("html-page-context", externalize_page_frames)
     app.connect("html-page-context", link_lab_to_chapter)
     app.connect("html-page-context", lazy_images, priority=950)
     app.connect("html-page-context", widget_js_only_with_widgets, priority=900)
+    app.connect("html-page-context", strip_numbers_from_neighbours)
+    app.connect("html-page-context", break_names_in_headings)
     app.connect("build-finished", drop_fontawesome_js)
+    app.connect("build-finished", write_not_found_page)
+    app.connect("build-finished", spread_theme_tab_stops)
     app.connect("env-get-updated", unnumber_labs, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -3,6 +3,91 @@
 (function () {
   "use strict";
 
+  // The main thread stays free while the page loads (a slow phone's budget is 300 ms of
+  // blocking in all). The theme's script forces two full layouts of the page from script:
+  // - at DOMContentLoaded it measures the active sidebar link to scroll the sidebar to it, before
+  //   the page was ever laid out. With a stored position it only sets scrollTop, so one is stored
+  //   now, and the same scroll happens after the first paint, when measuring is cheap;
+  // - at load it marks scrollable code and outputs focusable, reading each one's size and setting
+  //   its tabindex in turn. Each write invalidates style, so the next read lays the page out
+  //   again. Writes that change nothing (-1 on an element that is not focusable anyway) are
+  //   skipped, so the reads share one layout;
+  var SIDEBAR_KEY = "sidebar-scroll-top";
+  try {
+    if (window.sessionStorage && sessionStorage.getItem(SIDEBAR_KEY) === null) {
+      sessionStorage.setItem(SIDEBAR_KEY, "0");
+      window.addEventListener("load", function () {
+        window.requestAnimationFrame(function () {
+          window.setTimeout(scrollSidebarToActive, 0);
+        });
+      });
+    }
+  } catch (error) {
+    // Storage refused (a private window): the theme measures as before.
+  }
+  function scrollSidebarToActive() {
+    var sidebar = document.querySelector("div.bd-sidebar");
+    var active = document.querySelectorAll(".bd-docs-nav .active");
+    if (!sidebar || !active.length || sidebar.scrollTop !== 0) {
+      return;
+    }
+    var link = active[active.length - 1];
+    var top = link.getBoundingClientRect().y;
+    if (top > window.innerHeight * 0.5) {
+      sidebar.scrollTop = top - sidebar.getBoundingClientRect().y - sidebar.clientHeight * 0.25;
+    }
+  }
+  // - and the theme re-checks every code block whenever the article changes (300 ms after).
+  //   Its check calls this instead (book/_ext/nncourse_book.py points it here): the same test,
+  //   made for each block as it comes within a screen of view, when the browser has laid it out
+  //   anyway (sections off screen are not laid out, see nncourse.css). Reading a far block's
+  //   size would lay out its whole section, so until then every block is a tab stop.
+  var tabStopObserver = null;
+  function tabStop(entries) {
+    entries.forEach(function (entry) {
+      if (entry.isIntersecting) {
+        var e = entry.target;
+        if (tabStopObserver !== null) {
+          tabStopObserver.unobserve(e);
+        }
+        e.tabIndex = e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight ? 0 : -1;
+      }
+    });
+  }
+  window.nncourseTabStops = function (selector) {
+    if (!window.IntersectionObserver) {
+      return tabStop(Array.prototype.map.call(document.querySelectorAll(selector), function (e) {
+        return { isIntersecting: true, target: e };
+      }));
+    }
+    if (tabStopObserver !== null) {
+      tabStopObserver.disconnect();
+    }
+    tabStopObserver = new IntersectionObserver(tabStop, { rootMargin: "100% 0px" });
+    document.querySelectorAll(selector).forEach(function (e) {
+      // Until it is measured a block may scroll: it stays reachable from the keyboard.
+      if (!e.hasAttribute("tabindex")) {
+        e.tabIndex = 0;
+      }
+      tabStopObserver.observe(e);
+    });
+  };
+  var tabIndex = Object.getOwnPropertyDescriptor(HTMLElement.prototype, "tabIndex");
+  if (tabIndex && tabIndex.set && tabIndex.configurable) {
+    Object.defineProperty(HTMLElement.prototype, "tabIndex", {
+      configurable: true,
+      enumerable: tabIndex.enumerable,
+      get: tabIndex.get,
+      set: function (value) {
+        if (Number(value) === -1 && !this.hasAttribute("tabindex") &&
+            tabIndex.get.call(this) === -1) {
+          return; // already out of the tab order: no attribute, no style invalidation
+        }
+        tabIndex.set.call(this, value);
+      },
+    });
+  }
+
   // Menus at every width. pydata-sphinx-theme 0.17 binds its sidebar dialogs to the first
   // .primary-toggle / .secondary-toggle in the page, which is the button in its own header;
   // sphinx-book-theme hides that header and shows its own buttons, which then do nothing
@@ -153,7 +238,35 @@
       });
   }
 
+  // Quizzes (nncourse.exercises.quiz): feedback answers the Check that asked for it, so typing
+  // a new number clears it; Check with no option chosen says what to do instead of nothing.
+  function improveQuizzes() {
+    document.querySelectorAll("form.nncourse-quiz-question:not([data-hint-ready])")
+      .forEach(function (form) {
+        form.setAttribute("data-hint-ready", "1");
+        var result = form.querySelector(".nncourse-quiz-result") || form;
+        var hint = document.createElement("p");
+        hint.className = "nncourse-quiz-hint";
+        hint.hidden = true;
+        hint.textContent = "Choose an answer first, then press Check.";
+        result.appendChild(hint);
+        function clear() {
+          hint.hidden = true;
+          form.querySelectorAll(".nncourse-quiz-feedback").forEach(function (p) {
+            p.hidden = true;
+          });
+        }
+        form.addEventListener("input", clear);
+        form.addEventListener("change", function () { hint.hidden = true; });
+        form.addEventListener("submit", function () {
+          var choice = form.getAttribute("data-kind") === "choice";
+          hint.hidden = !choice || !!form.querySelector("input[type=radio]:checked");
+        });
+      });
+  }
+
   function ready() {
+    improveQuizzes();
     addLaunchBars();
     addKernelNotices();
     nameIconButtons();

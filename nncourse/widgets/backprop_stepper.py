@@ -181,6 +181,13 @@ class BackpropStepper(Explorer):
         step, last = result["step"], len(result["frames"]) - 1
         return f"step {step} of {last}: {result['frames'][step]['text']}"
 
+    def static(self) -> Figure:
+        """The current graph as a static Figure whose alt text says what each node holds."""
+        figure = super().static()
+        figure.nncourse_alt = static_alt(self.controls["expression"].value,
+                                         self.controls["step"].value)
+        return figure
+
     def layout(self) -> widgets.Widget:
         controls = widgets.VBox([*self.controls.values(), self.play])
         return widgets.VBox([controls, self.image, self.status])

@@ -2,12 +2,13 @@
 
 A static page cannot run Python, so :func:`frame_explorer` calls a render function once per
 setting (10–30 of them) when the page is built and returns HTML that shows the frame for the
-slider's position. A short script swaps the image; the other frames are fetched when the reader
-moves the slider. The page says plainly that the full explorer runs in the lab.
+slider's position. A short script swaps the image; all other frames are fetched (and decoded)
+as the explorer comes near the screen, so every position answers at once. The page says plainly
+that the full explorer runs in the lab.
 
 In a notebook the frames are inline ``data:`` URIs. On the website,
 :func:`externalize_frames` (called by the book's Sphinx extension) moves each one into its
-own file, so a page's first load carries one frame per explorer, not all of them.
+own file, so a page's first load carries no frame of an explorer far down the page.
 
 Nothing here imports ipywidgets: a render function calls a ``compute_*`` function and a plot.
 
@@ -35,7 +36,7 @@ from typing import Any
 
 __all__ = ["FrameExplorer", "frame_explorer", "frame_png", "externalize_frames", "figure_alt",
            "figure_html", "describe_figures", "externalize_figures", "plain_math",
-           "math_html", "FRAME_CLASS", "MIN_FRAMES", "MAX_FRAMES"]
+           "math_html", "frame_values", "FRAME_CLASS", "MIN_FRAMES", "MAX_FRAMES"]
 
 FRAME_CLASS = "nncourse-frames"
 MIN_FRAMES, MAX_FRAMES = 2, 40
@@ -44,14 +45,24 @@ DEFAULT_NOTE = ("Precomputed frames: move the slider to see the figure for each 
                 "Python kernel).")
 
 # Swaps the frame for the slider position; runs once per explorer (idempotent), in a
-# notebook as on the website. Frame URLs sit in data-frames; alt texts in data-alts.
+# notebook as on the website. Frame URLs sit in data-frames; alt texts in data-alts. Every
+# frame is fetched and decoded as soon as the explorer comes near the screen (600 px ahead),
+# so the frame under the finger is already in memory when the slider moves; the explorer then
+# carries data-loaded. Frames of explorers far down the page cost nothing on first load.
 _SCRIPT = """(function(){var ds=document.querySelectorAll('div.nncourse-frames:not([data-ready])');
+function load(d){if(d.nnFrames)return;var f=JSON.parse(d.getAttribute('data-frames')),
+left=f.length;function done(){if(--left===0)d.setAttribute('data-loaded','1');}
+d.nnFrames=f.map(function(u){var i=new Image();i.src=u;
+(i.decode?i.decode():Promise.resolve()).then(done,done);return i;});}
+var io=window.IntersectionObserver?new IntersectionObserver(function(es){es.forEach(function(e){
+if(e.isIntersecting){io.unobserve(e.target);load(e.target);}});},{rootMargin:'600px 0px'}):null;
 ds.forEach(function(d){d.setAttribute('data-ready','1');var s=d.querySelector('input[type=range]'),
 im=d.querySelector('img'),o=d.querySelector('output'),f=JSON.parse(d.getAttribute('data-frames')),
 a=JSON.parse(d.getAttribute('data-alts')),t=JSON.parse(d.getAttribute('data-labels'));
 function show(){var i=+s.value;im.src=f[i];im.alt=a[i];o.textContent=t[i];
 s.setAttribute('aria-valuetext',t[i]);}s.addEventListener('input',show);
-s.addEventListener('change',show);});})();"""
+s.addEventListener('change',show);s.addEventListener('pointerdown',function(){load(d);});
+s.addEventListener('focus',function(){load(d);});if(io)io.observe(d);else load(d);});})();"""
 
 
 def frame_png(frame: Any, dpi: int = 72, colors: int = 128) -> bytes:
@@ -244,6 +255,7 @@ def _demo_png() -> bytes:
 
 _BLOCK = re.compile(rf'<div class="{FRAME_CLASS}".*?<!-- /{FRAME_CLASS} -->', re.DOTALL)
 _DATA_URI = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=]+)")
+_INLINE_SCRIPT = re.compile(r"<script>\(function\(\)\{var ds=.*?</script>", re.DOTALL)
 
 
 def externalize_frames(page: str, folder: Path, url_prefix: str) -> tuple[str, list[Path]]:
@@ -273,7 +285,9 @@ def externalize_frames(page: str, folder: Path, url_prefix: str) -> tuple[str, l
         return url_prefix + name
 
     def block(match: re.Match[str]) -> str:
-        return _DATA_URI.sub(to_file, match.group(0))
+        # The page's explorers run this version's script, whatever an older cached output held.
+        current = _INLINE_SCRIPT.sub(lambda _: f"<script>{_SCRIPT}</script>", match.group(0))
+        return _DATA_URI.sub(to_file, current)
 
     return _BLOCK.sub(block, page), written
 
@@ -313,7 +327,10 @@ def figure_alt(figure: Any) -> str:
     title = figure._suptitle.get_text() if getattr(figure, "_suptitle", None) else ""
     head = f"Figure: {title}" if title else "Figure"
     if not panels:
-        text = head + "."
+        # A diagram without axes (a graph of boxes): its text labels are what it shows.
+        labels = [" ".join(t.get_text().split()) for ax in figure.get_axes()
+                  for t in ax.texts if t.get_visible() and t.get_text().strip()]
+        text = f"{head}: diagram labelled " + "; ".join(labels) + "." if labels else head + "."
     elif len(panels) == 1:
         text = f"{head}: {panels[0]}."
     else:
