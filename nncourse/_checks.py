@@ -437,3 +437,11 @@ def check_broadcast_weight(weight: Any, shape: tuple[int, ...], name: str) -> np
     if np.any(values < 0):
         raise ValueError(f"{name} must be >= 0 (how much an entry counts); got {values.min()}.")
     return values
+
+
+def check_norm_type(norm_type: Any) -> float:
+    """A p-norm's ``p``: a number > 0, or ``math.inf`` (the largest absolute entry)."""
+    if _is_real_number(norm_type) and float(norm_type) == math.inf:
+        return math.inf
+    return check_number(norm_type, "norm_type", 0, low_open=True,
+                        hint="Use 2.0 (Euclidean) or math.inf (largest entry).")

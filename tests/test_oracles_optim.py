@@ -331,3 +331,43 @@ def test_schedule_values_offers_the_new_schedules() -> None:
     one_cycle = NO.schedule_values("onecycle", 10, lr=1.0)
     assert one_cycle[0] == pytest.approx(1.0 / 25) and one_cycle.max() == pytest.approx(1.0)
     assert one_cycle[-1] == pytest.approx(1.0 / 25 / 1e4)
+
+
+# --- gradient clipping -----------------------------------------------------------------------
+CLIP_CASES = {  # name: (gradients, None for a parameter without one; max_norm; norm_type)
+    "clipped": ([np.arange(6.0).reshape(3, 2), np.array([-4.0, 1.0]), None], 1.0, 2.0),
+    "under the limit: unchanged": ([np.array([0.3, -0.4])], 1.0, 2.0),
+    "all zeros": ([np.zeros((2, 2)), np.zeros(3)], 0.5, 2.0),
+    "largest entry": ([np.array([[3.0, -7.0]]), np.array([0.5])], 2.0, float("inf")),
+    "1-norm, one parameter": ([np.array([1.0, -2.0, 3.0])], 1.5, 1.0),
+    "3-norm": ([np.array([1.0, -2.0]), np.array([[0.5], [4.0]])], 0.7, 3.0),
+    "float32": ([np.linspace(-3, 3, 6, dtype=np.float32).reshape(2, 3)], 1.0, 2.0),
+    "no gradients at all": ([None, None], 1.0, 2.0),
+}
+
+
+@pytest.mark.parametrize("case", CLIP_CASES)
+def test_clip_grad_norm_matches_torch(case: str) -> None:
+    grads, max_norm, norm_type = CLIP_CASES[case]
+    shapes = [(2,) if g is None else g.shape for g in grads]
+    dtype = next((g.dtype for g in grads if g is not None), np.float64)
+    theirs = [torch.zeros(s, dtype=torch.float64 if dtype == np.float64 else torch.float32,
+                          requires_grad=True) for s in shapes]
+    twins = [torch.zeros_like(t, requires_grad=True) for t in theirs]
+    ours = [Parameter(np.zeros(s, dtype=dtype)) for s in shapes]
+    for g, t, w, p in zip(grads, theirs, twins, ours, strict=True):
+        t.grad = None if g is None else torch.tensor(g)
+        w.grad = None if g is None else torch.tensor(g)
+        p.grad = None if g is None else g.copy()
+    expected = float(torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type))
+    rtol = 1e-6 if dtype == np.float32 else 1e-12
+    assert NO.clip_grad_norm_(ours, max_norm, norm_type) == pytest.approx(expected, rel=rtol)
+    assert float(TO.clip_grad_norm_(twins, max_norm, norm_type)) == pytest.approx(expected,
+                                                                                   rel=rtol)
+    for t, w, p in zip(theirs, twins, ours, strict=True):
+        if t.grad is None:
+            assert p.grad is None and w.grad is None
+            continue
+        assert p.grad.dtype == dtype
+        np.testing.assert_allclose(p.grad, t.grad.numpy(), rtol=rtol, atol=1e-15)
+        np.testing.assert_allclose(w.grad.numpy(), t.grad.numpy(), rtol=rtol, atol=1e-15)

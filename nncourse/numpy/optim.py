@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from nncourse._checks import check_betas, check_number, check_positive
+from nncourse._checks import check_betas, check_norm_type, check_number, check_positive
 from nncourse.numpy.module import Module, Parameter
 from nncourse.numpy.schedules import (
     CosineAnnealingLR,
@@ -37,7 +37,7 @@ from nncourse.numpy.schedules import (
 __all__ = [
     "sgd_step", "momentum_step", "rmsprop_step", "rmsprop_general_step", "adam_step",
     "adamw_step", "amsgrad_step",
-    "Optimizer", "SGD", "RMSprop", "Adam", "AdamW",
+    "Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "clip_grad_norm_",
     "LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
     "LinearWarmup", "OneCycleLR", "schedule_values",
 ]
@@ -739,3 +739,63 @@ class AdamW(Adam):
                  weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                          amsgrad=amsgrad)
+
+
+def clip_grad_norm_(parameters: Any, max_norm: float, norm_type: float = 2.0) -> float:
+    r"""Scale every gradient down so that all of them together have norm <= ``max_norm``.
+
+    As ``torch.nn.utils.clip_grad_norm_``: with :math:`N = \lVert (\lVert g_1 \rVert_p,
+    \ldots, \lVert g_k \rVert_p) \rVert_p`` the norm of all gradients at once,
+
+    .. math:: g_i \leftarrow g_i \cdot \min\!\left(1, \frac{\text{max\_norm}}{N + 10^{-6}}
+              \right)
+
+    so one scale keeps every gradient's direction. Parameters whose ``grad`` is None are
+    skipped. Call it after ``backward`` and before ``optimizer.step()``; it guards against a
+    single huge gradient (an exploding loss), it does not replace a good learning rate.
+
+    Args:
+        parameters: Parameters (``model.parameters()``), one Parameter, or a model.
+        max_norm: the largest norm allowed (> 0).
+        norm_type: p of the p-norm (> 0), or ``math.inf`` for the largest absolute entry.
+
+    Returns:
+        N, the norm before clipping (log it to see how often clipping acts).
+
+    Example:
+        >>> p = Parameter(np.zeros(2)); p.grad = np.array([3.0, 4.0])
+        >>> clip_grad_norm_([p], max_norm=1.0), p.grad.round(4)
+        (5.0, array([0.6, 0.8]))
+    """
+    max_norm = check_positive(max_norm, "max_norm",
+                              hint="It is the largest gradient norm allowed, e.g. 1.0.")
+    norm_type = check_norm_type(norm_type)
+    if isinstance(parameters, Module):
+        parameters = parameters.parameters()
+    params = [parameters] if isinstance(parameters, Parameter) else list(parameters)
+    for p in params:
+        if not isinstance(p, Parameter):
+            raise TypeError(f"clip_grad_norm_ takes Parameters (model.parameters()); got "
+                            f"{type(p).__name__}.")
+    grads = [p.grad for p in params if p.grad is not None]
+    if not grads:
+        return 0.0
+    norms = np.array([_vector_norm(g, norm_type) for g in grads])       # (k,) one per tensor
+    total = _vector_norm(norms, norm_type)
+    scale = np.minimum(1.0, max_norm / (total + 1e-6))   # a NaN norm gives NaN, as torch
+    for p in params:
+        if p.grad is not None:
+            p.grad *= np.asarray(scale, dtype=p.grad.dtype)   # in place: the optimizer reads it
+    return float(total)
+
+
+def _vector_norm(values: np.ndarray, p: float) -> float:
+    """``(sum |v|^p)^(1/p)`` over every entry, or ``max |v|`` for p = inf."""
+    magnitudes = np.abs(np.asarray(values, dtype=np.float64)).ravel()
+    if magnitudes.size == 0:
+        return 0.0
+    if math.isinf(p):
+        return float(magnitudes.max())
+    if p == 2.0:
+        return float(np.sqrt(np.sum(magnitudes * magnitudes)))
+    return float(np.sum(magnitudes ** p) ** (1.0 / p))
