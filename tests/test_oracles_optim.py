@@ -371,3 +371,60 @@ def test_clip_grad_norm_matches_torch(case: str) -> None:
         assert p.grad.dtype == dtype
         np.testing.assert_allclose(p.grad, t.grad.numpy(), rtol=rtol, atol=1e-15)
         np.testing.assert_allclose(w.grad.numpy(), t.grad.numpy(), rtol=rtol, atol=1e-15)
+
+
+# --- ReduceLROnPlateau -----------------------------------------------------------------------
+NAN = float("nan")
+PLATEAU_CASES = {  # name: (options, metrics one per epoch)
+    "defaults, ties and a NaN": ({"patience": 2}, [1.0, 1.0, 1.0, 1.0, 0.5, NAN, NAN, NAN, 0.5]),
+    "cooldown, min_lr per group": ({"factor": 0.5, "patience": 0, "cooldown": 2,
+                                    "min_lr": [0.02, 0.0]}, [3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0]),
+    "max mode, abs threshold": ({"mode": "max", "threshold": 0.1, "threshold_mode": "abs",
+                                 "patience": 1, "factor": 0.3}, [0.5, 0.55, 0.58, 0.7, 0.7, 0.9]),
+    "eps skips a tiny change": ({"factor": 0.9, "patience": 0, "eps": 0.005}, [1.0] * 8),
+    "zero metric, rel threshold": ({"patience": 1}, [0.0, 0.0, 0.0, -1e-9, 0.0, 0.0]),
+}
+
+
+@pytest.mark.parametrize("case", PLATEAU_CASES)
+def test_reduce_lr_on_plateau_matches_torch(case: str) -> None:
+    options, metrics = PLATEAU_CASES[case]
+    def groups(params: list) -> list[dict[str, Any]]:
+        return [{"params": params[:1], "lr": 0.1}, {"params": params[1:], "lr": 0.01}]
+    torch_params = [torch.zeros(2, requires_grad=True) for _ in range(2)]
+    reference = torch.optim.SGD(groups(torch_params), lr=0.1)
+    theirs = lr_scheduler.ReduceLROnPlateau(reference, **options)
+    numpy_optimizer = NO.SGD(groups([Parameter(np.zeros(2)) for _ in range(2)]), lr=0.1)
+    twin_optimizer = TO.SGD(groups([torch.zeros(2, requires_grad=True) for _ in range(2)]),
+                            lr=0.1)
+    ours = NO.ReduceLROnPlateau(numpy_optimizer, **options)
+    twin = TO.ReduceLROnPlateau(twin_optimizer, **options)
+    for epoch, metric in enumerate(metrics):
+        theirs.step(metric)
+        ours.step(np.float64(metric))
+        twin.step(torch.tensor(metric))
+        expected = [g["lr"] for g in reference.param_groups]
+        assert ours.get_last_lrs() == pytest.approx(expected, rel=1e-15), epoch
+        assert twin.get_last_lrs() == pytest.approx(expected, rel=1e-15), epoch
+        assert (ours.num_bad_epochs, ours.cooldown_counter) == (theirs.num_bad_epochs,
+                                                                 theirs.cooldown_counter)
+        if epoch == 2:                                   # resume mid-run from a state dict
+            state = ours.state_dict()
+            ours = NO.ReduceLROnPlateau(numpy_optimizer, **options)
+            ours.load_state_dict(state)
+
+
+def test_fit_steps_a_plateau_schedule_with_the_validation_loss() -> None:
+    from nncourse.numpy.layers import Linear
+    from nncourse.numpy.losses import MSELoss
+    from nncourse.numpy.training import fit
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 1))
+    model = Linear(3, 1, seed=0)
+    optimizer = NO.SGD(model.parameters(), lr=0.05)
+    schedule = NO.ReduceLROnPlateau(optimizer, patience=0, threshold=0.5)
+    history = fit(model, MSELoss(), optimizer, x, y, epochs=3, batch_size=8,
+                  validation_data=(x[:4], y[:4]), scheduler=schedule, seed=0)
+    assert schedule.last_epoch == 3
+    assert schedule.best == history.history["val_loss"][0]     # never 50 % better after it
+    assert optimizer.lr == pytest.approx(0.05 * 0.1 ** 2)

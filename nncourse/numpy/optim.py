@@ -30,6 +30,7 @@ from nncourse.numpy.schedules import (
     LRScheduler,
     MultiStepLR,
     OneCycleLR,
+    ReduceLROnPlateau,
     StepLR,
     schedule_values,
 )
@@ -39,7 +40,7 @@ __all__ = [
     "adamw_step", "amsgrad_step",
     "Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "clip_grad_norm_",
     "LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
-    "LinearWarmup", "OneCycleLR", "schedule_values",
+    "LinearWarmup", "OneCycleLR", "ReduceLROnPlateau", "schedule_values",
 ]
 
 

@@ -33,6 +33,7 @@ from nncourse.torch.schedules import (
     LRScheduler,
     MultiStepLR,
     OneCycleLR,
+    ReduceLROnPlateau,
     StepLR,
     schedule_values,
 )
@@ -42,7 +43,7 @@ __all__ = [
     "adamw_step", "amsgrad_step",
     "Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "clip_grad_norm_",
     "LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
-    "LinearWarmup", "OneCycleLR", "schedule_values",
+    "LinearWarmup", "OneCycleLR", "ReduceLROnPlateau", "schedule_values",
 ]
 
 
