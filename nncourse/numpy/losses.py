@@ -1,8 +1,9 @@
-"""Loss functions (mean over the batch) and their gradients, plus L1/L2 penalties.
+"""Loss functions and their gradients, plus L1/L2 penalties.
 
 Each loss class has ``forward(prediction, target) -> float`` and ``backward() ->
-dL/dprediction`` (same shape as ``prediction``), mirroring ``torch.nn`` with the
-default ``reduction="mean"``. The math is in pure functions that exercises target.
+dL/dprediction`` (same shape as ``prediction``), mirroring ``torch.nn``: every loss takes
+``reduction=`` ("mean", the default, "sum" or "none"; with "none", ``backward(grad_output)``
+takes dL/dloss). The math is in pure functions that exercises target.
 
 Classification losses take *logits* (raw scores) and fold the sigmoid/softmax
 into the loss with the log-sum-exp trick, so logits of +-1000 give finite losses
@@ -11,6 +12,19 @@ and gradients.
 Penalty convention: ``l2_penalty = strength / 2 * sum ||w||^2`` so that its gradient
 is ``strength * w`` (what ``weight_decay`` adds in SGD); ``l1_penalty = strength *
 sum |w|`` with gradient ``strength * sign(w)``.
+
+What ``torch.nn`` offers beyond this, and why it is not here:
+
+- ``size_average=`` and ``reduce=``: deprecated in torch itself; ``reduction=`` replaces both.
+- ``BCELoss`` (on probabilities) and ``NLLLoss`` (on log-probabilities): the course's models
+  output logits, and folding the sigmoid/softmax into the loss is what keeps logits of
+  +-1000 finite. ``BCEWithLogitsLoss``/``CrossEntropyLoss`` on the logits compute the same
+  numbers in one stable step.
+- ``L1Loss``, ``HuberLoss``, ``SmoothL1Loss``, ``KLDivLoss`` and margin losses: no chapter
+  trains with them (regression uses MSE). In the torch path ``torch.nn``'s own losses work
+  with ``fit`` unchanged, and ``fit`` treats the first three as regression losses.
+- ``CrossEntropyLoss`` on (B, C, d1, ...) logits (one class per pixel or token): the course
+  classifies whole inputs, so logits are (B, C).
 
 Example:
     >>> loss_fn = CrossEntropyLoss()

@@ -9,8 +9,20 @@ Every class follows ``torch.optim`` (same defaults, same order of operations, pa
 parameters without a gradient skipped), so a NumPy run and a PyTorch run from the same weights
 agree to rounding error.
 
+:func:`clip_grad_norm_` rescales the gradients, as ``torch.nn.utils.clip_grad_norm_``.
 Learning-rate schedules live in :mod:`nncourse.numpy.schedules` and are
 re-exported here (``from nncourse.numpy.optim import StepLR`` works).
+
+What ``torch.optim`` offers beyond this, and why it is not here:
+
+- ``foreach``, ``fused``, ``capturable``, ``differentiable``: switches between torch's
+  implementations of the same update; the reference has one readable path.
+- ``maximize``: minimise the negated objective instead (``loss = -objective``).
+- ``Adagrad``, ``Adadelta``, ``Adamax``, ``NAdam``, ``RAdam``, ``LBFGS``, ``SparseAdam``:
+  chapter 5 compares SGD, momentum, Nesterov, RMSprop, Adam and AdamW; in the torch path
+  ``torch.optim``'s others train the same models (with ``torch.optim.lr_scheduler``).
+- ``torch.nn.utils.clip_grad_value_``: clipping each entry on its own turns the gradient's
+  direction; :func:`clip_grad_norm_` keeps it and is what training recipes use.
 """
 
 from __future__ import annotations

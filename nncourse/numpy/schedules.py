@@ -5,6 +5,18 @@ to :meth:`LRScheduler.step` (once per epoch, after the optimizer steps) moves
 to the next epoch and writes ``optimizer.lr``. Every schedule is a closed-form
 function of the epoch, :meth:`LRScheduler.lr_at`, so a plot can ask for the
 whole curve with :func:`schedule_values` without training anything.
+:class:`ReduceLROnPlateau` is the exception: it watches a validation loss.
+
+What ``torch.optim.lr_scheduler`` offers beyond this, and why it is not here:
+
+- ``LinearLR`` followed by another schedule through ``SequentialLR``: that is
+  :class:`LinearWarmup` with ``after=``, the one combination the chapters use.
+- ``LambdaLR``, ``MultiplicativeLR``: subclass :class:`LRScheduler` and write ``rate()``,
+  which keeps the closed form that plots need.
+- ``CosineAnnealingWarmRestarts``, ``CyclicLR``, ``PolynomialLR``, ``ConstantLR``,
+  ``ChainedScheduler``: no chapter uses them; ``torch.optim.lr_scheduler``'s drive the torch
+  path's optimizers, and ``fit(scheduler=...)`` steps them.
+- ``step(epoch)``: deprecated in torch; resume with ``state_dict``/``load_state_dict``.
 
 Example:
     >>> opt = SGD(model.parameters(), lr=0.1)

@@ -1,7 +1,9 @@
 """Loss functions on torch tensors, the twins of :mod:`nncourse.numpy.losses`.
 
 Same names and the same call, ``loss_fn(prediction, target)``, with the same
-``reduction=`` options. The one difference: a NumPy loss returns a float and has an explicit
+``reduction=``, ``weight``, ``pos_weight``, ``ignore_index`` and ``label_smoothing`` options
+(the losses ``torch.nn`` has that these do not are listed, with the reason, in
+:mod:`nncourse.numpy.losses`). The one difference: a NumPy loss returns a float and has an explicit
 ``backward()``; a torch loss returns a 0-d tensor and you call
 ``loss.backward()`` on it, which autograd turns into every parameter's ``.grad``.
 

@@ -11,6 +11,8 @@ check both agree step for step.
 Every optimizer also has an ``lr`` attribute (reading the first group's rate, writing every
 group's), and the schedules of :mod:`nncourse.numpy.schedules` (re-exported here) keep one
 starting rate per parameter group, as ``torch.optim.lr_scheduler`` does, which works as well.
+:func:`clip_grad_norm_` has the values of ``torch.nn.utils.clip_grad_norm_``. What
+``torch.optim`` has beyond these, and why, is listed in :mod:`nncourse.numpy.optim`.
 
 Example:
     >>> opt = Adam(model.parameters(), lr=1e-3)
