@@ -498,6 +498,16 @@ ROWS: list[Row] = [
         ValueError, r"alpha must be in \[0, 1\)"),
     bad("torch SGD", "a model instead of its parameters", lambda: TO.SGD(T.Linear(3, 2), lr=0.1),
         TypeError, r"model.parameters\(\)"),
+    bad("Optimizer.add_param_group", "a list instead of one dict",
+        lambda: sgd(mlp()).add_param_group([{"params": params()}]),
+        TypeError, r"add_param_group takes one dict"),
+    bad("Optimizer.add_param_group", "parameters already in the optimizer",
+        lambda: (lambda m: NO.SGD(m.parameters(), lr=0.1).add_param_group(
+            {"params": m.parameters()}))(mlp()),
+        ValueError, r"already in another group"),
+    bad("Optimizer.add_param_group", "an option this optimizer lacks",
+        lambda: sgd(mlp()).add_param_group({"params": params(), "betas": (0.9, 0.99)}),
+        ValueError, r"unknown keys \['betas'\]; SGD takes"),
     # --- schedules -----------------------------------------------------------------------------
     bad("StepLR", "step_size 0", lambda: schedule(NO.StepLR, 0),
         ValueError, r"step_size must be an integer >= 1; got 0"),

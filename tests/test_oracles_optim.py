@@ -59,16 +59,22 @@ def _groups(params: list[Any], lr: float) -> list[dict[str, Any]]:
 
 
 def _run(backend: str, name: str, kwargs: dict[str, Any], steps: int = STEPS,
-         change_lr_at: int | None = None) -> list[np.ndarray]:
+         change_lr_at: int | None = None, add_group_at: int | None = None) -> list[np.ndarray]:
+    """The parameters after ``steps`` updates; with ``add_group_at`` the second group joins
+    (``add_param_group``) at that step, as a backbone unfrozen during fine-tuning."""
     initial = _initial()
     if backend == "numpy":
         params: list[Any] = [Parameter(a.copy()) for a in initial]
-        optimizer: Any = getattr(NO, name)(_groups(params, kwargs["lr"]), **kwargs)
+        module: Any = NO
     else:
         params = [torch.tensor(a.copy(), requires_grad=True) for a in initial]
         module = TO if backend == "torch-twin" else torch.optim
-        optimizer = getattr(module, name)(_groups(params, kwargs["lr"]), **kwargs)
+    groups = _groups(params, kwargs["lr"])
+    later = groups.pop() if add_group_at is not None else None
+    optimizer = getattr(module, name)(groups, **kwargs)
     for step in range(steps):
+        if step == add_group_at:
+            optimizer.add_param_group(later)
         if step == change_lr_at:
             for group in optimizer.param_groups:
                 group["lr"] = group["lr"] * 0.5
@@ -92,6 +98,18 @@ def test_optimizers_match_torch_optim_with_groups_missing_and_zero_grads(
     for got, expected, start in zip(ours, oracle, _initial(), strict=True):
         assert not np.allclose(got, start)  # every parameter really moved
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize(("name", "kwargs"), OPTIMIZERS[2::2], ids=str)
+@pytest.mark.parametrize("backend", ["numpy", "torch-twin"])
+def test_add_param_group_mid_run_matches_torch_optim(backend: str, name: str,
+                                                     kwargs: dict[str, Any]) -> None:
+    ours = _run(backend, name, kwargs, add_group_at=5)
+    oracle = _run("torch", name, kwargs, add_group_at=5)
+    for got, expected in zip(ours, oracle, strict=True):
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
+    np.testing.assert_array_equal(_run("numpy", name, kwargs, steps=5, add_group_at=5)[2],
+                                  _initial()[2])        # not updated before it joined
 
 
 def test_numpy_optimizer_skips_a_parameter_without_gradient() -> None:
@@ -428,3 +446,19 @@ def test_fit_steps_a_plateau_schedule_with_the_validation_loss() -> None:
     assert schedule.last_epoch == 3
     assert schedule.best == history.history["val_loss"][0]     # never 50 % better after it
     assert optimizer.lr == pytest.approx(0.05 * 0.1 ** 2)
+
+
+def test_reduce_lr_on_plateau_after_add_param_group_matches_torch() -> None:
+    reference = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    theirs = lr_scheduler.ReduceLROnPlateau(reference, patience=0, factor=0.5, min_lr=0.004)
+    optimizer = NO.SGD([Parameter(np.zeros(1))], lr=0.1)
+    ours = NO.ReduceLROnPlateau(optimizer, patience=0, factor=0.5, min_lr=0.004)
+    for epoch in range(6):
+        if epoch == 2:                      # a second group joins; one min_lr serves both
+            reference.add_param_group({"params": [torch.zeros(1, requires_grad=True)],
+                                       "lr": 0.01})
+            optimizer.add_param_group({"params": [Parameter(np.zeros(1))], "lr": 0.01})
+        theirs.step(1.0)
+        ours.step(1.0)
+        expected = [g["lr"] for g in reference.param_groups]
+        assert ours.get_last_lrs() == pytest.approx(expected, rel=1e-15), epoch

@@ -403,16 +403,42 @@ class Optimizer:
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         self.param_groups: list[dict[str, Any]] = []
+        self.params: list[Parameter] = []
+        self.state: list[dict[str, Any]] = []
         for group in _parameter_groups(params):
-            unknown = set(group) - {"params", "initial_lr", *self.hyperparameter_names}
-            if unknown:
-                raise ValueError(f"Optimizer group has unknown keys {sorted(unknown)}; "
-                                 f"{type(self).__name__} takes {list(self.hyperparameter_names)}.")
-            merged = {**self.defaults, **group}
-            self._check_group(merged)
-            self.param_groups.append(merged)
-        self.params: list[Parameter] = [p for g in self.param_groups for p in g["params"]]
-        self.state: list[dict[str, Any]] = [{} for _ in self.params]
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters, as ``torch.optim.Optimizer.add_param_group``.
+
+        For example a backbone unfrozen after the head has trained. Hyperparameters the group
+        leaves out take the optimizer's defaults; its parameters start with empty state.
+        A schedule built before leaves the new group's rate alone: build schedules after.
+
+        Args:
+            param_group: a dict such as ``{"params": backbone.parameters(), "lr": 1e-4}``.
+
+        Example:
+            >>> optimizer.add_param_group({"params": backbone.parameters(), "lr": 1e-4})
+        """
+        if not isinstance(param_group, dict):
+            raise TypeError(f"add_param_group takes one dict such as {{'params': "
+                            f"backbone.parameters(), 'lr': 1e-4}}; got "
+                            f"{type(param_group).__name__}.")
+        (group,) = _parameter_groups([param_group])
+        unknown = set(group) - {"params", "initial_lr", *self.hyperparameter_names}
+        if unknown:
+            raise ValueError(f"Optimizer group has unknown keys {sorted(unknown)}; "
+                             f"{type(self).__name__} takes {list(self.hyperparameter_names)}.")
+        known = {id(p) for p in self.params}
+        if any(id(p) in known for p in group["params"]):
+            raise ValueError("add_param_group: some parameters are already in another group "
+                             "of this optimizer; add each parameter once.")
+        merged = {**self.defaults, **group}
+        self._check_group(merged)
+        self.param_groups.append(merged)
+        self.params.extend(merged["params"])
+        self.state.extend({} for _ in merged["params"])
 
     def _check_group(self, group: dict[str, Any]) -> None:
         """Validate one group's hyperparameters (in place: numbers become floats)."""

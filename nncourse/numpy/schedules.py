@@ -100,7 +100,8 @@ class LRScheduler:
         if groups is None:
             self.optimizer.lr = rates[0]
             return
-        for group, rate in zip(groups, rates, strict=True):
+        # a group added to the optimizer after this schedule was built keeps its own rate
+        for group, rate in zip(groups, rates, strict=False):
             group["lr"] = rate
 
     def step(self) -> None:
@@ -483,13 +484,15 @@ class ReduceLROnPlateau:
         self.threshold_mode = check_choice(threshold_mode, "threshold_mode", ("rel", "abs"))
         self.cooldown = check_int(cooldown, "cooldown", 0)
         self.eps = check_number(eps, "eps", 0)
+        self._one_min_lr: float | None = None
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != len(groups):
                 raise ValueError(f"min_lr must be one number or one per parameter group "
                                  f"({len(groups)}); got {len(min_lr)} numbers.")
             self.min_lrs = [check_number(m, "min_lr", 0) for m in min_lr]
         else:
-            self.min_lrs = [check_number(min_lr, "min_lr", 0)] * len(groups)
+            self._one_min_lr = check_number(min_lr, "min_lr", 0)
+            self.min_lrs = [self._one_min_lr] * len(groups)
         self.best = math.inf if self.mode == "min" else -math.inf
         self.num_bad_epochs = 0
         self.cooldown_counter = 0
@@ -521,6 +524,12 @@ class ReduceLROnPlateau:
             self.num_bad_epochs = 0
         if self.num_bad_epochs > self.patience:
             groups = _param_groups(self.optimizer) or []
+            if len(groups) != len(self.min_lrs):        # a group was added (add_param_group)
+                if self._one_min_lr is None:
+                    raise ValueError(f"ReduceLROnPlateau has {len(self.min_lrs)} min_lrs but "
+                                     f"the optimizer now has {len(groups)} groups; set "
+                                     f"sched.min_lrs to one number per group.")
+                self.min_lrs = [self._one_min_lr] * len(groups)
             for group, floor in zip(groups, self.min_lrs, strict=True):
                 old = float(group["lr"])
                 new = max(old * self.factor, floor)
