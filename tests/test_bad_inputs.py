@@ -508,6 +508,9 @@ ROWS: list[Row] = [
     bad("Optimizer.add_param_group", "an option this optimizer lacks",
         lambda: sgd(mlp()).add_param_group({"params": params(), "betas": (0.9, 0.99)}),
         ValueError, r"unknown keys \['betas'\]; SGD takes"),
+    bad("Optimizer.zero_grad", "set_to_none as a string",
+        lambda: sgd(mlp()).zero_grad(set_to_none="yes"),
+        TypeError, r"set_to_none must be True or False; got str 'yes'"),
     # --- schedules -----------------------------------------------------------------------------
     bad("StepLR", "step_size 0", lambda: schedule(NO.StepLR, 0),
         ValueError, r"step_size must be an integer >= 1; got 0"),

@@ -462,3 +462,27 @@ def test_reduce_lr_on_plateau_after_add_param_group_matches_torch() -> None:
         ours.step(1.0)
         expected = [g["lr"] for g in reference.param_groups]
         assert ours.get_last_lrs() == pytest.approx(expected, rel=1e-15), epoch
+
+
+@pytest.mark.parametrize("set_to_none", [True, False])
+def test_zero_grad_set_to_none_matches_torch(set_to_none: bool) -> None:
+    """A parameter outside the loss: skipped after set_to_none, moved by weight decay and
+    momentum after zeroing (its gradient is an exact zero)."""
+    start = np.array([1.0, -2.0])
+    theirs = [torch.tensor(start, requires_grad=True) for _ in range(2)]
+    reference = torch.optim.AdamW(theirs, lr=0.1, weight_decay=0.5)
+    ours = [Parameter(start.copy()) for _ in range(2)]
+    optimizer = NO.AdamW(ours, lr=0.1, weight_decay=0.5)
+    theirs[1].grad = torch.zeros(2, dtype=torch.float64)  # a NumPy Parameter starts with zeros
+    for step in range(3):
+        reference.zero_grad(set_to_none=set_to_none)
+        optimizer.zero_grad(set_to_none=set_to_none)
+        grad = np.array([0.5, 0.25 * step])               # only the first takes part
+        theirs[0].grad, ours[0].grad = torch.tensor(grad), grad.copy()
+        if not set_to_none:                               # torch leaves zeros where we do
+            assert ours[1].grad is not None and not ours[1].grad.any()
+        reference.step()
+        optimizer.step()
+    for p, t in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=0, atol=1e-12)
+    assert np.array_equal(ours[1].data, start) == set_to_none

@@ -33,7 +33,13 @@ from typing import Any
 
 import numpy as np
 
-from nncourse._checks import check_betas, check_norm_type, check_number, check_positive
+from nncourse._checks import (
+    check_betas,
+    check_bool,
+    check_norm_type,
+    check_number,
+    check_positive,
+)
 from nncourse.numpy.module import Module, Parameter
 from nncourse.numpy.schedules import (
     CosineAnnealingLR,
@@ -493,8 +499,21 @@ class Optimizer:
                     continue  # a parameter that did not take part in the loss is left alone
                 yield group, p, state
 
-    def zero_grad(self) -> None:
-        """Set every parameter's gradient to zero (in place)."""
+    def zero_grad(self, set_to_none: bool = False) -> None:
+        """Set every parameter's gradient to zero (in place), or to None.
+
+        torch's default is ``set_to_none=True``; here it is False so that code adding to
+        ``p.grad`` (``p.grad += ...``) keeps working. Either way the layers' backward writes
+        fresh gradients; a parameter left at None by a loss it is not part of is skipped by
+        ``step()``, while a zero gradient still moves momentum and weight decay (as torch).
+
+        Args:
+            set_to_none: drop the gradients (None) instead of zeroing them.
+        """
+        if check_bool(set_to_none, "set_to_none"):
+            for p in self.params:
+                p.grad = None
+            return
         for p in self.params:
             if p.grad is None:
                 p.grad = np.zeros_like(p.data)
