@@ -432,20 +432,30 @@ def test_reduce_lr_on_plateau_matches_torch(case: str) -> None:
             ours.load_state_dict(state)
 
 
-def test_fit_steps_a_plateau_schedule_with_the_validation_loss() -> None:
-    from nncourse.numpy.layers import Linear
-    from nncourse.numpy.losses import MSELoss
-    from nncourse.numpy.training import fit
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_fit_steps_a_plateau_schedule_with_the_validation_loss(backend: str) -> None:
+    """Both fits hand the plateau schedule val_loss (torch's own class in the torch fit)."""
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 1))
-    model = Linear(3, 1, seed=0)
-    optimizer = NO.SGD(model.parameters(), lr=0.05)
-    schedule = NO.ReduceLROnPlateau(optimizer, patience=0, threshold=0.5)
+    if backend == "numpy":
+        from nncourse.numpy.layers import Linear
+        from nncourse.numpy.losses import MSELoss
+        from nncourse.numpy.training import fit
+        model: Any = Linear(3, 1, seed=0)
+        optimizer: Any = NO.SGD(model.parameters(), lr=0.05)
+        schedule: Any = NO.ReduceLROnPlateau(optimizer, patience=0, threshold=0.5)
+    else:
+        from nncourse.torch.layers import Linear as TorchLinear
+        from nncourse.torch.losses import MSELoss  # type: ignore[assignment]
+        from nncourse.torch.training import fit  # type: ignore[assignment]
+        model = TorchLinear(3, 1, seed=0, dtype=torch.float64)
+        optimizer = TO.SGD(model.parameters(), lr=0.05)
+        schedule = lr_scheduler.ReduceLROnPlateau(optimizer, patience=0, threshold=0.5)
     history = fit(model, MSELoss(), optimizer, x, y, epochs=3, batch_size=8,
                   validation_data=(x[:4], y[:4]), scheduler=schedule, seed=0)
     assert schedule.last_epoch == 3
     assert schedule.best == history.history["val_loss"][0]     # never 50 % better after it
-    assert optimizer.lr == pytest.approx(0.05 * 0.1 ** 2)
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.05 * 0.1 ** 2)
 
 
 def test_reduce_lr_on_plateau_after_add_param_group_matches_torch() -> None:
