@@ -512,7 +512,7 @@ class Optimizer:
         """
         if check_bool(set_to_none, "set_to_none"):
             for p in self.params:
-                p.grad = None
+                p.grad = None  # type: ignore[assignment]  # step() skips a None gradient
             return
         for p in self.params:
             if p.grad is None:

@@ -508,8 +508,12 @@ class ReduceLROnPlateau:
             else best + self.threshold
         return value > bar
 
-    def step(self, metric: float) -> None:
-        """Record one epoch's ``metric`` (e.g. the validation loss); lower the rates if due."""
+    def step(self, metric: Any) -> None:
+        """Record one epoch's ``metric`` (e.g. the validation loss); lower the rates if due.
+
+        Args:
+            metric: a number or a one-element tensor.
+        """
         if not _is_number(metric):
             raise TypeError(f"ReduceLROnPlateau.step takes the epoch's metric, e.g. "
                             f"sched.step(val_loss); got {type(metric).__name__} {metric!r}.")
