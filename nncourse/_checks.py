@@ -411,3 +411,37 @@ def check_class_weight(weight: Any, classes: int) -> np.ndarray:
         raise ValueError(f"weight must be >= 0 (how much each class counts); got "
                          f"{values.min()}.")
     return values
+
+
+def check_loss_reduction(reduction: Any) -> str:
+    """A loss's ``reduction``: "mean", "sum" or "none" (both backends)."""
+    return check_choice(reduction, "reduction", REDUCTIONS)
+
+
+def check_broadcast_weight(weight: Any, shape: tuple[int, ...], name: str) -> np.ndarray:
+    """A BCE ``weight``/``pos_weight``: finite numbers >= 0 that broadcast to ``shape``.
+
+    Example:
+        >>> check_broadcast_weight([1.0, 3.0], (4, 2), "pos_weight")
+        array([1., 3.])
+    """
+    values = as_float_array(weight, name)
+    try:
+        fits = np.broadcast_shapes(values.shape, tuple(shape)) == tuple(shape)
+    except ValueError:
+        fits = False
+    if not fits:
+        last = shape[-1] if shape else 1
+        raise ValueError(f"{name} must broadcast to the logits' shape {tuple(shape)}; got shape "
+                         f"{values.shape}. Pass one number, or one per output column ({last},).")
+    if np.any(values < 0):
+        raise ValueError(f"{name} must be >= 0 (how much an entry counts); got {values.min()}.")
+    return values
+
+
+def check_norm_type(norm_type: Any) -> float:
+    """A p-norm's ``p``: a number > 0, or ``math.inf`` (the largest absolute entry)."""
+    if _is_real_number(norm_type) and float(norm_type) == math.inf:
+        return math.inf
+    return check_number(norm_type, "norm_type", 0, low_open=True,
+                        hint="Use 2.0 (Euclidean) or math.inf (largest entry).")

@@ -365,3 +365,83 @@ def test_bce_with_logits_and_mse_match_torch(shape) -> None:
         np.testing.assert_allclose(ours.backward(), zt.grad.numpy(), rtol=1e-12, atol=1e-15)
         assert float(twin(torch.tensor(logits), torch.tensor(targets))) == pytest.approx(
             float(expected), rel=1e-12)
+
+
+def _bce_mse_inputs(shape, dtype=np.float64):
+    rng = np.random.default_rng(len(shape) + shape[0])
+    logits = rng.normal(scale=3.0, size=shape)
+    logits.flat[0] = 1e4
+    if logits.size > 2:
+        logits.flat[1], logits.flat[2] = -1e4, 0.0                    # +-1e4 and an exact zero
+    targets = (rng.random(shape) > 0.5).astype(np.float64)
+    if targets.size > 3:
+        targets.flat[3] = 0.3                                         # a probability target
+    return logits.astype(dtype), targets.astype(dtype)
+
+
+BCE_OPTIONS = {
+    "plain": {},
+    "pos_weight per column": {"pos_weight": [3.0, 0.0, 0.5]},
+    "weight and pos_weight": {"weight": [[2.0], [0.0], [1.0], [0.5], [1.0], [3.0]],
+                              "pos_weight": 2.5},
+}
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("options", BCE_OPTIONS)
+def test_bce_with_logits_options_match_torch(options, reduction) -> None:
+    options = BCE_OPTIONS[options]
+    logits, targets = _bce_mse_inputs((6, 3))
+    torch_options = {k: torch.tensor(v, dtype=torch.float64) for k, v in options.items()}
+    zt = torch.tensor(logits, requires_grad=True)
+    expected = F.binary_cross_entropy_with_logits(zt, torch.tensor(targets), reduction=reduction,
+                                                  **torch_options)
+    grad_output = np.random.default_rng(3).normal(size=logits.shape)
+    expected.backward(torch.tensor(grad_output) if reduction == "none" else None)
+    loss_fn = NL.BCEWithLogitsLoss(reduction=reduction, **options)
+    tol = {"rtol": 1e-12, "atol": 1e-12}
+    np.testing.assert_allclose(loss_fn.forward(logits, targets), expected.detach().numpy(), **tol)
+    np.testing.assert_allclose(loss_fn.backward(grad_output if reduction == "none" else None),
+                               zt.grad.numpy(), **tol)
+    twin_z = torch.tensor(logits, requires_grad=True)
+    twin = TL.BCEWithLogitsLoss(reduction=reduction, **torch_options)(twin_z, torch.tensor(targets))
+    twin.backward(torch.tensor(grad_output) if reduction == "none" else None)
+    np.testing.assert_allclose(twin.detach().numpy(), expected.detach().numpy(), **tol)
+    np.testing.assert_allclose(twin_z.grad.numpy(), zt.grad.numpy(), **tol)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("shape", [(1, 1), (6, 3), (5,)])
+def test_mse_reductions_match_torch(shape, reduction) -> None:
+    prediction, target = _bce_mse_inputs(shape)
+    target[..., 0] = prediction[..., 0]                              # exact zero errors
+    pt = torch.tensor(prediction, requires_grad=True)
+    expected = F.mse_loss(pt, torch.tensor(target), reduction=reduction)
+    grad_output = np.random.default_rng(4).normal(size=shape)
+    expected.backward(torch.tensor(grad_output) if reduction == "none" else None)
+    loss_fn = NL.MSELoss(reduction=reduction)
+    np.testing.assert_allclose(loss_fn.forward(prediction, target), expected.detach().numpy(),
+                               rtol=1e-12)
+    np.testing.assert_allclose(loss_fn.backward(grad_output if reduction == "none" else None),
+                               pt.grad.numpy(), rtol=1e-12, atol=1e-12)
+    twin = TL.MSELoss(reduction=reduction)(torch.tensor(prediction), torch.tensor(target))
+    np.testing.assert_allclose(twin.numpy(), expected.detach().numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_bce_and_mse_reductions_in_float32(reduction) -> None:
+    logits, targets = _bce_mse_inputs((6, 3), np.float32)
+    options = {"pos_weight": np.array([3.0, 1.0, 0.5], dtype=np.float32)}
+    for ours, twin, theirs, kwargs in (
+            (NL.binary_cross_entropy_with_logits, TL.binary_cross_entropy_with_logits,
+             F.binary_cross_entropy_with_logits, options),
+            (NL.mse_loss, TL.mse_loss, F.mse_loss, {})):
+        torch_kwargs = {k: torch.tensor(v) for k, v in kwargs.items()}
+        expected = theirs(torch.tensor(logits), torch.tensor(targets), reduction=reduction,
+                          **torch_kwargs).numpy()
+        np.testing.assert_allclose(ours(logits, targets, reduction=reduction, **kwargs),
+                                   expected, rtol=1e-5, atol=1e-5)
+        mine = twin(torch.tensor(logits), torch.tensor(targets), reduction=reduction,
+                    **torch_kwargs)
+        assert mine.dtype == torch.float32
+        np.testing.assert_allclose(mine.numpy(), expected, rtol=1e-5, atol=1e-5)

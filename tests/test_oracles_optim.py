@@ -59,16 +59,22 @@ def _groups(params: list[Any], lr: float) -> list[dict[str, Any]]:
 
 
 def _run(backend: str, name: str, kwargs: dict[str, Any], steps: int = STEPS,
-         change_lr_at: int | None = None) -> list[np.ndarray]:
+         change_lr_at: int | None = None, add_group_at: int | None = None) -> list[np.ndarray]:
+    """The parameters after ``steps`` updates; with ``add_group_at`` the second group joins
+    (``add_param_group``) at that step, as a backbone unfrozen during fine-tuning."""
     initial = _initial()
     if backend == "numpy":
         params: list[Any] = [Parameter(a.copy()) for a in initial]
-        optimizer: Any = getattr(NO, name)(_groups(params, kwargs["lr"]), **kwargs)
+        module: Any = NO
     else:
         params = [torch.tensor(a.copy(), requires_grad=True) for a in initial]
         module = TO if backend == "torch-twin" else torch.optim
-        optimizer = getattr(module, name)(_groups(params, kwargs["lr"]), **kwargs)
+    groups = _groups(params, kwargs["lr"])
+    later = groups.pop() if add_group_at is not None else None
+    optimizer = getattr(module, name)(groups, **kwargs)
     for step in range(steps):
+        if step == add_group_at:
+            optimizer.add_param_group(later)
         if step == change_lr_at:
             for group in optimizer.param_groups:
                 group["lr"] = group["lr"] * 0.5
@@ -92,6 +98,18 @@ def test_optimizers_match_torch_optim_with_groups_missing_and_zero_grads(
     for got, expected, start in zip(ours, oracle, _initial(), strict=True):
         assert not np.allclose(got, start)  # every parameter really moved
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize(("name", "kwargs"), OPTIMIZERS[2::2], ids=str)
+@pytest.mark.parametrize("backend", ["numpy", "torch-twin"])
+def test_add_param_group_mid_run_matches_torch_optim(backend: str, name: str,
+                                                     kwargs: dict[str, Any]) -> None:
+    ours = _run(backend, name, kwargs, add_group_at=5)
+    oracle = _run("torch", name, kwargs, add_group_at=5)
+    for got, expected in zip(ours, oracle, strict=True):
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
+    np.testing.assert_array_equal(_run("numpy", name, kwargs, steps=5, add_group_at=5)[2],
+                                  _initial()[2])        # not updated before it joined
 
 
 def test_numpy_optimizer_skips_a_parameter_without_gradient() -> None:
@@ -331,3 +349,150 @@ def test_schedule_values_offers_the_new_schedules() -> None:
     one_cycle = NO.schedule_values("onecycle", 10, lr=1.0)
     assert one_cycle[0] == pytest.approx(1.0 / 25) and one_cycle.max() == pytest.approx(1.0)
     assert one_cycle[-1] == pytest.approx(1.0 / 25 / 1e4)
+
+
+# --- gradient clipping -----------------------------------------------------------------------
+CLIP_CASES = {  # name: (gradients, None for a parameter without one; max_norm; norm_type)
+    "clipped": ([np.arange(6.0).reshape(3, 2), np.array([-4.0, 1.0]), None], 1.0, 2.0),
+    "under the limit: unchanged": ([np.array([0.3, -0.4])], 1.0, 2.0),
+    "all zeros": ([np.zeros((2, 2)), np.zeros(3)], 0.5, 2.0),
+    "largest entry": ([np.array([[3.0, -7.0]]), np.array([0.5])], 2.0, float("inf")),
+    "1-norm, one parameter": ([np.array([1.0, -2.0, 3.0])], 1.5, 1.0),
+    "3-norm": ([np.array([1.0, -2.0]), np.array([[0.5], [4.0]])], 0.7, 3.0),
+    "float32": ([np.linspace(-3, 3, 6, dtype=np.float32).reshape(2, 3)], 1.0, 2.0),
+    "no gradients at all": ([None, None], 1.0, 2.0),
+}
+
+
+@pytest.mark.parametrize("case", CLIP_CASES)
+def test_clip_grad_norm_matches_torch(case: str) -> None:
+    grads, max_norm, norm_type = CLIP_CASES[case]
+    shapes = [(2,) if g is None else g.shape for g in grads]
+    dtype = next((g.dtype for g in grads if g is not None), np.float64)
+    theirs = [torch.zeros(s, dtype=torch.float64 if dtype == np.float64 else torch.float32,
+                          requires_grad=True) for s in shapes]
+    twins = [torch.zeros_like(t, requires_grad=True) for t in theirs]
+    ours = [Parameter(np.zeros(s, dtype=dtype)) for s in shapes]
+    for g, t, w, p in zip(grads, theirs, twins, ours, strict=True):
+        t.grad = None if g is None else torch.tensor(g)
+        w.grad = None if g is None else torch.tensor(g)
+        p.grad = None if g is None else g.copy()
+    expected = float(torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type))
+    rtol = 1e-6 if dtype == np.float32 else 1e-12
+    assert NO.clip_grad_norm_(ours, max_norm, norm_type) == pytest.approx(expected, rel=rtol)
+    assert float(TO.clip_grad_norm_(twins, max_norm, norm_type)) == pytest.approx(expected,
+                                                                                   rel=rtol)
+    for t, w, p in zip(theirs, twins, ours, strict=True):
+        if t.grad is None:
+            assert p.grad is None and w.grad is None
+            continue
+        assert p.grad.dtype == dtype
+        np.testing.assert_allclose(p.grad, t.grad.numpy(), rtol=rtol, atol=1e-15)
+        np.testing.assert_allclose(w.grad.numpy(), t.grad.numpy(), rtol=rtol, atol=1e-15)
+
+
+# --- ReduceLROnPlateau -----------------------------------------------------------------------
+NAN = float("nan")
+PLATEAU_CASES = {  # name: (options, metrics one per epoch)
+    "defaults, ties and a NaN": ({"patience": 2}, [1.0, 1.0, 1.0, 1.0, 0.5, NAN, NAN, NAN, 0.5]),
+    "cooldown, min_lr per group": ({"factor": 0.5, "patience": 0, "cooldown": 2,
+                                    "min_lr": [0.02, 0.0]}, [3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0]),
+    "max mode, abs threshold": ({"mode": "max", "threshold": 0.1, "threshold_mode": "abs",
+                                 "patience": 1, "factor": 0.3}, [0.5, 0.55, 0.58, 0.7, 0.7, 0.9]),
+    "eps skips a tiny change": ({"factor": 0.9, "patience": 0, "eps": 0.005}, [1.0] * 8),
+    "zero metric, rel threshold": ({"patience": 1}, [0.0, 0.0, 0.0, -1e-9, 0.0, 0.0]),
+}
+
+
+@pytest.mark.parametrize("case", PLATEAU_CASES)
+def test_reduce_lr_on_plateau_matches_torch(case: str) -> None:
+    options, metrics = PLATEAU_CASES[case]
+    def groups(params: list) -> list[dict[str, Any]]:
+        return [{"params": params[:1], "lr": 0.1}, {"params": params[1:], "lr": 0.01}]
+    torch_params = [torch.zeros(2, requires_grad=True) for _ in range(2)]
+    reference = torch.optim.SGD(groups(torch_params), lr=0.1)
+    theirs = lr_scheduler.ReduceLROnPlateau(reference, **options)
+    numpy_optimizer = NO.SGD(groups([Parameter(np.zeros(2)) for _ in range(2)]), lr=0.1)
+    twin_optimizer = TO.SGD(groups([torch.zeros(2, requires_grad=True) for _ in range(2)]),
+                            lr=0.1)
+    ours = NO.ReduceLROnPlateau(numpy_optimizer, **options)
+    twin = TO.ReduceLROnPlateau(twin_optimizer, **options)
+    for epoch, metric in enumerate(metrics):
+        theirs.step(metric)
+        ours.step(np.float64(metric))
+        twin.step(torch.tensor(metric))
+        expected = [g["lr"] for g in reference.param_groups]
+        assert ours.get_last_lrs() == pytest.approx(expected, rel=1e-15), epoch
+        assert twin.get_last_lrs() == pytest.approx(expected, rel=1e-15), epoch
+        assert (ours.num_bad_epochs, ours.cooldown_counter) == (theirs.num_bad_epochs,
+                                                                 theirs.cooldown_counter)
+        if epoch == 2:                                   # resume mid-run from a state dict
+            state = ours.state_dict()
+            ours = NO.ReduceLROnPlateau(numpy_optimizer, **options)
+            ours.load_state_dict(state)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_fit_steps_a_plateau_schedule_with_the_validation_loss(backend: str) -> None:
+    """Both fits hand the plateau schedule val_loss (torch's own class in the torch fit)."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 1))
+    if backend == "numpy":
+        from nncourse.numpy.layers import Linear
+        from nncourse.numpy.losses import MSELoss
+        from nncourse.numpy.training import fit
+        model: Any = Linear(3, 1, seed=0)
+        optimizer: Any = NO.SGD(model.parameters(), lr=0.05)
+        schedule: Any = NO.ReduceLROnPlateau(optimizer, patience=0, threshold=0.5)
+    else:
+        from nncourse.torch.layers import Linear as TorchLinear
+        from nncourse.torch.losses import MSELoss  # type: ignore[assignment]
+        from nncourse.torch.training import fit  # type: ignore[assignment]
+        model = TorchLinear(3, 1, seed=0, dtype=torch.float64)
+        optimizer = TO.SGD(model.parameters(), lr=0.05)
+        schedule = lr_scheduler.ReduceLROnPlateau(optimizer, patience=0, threshold=0.5)
+    history = fit(model, MSELoss(), optimizer, x, y, epochs=3, batch_size=8,
+                  validation_data=(x[:4], y[:4]), scheduler=schedule, seed=0)
+    assert schedule.last_epoch == 3
+    assert schedule.best == history.history["val_loss"][0]     # never 50 % better after it
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.05 * 0.1 ** 2)
+
+
+def test_reduce_lr_on_plateau_after_add_param_group_matches_torch() -> None:
+    reference = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    theirs = lr_scheduler.ReduceLROnPlateau(reference, patience=0, factor=0.5, min_lr=0.004)
+    optimizer = NO.SGD([Parameter(np.zeros(1))], lr=0.1)
+    ours = NO.ReduceLROnPlateau(optimizer, patience=0, factor=0.5, min_lr=0.004)
+    for epoch in range(6):
+        if epoch == 2:                      # a second group joins; one min_lr serves both
+            reference.add_param_group({"params": [torch.zeros(1, requires_grad=True)],
+                                       "lr": 0.01})
+            optimizer.add_param_group({"params": [Parameter(np.zeros(1))], "lr": 0.01})
+        theirs.step(1.0)
+        ours.step(1.0)
+        expected = [g["lr"] for g in reference.param_groups]
+        assert ours.get_last_lrs() == pytest.approx(expected, rel=1e-15), epoch
+
+
+@pytest.mark.parametrize("set_to_none", [True, False])
+def test_zero_grad_set_to_none_matches_torch(set_to_none: bool) -> None:
+    """A parameter outside the loss: skipped after set_to_none, moved by weight decay and
+    momentum after zeroing (its gradient is an exact zero)."""
+    start = np.array([1.0, -2.0])
+    theirs = [torch.tensor(start, requires_grad=True) for _ in range(2)]
+    reference = torch.optim.AdamW(theirs, lr=0.1, weight_decay=0.5)
+    ours = [Parameter(start.copy()) for _ in range(2)]
+    optimizer = NO.AdamW(ours, lr=0.1, weight_decay=0.5)
+    theirs[1].grad = torch.zeros(2, dtype=torch.float64)  # a NumPy Parameter starts with zeros
+    for step in range(3):
+        reference.zero_grad(set_to_none=set_to_none)
+        optimizer.zero_grad(set_to_none=set_to_none)
+        grad = np.array([0.5, 0.25 * step])               # only the first takes part
+        theirs[0].grad, ours[0].grad = torch.tensor(grad), grad.copy()
+        if not set_to_none:                               # torch leaves zeros where we do
+            assert ours[1].grad is not None and not ours[1].grad.any()
+        reference.step()
+        optimizer.step()
+    for p, t in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=0, atol=1e-12)
+    assert np.array_equal(ours[1].data, start) == set_to_none

@@ -15,6 +15,12 @@ shrinking or exploding layer after layer:
 ``g`` is :func:`calculate_gain` of the nonlinearity. ``INITIALIZERS`` names the
 schemes a :class:`~nncourse.numpy.layers.Linear` accepts as ``init=...``.
 
+``torch.nn.init`` also has ``orthogonal_``, ``trunc_normal_``, ``eye_``, ``dirac_`` and
+``sparse_``. They are not here: chapter 6 is about the variance-preserving scales above
+(Xavier, He, LeCun), while those serve recurrent networks, transformers and
+identity-preserving convolutions, outside the course. In the torch path
+``torch.nn.init``'s own functions fill the same parameters.
+
 Example:
     >>> w = kaiming_uniform((128, 784), rng=0)
     >>> bool(np.abs(w).max() <= np.sqrt(6 / 784))

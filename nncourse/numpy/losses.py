@@ -1,8 +1,9 @@
-"""Loss functions (mean over the batch) and their gradients, plus L1/L2 penalties.
+"""Loss functions and their gradients, plus L1/L2 penalties.
 
 Each loss class has ``forward(prediction, target) -> float`` and ``backward() ->
-dL/dprediction`` (same shape as ``prediction``), mirroring ``torch.nn`` with the
-default ``reduction="mean"``. The math is in pure functions that exercises target.
+dL/dprediction`` (same shape as ``prediction``), mirroring ``torch.nn``: every loss takes
+``reduction=`` ("mean", the default, "sum" or "none"; with "none", ``backward(grad_output)``
+takes dL/dloss). The math is in pure functions that exercises target.
 
 Classification losses take *logits* (raw scores) and fold the sigmoid/softmax
 into the loss with the log-sum-exp trick, so logits of +-1000 give finite losses
@@ -11,6 +12,19 @@ and gradients.
 Penalty convention: ``l2_penalty = strength / 2 * sum ||w||^2`` so that its gradient
 is ``strength * w`` (what ``weight_decay`` adds in SGD); ``l1_penalty = strength *
 sum |w|`` with gradient ``strength * sign(w)``.
+
+What ``torch.nn`` offers beyond this, and why it is not here:
+
+- ``size_average=`` and ``reduce=``: deprecated in torch itself; ``reduction=`` replaces both.
+- ``BCELoss`` (on probabilities) and ``NLLLoss`` (on log-probabilities): the course's models
+  output logits, and folding the sigmoid/softmax into the loss is what keeps logits of
+  +-1000 finite. ``BCEWithLogitsLoss``/``CrossEntropyLoss`` on the logits compute the same
+  numbers in one stable step.
+- ``L1Loss``, ``HuberLoss``, ``SmoothL1Loss``, ``KLDivLoss`` and margin losses: no chapter
+  trains with them (regression uses MSE). In the torch path ``torch.nn``'s own losses work
+  with ``fit`` unchanged, and ``fit`` treats the first three as regression losses.
+- ``CrossEntropyLoss`` on (B, C, d1, ...) logits (one class per pixel or token): the course
+  classifies whole inputs, so logits are (B, C).
 
 Example:
     >>> loss_fn = CrossEntropyLoss()
@@ -30,8 +44,11 @@ from nncourse._checks import (
     as_float_array,
     as_input,
     check_batch,
+    check_broadcast_weight,
     check_class_weight,
     check_cross_entropy_options,
+    check_grad_out,
+    check_loss_reduction,
     check_number,
 )
 from nncourse.numpy.activations import log_softmax, sigmoid, softmax
@@ -58,50 +75,131 @@ def _float_target(prediction: np.ndarray, target: Any, loss: str) -> np.ndarray:
     return target
 
 
-def mse_loss(prediction: np.ndarray, target: np.ndarray) -> float:
-    """Mean squared error ``mean((prediction - target)^2)`` over every entry.
+def _reduce_entries(per_entry: np.ndarray, reduction: str) -> Any:
+    """Mean or sum over every entry (a float), or the entries themselves ("none")."""
+    if reduction == "none":
+        return per_entry
+    if reduction == "sum":
+        return float(np.sum(per_entry))
+    return float(np.mean(per_entry))
+
+
+def _entry_grad(grad: np.ndarray, reduction: str, grad_output: Any) -> np.ndarray:
+    """Scale dloss_i/dprediction_i by dL/dloss_i: 1/N ("mean"), 1 ("sum"), grad_output ("none")."""
+    if reduction == "none":
+        if grad_output is None:
+            raise ValueError("reduction='none' returns one loss per entry; its backward needs "
+                             "grad_output, dL/dloss of the prediction's shape (np.ones_like("
+                             "prediction) for a sum).")
+        upstream = as_float_array(grad_output, "grad_output")
+        check_grad_out(upstream, grad.shape, "The loss's backward")
+        return grad * upstream
+    if reduction == "mean":
+        return grad / grad.size
+    return grad
+
+
+def mse_loss(prediction: np.ndarray, target: np.ndarray, reduction: str = "mean") -> Any:
+    """Squared error ``(prediction - target)^2`` per entry, then its mean (the default).
+
+    Args:
+        prediction: any shape.
+        target: the same shape.
+        reduction: "mean" over every entry, "sum", or "none" (the per-entry array), as torch.
+
+    Returns:
+        a float ("mean", "sum") or an array of the prediction's shape ("none").
 
     Example:
         >>> mse_loss(np.array([1.0, 3.0]), np.array([0.0, 3.0]))
         0.5
+        >>> mse_loss(np.array([1.0, 3.0]), np.array([0.0, 3.0]), reduction="none")
+        array([1., 0.])
     """
+    reduction = check_loss_reduction(reduction)
     diff = prediction - target
-    return float(np.mean(diff * diff))
+    return _reduce_entries(diff * diff, reduction)
 
 
-def mse_loss_backward(prediction: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """dL/dprediction of :func:`mse_loss`: ``2 (prediction - target) / N`` (N = all entries).
+def mse_loss_backward(prediction: np.ndarray, target: np.ndarray, reduction: str = "mean",
+                      grad_output: Any = None) -> np.ndarray:
+    """dL/dprediction of :func:`mse_loss`: ``g_i * 2 (prediction_i - target_i)``.
+
+    ``g_i = 1 / N`` for "mean" (N = all entries), 1 for "sum", and ``grad_output[i]``
+    (dL/dloss_i, the prediction's shape) for "none".
 
     Example:
         >>> mse_loss_backward(np.array([1.0, 3.0]), np.array([0.0, 3.0]))
         array([1., 0.])
     """
-    return (2.0 / prediction.size) * (prediction - target)
+    reduction = check_loss_reduction(reduction)
+    diff = prediction - target
+    if reduction == "mean":
+        return (2.0 / diff.size) * diff
+    return _entry_grad(2.0 * diff, reduction, grad_output)
 
 
-def binary_cross_entropy_with_logits(logits: np.ndarray, targets: np.ndarray) -> float:
-    """Mean of ``-[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))]``, computed stably.
+def binary_cross_entropy_with_logits(logits: np.ndarray, targets: np.ndarray,
+                                     reduction: str = "mean", weight: Any = None,
+                                     pos_weight: Any = None) -> Any:
+    """``-w [p y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))]`` per entry, computed stably.
 
-    Uses the identity ``loss = max(z, 0) - z y + log(1 + exp(-|z|))``: ``exp`` only sees
-    non-positive numbers, so logits of +-1000 are fine.
+    With ``p = 1`` this is ``max(z, 0) - z y + log(1 + exp(-|z|))``: ``exp`` only sees
+    non-positive numbers, so logits of +-1000 are fine. A ``pos_weight`` p adds
+    ``(p - 1) y softplus(-z)`` (since ``-log sigmoid(z) = softplus(-z)``), as torch.
+
+    Args:
+        logits: any shape.
+        targets: the same shape, values in [0, 1].
+        reduction: "mean" over every entry, "sum", or "none" (the per-entry array).
+        weight: None, or numbers >= 0 broadcast to the logits' shape: w, how much each
+            entry counts.
+        pos_weight: None, or numbers >= 0 broadcast along the last axis: p, how much the
+            positive targets count (> 1 raises recall on a rare positive class).
+
+    Returns:
+        a float ("mean", "sum") or an array of the logits' shape ("none").
 
     Example:
         >>> round(binary_cross_entropy_with_logits(np.array([0.0]), np.array([1.0])), 4)
         0.6931
+        >>> round(binary_cross_entropy_with_logits(np.zeros(2), np.array([1.0, 0.0]),
+        ...                                        reduction="sum", pos_weight=3.0), 4)
+        2.7726
     """
+    reduction = check_loss_reduction(reduction)
     per_entry = np.maximum(logits, 0) - logits * targets + np.log1p(np.exp(-np.abs(logits)))
-    return float(np.mean(per_entry))
+    if pos_weight is not None:
+        p = check_broadcast_weight(pos_weight, logits.shape, "pos_weight")
+        softplus_minus_z = np.maximum(-logits, 0) + np.log1p(np.exp(-np.abs(logits)))
+        per_entry = per_entry + (p - 1.0) * targets * softplus_minus_z
+    if weight is not None:
+        per_entry = per_entry * check_broadcast_weight(weight, logits.shape, "weight")
+    return _reduce_entries(per_entry, reduction)
 
 
-def binary_cross_entropy_with_logits_backward(logits: np.ndarray,
-                                              targets: np.ndarray) -> np.ndarray:
-    """dL/dlogits of the mean BCE-with-logits: ``(sigmoid(z) - y) / N``.
+def binary_cross_entropy_with_logits_backward(logits: np.ndarray, targets: np.ndarray,
+                                              reduction: str = "mean", weight: Any = None,
+                                              pos_weight: Any = None,
+                                              grad_output: Any = None) -> np.ndarray:
+    """dL/dlogits: ``g_i w_i [sigmoid(z_i) - y_i + (p - 1) y_i (sigmoid(z_i) - 1)]``.
+
+    Without weights this is ``(sigmoid(z) - y) / N`` for "mean"; ``g_i`` is 1/N ("mean"),
+    1 ("sum") or ``grad_output[i]`` ("none", the logits' shape).
 
     Example:
         >>> binary_cross_entropy_with_logits_backward(np.array([0.0]), np.array([1.0]))
         array([-0.5])
     """
-    return (sigmoid(logits) - targets) / logits.size
+    reduction = check_loss_reduction(reduction)
+    probability = sigmoid(logits)
+    grad = probability - targets
+    if pos_weight is not None:
+        p = check_broadcast_weight(pos_weight, logits.shape, "pos_weight")
+        grad = grad + (p - 1.0) * targets * (probability - 1.0)
+    if weight is not None:
+        grad = grad * check_broadcast_weight(weight, logits.shape, "weight")
+    return _entry_grad(grad, reduction, grad_output)
 
 
 def _check_logits(logits: np.ndarray) -> None:
@@ -282,6 +380,10 @@ class _Loss:
 class MSELoss(_Loss):
     """Mean squared error for regression.
 
+    Args:
+        reduction: "mean" (default), "sum" or "none" (one loss per entry;
+            ``backward(grad_output)`` then takes dL/dloss of the prediction's shape).
+
     Example:
         >>> loss_fn = MSELoss()
         >>> loss_fn.forward(np.array([[1.0], [3.0]]), np.array([[0.0], [3.0]]))
@@ -291,15 +393,23 @@ class MSELoss(_Loss):
                [0.]])
     """
 
-    def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
+    def __init__(self, *, reduction: str = "mean") -> None:
+        self.reduction = check_loss_reduction(reduction)
+
+    def forward(self, prediction: np.ndarray, target: np.ndarray) -> Any:
         prediction = as_input(prediction, "prediction")
         target = _float_target(prediction, target, "MSELoss")
         self._saved = (prediction, target)
-        return mse_loss(prediction, target)
+        return mse_loss(prediction, target, reduction=self.reduction)
 
-    def backward(self) -> np.ndarray:
+    def backward(self, grad_output: Any = None) -> np.ndarray:
         self._require_forward()
-        return mse_loss_backward(*self._saved)
+        return mse_loss_backward(*self._saved, reduction=self.reduction,
+                                 grad_output=grad_output)
+
+    def __repr__(self) -> str:
+        return "MSELoss()" if self.reduction == "mean" else \
+            f"MSELoss(reduction={self.reduction!r})"
 
 
 class BCEWithLogitsLoss(_Loss):
@@ -307,24 +417,49 @@ class BCEWithLogitsLoss(_Loss):
 
     Targets are 0/1 (or probabilities in [0, 1]) with the logits' shape.
 
+    Args:
+        weight: None, or numbers >= 0 that broadcast to the logits: how much each entry counts.
+        reduction: "mean" (default), "sum" or "none" (one loss per entry;
+            ``backward(grad_output)`` then takes dL/dloss of the logits' shape).
+        pos_weight: None, or numbers >= 0 along the last axis: how much positive targets
+            count (about negatives / positives for a rare positive class).
+
     Example:
         >>> loss_fn = BCEWithLogitsLoss()
         >>> round(loss_fn.forward(np.array([[1000.0], [-1000.0]]), np.array([[1.0], [0.0]])), 4)
         0.0
     """
 
-    def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
+    def __init__(self, weight: Any = None, *, reduction: str = "mean",
+                 pos_weight: Any = None) -> None:
+        self.weight = None if weight is None else as_float_array(weight, "weight")
+        self.reduction = check_loss_reduction(reduction)
+        self.pos_weight = None if pos_weight is None else as_float_array(pos_weight,
+                                                                         "pos_weight")
+
+    def _options(self) -> dict[str, Any]:
+        return {"reduction": self.reduction, "weight": self.weight,
+                "pos_weight": self.pos_weight}
+
+    def forward(self, prediction: np.ndarray, target: np.ndarray) -> Any:
         prediction = as_input(prediction, "prediction")
         target = _float_target(prediction, target, "BCEWithLogitsLoss")
         if target.size and (target.min() < 0 or target.max() > 1):
             raise ValueError(f"BCEWithLogitsLoss: targets must be in [0, 1] (class 0 or 1, or "
                              f"a probability); got values in [{target.min()}, {target.max()}].")
         self._saved = (prediction, target)
-        return binary_cross_entropy_with_logits(prediction, target)
+        return binary_cross_entropy_with_logits(prediction, target, **self._options())
 
-    def backward(self) -> np.ndarray:
+    def backward(self, grad_output: Any = None) -> np.ndarray:
         self._require_forward()
-        return binary_cross_entropy_with_logits_backward(*self._saved)
+        return binary_cross_entropy_with_logits_backward(*self._saved, **self._options(),
+                                                         grad_output=grad_output)
+
+    def __repr__(self) -> str:
+        extra = [f"{k}={v.tolist() if isinstance(v, np.ndarray) else v!r}"
+                 for k, v in self._options().items()
+                 if v is not None and not (k == "reduction" and v == "mean")]
+        return f"BCEWithLogitsLoss({', '.join(extra)})"
 
 
 class CrossEntropyLoss(_Loss):

@@ -9,8 +9,20 @@ Every class follows ``torch.optim`` (same defaults, same order of operations, pa
 parameters without a gradient skipped), so a NumPy run and a PyTorch run from the same weights
 agree to rounding error.
 
+:func:`clip_grad_norm_` rescales the gradients, as ``torch.nn.utils.clip_grad_norm_``.
 Learning-rate schedules live in :mod:`nncourse.numpy.schedules` and are
 re-exported here (``from nncourse.numpy.optim import StepLR`` works).
+
+What ``torch.optim`` offers beyond this, and why it is not here:
+
+- ``foreach``, ``fused``, ``capturable``, ``differentiable``: switches between torch's
+  implementations of the same update; the reference has one readable path.
+- ``maximize``: minimise the negated objective instead (``loss = -objective``).
+- ``Adagrad``, ``Adadelta``, ``Adamax``, ``NAdam``, ``RAdam``, ``LBFGS``, ``SparseAdam``:
+  chapter 5 compares SGD, momentum, Nesterov, RMSprop, Adam and AdamW; in the torch path
+  ``torch.optim``'s others train the same models (with ``torch.optim.lr_scheduler``).
+- ``torch.nn.utils.clip_grad_value_``: clipping each entry on its own turns the gradient's
+  direction; :func:`clip_grad_norm_` keeps it and is what training recipes use.
 """
 
 from __future__ import annotations
@@ -21,7 +33,13 @@ from typing import Any
 
 import numpy as np
 
-from nncourse._checks import check_betas, check_number, check_positive
+from nncourse._checks import (
+    check_betas,
+    check_bool,
+    check_norm_type,
+    check_number,
+    check_positive,
+)
 from nncourse.numpy.module import Module, Parameter
 from nncourse.numpy.schedules import (
     CosineAnnealingLR,
@@ -30,6 +48,7 @@ from nncourse.numpy.schedules import (
     LRScheduler,
     MultiStepLR,
     OneCycleLR,
+    ReduceLROnPlateau,
     StepLR,
     schedule_values,
 )
@@ -37,9 +56,9 @@ from nncourse.numpy.schedules import (
 __all__ = [
     "sgd_step", "momentum_step", "rmsprop_step", "rmsprop_general_step", "adam_step",
     "adamw_step", "amsgrad_step",
-    "Optimizer", "SGD", "RMSprop", "Adam", "AdamW",
+    "Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "clip_grad_norm_",
     "LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
-    "LinearWarmup", "OneCycleLR", "schedule_values",
+    "LinearWarmup", "OneCycleLR", "ReduceLROnPlateau", "schedule_values",
 ]
 
 
@@ -390,16 +409,42 @@ class Optimizer:
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         self.param_groups: list[dict[str, Any]] = []
+        self.params: list[Parameter] = []
+        self.state: list[dict[str, Any]] = []
         for group in _parameter_groups(params):
-            unknown = set(group) - {"params", "initial_lr", *self.hyperparameter_names}
-            if unknown:
-                raise ValueError(f"Optimizer group has unknown keys {sorted(unknown)}; "
-                                 f"{type(self).__name__} takes {list(self.hyperparameter_names)}.")
-            merged = {**self.defaults, **group}
-            self._check_group(merged)
-            self.param_groups.append(merged)
-        self.params: list[Parameter] = [p for g in self.param_groups for p in g["params"]]
-        self.state: list[dict[str, Any]] = [{} for _ in self.params]
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters, as ``torch.optim.Optimizer.add_param_group``.
+
+        For example a backbone unfrozen after the head has trained. Hyperparameters the group
+        leaves out take the optimizer's defaults; its parameters start with empty state.
+        A schedule built before leaves the new group's rate alone: build schedules after.
+
+        Args:
+            param_group: a dict such as ``{"params": backbone.parameters(), "lr": 1e-4}``.
+
+        Example:
+            >>> optimizer.add_param_group({"params": backbone.parameters(), "lr": 1e-4})
+        """
+        if not isinstance(param_group, dict):
+            raise TypeError(f"add_param_group takes one dict such as {{'params': "
+                            f"backbone.parameters(), 'lr': 1e-4}}; got "
+                            f"{type(param_group).__name__}.")
+        (group,) = _parameter_groups([param_group])
+        unknown = set(group) - {"params", "initial_lr", *self.hyperparameter_names}
+        if unknown:
+            raise ValueError(f"Optimizer group has unknown keys {sorted(unknown)}; "
+                             f"{type(self).__name__} takes {list(self.hyperparameter_names)}.")
+        known = {id(p) for p in self.params}
+        if any(id(p) in known for p in group["params"]):
+            raise ValueError("add_param_group: some parameters are already in another group "
+                             "of this optimizer; add each parameter once.")
+        merged = {**self.defaults, **group}
+        self._check_group(merged)
+        self.param_groups.append(merged)
+        self.params.extend(merged["params"])
+        self.state.extend({} for _ in merged["params"])
 
     def _check_group(self, group: dict[str, Any]) -> None:
         """Validate one group's hyperparameters (in place: numbers become floats)."""
@@ -454,8 +499,21 @@ class Optimizer:
                     continue  # a parameter that did not take part in the loss is left alone
                 yield group, p, state
 
-    def zero_grad(self) -> None:
-        """Set every parameter's gradient to zero (in place)."""
+    def zero_grad(self, set_to_none: bool = False) -> None:
+        """Set every parameter's gradient to zero (in place), or to None.
+
+        torch's default is ``set_to_none=True``; here it is False so that code adding to
+        ``p.grad`` (``p.grad += ...``) keeps working. Either way the layers' backward writes
+        fresh gradients; a parameter left at None by a loss it is not part of is skipped by
+        ``step()``, while a zero gradient still moves momentum and weight decay (as torch).
+
+        Args:
+            set_to_none: drop the gradients (None) instead of zeroing them.
+        """
+        if check_bool(set_to_none, "set_to_none"):
+            for p in self.params:
+                p.grad = None  # type: ignore[assignment]  # step() skips a None gradient
+            return
         for p in self.params:
             if p.grad is None:
                 p.grad = np.zeros_like(p.data)
@@ -739,3 +797,63 @@ class AdamW(Adam):
                  weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                          amsgrad=amsgrad)
+
+
+def clip_grad_norm_(parameters: Any, max_norm: float, norm_type: float = 2.0) -> float:
+    r"""Scale every gradient down so that all of them together have norm <= ``max_norm``.
+
+    As ``torch.nn.utils.clip_grad_norm_``: with :math:`N = \lVert (\lVert g_1 \rVert_p,
+    \ldots, \lVert g_k \rVert_p) \rVert_p`` the norm of all gradients at once,
+
+    .. math:: g_i \leftarrow g_i \cdot \min\!\left(1, \frac{\text{max\_norm}}{N + 10^{-6}}
+              \right)
+
+    so one scale keeps every gradient's direction. Parameters whose ``grad`` is None are
+    skipped. Call it after ``backward`` and before ``optimizer.step()``; it guards against a
+    single huge gradient (an exploding loss), it does not replace a good learning rate.
+
+    Args:
+        parameters: Parameters (``model.parameters()``), one Parameter, or a model.
+        max_norm: the largest norm allowed (> 0).
+        norm_type: p of the p-norm (> 0), or ``math.inf`` for the largest absolute entry.
+
+    Returns:
+        N, the norm before clipping (log it to see how often clipping acts).
+
+    Example:
+        >>> p = Parameter(np.zeros(2)); p.grad = np.array([3.0, 4.0])
+        >>> clip_grad_norm_([p], max_norm=1.0), p.grad.round(4)
+        (5.0, array([0.6, 0.8]))
+    """
+    max_norm = check_positive(max_norm, "max_norm",
+                              hint="It is the largest gradient norm allowed, e.g. 1.0.")
+    norm_type = check_norm_type(norm_type)
+    if isinstance(parameters, Module):
+        parameters = parameters.parameters()
+    params = [parameters] if isinstance(parameters, Parameter) else list(parameters)
+    for p in params:
+        if not isinstance(p, Parameter):
+            raise TypeError(f"clip_grad_norm_ takes Parameters (model.parameters()); got "
+                            f"{type(p).__name__}.")
+    grads = [p.grad for p in params if p.grad is not None]
+    if not grads:
+        return 0.0
+    norms = np.array([_vector_norm(g, norm_type) for g in grads])       # (k,) one per tensor
+    total = _vector_norm(norms, norm_type)
+    scale = np.minimum(1.0, max_norm / (total + 1e-6))   # a NaN norm gives NaN, as torch
+    for p in params:
+        if p.grad is not None:
+            p.grad *= np.asarray(scale, dtype=p.grad.dtype)   # in place: the optimizer reads it
+    return float(total)
+
+
+def _vector_norm(values: np.ndarray, p: float) -> float:
+    """``(sum |v|^p)^(1/p)`` over every entry, or ``max |v|`` for p = inf."""
+    magnitudes = np.abs(np.asarray(values, dtype=np.float64)).ravel()
+    if magnitudes.size == 0:
+        return 0.0
+    if math.isinf(p):
+        return float(magnitudes.max())
+    if p == 2.0:
+        return float(np.sqrt(np.sum(magnitudes * magnitudes)))
+    return float(np.sum(magnitudes ** p) ** (1.0 / p))

@@ -5,6 +5,18 @@ to :meth:`LRScheduler.step` (once per epoch, after the optimizer steps) moves
 to the next epoch and writes ``optimizer.lr``. Every schedule is a closed-form
 function of the epoch, :meth:`LRScheduler.lr_at`, so a plot can ask for the
 whole curve with :func:`schedule_values` without training anything.
+:class:`ReduceLROnPlateau` is the exception: it watches a validation loss.
+
+What ``torch.optim.lr_scheduler`` offers beyond this, and why it is not here:
+
+- ``LinearLR`` followed by another schedule through ``SequentialLR``: that is
+  :class:`LinearWarmup` with ``after=``, the one combination the chapters use.
+- ``LambdaLR``, ``MultiplicativeLR``: subclass :class:`LRScheduler` and write ``rate()``,
+  which keeps the closed form that plots need.
+- ``CosineAnnealingWarmRestarts``, ``CyclicLR``, ``PolynomialLR``, ``ConstantLR``,
+  ``ChainedScheduler``: no chapter uses them; ``torch.optim.lr_scheduler``'s drive the torch
+  path's optimizers, and ``fit(scheduler=...)`` steps them.
+- ``step(epoch)``: deprecated in torch; resume with ``state_dict``/``load_state_dict``.
 
 Example:
     >>> opt = SGD(model.parameters(), lr=0.1)
@@ -25,7 +37,7 @@ import numpy as np
 from nncourse._checks import check_choice, check_int, check_number, check_positive
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
-           "LinearWarmup", "OneCycleLR", "schedule_values", "lr_range_test"]
+           "LinearWarmup", "OneCycleLR", "ReduceLROnPlateau", "schedule_values", "lr_range_test"]
 
 
 class LRScheduler:
@@ -88,7 +100,8 @@ class LRScheduler:
         if groups is None:
             self.optimizer.lr = rates[0]
             return
-        for group, rate in zip(groups, rates, strict=True):
+        # a group added to the optimizer after this schedule was built keeps its own rate
+        for group, rate in zip(groups, rates, strict=False):
             group["lr"] = rate
 
     def step(self) -> None:
@@ -420,6 +433,145 @@ class _LrHolder:
 
 _SCHEDULES = ("constant", "step", "multistep", "exponential", "cosine", "warmup",
               "warmup_cosine", "onecycle")
+
+
+class ReduceLROnPlateau:
+    r"""Multiply every group's rate by ``factor`` when a watched number stops improving.
+
+    As ``torch.optim.lr_scheduler.ReduceLROnPlateau``. Unlike the other schedules its rate
+    depends on the losses seen, not on the epoch alone, so it has no ``lr_at`` and
+    :func:`schedule_values` cannot draw it; call ``step(metric)`` once per epoch with the
+    validation loss (``fit`` does, with ``val_loss`` or else ``loss``).
+
+    A value improves on the best so far when (mode "min", threshold_mode "rel")
+    :math:`m < \text{best} (1 - \text{threshold})`, or "abs": :math:`m < \text{best} -
+    \text{threshold}` (mode "max": ``>`` and ``+``). After more than ``patience`` epochs
+    without improvement each rate becomes :math:`\max(\eta \cdot \text{factor},
+    \text{min\_lr})` (unless that changes it by less than ``eps``), and ``cooldown``
+    epochs follow in which bad epochs are not counted. A NaN metric never improves.
+
+    Args:
+        optimizer: an optimizer (its ``param_groups``) of either backend.
+        mode: "min" (a loss) or "max" (an accuracy).
+        factor: in [0, 1): what the rate is multiplied by.
+        patience: epochs (>= 0) without improvement that are tolerated.
+        threshold: how much better counts as better (>= 0).
+        threshold_mode: "rel" (a fraction of the best) or "abs".
+        cooldown: epochs (>= 0) to wait after a reduction before counting again.
+        min_lr: the lowest rate, one number or one per group.
+        eps: smaller changes of the rate are skipped.
+
+    Example:
+        >>> sched = ReduceLROnPlateau(opt, factor=0.5, patience=2)
+        >>> for epoch in range(30):
+        ...     train_one_epoch(); sched.step(validation_loss())
+    """
+
+    def __init__(self, optimizer: Any, mode: str = "min", factor: float = 0.1,
+                 patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
+                 cooldown: int = 0, min_lr: Any = 0.0, eps: float = 1e-8) -> None:
+        groups = _param_groups(optimizer)
+        if groups is None:
+            raise TypeError(f"ReduceLROnPlateau needs an optimizer with param_groups; got "
+                            f"{type(optimizer).__name__}. Pass the SGD/Adam the model trains "
+                            f"with.")
+        self.optimizer = optimizer
+        self.mode = check_choice(mode, "mode", ("min", "max"))
+        self.factor = check_number(factor, "factor", 0, 1, high_open=True,
+                                   hint="The rate is multiplied by it, e.g. 0.1 or 0.5.")
+        self.patience = check_int(patience, "patience", 0)
+        self.threshold = check_number(threshold, "threshold", 0)
+        self.threshold_mode = check_choice(threshold_mode, "threshold_mode", ("rel", "abs"))
+        self.cooldown = check_int(cooldown, "cooldown", 0)
+        self.eps = check_number(eps, "eps", 0)
+        self._one_min_lr: float | None = None
+        if isinstance(min_lr, (list, tuple)):
+            if len(min_lr) != len(groups):
+                raise ValueError(f"min_lr must be one number or one per parameter group "
+                                 f"({len(groups)}); got {len(min_lr)} numbers.")
+            self.min_lrs = [check_number(m, "min_lr", 0) for m in min_lr]
+        else:
+            self._one_min_lr = check_number(min_lr, "min_lr", 0)
+            self.min_lrs = [self._one_min_lr] * len(groups)
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.num_bad_epochs = 0
+        self.cooldown_counter = 0
+        self.last_epoch = 0
+
+    def is_better(self, value: float, best: float) -> bool:
+        """Whether ``value`` improves on ``best`` by more than the threshold."""
+        if self.mode == "min":
+            bar = best * (1.0 - self.threshold) if self.threshold_mode == "rel" \
+                else best - self.threshold
+            return value < bar
+        bar = best * (1.0 + self.threshold) if self.threshold_mode == "rel" \
+            else best + self.threshold
+        return value > bar
+
+    def step(self, metric: Any) -> None:
+        """Record one epoch's ``metric`` (e.g. the validation loss); lower the rates if due.
+
+        Args:
+            metric: a number or a one-element tensor.
+        """
+        if not _is_number(metric):
+            raise TypeError(f"ReduceLROnPlateau.step takes the epoch's metric, e.g. "
+                            f"sched.step(val_loss); got {type(metric).__name__} {metric!r}.")
+        value = float(metric)
+        self.last_epoch += 1
+        if self.is_better(value, self.best):
+            self.best, self.num_bad_epochs = value, 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:           # bad epochs in the cooldown do not count
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        if self.num_bad_epochs > self.patience:
+            groups = _param_groups(self.optimizer) or []
+            if len(groups) != len(self.min_lrs):        # a group was added (add_param_group)
+                if self._one_min_lr is None:
+                    raise ValueError(f"ReduceLROnPlateau has {len(self.min_lrs)} min_lrs but "
+                                     f"the optimizer now has {len(groups)} groups; set "
+                                     f"sched.min_lrs to one number per group.")
+                self.min_lrs = [self._one_min_lr] * len(groups)
+            for group, floor in zip(groups, self.min_lrs, strict=True):
+                old = float(group["lr"])
+                new = max(old * self.factor, floor)
+                if old - new > self.eps:
+                    group["lr"] = new
+            self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
+
+    def get_last_lr(self) -> float:
+        """The first group's current rate (``get_last_lrs`` gives every group's)."""
+        return self.get_last_lrs()[0]
+
+    def get_last_lrs(self) -> list[float]:
+        """Every group's current rate (torch's ``get_last_lr()``)."""
+        return [float(group["lr"]) for group in _param_groups(self.optimizer) or []]
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"best": self.best, "num_bad_epochs": self.num_bad_epochs,
+                "cooldown_counter": self.cooldown_counter, "last_epoch": self.last_epoch}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if not isinstance(state, dict) or set(state) != set(self.state_dict()):
+            raise ValueError("load_state_dict expects the dict returned by "
+                             "ReduceLROnPlateau.state_dict().")
+        self.best = float(state["best"])
+        self.num_bad_epochs = int(state["num_bad_epochs"])
+        self.cooldown_counter = int(state["cooldown_counter"])
+        self.last_epoch = int(state["last_epoch"])
+
+
+def _is_number(value: Any) -> bool:
+    """A real number: a Python or NumPy scalar or a one-element tensor; not a bool or a str."""
+    if isinstance(value, (bool, np.bool_, str, bytes)):
+        return False
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def schedule_values(name: str, epochs: int, lr: float = 1.0, **kwargs: Any) -> np.ndarray:

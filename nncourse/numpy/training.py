@@ -285,6 +285,21 @@ def diverged_logs(logs: dict[str, float], metric_names: Sequence[str],
     return {**logs, **dict.fromkeys(names, math.nan)}
 
 
+def step_scheduler(scheduler: Any, logs: dict[str, float]) -> None:
+    """One epoch's schedule step in both fits.
+
+    A plateau schedule (ours or ``torch.optim.lr_scheduler.ReduceLROnPlateau``, hence the
+    name test) watches ``val_loss``, or ``loss`` without validation data; the others count
+    epochs.
+    """
+    if scheduler is None:
+        return
+    if type(scheduler).__name__ == "ReduceLROnPlateau":
+        scheduler.step(logs.get("val_loss", logs["loss"]))
+    else:
+        scheduler.step()
+
+
 def predict(model: Module, x: np.ndarray, batch_size: int | None = 1024) -> np.ndarray:
     """Model outputs in evaluation mode (dropout off), computed in batches.
 
@@ -376,7 +391,8 @@ def fit(model: Module, loss_fn: Any, optimizer: Any, x_train: np.ndarray, y_trai
         shuffle: reshuffle every epoch.
         seed: fixes the order (same seed, same run).
         verbose: show a ProgressBar.
-        scheduler: optional learning-rate schedule; ``scheduler.step()`` after each epoch.
+        scheduler: optional learning-rate schedule, stepped after each epoch (a
+            :class:`ReduceLROnPlateau` with ``val_loss``, or ``loss``).
         l2: L2 strength lambda; adds lambda/2 * sum ||W||^2 over weight matrices to the loss.
 
     Returns:
@@ -451,8 +467,7 @@ def fit(model: Module, loss_fn: Any, optimizer: Any, x_train: np.ndarray, y_trai
         stop = False
         for cb in callbacks:
             stop = bool(cb.on_epoch_end(epoch, dict(logs))) or cb.stop_training or stop
-        if scheduler is not None:
-            scheduler.step()
+        step_scheduler(scheduler, logs)
         if stop:
             reasons = [cb.stop_reason for cb in callbacks if cb.stop_reason]
             history.stopped_reason = "; ".join(reasons) or f"a callback stopped at epoch {epoch}"

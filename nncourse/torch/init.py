@@ -17,6 +17,8 @@ in-place function.
 The random source may be a seed, a ``np.random.Generator``, a ``torch.Generator``,
 or None, which takes a seed from torch's global generator (so
 ``torch.manual_seed`` makes the run reproducible, as with ``torch.nn.init``).
+The initializers ``torch.nn.init`` has beyond these, and why, are listed in
+:mod:`nncourse.numpy.init`.
 
 Example:
     >>> layer = torch.nn.Linear(4, 3)

@@ -1,7 +1,9 @@
 """Loss functions on torch tensors, the twins of :mod:`nncourse.numpy.losses`.
 
-Same names and the same call, ``loss_fn(prediction, target)``, with mean
-reduction. The one difference: a NumPy loss returns a float and has an explicit
+Same names and the same call, ``loss_fn(prediction, target)``, with the same
+``reduction=``, ``weight``, ``pos_weight``, ``ignore_index`` and ``label_smoothing`` options
+(the losses ``torch.nn`` has that these do not are listed, with the reason, in
+:mod:`nncourse.numpy.losses`). The one difference: a NumPy loss returns a float and has an explicit
 ``backward()``; a torch loss returns a 0-d tensor and you call
 ``loss.backward()`` on it, which autograd turns into every parameter's ``.grad``.
 
@@ -23,8 +25,10 @@ from torch import nn
 
 from nncourse._checks import (
     check_batch,
+    check_broadcast_weight,
     check_class_weight,
     check_cross_entropy_options,
+    check_loss_reduction,
     check_number,
 )
 
@@ -50,39 +54,66 @@ def _check_same_shape(prediction: torch.Tensor, target: torch.Tensor, loss: str)
         )
 
 
-def mse_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Mean squared error, ``mean((prediction - target)**2)`` over every element.
+def _reduce_entries(per_entry: torch.Tensor, reduction: str) -> torch.Tensor:
+    """Mean or sum over every entry (0-d), or the entries themselves ("none")."""
+    if reduction == "none":
+        return per_entry
+    return per_entry.sum() if reduction == "sum" else per_entry.mean()
+
+
+def _broadcast_weight(weight: Any, logits: torch.Tensor, name: str) -> torch.Tensor:
+    """``weight`` checked by the NumPy rule, as a tensor of the logits' dtype and device."""
+    values = weight.detach().cpu().numpy() if isinstance(weight, torch.Tensor) else weight
+    return torch.as_tensor(check_broadcast_weight(values, tuple(logits.shape), name),
+                           dtype=logits.dtype, device=logits.device)
+
+
+def mse_loss(prediction: torch.Tensor, target: torch.Tensor,
+             reduction: str = "mean") -> torch.Tensor:
+    """Squared error ``(prediction - target)**2`` per element, then its mean (the default).
 
     Args:
         prediction: any shape.
         target: the same shape.
+        reduction: "mean" over every element, "sum", or "none" (the per-element tensor).
 
     Returns:
-        0-d tensor.
+        0-d tensor ("mean", "sum") or a tensor of the prediction's shape ("none").
 
     Example:
         >>> mse_loss(torch.tensor([1.0, 3.0]), torch.tensor([1.0, 1.0]))
         tensor(2.)
     """
+    reduction = check_loss_reduction(reduction)
     target = _as_tensor_like(target, prediction).to(prediction.dtype)
     _check_same_shape(prediction, target, "mse_loss")
-    return ((prediction - target) ** 2).mean()
+    return _reduce_entries((prediction - target) ** 2, reduction)
 
 
-def binary_cross_entropy_with_logits(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Binary cross-entropy on raw scores: ``mean(softplus(z) - y z)``, stable for any ``z``.
+def binary_cross_entropy_with_logits(logits: torch.Tensor, target: torch.Tensor,
+                                     reduction: str = "mean", weight: Any = None,
+                                     pos_weight: Any = None) -> torch.Tensor:
+    """Binary cross-entropy on raw scores: ``w [softplus(z) - y z + (p - 1) y softplus(-z)]``.
+
+    Stable for any ``z``; the ``p`` term (``-log sigmoid(z) = softplus(-z)``) is there only
+    when ``pos_weight`` is given, the ``w`` factor only when ``weight`` is.
 
     Args:
         logits: any shape.
         target: same shape, values in [0, 1].
+        reduction: "mean" over every element, "sum", or "none" (the per-element tensor).
+        weight: None, or numbers >= 0 broadcast to the logits: how much each entry counts.
+        pos_weight: None, or numbers >= 0 along the last axis: how much positive targets
+            count.
 
     Returns:
-        0-d tensor.
+        0-d tensor ("mean", "sum") or a tensor of the logits' shape ("none").
 
     Example:
         >>> binary_cross_entropy_with_logits(torch.zeros(2), torch.ones(2))
         tensor(0.6931)
     """
+    reduction = check_loss_reduction(reduction)
     target = _as_tensor_like(target, logits).to(logits.dtype)
     _check_same_shape(logits, target, "BCEWithLogitsLoss")
     if target.device.type == "cpu" and target.numel() and (
@@ -93,7 +124,14 @@ def binary_cross_entropy_with_logits(logits: torch.Tensor, target: torch.Tensor)
     # never overflows. Its derivative is sigmoid(z) everywhere; the equal form
     # max(z, 0) + log1p(e^{-|z|}) has kinks whose autograd slopes give 1 - y, not
     # sigmoid(0) - y, at a logit of exactly 0.
-    return (torch.logaddexp(torch.zeros_like(logits), logits) - logits * target).mean()
+    zeros = torch.zeros_like(logits)
+    per_entry = torch.logaddexp(zeros, logits) - logits * target
+    if pos_weight is not None:
+        p = _broadcast_weight(pos_weight, logits, "pos_weight")
+        per_entry = per_entry + (p - 1) * target * torch.logaddexp(zeros, -logits)
+    if weight is not None:
+        per_entry = per_entry * _broadcast_weight(weight, logits, "weight")
+    return _reduce_entries(per_entry, reduction)
 
 
 def _reduce(per_sample: torch.Tensor, shares: torch.Tensor, reduction: str) -> torch.Tensor:
@@ -236,25 +274,46 @@ def l2_penalty(parameters: Iterable[torch.Tensor] | nn.Module, strength: float) 
 class MSELoss(nn.Module):
     """Mean squared error as a module: ``loss_fn(prediction, target) -> 0-d tensor``.
 
+    Args:
+        reduction: "mean" (default), "sum" or "none" (one loss per element).
+
     Example:
         >>> MSELoss()(torch.ones(3, 1), torch.zeros(3, 1))
         tensor(1.)
     """
 
+    def __init__(self, *, reduction: str = "mean") -> None:
+        super().__init__()
+        self.reduction = check_loss_reduction(reduction)
+
     def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return mse_loss(prediction, target)
+        return mse_loss(prediction, target, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(nn.Module):
     """Binary cross-entropy on logits (sigmoid folded in for stability).
+
+    Args:
+        weight: None, or numbers >= 0 that broadcast to the logits: how much each entry counts.
+        reduction: "mean" (default), "sum" or "none" (one loss per element).
+        pos_weight: None, or numbers >= 0 along the last axis: how much positive targets
+            count (about negatives / positives for a rare positive class).
 
     Example:
         >>> BCEWithLogitsLoss()(torch.zeros(4, 1), torch.ones(4, 1))
         tensor(0.6931)
     """
 
+    def __init__(self, weight: Any = None, *, reduction: str = "mean",
+                 pos_weight: Any = None) -> None:
+        super().__init__()
+        self.weight = weight
+        self.reduction = check_loss_reduction(reduction)
+        self.pos_weight = pos_weight
+
     def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return binary_cross_entropy_with_logits(prediction, target)
+        return binary_cross_entropy_with_logits(prediction, target, reduction=self.reduction,
+                                                weight=self.weight, pos_weight=self.pos_weight)
 
 
 class CrossEntropyLoss(nn.Module):

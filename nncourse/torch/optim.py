@@ -11,6 +11,8 @@ check both agree step for step.
 Every optimizer also has an ``lr`` attribute (reading the first group's rate, writing every
 group's), and the schedules of :mod:`nncourse.numpy.schedules` (re-exported here) keep one
 starting rate per parameter group, as ``torch.optim.lr_scheduler`` does, which works as well.
+:func:`clip_grad_norm_` has the values of ``torch.nn.utils.clip_grad_norm_``. What
+``torch.optim`` has beyond these, and why, is listed in :mod:`nncourse.numpy.optim`.
 
 Example:
     >>> opt = Adam(model.parameters(), lr=1e-3)
@@ -25,7 +27,7 @@ from typing import Any
 
 import torch
 
-from nncourse._checks import check_betas, check_number, check_positive
+from nncourse._checks import check_betas, check_norm_type, check_number, check_positive
 from nncourse.torch.schedules import (
     CosineAnnealingLR,
     ExponentialLR,
@@ -33,6 +35,7 @@ from nncourse.torch.schedules import (
     LRScheduler,
     MultiStepLR,
     OneCycleLR,
+    ReduceLROnPlateau,
     StepLR,
     schedule_values,
 )
@@ -40,9 +43,9 @@ from nncourse.torch.schedules import (
 __all__ = [
     "sgd_step", "momentum_step", "rmsprop_step", "rmsprop_general_step", "adam_step",
     "adamw_step", "amsgrad_step",
-    "Optimizer", "SGD", "RMSprop", "Adam", "AdamW",
+    "Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "clip_grad_norm_",
     "LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
-    "LinearWarmup", "OneCycleLR", "schedule_values",
+    "LinearWarmup", "OneCycleLR", "ReduceLROnPlateau", "schedule_values",
 ]
 
 
@@ -623,3 +626,47 @@ class AdamW(Adam):
                  weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                          amsgrad=amsgrad)
+
+
+def clip_grad_norm_(parameters: Any, max_norm: float, norm_type: float = 2.0) -> torch.Tensor:
+    r"""Scale every gradient down so that all of them together have norm <= ``max_norm``.
+
+    The twin of :func:`nncourse.numpy.optim.clip_grad_norm_` and the values of
+    ``torch.nn.utils.clip_grad_norm_``: with :math:`N` the p-norm of the per-tensor p-norms,
+    every ``grad`` is multiplied by :math:`\min(1, \text{max\_norm} / (N + 10^{-6}))`.
+    Parameters whose ``grad`` is None are skipped.
+
+    Args:
+        parameters: tensors (``model.parameters()``), one tensor, or a model.
+        max_norm: the largest norm allowed (> 0).
+        norm_type: p of the p-norm (> 0), or ``math.inf`` for the largest absolute entry.
+
+    Returns:
+        N, the norm before clipping, as a 0-d tensor.
+
+    Example:
+        >>> loss.backward()
+        >>> clip_grad_norm_(model.parameters(), max_norm=1.0)
+        >>> optimizer.step()
+    """
+    max_norm = check_positive(max_norm, "max_norm",
+                              hint="It is the largest gradient norm allowed, e.g. 1.0.")
+    norm_type = check_norm_type(norm_type)
+    if isinstance(parameters, torch.nn.Module):
+        parameters = parameters.parameters()
+    params = [parameters] if isinstance(parameters, torch.Tensor) else list(parameters)
+    for p in params:
+        if not isinstance(p, torch.Tensor):
+            raise TypeError(f"clip_grad_norm_ takes tensors (model.parameters()); got "
+                            f"{type(p).__name__}.")
+    grads = [p.grad for p in params if p.grad is not None]
+    if not grads:
+        return torch.tensor(0.0)
+    with torch.no_grad():
+        # one norm per tensor, then the norm of those: (k,) -> 0-d
+        norms = torch.stack([torch.linalg.vector_norm(g, norm_type) for g in grads])
+        total = torch.linalg.vector_norm(norms, norm_type)
+        scale = torch.clamp(max_norm / (total + 1e-6), max=1.0)   # a NaN norm stays NaN
+        for g in grads:
+            g.mul_(scale.to(g.dtype))
+    return total

@@ -23,10 +23,11 @@ from nncourse.numpy.schedules import (
     LRScheduler,
     MultiStepLR,
     OneCycleLR,
+    ReduceLROnPlateau,
     StepLR,
     lr_range_test,
     schedule_values,
 )
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
-           "LinearWarmup", "OneCycleLR", "schedule_values", "lr_range_test"]
+           "LinearWarmup", "OneCycleLR", "ReduceLROnPlateau", "schedule_values", "lr_range_test"]

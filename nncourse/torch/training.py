@@ -48,6 +48,7 @@ from nncourse.numpy.training import (
     divergence_reason,
     is_loss,
     metric_values,
+    step_scheduler,
 )
 from nncourse.torch.amp import MixedPrecision
 from nncourse.torch.callbacks import (
@@ -394,8 +395,7 @@ def fit(model: nn.Module, loss_fn: Any, optimizer: torch.optim.Optimizer, x_trai
             stop = False
             for cb in callbacks:
                 stop = bool(cb.on_epoch_end(epoch, dict(logs))) or cb.stop_training or stop
-            if scheduler is not None:
-                scheduler.step()
+            step_scheduler(scheduler, logs)
             checkpoints.on_epoch_end(epoch, epochs, history, stop)             # checkpoint.py
             if stop:
                 reasons = [cb.stop_reason for cb in callbacks if cb.stop_reason]
