@@ -1,0 +1,157 @@
+"""Sphinx helpers for the two editions of the website: English (/en/) and Portuguese (/pt-br/).
+
+English is the single source. The Portuguese edition is the same tree built with
+``-D language=pt_BR`` (``python scripts/i18n.py build``); this extension does what Sphinx's
+gettext catalogues cannot:
+
+* every page gets a link to the same page in the other edition, and ``<html lang>`` carries a
+  valid language tag (``pt-BR``, not Sphinx's ``pt_BR``);
+* a lab page reads its Portuguese notebook (``notebooks/pt-br/labNN_*.ipynb``, generated from the
+  English lab by ``scripts/i18n.py labs``) instead of the English one, so the page and the
+  notebook a student downloads say the same thing;
+* the API reference pages (``book/reference/*``, written from docstrings by autodoc) stay in
+  English and say so in Portuguese at the top (docstrings are never put into the catalogues);
+* the translation glossary (``locales/pt_BR/glossary.md``) is built into the Portuguese edition
+  only, and the theme's own words (title, search box, "Show"/"Hide") are set per language.
+
+Example:
+    >>> other_edition_url("book/01_training_loop", "en")
+    '../../pt-br/book/01_training_loop.html'
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+#: Sphinx language -> (folder of the edition under _build/html, BCP 47 tag, name in itself)
+EDITIONS = {
+    "en": ("en", "en", "English"),
+    "pt_BR": ("pt-br", "pt-BR", "Português (Brasil)"),
+}
+#: the pages that exist in one edition only, and where their language link goes instead
+ONLY_IN_ONE_EDITION = {"locales/pt_BR/glossary": "book/intro"}
+REFERENCE_PREFIX = "book/reference/"
+LAB_PREFIX = "notebooks/lab"
+#: where the generated Portuguese labs live (scripts/i18n.py labs writes them)
+TRANSLATED_LABS = {"pt_BR": "notebooks/pt-br"}
+
+#: the theme's own words, per language (Sphinx and the theme translate the rest themselves)
+THEME_WORDS = {
+    "pt_BR": {
+        "html_title": "nncourse: como as redes neurais são treinadas",
+        "search_bar_text": "Pesquisar neste livro...",
+        "extra_footer": "Código sob a licença MIT. Feito com Jupyter Book.",
+        "togglebutton_hint": "Mostrar",
+        "togglebutton_hint_hide": "Ocultar",
+        "language_link": "Read this page in English",
+        "reference_note": (
+            "A referência da API é gerada das docstrings do código e fica em inglês, como os "
+            "nomes das funções e das classes: traduzi-la criaria uma segunda fonte que "
+            "envelheceria a cada mudança no código. O texto dos capítulos e dos laboratórios "
+            "explica em português tudo o que você usa aqui."
+        ),
+    },
+    "en": {"language_link": "Leia esta página em português"},
+}
+
+
+def _language(app: Any) -> str:
+    return app.config.language or "en"
+
+
+def other_language(language: str) -> str:
+    """The language of the other edition (the editions come in a pair)."""
+    return "pt_BR" if language == "en" else "en"
+
+
+def other_edition_url(pagename: str, language: str) -> str:
+    """Relative URL, from ``pagename``'s HTML file, of the same page in the other edition.
+
+    Args:
+        pagename: Sphinx's page name, e.g. ``book/01_training_loop``.
+        language: the language of the edition being built (``en`` or ``pt_BR``).
+
+    Returns:
+        A relative URL such as ``../../pt-br/book/01_training_loop.html`` (one ``../`` per folder
+        of the page, one more to leave the edition's folder).
+    """
+    target = ONLY_IN_ONE_EDITION.get(pagename, pagename)
+    up = "../" * (pagename.count("/") + 1)
+    return f"{up}{EDITIONS[other_language(language)][0]}/{target}.html"
+
+
+def set_theme_words(app: Any, config: Any) -> None:
+    """Put the edition's own words into the configuration; keep the glossary out of English."""
+    language = config.language or "en"
+    if language not in EDITIONS:
+        raise ValueError(
+            f"language {language!r} has no edition; use one of {sorted(EDITIONS)} "
+            "(sphinx-build -D language=pt_BR)"
+        )
+    if language != "pt_BR":
+        config.exclude_patterns = [*config.exclude_patterns, "locales/**"]
+    if config.nncourse_catalogue_pages_only:
+        # The gettext templates hold the book pages only: labs have their own catalogues
+        # (matched by cell id) and the API reference stays English (see the module docstring).
+        config.exclude_patterns = [*config.exclude_patterns, "notebooks/**", "book/reference/*"]
+    words = THEME_WORDS.get(language, {})
+    if "html_title" in words:
+        config.html_title = words["html_title"]
+        config.togglebutton_hint = words["togglebutton_hint"]
+        config.togglebutton_hint_hide = words["togglebutton_hint_hide"]
+        options = dict(config.html_theme_options)
+        options["search_bar_text"] = words["search_bar_text"]
+        options["extra_footer"] = words["extra_footer"]
+        config.html_theme_options = options
+
+
+def read_translated_source(app: Any, docname: str, source: list[str]) -> None:
+    """Give a lab page its translated notebook and an API reference page its language note."""
+    language = _language(app)
+    if language == "en":
+        return
+    if docname.startswith(LAB_PREFIX):
+        name = docname.split("/", 1)[1]
+        translated = Path(app.srcdir) / TRANSLATED_LABS[language] / f"{name}.ipynb"
+        if not translated.is_file():
+            raise FileNotFoundError(
+                f"{translated} is missing: run `python scripts/i18n.py labs` to generate the "
+                "translated labs from the English ones"
+            )
+        source[0] = translated.read_text(encoding="utf-8")
+    elif docname.startswith(REFERENCE_PREFIX):
+        note = f"\n:::{{note}}\n{THEME_WORDS[language]['reference_note']}\n:::\n"
+        lines = source[0].split("\n")
+        title = next((i for i, line in enumerate(lines) if line.startswith("# ")), -1)
+        lines.insert(title + 1, note)
+        source[0] = "\n".join(lines)
+
+
+def add_language_link(app: Any, pagename: str, templatename: str, context: dict[str, Any],
+                      doctree: Any) -> None:
+    """Set ``<html lang>`` to a BCP 47 tag and put the other edition's link on top of the page."""
+    language = _language(app)
+    _folder, tag, _name = EDITIONS[language]
+    other = other_language(language)
+    other_tag = EDITIONS[other][1]
+    context["language"] = tag
+    url = html.escape(other_edition_url(pagename, language))
+    label = html.escape(THEME_WORDS[language]["language_link"])
+    link = (f'<nav class="nncourse-language" aria-label="{html.escape(EDITIONS[other][2])}">'
+            f'<a class="nncourse-language-link" href="{url}" hreflang="{other_tag}" '
+            f'lang="{other_tag}">{label}</a></nav>\n')
+    context["body"] = link + context.get("body", "")
+    context["metatags"] = (context.get("metatags", "")
+                           + f'\n<link rel="alternate" hreflang="{other_tag}" href="{url}" />')
+
+
+def setup(app: Any) -> dict[str, Any]:
+    """Register the edition hooks with Sphinx."""
+    # set by scripts/i18n.py for the gettext build that writes the templates
+    app.add_config_value("nncourse_catalogue_pages_only", "", "env", [str])
+    app.connect("config-inited", set_theme_words)
+    app.connect("source-read", read_translated_source)
+    app.connect("html-page-context", add_language_link)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
