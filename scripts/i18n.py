@@ -131,7 +131,7 @@ def book_templates(target: Path) -> list[Path]:
     shutil.rmtree(out, ignore_errors=True)
     with SphinxConf():
         sphinx("gettext", out, BUILD / "doctrees" / "gettext", "nb_execution_mode=off",
-               "nncourse_catalogue_pages_only=1")
+               "nncourse_catalogue_pages_only=1", "project=nncourse")
     written = []
     for pot in sorted((out / "book").rglob("*.pot")):
         dest = target / "book" / pot.relative_to(out / "book")
