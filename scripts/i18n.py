@@ -248,7 +248,35 @@ def update(book: bool = True) -> None:
     merge(str(LOCALES), str(TEMPLATES), tuple(LANGUAGES), line_width=100, jobs=1)
     for language in LANGUAGES:
         _drop_orphans(language)
+        for po in catalogues(language):
+            fill_untranslatable(po)
     write_labs()
+
+
+#: what a translator never changes: roles with their targets, inline code, math, LaTeX commands,
+#: numbers, units and punctuation (a message made only of these is copied as it is)
+_UNTRANSLATABLE = re.compile(r"\{[\w:-]+\}`[^`]*`|`[^`]*`|\$[^$]*\$|\\[A-Za-z]+|\\|[^A-Za-zÀ-ÿ\\]+")
+
+
+def untranslatable(text: str) -> bool:
+    """True for a message with no words of its own (a link list entry, a number, a formula)."""
+    rest = _UNTRANSLATABLE.sub(" ", text)
+    return not re.search(r"[A-Za-zÀ-ÿ]{2,}", re.sub(r"\b(MiB|GiB|GB|MB|KiB|TB|FLOP|s|B)\b", " ",
+                                                     rest))
+
+
+def fill_untranslatable(po: Path) -> int:
+    """Copy every empty message that has nothing to translate; return how many were filled."""
+    catalog = read_catalog(po)
+    filled = 0
+    for message in catalog:
+        if message.id and not message.string and isinstance(message.id, str) \
+                and untranslatable(message.id):
+            message.string = message.id
+            filled += 1
+    if filled:
+        write_catalog(catalog, po)
+    return filled
 
 
 def _drop_orphans(language: str) -> None:
