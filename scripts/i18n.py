@@ -89,22 +89,38 @@ def run(command: list[str], **kwargs: object) -> None:
 
 
 class SphinxConf:
-    """Jupyter Book's Sphinx configuration as a conf.py at the root, for the time of a build."""
+    """Jupyter Book's Sphinx configuration as a private conf.py, for the time of a build.
+
+    It is written to a fresh folder under _build/ (never to the repository root, so builds and
+    tests can run side by side), with every path made absolute; sphinx-build reads it with -c.
+    """
 
     def __enter__(self) -> SphinxConf:
-        self.path = ROOT / "conf.py"
-        if self.path.exists():
-            raise RuntimeError(f"{self.path} exists: remove it (the builds write their own)")
-        run([tool("jupyter-book"), "config", "sphinx", "."])
+        from jupyter_book.config import get_final_config
+
+        config, _ = get_final_config(
+            user_yaml=ROOT / "_config.yml", sourcedir=ROOT,
+            cli_config={"external_toc_path": "_toc.yml", "latex_individualpages": False})
+        for key in ("html_static_path", "templates_path", "locale_dirs"):
+            if key in config:
+                config[key] = [str(ROOT / path) for path in config[key]]
+        for key in ("html_favicon", "nb_execution_cache_path", "external_toc_path"):
+            if config.get(key):
+                config[key] = str(ROOT / config[key])
+        BUILD.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(tempfile.mkdtemp(prefix="sphinx-conf-", dir=BUILD))
+        lines = ["# Written by scripts/i18n.py from _config.yml for one build."]
+        lines += [f"{key} = {config[key]!r}" for key in sorted(config)]
+        (self.folder / "conf.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.path.unlink(missing_ok=True)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def sphinx(builder: str, out: Path, doctrees: Path, *overrides: str) -> None:
-    """One sphinx-build of the whole tree (the configuration must be in place)."""
-    command = [tool("sphinx-build"), "-b", builder, "-d", str(doctrees)]
+def sphinx(conf: SphinxConf, builder: str, out: Path, doctrees: Path, *overrides: str) -> None:
+    """One sphinx-build of the whole tree with the configuration ``conf``."""
+    command = [tool("sphinx-build"), "-b", builder, "-c", str(conf.folder), "-d", str(doctrees)]
     for override in overrides:
         command += ["-D", override]
     if builder == "html":
@@ -125,19 +141,20 @@ def book_templates(target: Path) -> list[Path]:
     """Write one template per book page (no labs, no API reference pages) under target/book/.
 
     The gettext builder reads the sources without executing them: code and outputs are never
-    in the catalogues, only the text around them.
+    in the catalogues, only the text around them. Its environment (_build/doctrees/gettext) is
+    kept, so a second run re-reads only the pages that changed.
     """
-    out = BUILD / "gettext"
-    shutil.rmtree(out, ignore_errors=True)
-    with SphinxConf():
-        sphinx("gettext", out, BUILD / "doctrees" / "gettext", "nb_execution_mode=off",
-               "nncourse_catalogue_pages_only=1", "project=nncourse")
     written = []
-    for pot in sorted((out / "book").rglob("*.pot")):
-        dest = target / "book" / pot.relative_to(out / "book")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_text(normalise_template(pot.read_text(encoding="utf-8")), encoding="utf-8")
-        written.append(dest)
+    BUILD.mkdir(parents=True, exist_ok=True)
+    with SphinxConf() as conf, tempfile.TemporaryDirectory(dir=BUILD) as folder:
+        out = Path(folder)
+        sphinx(conf, "gettext", out, BUILD / "doctrees" / "gettext", "nb_execution_mode=off",
+               "nncourse_catalogue_pages_only=1", "project=nncourse")
+        for pot in sorted((out / "book").rglob("*.pot")):
+            dest = target / "book" / pot.relative_to(out / "book")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_text(normalise_template(pot.read_text(encoding="utf-8")), encoding="utf-8")
+            written.append(dest)
     return written
 
 
@@ -148,8 +165,18 @@ def new_catalog(domain: str) -> Catalog:
                    charset="utf-8", fuzzy=False)
 
 
+#: gettext flags babel guesses from braces and percent signs; book and lab text is prose, not a
+#: format string, so only the run-time messages (nncourse.po) keep them for `msgfmt -c`
+FORMAT_FLAGS = ("python-format", "python-brace-format")
+RUNTIME_DOMAIN = "nncourse"
+
+
 def write_catalog(catalog: Catalog, path: Path) -> None:
     """Write a .pot/.po file (no line numbers: a moved sentence is not a changed one)."""
+    if path.stem != RUNTIME_DOMAIN:
+        for message in catalog:
+            for flag in FORMAT_FLAGS:
+                message.flags.discard(flag)
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=100, include_lineno=False, omit_header=False)
@@ -207,7 +234,7 @@ def lab_templates(target: Path) -> list[Path]:
         notebook = json.loads(lab.read_text(encoding="utf-8"))
         catalog = new_catalog(lab.stem)
         for context, text in lab_messages(notebook):
-            catalog.add(text, context=context, locations=[(f"notebooks/{lab.name}", None)])
+            catalog.add(text, context=context, locations=[(f"notebooks/{lab.name}", None)])  # type: ignore[list-item]
         dest = target / "labs" / f"{lab.stem}.pot"
         write_catalog(catalog, dest)
         written.append(dest)
@@ -221,7 +248,7 @@ def message_template(target: Path) -> Path:
                              keywords={"_": None, "ngettext": (1, 2)}, comment_tags=("NOTE",),
                              strip_comment_tags=True)
     for filename, _lineno, message, comments, context in found:
-        catalog.add(message, locations=[(f"nncourse/{filename}", None)],
+        catalog.add(message, locations=[(f"nncourse/{filename}", None)],  # type: ignore[list-item]
                     auto_comments=comments, context=context)
     dest = target / "nncourse.pot"
     write_catalog(catalog, dest)
@@ -249,7 +276,7 @@ def update(book: bool = True) -> None:
     for language in LANGUAGES:
         _drop_orphans(language)
         for po in catalogues(language):
-            fill_untranslatable(po)
+            finish_catalogue(po, language)
     write_labs()
 
 
@@ -265,17 +292,25 @@ def untranslatable(text: str) -> bool:
                                                      rest))
 
 
-def fill_untranslatable(po: Path) -> int:
-    """Copy every empty message that has nothing to translate; return how many were filled."""
+def finish_catalogue(po: Path, language: str) -> int:
+    """Tidy a merged catalogue; return how many untranslatable messages it copied.
+
+    Sets the header (language, team, a fixed revision date, so that an unchanged catalogue stays
+    byte-identical), drops babel's guessed format flags from prose (see FORMAT_FLAGS) and copies
+    every empty message that has nothing to translate (see ``untranslatable``).
+    """
     catalog = read_catalog(po)
+    catalog.locale = language
+    catalog.language_team = f"{language} <https://github.com/nncourse/nncourse>"
+    catalog.last_translator = "The nncourse contributors"
+    catalog.revision_date = TEMPLATE_DATE
     filled = 0
     for message in catalog:
         if message.id and not message.string and isinstance(message.id, str) \
                 and untranslatable(message.id):
             message.string = message.id
             filled += 1
-    if filled:
-        write_catalog(catalog, po)
+    write_catalog(catalog, po)
     return filled
 
 
@@ -384,9 +419,9 @@ def build(languages: list[str]) -> None:
     runs each chapter once: the second edition reuses the first one's outputs.
     """
     site = BUILD / "html"
-    with SphinxConf():
+    with SphinxConf() as conf:
         for language in languages:
-            sphinx("html", site / EDITIONS[language], BUILD / "doctrees" / EDITIONS[language],
+            sphinx(conf, "html", site / EDITIONS[language], BUILD / "doctrees" / EDITIONS[language],
                    f"language={language}")
     site.mkdir(parents=True, exist_ok=True)
     (site / "index.html").write_text(REDIRECT.format(url="en/book/intro.html"), encoding="utf-8")

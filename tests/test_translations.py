@@ -179,10 +179,17 @@ def _glossary_rows(heading: str) -> list[list[str]]:
 
 
 def _running_text(text: str) -> str:
-    """Text outside code, math, links' targets, roles and the '(*original*)' glosses."""
+    """Text outside code, math, links' targets, roles, identifiers and quoted English.
+
+    Left out: code (fenced, inline), math, link targets, roles, dotted and snake_case
+    identifiers (``backprop.linear_backward``), the ``(*original*)`` gloss after a term and
+    italic titles of English papers (``*Decoupled Weight Decay Regularization*``).
+    """
     text = re.sub(r"```.*?```|:::.*?\n", " ", text, flags=re.S)
     text = re.sub(r"\$\$.*?\$\$|\$[^$\n]+\$|`[^`]*`|\]\([^)]*\)|\{[a-z:]+\}|<[^>]+>|"
-                  r"\(\*[^*]+\*\)", " ", text, flags=re.S)
+                  r"\(\*[^*]+\*\)|\*(?:[A-Z][\w-]*[\s,:]+){2,}[^*]*\*", " ", text, flags=re.S)
+    text = re.sub(r"\b\w+(?:\.\w+)+\b|\b\w+_\w+\b", " ", text)
+    text = re.sub(r"\\text\{[^}]*\}", lambda m: m.group(0)[6:-1], text)  # words inside math
     return text
 
 
@@ -232,6 +239,8 @@ def test_glossary_check_catches_a_forbidden_term():
     assert not re.search(_phrase("batch"), stripped)
     assert "overfitting" not in text  # code is never checked
     assert "overfitting" not in _running_text("o sobreajuste (*overfitting*) aparece")
+    assert "backprop" not in _running_text("o exercício backprop.linear_backward do laboratório")
+    assert "Regularization" not in _running_text("(*Decoupled Weight Decay Regularization*, 2019)")
 
 
 # ------------------------------------------------------------------------- run-time language
