@@ -66,8 +66,9 @@ def build_site() -> Path:
                 ["bash", "scripts/build-widget-js.sh"],
                 [sys.executable, "scripts/i18n.py", "build"],
             ]
-        if not VENDOR_SCRIPT.exists():
-            steps.append(["bash", "scripts/build-widget-js.sh", "--copy-into", str(SITE)])
+        for edition in (SITE, SITE.parent / "pt-br"):
+            if not (edition / "_static" / "site-js" / "require.js").exists():
+                steps.append(["bash", "scripts/build-widget-js.sh", "--copy-into", str(edition)])
         for step in steps:
             done = subprocess.run(step, cwd=REPO, capture_output=True, text=True)
             if done.returncode != 0:
