@@ -12,7 +12,11 @@ gettext catalogues cannot:
 * the API reference pages (``book/reference/*``, written from docstrings by autodoc) stay in
   English and say so in Portuguese at the top (docstrings are never put into the catalogues);
 * the translation glossary (``locales/pt_BR/glossary.md``) is built into the Portuguese edition
-  only, and the theme's own words (title, search box, "Show"/"Hide") are set per language.
+  only, and the theme's own words (title, search box, "Show"/"Hide") are set per language;
+* a translated paragraph that holds a ``{glue:md}`` role renders: Sphinx parses each translated
+  message as a small document of its own, which lacks the notebook's glue data, so MyST-NB
+  (1.4) would warn "No key ... found in glue data"; the glue lookup falls back to the notebook
+  being read.
 
 Example:
     >>> other_edition_url("book/01_training_loop", "en")
@@ -147,8 +151,45 @@ def add_language_link(app: Any, pagename: str, templatename: str, context: dict[
                            + f'\n<link rel="alternate" hreflang="{other_tag}" href="{url}" />')
 
 
+#: docname -> MyST-NB's renderer of the notebook being read (holds its glue data)
+_NOTEBOOK_RENDERERS: dict[str, Any] = {}
+
+
+def _remember_notebook_renderer_transform() -> type:
+    from sphinx.transforms import SphinxTransform
+
+    class RememberNotebookRenderer(SphinxTransform):
+        """Keep the page's notebook renderer for the translated messages parsed after it."""
+
+        default_priority = 5  # before sphinx.transforms.i18n.Locale (20)
+
+        def apply(self, **kwargs: Any) -> None:
+            if "nb_renderer" in self.document:
+                _NOTEBOOK_RENDERERS[self.env.docname] = self.document["nb_renderer"]
+
+    return RememberNotebookRenderer
+
+
+def _glue_from_the_page_being_read(app: Any) -> None:
+    """Let glue roles in a translated message find the glue data of the page being read."""
+    from myst_nb.ext.glue import directives, roles, utils
+
+    original = utils.retrieve_glue_data
+
+    def retrieve_glue_data(document: Any, key: str) -> Any:
+        docname = app.env.temp_data.get("docname") if app.env is not None else None
+        if "nb_renderer" not in document and docname in _NOTEBOOK_RENDERERS:
+            document["nb_renderer"] = _NOTEBOOK_RENDERERS[docname]
+        return original(document, key)
+
+    for module in (utils, roles, directives):
+        module.retrieve_glue_data = retrieve_glue_data  # type: ignore[attr-defined]
+
+
 def setup(app: Any) -> dict[str, Any]:
     """Register the edition hooks with Sphinx."""
+    app.add_transform(_remember_notebook_renderer_transform())
+    _glue_from_the_page_being_read(app)
     # set by scripts/i18n.py for the gettext build that writes the templates
     app.add_config_value("nncourse_catalogue_pages_only", "", "env", [str])
     app.connect("config-inited", set_theme_words)
