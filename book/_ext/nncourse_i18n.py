@@ -50,6 +50,7 @@ THEME_WORDS = {
         "togglebutton_hint": "Mostrar",
         "togglebutton_hint_hide": "Ocultar",
         "language_link": "Read this page in English",
+        "language_nav": "Idioma",
         "reference_note": (
             "A referência da API é gerada das docstrings do código e fica em inglês, como os "
             "nomes das funções e das classes: traduzi-la criaria uma segunda fonte que "
@@ -57,7 +58,7 @@ THEME_WORDS = {
             "explica em português tudo o que você usa aqui."
         ),
     },
-    "en": {"language_link": "Leia esta página em português"},
+    "en": {"language_link": "Leia esta página em português", "language_nav": "Language"},
 }
 
 
@@ -143,7 +144,8 @@ def add_language_link(app: Any, pagename: str, templatename: str, context: dict[
     context["language"] = tag
     url = html.escape(other_edition_url(pagename, language))
     label = html.escape(THEME_WORDS[language]["language_link"])
-    link = (f'<nav class="nncourse-language" aria-label="{html.escape(EDITIONS[other][2])}">'
+    nav = html.escape(THEME_WORDS[language]["language_nav"])
+    link = (f'<nav class="nncourse-language" aria-label="{nav}">'
             f'<a class="nncourse-language-link" href="{url}" hreflang="{other_tag}" '
             f'lang="{other_tag}">{label}</a></nav>\n')
     context["body"] = link + context.get("body", "")
