@@ -157,25 +157,31 @@ def add_language_link(app: Any, pagename: str, templatename: str, context: dict[
 _NOTEBOOK_RENDERERS: dict[str, Any] = {}
 
 
-def _remember_notebook_renderer_transform() -> type:
-    from sphinx.transforms import SphinxTransform
-
-    class RememberNotebookRenderer(SphinxTransform):
-        """Keep the page's notebook renderer for the translated messages parsed after it."""
-
-        default_priority = 5  # before sphinx.transforms.i18n.Locale (20)
-
-        def apply(self, **kwargs: Any) -> None:
-            if "nb_renderer" in self.document:
-                _NOTEBOOK_RENDERERS[self.env.docname] = self.document["nb_renderer"]
-
-    return RememberNotebookRenderer
-
-
 def _glue_from_the_page_being_read(app: Any) -> None:
-    """Let glue roles in a translated message find the glue data of the page being read."""
+    """Let glue roles in a translated message find the glue data of the page being read.
+
+    MyST-NB creates one renderer per notebook page and removes it from the document when the
+    page is parsed; the translated messages are parsed after that. The renderer is kept here
+    (per page) and handed to a glue lookup whose document has none.
+    """
+    from myst_nb import sphinx_ as nb_sphinx
     from myst_nb.ext.glue import directives, roles, utils
 
+    load_renderer = nb_sphinx.load_renderer
+
+    def load_remembering_renderer(name: str) -> Any:
+        renderer_class = load_renderer(name)
+
+        def make(*args: Any, **kwargs: Any) -> Any:
+            renderer = renderer_class(*args, **kwargs)
+            docname = app.env.temp_data.get("docname") if app.env is not None else None
+            if docname:
+                _NOTEBOOK_RENDERERS[docname] = renderer
+            return renderer
+
+        return make
+
+    nb_sphinx.load_renderer = load_remembering_renderer  # type: ignore[assignment]
     original = utils.retrieve_glue_data
 
     def retrieve_glue_data(document: Any, key: str) -> Any:
@@ -190,7 +196,6 @@ def _glue_from_the_page_being_read(app: Any) -> None:
 
 def setup(app: Any) -> dict[str, Any]:
     """Register the edition hooks with Sphinx."""
-    app.add_transform(_remember_notebook_renderer_transform())
     _glue_from_the_page_being_read(app)
     # set by scripts/i18n.py for the gettext build that writes the templates
     app.add_config_value("nncourse_catalogue_pages_only", "", "env", [str])
