@@ -11,8 +11,9 @@ gettext catalogues cannot:
   notebook a student downloads say the same thing;
 * the API reference pages (``book/reference/*``, written from docstrings by autodoc) stay in
   English and say so in Portuguese at the top (docstrings are never put into the catalogues);
-* the translation glossary (``locales/pt_BR/glossary.md``) is built into the Portuguese edition
-  only, and the theme's own words (title, search box, "Show"/"Hide") are set per language;
+* the theme's own words (title, search box, "Show"/"Hide") are set per language, and the
+  translation glossary (``locales/pt_BR/glossary.md``, in the table of contents) is marked as
+  Portuguese in both editions;
 * a translated paragraph that holds a ``{glue:md}`` role renders: Sphinx parses each translated
   message as a small document of its own, which lacks the notebook's glue data, so MyST-NB
   (1.4) would warn "No key ... found in glue data"; the glue lookup falls back to the notebook
@@ -34,8 +35,8 @@ EDITIONS = {
     "en": ("en", "en", "English"),
     "pt_BR": ("pt-br", "pt-BR", "Português (Brasil)"),
 }
-#: the pages that exist in one edition only, and where their language link goes instead
-ONLY_IN_ONE_EDITION = {"locales/pt_BR/glossary": "book/intro"}
+#: pages written in one language only, whatever the edition: page -> BCP 47 tag
+SINGLE_LANGUAGE_PAGES = {"locales/pt_BR/glossary": "pt-BR"}
 REFERENCE_PREFIX = "book/reference/"
 LAB_PREFIX = "notebooks/lab"
 #: where the generated Portuguese labs live (scripts/i18n.py labs writes them)
@@ -82,21 +83,18 @@ def other_edition_url(pagename: str, language: str) -> str:
         A relative URL such as ``../../pt-br/book/01_training_loop.html`` (one ``../`` per folder
         of the page, one more to leave the edition's folder).
     """
-    target = ONLY_IN_ONE_EDITION.get(pagename, pagename)
     up = "../" * (pagename.count("/") + 1)
-    return f"{up}{EDITIONS[other_language(language)][0]}/{target}.html"
+    return f"{up}{EDITIONS[other_language(language)][0]}/{pagename}.html"
 
 
 def set_theme_words(app: Any, config: Any) -> None:
-    """Put the edition's own words into the configuration; keep the glossary out of English."""
+    """Put the edition's own words into the configuration."""
     language = config.language or "en"
     if language not in EDITIONS:
         raise ValueError(
             f"language {language!r} has no edition; use one of {sorted(EDITIONS)} "
             "(sphinx-build -D language=pt_BR)"
         )
-    if language != "pt_BR":
-        config.exclude_patterns = [*config.exclude_patterns, "locales/**"]
     if config.nncourse_catalogue_pages_only:
         # The gettext templates hold the book pages only: labs have their own catalogues
         # (matched by cell id) and the API reference stays English (see the module docstring).
@@ -141,7 +139,7 @@ def add_language_link(app: Any, pagename: str, templatename: str, context: dict[
     _folder, tag, _name = EDITIONS[language]
     other = other_language(language)
     other_tag = EDITIONS[other][1]
-    context["language"] = tag
+    context["language"] = SINGLE_LANGUAGE_PAGES.get(pagename, tag)
     url = html.escape(other_edition_url(pagename, language))
     label = html.escape(THEME_WORDS[language]["language_link"])
     nav = html.escape(THEME_WORDS[language]["language_nav"])
@@ -186,9 +184,14 @@ def _glue_from_the_page_being_read(app: Any) -> None:
 
     def retrieve_glue_data(document: Any, key: str) -> Any:
         docname = app.env.temp_data.get("docname") if app.env is not None else None
-        if "nb_renderer" not in document and docname in _NOTEBOOK_RENDERERS:
-            document["nb_renderer"] = _NOTEBOOK_RENDERERS[docname]
-        return original(document, key)
+        if "nb_renderer" in document or docname not in _NOTEBOOK_RENDERERS:
+            return original(document, key)
+        # lend the renderer for this lookup only: a document is pickled, a renderer cannot be
+        document["nb_renderer"] = _NOTEBOOK_RENDERERS[docname]
+        try:
+            return original(document, key)
+        finally:
+            del document["nb_renderer"]
 
     for module in (utils, roles, directives):
         module.retrieve_glue_data = retrieve_glue_data  # type: ignore[attr-defined]
