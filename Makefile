@@ -18,7 +18,7 @@ WORKSPACE ?= workspace
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: setup book lab workspace test test-unit test-notebooks test-grading bench lint \
-	browser-deps sandbox-deps clean
+	browser-deps sandbox-deps clean translations gettext-deps
 
 # The grader's attack and class-fault batteries start real sandboxes: their own target, which
 # `make test` runs after the unit tests.
@@ -39,9 +39,22 @@ $(STAMP): requirements.txt pyproject.toml
 widget-js: setup
 	bash scripts/build-widget-js.sh
 
+# Two editions from one tree: English into _build/html/en, Portuguese into _build/html/pt-br
+# (scripts/i18n.py). Both share one execution cache, so each chapter runs once.
 book: setup widget-js
-	$(VENV)/bin/jupyter-book build . --warningiserror --keep-going --builder html
-	bash scripts/build-widget-js.sh --copy-into _build/html
+	$(PY) scripts/i18n.py build
+	bash scripts/build-widget-js.sh --copy-into _build/html/en
+	bash scripts/build-widget-js.sh --copy-into _build/html/pt-br
+
+# After changing English text: regenerate the translation templates, merge them into the
+# catalogues (changed sentences become fuzzy) and regenerate notebooks/pt-br/. README,
+# "Updating a translation".
+translations: setup
+	$(PY) scripts/i18n.py update
+
+# GNU gettext for `msgfmt -c` on the catalogues (Debian package).
+gettext-deps:
+	bash scripts/ensure-gettext.sh
 
 # The student labs (solutions stubbed out) in the learner's workspace: created once, a learner's
 # edits never overwritten, a newer course version added beside them (scripts/workspace.py).
@@ -65,13 +78,14 @@ sandbox-deps:
 test: export OMP_NUM_THREADS = 1
 test: export OPENBLAS_NUM_THREADS = 1
 test: export MKL_NUM_THREADS = 1
-test: setup book browser-deps sandbox-deps
+test: setup book browser-deps sandbox-deps gettext-deps
 	$(VENV)/bin/ruff check nncourse tests benchmarks
 	$(PY) -m mypy nncourse
 	$(PY) -m pytest tests -n 2 --timeout 900 $(addprefix --ignore=,$(GRADING_TESTS))
 	$(MAKE) test-grading
 	# nbval compares one notebook's cells in order: --dist loadfile keeps each notebook on one
-	# worker, in order, and runs two notebooks at a time.
+	# worker, in order, and runs two notebooks at a time. It collects notebooks/pt-br/ too: the
+	# translated labs run the same code against the same stored outputs.
 	$(PY) -m pytest --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg --timeout 300 \
 		-n 2 --dist loadfile
 	# Again under another OpenBLAS kernel, so that a stored output that holds on this CPU only

@@ -31,7 +31,7 @@ from nncourse.grading.solutions import get_solution
 from nncourse.numpy.layers import linear_backward
 
 REPO = Path(__file__).resolve().parents[1]
-SITE = REPO / "_build" / "html"
+SITE = REPO / "_build" / "html" / "en"
 sys.path.insert(0, str(REPO / "book" / "_ext"))
 
 import nncourse_answers  # noqa: E402
