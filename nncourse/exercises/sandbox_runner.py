@@ -253,7 +253,40 @@ def _not_your_own(exercise_id: str, name: str, why: str) -> OwnAnswerRequired:
         f"write it yourself in the notebook.")
 
 
-def learner_answer(exercise_id: str, name: str, part: int | None, library=None):
+def _rebound(answer, signature, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """The library's call of ``answer`` with arguments matched by parameter name.
+
+    The library's own code calls an exercise's function with the library's signature (e.g.
+    ``iterate_minibatches(x, y, batch_size, shuffle, rng)``); a learner's answer that follows
+    the lab's shorter signature gets the arguments it names. Unchanged when the call already
+    fits the answer, or when a parameter the answer needs is not among the library's.
+    """
+    import inspect
+
+    try:
+        own = inspect.signature(answer)
+        own.bind(*args, **kwargs)
+        return args, kwargs
+    except (TypeError, ValueError):
+        pass
+    try:
+        bound = inspect.signature(signature).bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        return args, kwargs
+    bound.apply_defaults()
+    named = {}
+    for parameter in own.parameters.values():
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        if parameter.name in bound.arguments:
+            named[parameter.name] = bound.arguments[parameter.name]
+        elif parameter.default is parameter.empty:
+            return args, kwargs
+    return (), named
+
+
+def learner_answer(exercise_id: str, name: str, part: int | None, library=None,
+                   signature=None):
     """The learner's own answer to ``exercise_id`` standing in for the library's ``name``.
 
     Returns a callable that, when called, evaluates the notebook's answer expression and calls
@@ -290,6 +323,8 @@ def learner_answer(exercise_id: str, name: str, part: int | None, library=None):
                 answer = answer[part] if part < len(answer) else None
             if not callable(answer) or getattr(answer, "__nncourse_stand_in__", False):
                 raise _not_your_own(exercise_id, name, "your answer is nncourse's own")
+            if signature is not None:
+                args, kwargs = _rebound(answer, signature, args, kwargs)
             return answer(*args, **kwargs)
         finally:
             _ACTIVE.discard(exercise_id)

@@ -132,10 +132,12 @@ def stand_ins(exercises: Iterable) -> dict[str, tuple[str, str, int | None]]:
     return found
 
 
-def _stand_in_source(name: str, exercise_id: str, part: int | None, is_class: bool) -> str:
+def _stand_in_source(name: str, exercise_id: str, part: int | None, is_class: bool,
+                     is_function: bool = False) -> str:
     call = (f"__import__({RUNNER_MODULE!r}, fromlist=['_']).learner_answer("
             f"{exercise_id!r}, {name!r}, {part!r}"
-            + (f", _library_{name})" if part is None else ")"))
+            + (f", _library_{name})" if part is None else
+               f", signature=_signature_{name})" if is_function else ")"))
     if is_class:
         return f"{name} = {call}\n"
     return (f"def {name}(*args, **kwargs):\n"
@@ -193,8 +195,13 @@ def rewrite_library_module(source: str, module: str,
             if part is None:        # a twin keeps its code for the library's own callers
                 node.name = f"_library_{name}"
                 body.append(node)
+            elif isinstance(node, ast.FunctionDef):   # its signature only, for rebinding
+                node.name = f"_signature_{name}"
+                _raising_body(node, f"{name} is the exercise; write it yourself.")
+                body.append(node)
             body += ast.parse(_stand_in_source(name, exercise_id, part,
-                                               isinstance(node, ast.ClassDef))).body
+                                               isinstance(node, ast.ClassDef),
+                                               isinstance(node, ast.FunctionDef))).body
         elif name in helpers and isinstance(node, ast.FunctionDef):
             _raising_body(node, f"{name} is part of an exercise's answer; write it yourself.")
             body.append(node)
