@@ -289,3 +289,23 @@ def test_every_lab_library_copy_hides_its_references_and_judges():
         assert "register" not in (root / "exercises" / "ch08" / "__init__.py").read_text()
     finally:
         libraries.close()
+
+
+def test_library_callers_reach_the_answer_with_arguments_matched_by_name():
+    """``fit`` calls ``iterate_minibatches(x, y, batch_size, shuffle, rng)``; an answer written
+    to the lab's ``(x, y, batch_size, rng)`` gets its arguments by name; an option the answer
+    lacks, set to something other than its default, is a sentence, never silently dropped."""
+    from nncourse.exercises.sandbox_runner import OwnAnswerRequired, _rebound
+
+    def _signature_iterate(x, y, batch_size, shuffle=True, rng=None):
+        raise AssertionError
+
+    def answer(x, y, batch_size, rng):
+        return x, y, batch_size, rng
+
+    args, kwargs = _rebound(answer, _signature_iterate, ("x", "y", 4, True, "rng"), {})
+    assert answer(*args, **kwargs) == ("x", "y", 4, "rng")
+    assert _rebound(answer, _signature_iterate, ("x", "y", 4, "rng"), {}) == \
+        (("x", "y", 4, "rng"), {})                               # a call that fits: as it is
+    with pytest.raises(OwnAnswerRequired, match="shuffle=False, which your answer"):
+        _rebound(answer, _signature_iterate, ("x", "y", 4, False, "rng"), {})

@@ -273,6 +273,7 @@ def _rebound(answer, signature, args: tuple, kwargs: dict) -> tuple[tuple, dict]
         bound = inspect.signature(signature).bind(*args, **kwargs)
     except (TypeError, ValueError):
         return args, kwargs
+    given = dict(bound.arguments)
     bound.apply_defaults()
     named = {}
     for parameter in own.parameters.values():
@@ -282,7 +283,23 @@ def _rebound(answer, signature, args: tuple, kwargs: dict) -> tuple[tuple, dict]
             named[parameter.name] = bound.arguments[parameter.name]
         elif parameter.default is parameter.empty:
             return args, kwargs
+    library = inspect.signature(signature).parameters
+    for name, value in given.items():     # an option the answer lacks, set to a non-default
+        default = library[name].default
+        if name not in named and (default is library[name].empty or not _same_value(value,
+                                                                                    default)):
+            raise OwnAnswerRequired(
+                f"nncourse's own code calls `{getattr(signature, '__name__', '')[11:]}` with "
+                f"{name}={value!r:.40}, which your answer does not take; in a graded run the "
+                f"library uses your answer, so this call needs the library's full signature")
     return (), named
+
+
+def _same_value(a, b) -> bool:
+    try:
+        return bool(a is b or a == b)
+    except Exception:
+        return False
 
 
 def learner_answer(exercise_id: str, name: str, part: int | None, library=None,
