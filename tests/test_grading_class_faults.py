@@ -60,7 +60,7 @@ def static_answers(monkeypatch):
 
     def judge_statically(cells, answers, pending, limits, result, sandbox, library):
         for exercise, case, private, inputs in pending:
-            outcome = {"ok": ast.literal_eval(answers[exercise.id])}
+            outcome = {"output": ast.literal_eval(answers[exercise.id])}
             grade_module._add(result, exercise, case, private, inputs, outcome)
 
     monkeypatch.setattr(grade_module, "_run_pending", judge_statically)

@@ -183,7 +183,7 @@ def test_memory_is_capped_for_the_whole_submission_memfd_included(tmp_path):
     _notebook(path, "from nncourse.exercises import answer", holder,
               'answer("gradients.stability_limit", 0.5 if held >= 1 << 30 else 0.25)')
     report = grade_submissions([tmp_path / "subs"], None, exercise_ids=[IDS[2]], jobs=1, seed=0,
-                               limits=Limits(memory_bytes=600 << 20))
+                               limits=Limits(memory_bytes=600 << 20, file_size_bytes=4 << 30))
     (sub,) = report.submissions
     assert sub.total == 0.0, sub.notes
     from nncourse.grading.cgroup import _own_cgroup

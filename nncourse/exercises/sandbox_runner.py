@@ -39,6 +39,8 @@ from typing import Any
 
 import numpy as np
 
+from nncourse.exercises.errors import LearnerError
+
 ARRAY_KEY = "__nncourse_npy__"
 HEADER = struct.Struct(">Q")
 #: The largest frame either side accepts (bytes of JSON).
@@ -240,8 +242,11 @@ _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _ACTIVE: set[str] = set()
 
 
-class OwnAnswerRequired(RuntimeError):
-    """A library function that is an exercise was called where the learner's answer is missing."""
+class OwnAnswerRequired(LearnerError, RuntimeError):
+    """A library function that is an exercise was called where the learner's answer is missing.
+
+    A :class:`LearnerError`: its sentence reaches the learner as it is.
+    """
 
     __module__ = "builtins"          # feedback shows the bare name
 
