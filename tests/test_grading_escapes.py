@@ -228,7 +228,7 @@ def test_the_graders_start_up_is_not_the_students_time(monkeypatch, tmp_path):
 def test_pool_workers_die_with_the_grader(tmp_path):
     subs = tmp_path / "subs"
     for student in ("ana", "ben"):
-        _notebook(subs / student / "lab02.ipynb", "import time\ntime.sleep(600)",
+        _notebook(subs / student / "lab02.ipynb", "import os\nos.read(os.pipe()[0], 1)  # blocks",
                   'answer("gradients.stability_limit", 0.5)')
     script = textwrap.dedent(f'''\
         from nncourse.grading.grade import grade_submissions
@@ -309,3 +309,19 @@ def test_library_callers_reach_the_answer_with_arguments_matched_by_name():
         (("x", "y", 4, "rng"), {})                               # a call that fits: as it is
     with pytest.raises(OwnAnswerRequired, match="shuffle=False, which your answer"):
         _rebound(answer, _signature_iterate, ("x", "y", 4, False, "rng"), {})
+
+
+@needs_sandbox
+def test_the_sandbox_starts_without_the_registry_the_chapters_or_torch():
+    """The runner imports runtime and its helpers only: no registry, no chapter's exercises,
+    mistakes or references, no judge and no torch (they cost seconds per sandbox start)."""
+    cells = ["import sys\nloaded = sorted(m for m in sys.modules "
+             "if m.split('.')[0] in ('nncourse', 'torch'))"]
+    with ChildSession(cells, Limits(cell_timeout=60.0, exercise_timeout=60.0)) as child:
+        assert child.run_cells() == {0: "ok"}
+        loaded = child.call({"runner": "value"}, "loaded", {})["output"]
+    assert "nncourse.exercises.runtime" in loaded
+    trusted = ("registry", "checking", "judging", "diagnosis", "exercises", "mistakes",
+               "reference", "quiz")
+    assert not [m for m in loaded if m.startswith("torch") or m != "nncourse.exercises"
+                and m.split(".")[-1] in trusted], loaded
