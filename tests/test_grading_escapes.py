@@ -61,6 +61,9 @@ ATTACKS = {
                     "    for case in get_exercise('backprop.softmax').cases:\n"
                     "        case.judge({'logits': z}, z)\n"
                     "    return z"),
+    "calls_twin_code": ("import torch\nimport nncourse.torch.activations as twins\n"
+                        "def softmax(z):\n"
+                        "    return twins._library_softmax(torch.as_tensor(z)).numpy()"),
     # the sandbox's runner and observe replaced by ones that return the library's softmax:
     # the library's softmax is the learner's own (wrong) one, and the grade is judged against
     # the reference computed in the trusted process, so a patched runner only returns data

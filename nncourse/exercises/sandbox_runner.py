@@ -258,6 +258,19 @@ def _not_your_own(exercise_id: str, name: str, why: str) -> OwnAnswerRequired:
         f"write it yourself in the notebook.")
 
 
+def library_guard(exercise_id: str, name: str) -> None:
+    """First statement of a twin's own code (``_library_<name>``) in the sandbox's library.
+
+    The twin serves the library's own layers outside an answer's call; called from notebook
+    code, or while the learner's answer to ``exercise_id`` runs, it raises.
+    """
+    frame = sys._getframe(2)                     # who called _library_<name>
+    from_stand_in = frame.f_code.co_name == "stand_in" and frame.f_code.co_filename == __file__
+    if exercise_id in _ACTIVE or not (from_stand_in or frame.f_code.co_filename.startswith(
+            _PACKAGE + os.sep)):
+        raise _not_your_own(exercise_id, name, "in the other backend")
+
+
 def _rebound(answer, signature, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     """The library's call of ``answer`` with arguments matched by parameter name.
 
@@ -324,7 +337,8 @@ def learner_answer(exercise_id: str, name: str, part: int | None, library=None,
             if frame.f_code.co_name == name:      # the module-level def that holds the name
                 frame = frame.f_back
             caller = frame.f_code.co_filename if frame is not None else ""
-            if library is not None and caller.startswith(_PACKAGE + os.sep):
+            if library is not None and caller.startswith(_PACKAGE + os.sep) \
+                    and exercise_id not in _ACTIVE:
                 return library(*args, **kwargs)   # a layer of the library uses its twin
             raise _not_your_own(exercise_id, name, "in the other backend")
         if exercise_id in _ACTIVE:

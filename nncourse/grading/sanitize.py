@@ -150,6 +150,16 @@ def _raising_body(node: ast.FunctionDef | ast.AsyncFunctionDef, why: str) -> Non
     node.decorator_list = []
 
 
+def _guard(node: ast.FunctionDef | ast.AsyncFunctionDef, exercise_id: str, name: str) -> None:
+    """Put ``library_guard(exercise_id, name)`` first in a twin's own code (after its docstring)."""
+    guard = ast.parse(f"__import__({RUNNER_MODULE!r}, fromlist=['_']).library_guard("
+                      f"{exercise_id!r}, {name!r})").body
+    first = node.body[:1]
+    has_doc = bool(first) and isinstance(first[0], ast.Expr) and \
+        isinstance(first[0].value, ast.Constant) and isinstance(first[0].value.value, str)
+    node.body = first + guard + node.body[1:] if has_doc else guard + node.body
+
+
 def _names_used(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
@@ -194,6 +204,8 @@ def rewrite_library_module(source: str, module: str,
             exercise_id, _, part = mine[name]
             if part is None:        # a twin keeps its code for the library's own callers
                 node.name = f"_library_{name}"
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    _guard(node, exercise_id, name)
                 body.append(node)
             elif isinstance(node, ast.FunctionDef):   # its signature only, for rebinding
                 node.name = f"_signature_{name}"
