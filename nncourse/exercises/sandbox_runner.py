@@ -224,6 +224,11 @@ def strip_magics(source: str) -> str:
     return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in lines)
 
 
+def display(*objects: object, **options: object) -> None:
+    """IPython's ``display`` (a kernel builtin): a graded run shows nothing."""
+    return None
+
+
 def _describe(exc: BaseException, limit: int = 200) -> str:
     try:
         text = f"{type(exc).__name__}: {exc}"
@@ -563,7 +568,8 @@ def _worker(start: dict, command: int, reply: int) -> None:
         __import__(name)
     sys.addaudithook(friendly_hook)
     namespace = _NAMESPACE             # the stand-ins read answers from the notebook's names
-    namespace.update({"__name__": "__main__", "__builtins__": __builtins__})
+    namespace.update({"__name__": "__main__", "__builtins__": __builtins__,
+                      "display": display})
     _ANSWERS.update({str(k): str(v) for k, v in dict(start.get("answers", {})).items()})
     alarm = Alarm()
     cell_seconds = float(start.get("cell_timeout", 0))
