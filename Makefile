@@ -99,7 +99,7 @@ test-grading: export OMP_NUM_THREADS = 1
 test-grading: export OPENBLAS_NUM_THREADS = 1
 test-grading: export MKL_NUM_THREADS = 1
 test-grading: setup sandbox-deps
-	$(PY) -m pytest $(GRADING_TESTS) -n 2 --timeout 900
+	$(PY) -m pytest $(GRADING_TESTS) -n 2 --timeout 300
 
 # Benchmarks compare ratios in one process; one BLAS thread keeps them stable on a shared machine.
 bench: export OMP_NUM_THREADS = 1

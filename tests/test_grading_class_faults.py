@@ -60,7 +60,7 @@ def static_answers(monkeypatch):
 
     def judge_statically(cells, answers, pending, limits, result, sandbox, library):
         for exercise, case, private, inputs in pending:
-            outcome = {"ok": ast.literal_eval(answers[exercise.id])}
+            outcome = {"output": ast.literal_eval(answers[exercise.id])}
             grade_module._add(result, exercise, case, private, inputs, outcome)
 
     monkeypatch.setattr(grade_module, "_run_pending", judge_statically)
@@ -323,8 +323,7 @@ def test_class_report_counts_named_mistakes_and_exports_for_canvas_and_moodle():
 
     exercise = get_exercise("backprop.softmax")
     mistake = exercise.mistakes[0]
-    words = (mistake.feedback,) if isinstance(mistake.feedback, str) else mistake.feedback
-    named = "Your answer: " + " ".join(words) + "."
+    named = "Your answer: " + " ".join(mistake.words) + "."
 
     def submission(student, message):
         cases = [CaseResult("c", message is None, 2.0 if message is None else 0.0, 2.0,

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import tracemalloc
 from types import SimpleNamespace
@@ -60,6 +61,20 @@ ATTACKS = {
                     "    for case in get_exercise('backprop.softmax').cases:\n"
                     "        case.judge({'logits': z}, z)\n"
                     "    return z"),
+    "calls_twin_code": ("import torch\nimport nncourse.torch.activations as twins\n"
+                        "def softmax(z):\n"
+                        "    return twins._library_softmax(torch.as_tensor(z)).numpy()"),
+    # the sandbox's runner and observe replaced by ones that return the library's softmax:
+    # the library's softmax is the learner's own (wrong) one, and the grade is judged against
+    # the reference computed in the trusted process, so a patched runner only returns data
+    "patches_runner": ("import nncourse.exercises.runtime as runtime\n"
+                       "import nncourse.numpy.activations as library\n"
+                       "def softmax(z):\n    return z\n"
+                       "def forged(answer, inputs, spec):\n"
+                       "    return library.softmax(next(iter(inputs.values())))\n"
+                       "runtime.RUNNERS['call'] = runtime.run_call = forged\n"
+                       "runtime.observe = lambda spec, answer, inputs: "
+                       "{'output': forged(answer, inputs, spec)}"),
 }
 
 
@@ -75,8 +90,7 @@ def test_the_library_and_its_helpers_give_only_the_learners_own_answer(tmp_path)
     for student, softmax in ATTACKS.items():
         chain = CHAIN
         if student == "imports_it":      # the chain rule from the exercise's own helper module
-            chain = ("from nncourse.exercises.chain_rule import value_engine_grads\n"
-                     "def chain_rule(a, b, c):\n    return value_engine_grads(a, b, c)")
+            chain = ("from nncourse.exercises.ch03.reference import chain_rule")
         _notebook(subs / student / "lab03.ipynb", HEAD, softmax, chain, *CHECKS)
     report = grade_submissions([subs], None, exercise_ids=IDS, jobs=2, seed=0,
                                limits=Limits(exercise_timeout=20, cell_timeout=60))
@@ -172,7 +186,7 @@ def test_memory_is_capped_for_the_whole_submission_memfd_included(tmp_path):
     _notebook(path, "from nncourse.exercises import answer", holder,
               'answer("gradients.stability_limit", 0.5 if held >= 1 << 30 else 0.25)')
     report = grade_submissions([tmp_path / "subs"], None, exercise_ids=[IDS[2]], jobs=1, seed=0,
-                               limits=Limits(memory_bytes=600 << 20))
+                               limits=Limits(memory_bytes=600 << 20, file_size_bytes=4 << 30))
     (sub,) = report.submissions
     assert sub.total == 0.0, sub.notes
     from nncourse.grading.cgroup import _own_cgroup
@@ -182,30 +196,42 @@ def test_memory_is_capped_for_the_whole_submission_memfd_included(tmp_path):
                for note in sub.notes), sub.notes
 
 
-def test_the_graders_start_up_is_not_the_students_time(monkeypatch):
-    """The runner starts 13 s late (a loaded machine); cells and cases have 1 s each, the whole
-    submission 5 s, and all pass: the clocks start when the sandbox has started.
+def test_the_graders_start_up_is_not_the_students_time(monkeypatch, tmp_path):
+    """The runner's start-up blocks on a pipe until the whole submission's 2 s have passed (a
+    loaded machine, by design: a blocking read, released 3 s after the start); cells and cases
+    have 1 s each, and all pass: the clocks start when the sandbox has started.
 
     The old grader started the first cell's clock, and the submission's, when it launched it.
     """
     real = sandbox_module.runner_command
+    gate = tmp_path / "gate"
+    os.mkfifo(gate)
 
     def slow_start(check_only: bool = False):
         command = real(check_only)
-        command[3] = "import time; time.sleep(13); " + command[3]
+        command[3] = f"open({str(gate)!r}, 'rb').read(); " + command[3]
         return command
 
+    def release() -> None:
+        with open(gate, "wb") as pipe:
+            pipe.write(b"go")
+
     monkeypatch.setattr(sandbox_module, "runner_command", slow_start)
-    limits = Limits(cell_timeout=1.0, exercise_timeout=1.0, submission_timeout=5.0)
-    with ChildSession(["x = 1", "y = x + 1"], limits, sandbox=False) as child:
-        assert child.run_cells() == {0: "ok", 1: "ok"}
-        assert child.call("gradients.stability_limit", "0.5", {}) == {"ok": 0.5}
+    limits = Limits(cell_timeout=1.0, exercise_timeout=1.0, submission_timeout=2.0)
+    opener = threading.Timer(3.0, release)
+    opener.start()
+    try:
+        with ChildSession(["x = 1", "y = x + 1"], limits, sandbox=False) as child:
+            assert child.run_cells() == {0: "ok", 1: "ok"}
+            assert child.call({"runner": "value"}, "0.5", {}) == {"output": 0.5}
+    finally:
+        opener.join()
 
 
 def test_pool_workers_die_with_the_grader(tmp_path):
     subs = tmp_path / "subs"
     for student in ("ana", "ben"):
-        _notebook(subs / student / "lab02.ipynb", "import time\ntime.sleep(600)",
+        _notebook(subs / student / "lab02.ipynb", "import os\nos.read(os.pipe()[0], 1)  # blocks",
                   'answer("gradients.stability_limit", 0.5)')
     script = textwrap.dedent(f'''\
         from nncourse.grading.grade import grade_submissions
@@ -234,25 +260,71 @@ def test_pool_workers_die_with_the_grader(tmp_path):
 
 
 def test_every_lab_library_copy_hides_its_references_and_judges():
-    """Lab 8's references (nncourse.roc, nncourse.search, the explorer helper) and every judge
-    are stand-ins in the copy the sandbox mounts; other labs' functions stay real."""
+    """Lab 8's references (nncourse.roc, nncourse.search) are stand-ins in the copy the sandbox
+    mounts; a tuple reference in chNN/reference.py (chapter 4's leaky ReLU pair) makes both its
+    library functions stand-ins; other labs' functions stay real; of nncourse.exercises only
+    runtime, its helpers and the chapters' runners are there (no registry, judge, mistake model,
+    reference or quiz)."""
     from nncourse.exercises.registry import list_exercises
     from nncourse.grading.sanitize import SanitizedLibraries
 
     libraries = SanitizedLibraries()
     try:
-        root = libraries.build([e.id for e in list_exercises(chapter="ch08")])
+        ids = [e.id for e in list_exercises(chapter="ch08")] + ["activations.leaky_relu"]
+        root = libraries.build(ids)
         roc = (root / "roc.py").read_text()
         search = (root / "search.py").read_text()
-        evaluation = (root / "exercises" / "ch08_evaluation.py").read_text()
+        activations = (root / "numpy" / "activations.py").read_text()
         for name, text in [("precision_recall_f1", roc), ("min_cost_threshold", roc),
-                           ("random_search", search)]:
+                           ("random_search", search), ("leaky_relu", activations),
+                           ("leaky_relu_backward", activations)]:
             assert f"def {name}(*args, **kwargs):\n    return __import__(" in text, name
-        assert "def best_precision_at_recall(" in evaluation
-        assert "raise RuntimeError('_cost_judge is part of the grader" in evaluation
-        assert "judge=" not in evaluation or "judge=None" in evaluation
         assert not (root / "grading").exists() and not (root / "cli.py").exists()
         layers = (root / "numpy" / "layers.py").read_text()
         assert "def linear_backward(grad_out" in layers          # lab 3's: real in lab 8
+        kept = sorted(str(p.relative_to(root / "exercises"))
+                      for p in (root / "exercises").rglob("*") if p.is_file())
+        allowed = {"__init__.py", "runtime.py", "errors.py", "compare.py", "outputs.py",
+                   "sandbox_runner.py"}
+        assert all(k in allowed or k.endswith(("/runners.py", "/__init__.py")) for k in kept), \
+            kept
+        assert "ch08/runners.py" in kept and "registry.py" not in kept
+        assert "register" not in (root / "exercises" / "ch08" / "__init__.py").read_text()
     finally:
         libraries.close()
+
+
+def test_library_callers_reach_the_answer_with_arguments_matched_by_name():
+    """``fit`` calls ``iterate_minibatches(x, y, batch_size, shuffle, rng)``; an answer written
+    to the lab's ``(x, y, batch_size, rng)`` gets its arguments by name; an option the answer
+    lacks, set to something other than its default, is a sentence, never silently dropped."""
+    from nncourse.exercises.sandbox_runner import OwnAnswerRequired, _rebound
+
+    def _signature_iterate(x, y, batch_size, shuffle=True, rng=None):
+        raise AssertionError
+
+    def answer(x, y, batch_size, rng):
+        return x, y, batch_size, rng
+
+    args, kwargs = _rebound(answer, _signature_iterate, ("x", "y", 4, True, "rng"), {})
+    assert answer(*args, **kwargs) == ("x", "y", 4, "rng")
+    assert _rebound(answer, _signature_iterate, ("x", "y", 4, "rng"), {}) == \
+        (("x", "y", 4, "rng"), {})                               # a call that fits: as it is
+    with pytest.raises(OwnAnswerRequired, match="shuffle=False, which your answer"):
+        _rebound(answer, _signature_iterate, ("x", "y", 4, False, "rng"), {})
+
+
+@needs_sandbox
+def test_the_sandbox_starts_without_the_registry_the_chapters_or_torch():
+    """The runner imports runtime and its helpers only: no registry, no chapter's exercises,
+    mistakes or references, no judge and no torch (they cost seconds per sandbox start)."""
+    cells = ["import sys\nloaded = sorted(m for m in sys.modules "
+             "if m.split('.')[0] in ('nncourse', 'torch'))"]
+    with ChildSession(cells, Limits(cell_timeout=60.0, exercise_timeout=60.0)) as child:
+        assert child.run_cells() == {0: "ok"}
+        loaded = child.call({"runner": "value"}, "loaded", {})["output"]
+    assert "nncourse.exercises.runtime" in loaded
+    trusted = ("registry", "checking", "judging", "diagnosis", "exercises", "mistakes",
+               "reference", "quiz")
+    assert not [m for m in loaded if m.startswith("torch") or m != "nncourse.exercises"
+                and m.split(".")[-1] in trusted], loaded

@@ -1,9 +1,10 @@
 """``check``: observe the learner's answer on every case and judge it, in one process.
 
-The grader splits the two halves: :func:`run_answer` (= :func:`runtime.observe` with the
-exercise's call spec) runs inside the sandbox, :func:`judging.judge_case` in the trusted
-process. In a notebook ``check`` does both, then records the score with
-``nncourse.exercises.progress.record`` when that module exists.
+The grader splits the two halves: it builds each case's call spec trusted-side
+(``exercise.call_spec(inputs)``, plain data), the sandbox runs only :func:`runtime.observe`
+on it, and :func:`judging.judge_case` judges in the trusted process. In a notebook ``check``
+does both, then records the score with ``nncourse.exercises.progress.record`` when that
+module exists.
 
 Example:
     >>> from nncourse.exercises import check
@@ -26,10 +27,10 @@ __all__ = ["answer", "check", "describe_exception", "full_sentence", "judge_case
 
 
 def run_answer(exercise: Exercise, answer: Any, inputs: dict) -> dict:
-    """What the sandbox runs for one case: ``observe(exercise.call_spec(inputs), answer, inputs)``.
+    """One case observed in this process: ``observe(exercise.call_spec(inputs), answer, inputs)``.
 
-    The grader may instead build the spec trusted-side (``exercise.call_spec(inputs)``, plain
-    data) and call :func:`runtime.observe` in the sandbox directly.
+    The grader does the same across the sandbox boundary: the spec is built trusted-side and
+    only :func:`runtime.observe` runs in the sandbox (which has no registry).
     """
     return observe(exercise.call_spec(inputs), answer, inputs)
 

@@ -39,6 +39,8 @@ from typing import Any
 
 import numpy as np
 
+from nncourse.exercises.errors import LearnerError
+
 ARRAY_KEY = "__nncourse_npy__"
 HEADER = struct.Struct(">Q")
 #: The largest frame either side accepts (bytes of JSON).
@@ -222,6 +224,11 @@ def strip_magics(source: str) -> str:
     return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in lines)
 
 
+def display(*objects: object, **options: object) -> None:
+    """IPython's ``display`` (a kernel builtin): a graded run shows nothing."""
+    return None
+
+
 def _describe(exc: BaseException, limit: int = 200) -> str:
     try:
         text = f"{type(exc).__name__}: {exc}"
@@ -240,8 +247,11 @@ _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _ACTIVE: set[str] = set()
 
 
-class OwnAnswerRequired(RuntimeError):
-    """A library function that is an exercise was called where the learner's answer is missing."""
+class OwnAnswerRequired(LearnerError, RuntimeError):
+    """A library function that is an exercise was called where the learner's answer is missing.
+
+    A :class:`LearnerError`: its sentence reaches the learner as it is.
+    """
 
     __module__ = "builtins"          # feedback shows the bare name
 
@@ -253,7 +263,70 @@ def _not_your_own(exercise_id: str, name: str, why: str) -> OwnAnswerRequired:
         f"write it yourself in the notebook.")
 
 
-def learner_answer(exercise_id: str, name: str, part: int | None, library=None):
+def library_guard(exercise_id: str, name: str) -> None:
+    """First statement of a twin's own code (``_library_<name>``) in the sandbox's library.
+
+    The twin serves the library's own layers outside an answer's call; called from notebook
+    code, or while the learner's answer to ``exercise_id`` runs, it raises.
+    """
+    frame = sys._getframe(2)                     # who called _library_<name>
+    from_stand_in = frame.f_code.co_name == "stand_in" and frame.f_code.co_filename == __file__
+    if exercise_id in _ACTIVE or not (from_stand_in or frame.f_code.co_filename.startswith(
+            _PACKAGE + os.sep)):
+        raise _not_your_own(exercise_id, name, "in the other backend")
+
+
+def _rebound(answer, signature, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """The library's call of ``answer`` with arguments matched by parameter name.
+
+    The library's own code calls an exercise's function with the library's signature (e.g.
+    ``iterate_minibatches(x, y, batch_size, shuffle, rng)``); a learner's answer that follows
+    the lab's shorter signature gets the arguments it names. Unchanged when the call already
+    fits the answer, or when a parameter the answer needs is not among the library's.
+    """
+    import inspect
+
+    try:
+        own = inspect.signature(answer)
+        own.bind(*args, **kwargs)
+        return args, kwargs
+    except (TypeError, ValueError):
+        pass
+    try:
+        bound = inspect.signature(signature).bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        return args, kwargs
+    given = dict(bound.arguments)
+    bound.apply_defaults()
+    named = {}
+    for parameter in own.parameters.values():
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        if parameter.name in bound.arguments:
+            named[parameter.name] = bound.arguments[parameter.name]
+        elif parameter.default is parameter.empty:
+            return args, kwargs
+    library = inspect.signature(signature).parameters
+    for name, value in given.items():     # an option the answer lacks, set to a non-default
+        default = library[name].default
+        if name not in named and (default is library[name].empty or not _same_value(value,
+                                                                                    default)):
+            raise OwnAnswerRequired(
+                f"nncourse's own code calls `{getattr(signature, '__name__', '')[11:]}` with "
+                f"{name}={value!r:.40}, which your answer does not take; in a graded run the "
+                f"library uses your answer, so this call needs the library's full signature")
+    return (), named
+
+
+def _same_value(a, b) -> bool:
+    try:
+        return bool(a is b or a == b)
+    except Exception:
+        return False
+
+
+def learner_answer(exercise_id: str, name: str, part: int | None, library=None,
+                   signature=None):
     """The learner's own answer to ``exercise_id`` standing in for the library's ``name``.
 
     Returns a callable that, when called, evaluates the notebook's answer expression and calls
@@ -269,7 +342,8 @@ def learner_answer(exercise_id: str, name: str, part: int | None, library=None):
             if frame.f_code.co_name == name:      # the module-level def that holds the name
                 frame = frame.f_back
             caller = frame.f_code.co_filename if frame is not None else ""
-            if library is not None and caller.startswith(_PACKAGE + os.sep):
+            if library is not None and caller.startswith(_PACKAGE + os.sep) \
+                    and exercise_id not in _ACTIVE:
                 return library(*args, **kwargs)   # a layer of the library uses its twin
             raise _not_your_own(exercise_id, name, "in the other backend")
         if exercise_id in _ACTIVE:
@@ -290,6 +364,8 @@ def learner_answer(exercise_id: str, name: str, part: int | None, library=None):
                 answer = answer[part] if part < len(answer) else None
             if not callable(answer) or getattr(answer, "__nncourse_stand_in__", False):
                 raise _not_your_own(exercise_id, name, "your answer is nncourse's own")
+            if signature is not None:
+                args, kwargs = _rebound(answer, signature, args, kwargs)
             return answer(*args, **kwargs)
         finally:
             _ACTIVE.discard(exercise_id)
@@ -485,22 +561,15 @@ def _worker(start: dict, command: int, reply: int) -> None:
     sys.stdout = sys.__stdout__ = CappedText(int(start.get("output_chars", 20_000)))
     sys.stderr = sys.__stderr__ = CappedText(int(start.get("output_chars", 20_000)))
 
-    from nncourse import exercises
-    from nncourse.exercises.checking import run_answer
-    from nncourse.exercises.registry import get_exercise, list_exercises
+    from nncourse.exercises import runtime
 
-    list_exercises()                         # import every exercise module before any cell
-
-    def recorder(exercise_id, value=None, *args, **kwargs):
-        """In the sandbox ``check`` only records; the grader does all judging."""
-        return None
-
-    exercises.check = exercises.answer = recorder
+    observe = runtime.observe     # taken before any learner code runs (it may patch the module)
     for name in start.get("preload", []):
         __import__(name)
     sys.addaudithook(friendly_hook)
     namespace = _NAMESPACE             # the stand-ins read answers from the notebook's names
-    namespace.update({"__name__": "__main__", "__builtins__": __builtins__})
+    namespace.update({"__name__": "__main__", "__builtins__": __builtins__,
+                      "display": display})
     _ANSWERS.update({str(k): str(v) for k, v in dict(start.get("answers", {})).items()})
     alarm = Alarm()
     cell_seconds = float(start.get("cell_timeout", 0))
@@ -532,7 +601,7 @@ def _worker(start: dict, command: int, reply: int) -> None:
         if request.get("type") != "call":
             continue
         with alarm(float(start.get("exercise_timeout", 0))):
-            outcome = _call(request, namespace, get_exercise, run_answer)
+            outcome = _call(request, namespace, observe)
         try:
             data = json.dumps(encode(outcome), allow_nan=True).encode("utf-8")
             if len(data) > MAX_FRAME_BYTES - 256:
@@ -543,17 +612,18 @@ def _worker(start: dict, command: int, reply: int) -> None:
         _reply(reply, str(request.get("tag")), data)
 
 
-def _call(request: dict, namespace: dict, get_exercise, run_answer) -> dict:
+def _call(request: dict, namespace: dict, observe) -> dict:
+    """Evaluate the answer expression and observe it on the call spec the grader built."""
+    spec, inputs = request.get("spec"), request.get("inputs")
+    if not isinstance(spec, dict) or not isinstance(inputs, dict):
+        return {"error": "the grader sent a call without its spec or inputs"}
     try:
-        exercise = get_exercise(request["id"])
-    except (KeyError, TypeError) as exc:
-        return {"error": f"the grader asked for an unknown exercise ({_describe(exc)})"}
-    try:
-        obj = eval(compile(request["expr"], "<answer>", "eval"), namespace)
+        obj = eval(compile(str(request.get("expr")), "<answer>", "eval"), namespace)
     except BaseException as exc:
-        return {"error": f"could not evaluate `{str(request['expr'])[:80]}`: {_describe(exc)}"}
+        return {"error": f"could not evaluate `{str(request.get('expr'))[:80]}`: "
+                         f"{_describe(exc)}"}
     try:
-        return run_answer(exercise, obj, request["inputs"])
+        return observe(spec, obj, inputs)
     except BaseException as exc:  # SystemExit or KeyboardInterrupt from learner code
         return {"error": f"raised {_describe(exc)}"}
 

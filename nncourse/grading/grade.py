@@ -202,7 +202,8 @@ def _run_pending(cells, answers, pending, limits: Limits, result, sandbox: bool,
                     _add(result, exercise, case, private, inputs, {"error": stopped[exercise.id]})
                     continue
                 try:
-                    outcome = child.call(exercise.id, answers[exercise.id], inputs)
+                    outcome = child.call(exercise.call_spec(inputs), answers[exercise.id],
+                                         inputs)
                 except ChildDied as exc:
                     _add(result, exercise, case, private, inputs, {"error": f"the answer {exc}"})
                     stopped[exercise.id] = f"not run: an earlier case {exc}"

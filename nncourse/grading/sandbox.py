@@ -313,9 +313,13 @@ class ChildSession:
             current = None
         return statuses
 
-    def call(self, exercise_id: str, expr: str, inputs: dict) -> dict:
-        """Ask the child to run one case; returns its plain observation (``runtime.observe``)."""
-        self.send({"type": "call", "id": exercise_id, "expr": expr, "inputs": inputs})
+    def call(self, spec: dict, expr: str, inputs: dict) -> dict:
+        """Ask the child to observe ``expr`` on one case: ``runtime.observe(spec, answer, inputs)``.
+
+        ``spec`` is the case's call spec built trusted-side (``exercise.call_spec(inputs)``,
+        plain data, probe inputs included); the reply is the plain observation.
+        """
+        self.send({"type": "call", "spec": spec, "expr": expr, "inputs": inputs})
         message = self.receive(self.limits.exercise_timeout, 2 * GRACE)
         outcome = message.get("outcome")
         if set(message) != {"type", "outcome"} or message["type"] != "result" \
@@ -324,7 +328,9 @@ class ChildSession:
                 or len(set(outcome) & {"output", "error"}) != 1:
             raise ChildDied("sent a reply that is not a result")
         if "error" in outcome:
-            outcome = {"error": str(outcome["error"])[:400]}
+            outcome = {"error": str(outcome["error"])[:400],
+                       **({"error_type": str(outcome["error_type"])[:80]}
+                          if "error_type" in outcome else {})}
         return outcome
 
     # ------------------------------------------------------------------ cleanup

@@ -8,10 +8,13 @@ writes a copy of ``nncourse`` (without ``grading/`` and ``cli.py``) in which
   calling it calls the answer the notebook gives for that exercise (as a course that grades the
   learner's own library would), or raises a sentence saying the function is the exercise; a
   twin still serves the library's own layers, and raises when notebook code calls it;
-- every exercise module keeps only what its ``run`` needs to call learner code: judges, input
-  generators, mistake models and reference helpers become functions that raise.
+- of ``nncourse.exercises`` only what calls learner code remains: :mod:`runtime` (with the
+  ``errors``/``compare``/``outputs`` helpers it needs), the chapters' ``runners.py`` and a stub
+  ``check``/``answer`` that only records. Registry, exercise definitions, mistake models,
+  references, judges and quizzes are not in the copy at all.
 
-So importing the library, reading its source, importing a twin or calling a judge earns nothing.
+So importing the library, reading its source, importing a twin or looking for a judge earns
+nothing.
 The one place that says which function is an exercise's reference is :func:`reference_paths`.
 
 Example:
@@ -31,62 +34,75 @@ from pathlib import Path
 
 from nncourse.grading.bwrap import package_dir
 
-#: Where each exercise's reference lives, until every Exercise names its own ``reference``
-#: (a dotted path, or several for exercises that ask for more than one function).
-FALLBACK_REFERENCES: dict[str, tuple[str, ...]] = {
-    "loop.iterate_minibatches": ("nncourse.numpy.training.iterate_minibatches",),
-    "loop.fit_epochs": ("nncourse.exercises.tiny_model.library_fit_losses",
-                        "nncourse.numpy.training.fit"),
-    "gradients.numerical_gradient": ("nncourse.numpy.gradcheck.numerical_gradient",),
-    "backprop.linear_backward": ("nncourse.numpy.layers.linear_backward",),
-    "backprop.relu_backward": ("nncourse.numpy.activations.relu_backward",),
-    "backprop.softmax": ("nncourse.numpy.activations.softmax",),
-    "backprop.softmax_cross_entropy_backward": (
-        "nncourse.numpy.losses.softmax_cross_entropy_backward",),
-    "backprop.chain_rule": ("nncourse.exercises.chain_rule.value_engine_grads",
-                            "nncourse.exercises.chain_rule.chain_rule_variant"),
-    "backprop.stepper_gradient": ("nncourse.exercises.ch03_stepper.stepper_gradients",),
-    "activations.sigmoid_backward": ("nncourse.numpy.activations.sigmoid_backward",),
-    "activations.tanh_backward": ("nncourse.numpy.activations.tanh_backward",),
-    "activations.leaky_relu": ("nncourse.numpy.activations.leaky_relu",
-                               "nncourse.numpy.activations.leaky_relu_backward"),
-    "optim.momentum_step": ("nncourse.numpy.optim.momentum_step",),
-    "optim.rmsprop_step": ("nncourse.numpy.optim.rmsprop_step",),
-    "optim.adam_step": ("nncourse.numpy.optim.adam_step",),
-    "init.xavier_he": ("nncourse.numpy.init.xavier_uniform", "nncourse.numpy.init.he_normal"),
-    "normalization.batchnorm": ("nncourse.numpy.normalization.batchnorm_forward",
-                                "nncourse.numpy.normalization.batchnorm_backward"),
-    "regularization.dropout": ("nncourse.numpy.normalization.dropout_forward",
-                               "nncourse.numpy.normalization.dropout_backward"),
-    "regularization.l2_gradient": ("nncourse.numpy.losses.l2_penalty",
-                                   "nncourse.numpy.losses.l2_penalty_grad"),
-    "regularization.early_stopping": ("nncourse.numpy.callbacks.EarlyStopping",),
-    "evaluation.confusion_metrics": ("nncourse.roc.precision_recall_f1",),
-    "evaluation.random_search": ("nncourse.search.random_search",),
-    "evaluation.cost_threshold": ("nncourse.roc.min_cost_threshold",),
-    "evaluation.operating_point": ("nncourse.exercises.ch08_evaluation.best_precision_at_recall",),
-    "transfer.replace_head": ("nncourse.transfer.replace_head",),
-    "transfer.param_groups": ("nncourse.transfer.param_groups",),
-}
-
-#: Modules of ``nncourse.exercises`` copied as they are: plumbing that neither judges nor answers.
-PLUMBING = {"__init__", "registry", "checking", "compare", "results", "quiz", "answer_widgets",
-            "sandbox_runner", "runtime"}
+#: Modules of ``nncourse.exercises`` the sandbox gets: what :func:`runtime.observe` needs.
+SANDBOX_MODULES = {"runtime", "errors", "compare", "outputs", "sandbox_runner"}
 #: What never enters the sandbox at all.
 LEFT_OUT = ("grading", "cli.py", "__pycache__")
-#: Keyword (and positional index) of the parts of Case/Mistake calls that judge or answer.
-TRUSTED_ARGUMENTS = {"Case": {"make_inputs": 2, "judge": 3}, "Mistake": {"answer": 1}}
 RUNNER_MODULE = "nncourse.exercises.sandbox_runner"
+
+#: ``nncourse.exercises`` as a graded notebook sees it: ``check``/``answer`` only record (the
+#: grader finds those calls in the source and judges trusted-side); no registry, no judge.
+SANDBOX_EXERCISES_INIT = '''"""Graded run: check() and answer() record only; the grader judges."""
+
+
+def check(exercise_id, answer=None, *args, **kwargs):
+    """In a graded run the grader judges this call from the notebook's source."""
+    return None
+
+
+answer = check
+
+
+def quiz(*args, **kwargs):
+    """Quizzes are not part of a graded run."""
+    return None
+
+
+def exercise_widget(*args, **kwargs):
+    """Answer widgets are not part of a graded run (write the value you chose in code)."""
+    return None
+
+
+def __getattr__(name):
+    raise AttributeError(f"nncourse.exercises.{name} is part of the grader; it does not run "
+                         f"in a graded notebook.")
+'''
+CHAPTER_INIT = '"""Only this chapter\'s sandbox-safe runners are part of a graded run."""\n'
+
+
+def _callable_paths(value) -> tuple[str, ...]:
+    """Dotted paths of the functions/classes in a reference value (one, or a tuple/list/dict)."""
+    items = value.values() if isinstance(value, dict) else \
+        value if isinstance(value, list | tuple) else [value]
+    paths = []
+    for item in items:
+        module, name = getattr(item, "__module__", None), getattr(item, "__qualname__", None)
+        if callable(item) and isinstance(module, str) and isinstance(name, str) \
+                and module.startswith("nncourse.") and "." not in name:
+            paths.append(f"{module}.{name}")
+    return tuple(paths)
 
 
 def reference_paths(exercise) -> tuple[str, ...]:
-    """The dotted paths of ``exercise``'s reference functions (the exercise's, else the table)."""
+    """The dotted paths of the library functions that answer ``exercise``.
+
+    ``reference`` names a library function, or an object in ``chNN/reference.py``: a function
+    (learner-only task), a tuple of library functions (``(forward, backward)``), or a constant
+    (a widget's answer). Only library functions outside ``nncourse.exercises`` become stand-ins:
+    ``chNN/reference.py`` itself never enters the sandbox.
+    """
+    from nncourse.exercises.registry import resolve
+
     own = getattr(exercise, "reference", None)
-    if isinstance(own, str) and own:
-        return (own,)
-    if isinstance(own, list | tuple) and all(isinstance(p, str) for p in own):
-        return tuple(own)
-    return FALLBACK_REFERENCES.get(exercise.id, ())
+    if not isinstance(own, str) or not own:
+        return ()
+    try:
+        value = resolve(own)
+    except (ImportError, AttributeError):
+        return ()
+    paths = _callable_paths(value) if not callable(value) or isinstance(value, list | tuple) \
+        else (own.replace(":", "."),)
+    return tuple(p for p in paths if not p.startswith("nncourse.exercises."))
 
 
 def twin(path: str) -> str | None:
@@ -116,10 +132,12 @@ def stand_ins(exercises: Iterable) -> dict[str, tuple[str, str, int | None]]:
     return found
 
 
-def _stand_in_source(name: str, exercise_id: str, part: int | None, is_class: bool) -> str:
+def _stand_in_source(name: str, exercise_id: str, part: int | None, is_class: bool,
+                     is_function: bool = False) -> str:
     call = (f"__import__({RUNNER_MODULE!r}, fromlist=['_']).learner_answer("
             f"{exercise_id!r}, {name!r}, {part!r}"
-            + (f", _library_{name})" if part is None else ")"))
+            + (f", _library_{name})" if part is None else
+               f", signature=_signature_{name})" if is_function else ")"))
     if is_class:
         return f"{name} = {call}\n"
     return (f"def {name}(*args, **kwargs):\n"
@@ -130,6 +148,16 @@ def _raising_body(node: ast.FunctionDef | ast.AsyncFunctionDef, why: str) -> Non
     node.body = [ast.Raise(exc=ast.Call(func=ast.Name("RuntimeError", ast.Load()),
                                         args=[ast.Constant(why)], keywords=[]), cause=None)]
     node.decorator_list = []
+
+
+def _guard(node: ast.FunctionDef | ast.AsyncFunctionDef, exercise_id: str, name: str) -> None:
+    """Put ``library_guard(exercise_id, name)`` first in a twin's own code (after its docstring)."""
+    guard = ast.parse(f"__import__({RUNNER_MODULE!r}, fromlist=['_']).library_guard("
+                      f"{exercise_id!r}, {name!r})").body
+    first = node.body[:1]
+    has_doc = bool(first) and isinstance(first[0], ast.Expr) and \
+        isinstance(first[0].value, ast.Constant) and isinstance(first[0].value.value, str)
+    node.body = first + guard + node.body[1:] if has_doc else guard + node.body
 
 
 def _names_used(node: ast.AST) -> set[str]:
@@ -176,9 +204,16 @@ def rewrite_library_module(source: str, module: str,
             exercise_id, _, part = mine[name]
             if part is None:        # a twin keeps its code for the library's own callers
                 node.name = f"_library_{name}"
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    _guard(node, exercise_id, name)
+                body.append(node)
+            elif isinstance(node, ast.FunctionDef):   # its signature only, for rebinding
+                node.name = f"_signature_{name}"
+                _raising_body(node, f"{name} is the exercise; write it yourself.")
                 body.append(node)
             body += ast.parse(_stand_in_source(name, exercise_id, part,
-                                               isinstance(node, ast.ClassDef))).body
+                                               isinstance(node, ast.ClassDef),
+                                               isinstance(node, ast.FunctionDef))).body
         elif name in helpers and isinstance(node, ast.FunctionDef):
             _raising_body(node, f"{name} is part of an exercise's answer; write it yourself.")
             body.append(node)
@@ -188,96 +223,6 @@ def rewrite_library_module(source: str, module: str,
     return ast.unparse(tree) + "\n"
 
 
-def _strip_trusted_arguments(tree: ast.Module) -> None:
-    """Case(make_inputs=..., judge=...) and Mistake(answer=...) lose those parts (None)."""
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        callee = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr",
-                                                                              None)
-        drop = TRUSTED_ARGUMENTS.get(callee or "")
-        if not drop:
-            continue
-        for keyword in node.keywords:
-            if keyword.arg in drop:
-                keyword.value = ast.Constant(None)
-        for index in drop.values():
-            if index < len(node.args) and not isinstance(node.args[index], ast.Starred):
-                node.args[index] = ast.Constant(None)
-
-
-def _run_roots(tree: ast.Module) -> set[str]:
-    """Names the exercises' ``run=`` values use, and names called while the module imports."""
-    roots: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.keyword) and node.arg == "run":
-            roots |= _names_used(node.value)
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            for decorator in node.decorator_list:
-                roots |= _names_used(decorator)
-            continue
-        for call in ast.walk(node):
-            if isinstance(call, ast.Call):
-                roots |= _names_used(call.func)
-                if isinstance(call.func, ast.Name) and call.func.id == "register":
-                    roots |= {a.id for a in call.args if isinstance(a, ast.Name)}
-    return roots
-
-
-def _imports(tree: ast.Module, module: str) -> dict[str, tuple[str, str]]:
-    """``local name -> (module, name)`` for ``from ... import`` of sibling exercise modules."""
-    package = module.rsplit(".", 1)[0]
-    found = {}
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
-                source = f"{base}.{node.module}" if node.module else base
-            else:
-                source = node.module or ""
-            for alias in node.names:
-                found[alias.asname or alias.name] = (source, alias.name)
-    return found
-
-
-def rewrite_exercise_modules(sources: dict[str, str]) -> dict[str, str]:
-    """Exercise modules keeping only what ``run`` needs (module name -> new source).
-
-    A function is kept when an exercise's ``run`` uses it, directly or through other kept
-    functions (also across ``from .x import y``), or when the module calls it while importing;
-    every other module-level function raises. Case judges and inputs and Mistake answers are
-    replaced by None.
-    """
-    trees = {name: ast.parse(source) for name, source in sources.items()}
-    for tree in trees.values():
-        _strip_trusted_arguments(tree)
-    defs = {name: {n.name: n for n in tree.body
-                   if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
-            for name, tree in trees.items()}
-    imports = {name: _imports(tree, name) for name, tree in trees.items()}
-    todo = [(name, root) for name, tree in trees.items() for root in _run_roots(tree)]
-    kept: set[tuple[str, str]] = set()
-    while todo:
-        module, name = todo.pop()
-        if name in imports[module] and imports[module][name][0] in trees:
-            todo.append(imports[module][name])
-            continue
-        if (module, name) in kept or name not in defs.get(module, {}):
-            continue
-        kept.add((module, name))
-        todo += [(module, used) for used in _names_used(defs[module][name])]
-    out = {}
-    for module, tree in trees.items():
-        for name, node in defs[module].items():
-            if (module, name) not in kept and isinstance(node, ast.FunctionDef
-                                                         | ast.AsyncFunctionDef):
-                _raising_body(node, f"{name} is part of the grader; it does not run in a "
-                                    f"graded notebook.")
-        out[module] = ast.unparse(tree) + "\n"
-    return out
-
-
 def _module_name(root: Path, path: Path) -> str:
     parts = list(path.relative_to(root).with_suffix("").parts)
     if parts[-1] == "__init__":
@@ -285,26 +230,46 @@ def _module_name(root: Path, path: Path) -> str:
     return ".".join(["nncourse", *parts])
 
 
+def _sandbox_file(relative: tuple[str, ...]) -> bool:
+    """Whether ``nncourse/<relative>`` stays in the sandbox's copy of ``exercises/``."""
+    if relative[0] != "exercises":
+        return True
+    if len(relative) == 2:
+        return Path(relative[1]).stem in SANDBOX_MODULES or relative[1] == "__init__.py"
+    return len(relative) == 3 and relative[1].startswith("ch") \
+        and relative[2] in ("__init__.py", "runners.py")
+
+
 def build_library(target: Path, exercises: Iterable, source: Path | None = None) -> Path:
-    """Write the sandbox's copy of the package into ``target/nncourse``; return that folder."""
+    """Write the sandbox's copy of the package into ``target/nncourse``; return that folder.
+
+    Library modules get their stand-ins; of ``exercises/`` only :data:`SANDBOX_MODULES`, the
+    chapters' ``runners.py`` and stub ``__init__`` files remain (no registry, exercises,
+    mistakes, references, judges or quizzes).
+    """
     source = source or package_dir()
     root = target / "nncourse"
     shutil.copytree(source, root, ignore=shutil.ignore_patterns(*LEFT_OUT, "*.pyc"))
     entries = stand_ins(exercises)
-    exercise_sources: dict[str, str] = {}
-    paths: dict[str, Path] = {}
-    for path in sorted(root.rglob("*.py")):
-        module = _module_name(root, path)
-        paths[module] = path
-        text = path.read_text(encoding="utf-8")
-        text = rewrite_library_module(text, module, entries)
+    for path in sorted(root.rglob("*"), reverse=True):
         relative = path.relative_to(root).parts
-        if relative[0] == "exercises" and path.stem not in PLUMBING and "quizzes" not in relative:
-            exercise_sources[module] = text
+        if path.is_dir():
+            if relative[0] == "exercises" and not any(path.iterdir()):
+                path.rmdir()
+            continue
+        if not _sandbox_file(relative) or path.suffix != ".py" and relative[0] == "exercises":
+            path.unlink()
+            continue
+        if path.suffix != ".py":
+            continue
+        if relative == ("exercises", "__init__.py"):
+            path.write_text(SANDBOX_EXERCISES_INIT, encoding="utf-8")
+        elif relative[0] == "exercises" and relative[-1] == "__init__.py":
+            path.write_text(CHAPTER_INIT, encoding="utf-8")
         else:
-            path.write_text(text, encoding="utf-8")
-    for module, text in rewrite_exercise_modules(exercise_sources).items():
-        paths[module].write_text(text, encoding="utf-8")
+            text = path.read_text(encoding="utf-8")
+            path.write_text(rewrite_library_module(text, _module_name(root, path), entries),
+                            encoding="utf-8")
     return root
 
 

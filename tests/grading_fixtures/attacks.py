@@ -139,13 +139,19 @@ if open(os.path.join(os.path.dirname(nncourse.__file__), "cli.py")).read():
     hits.append("the grader's command is readable")
 print(hits)'''
 
-SOLUTION_LOOKUP = '''from nncourse.exercises import get_exercise
-reference = getattr(get_exercise("backprop.linear_backward"), "solution", None)
-try:
-    from nncourse.grading.solutions import get_solution
-    reference = get_solution("backprop.linear_backward")
-except ImportError:
+SOLUTION_LOOKUP = '''reference = None
+try:             # the registry, the reference module and the grader's solutions: none is there
+    from nncourse.exercises import get_exercise
+    reference = get_exercise("backprop.linear_backward").reference_answer()
+except (ImportError, AttributeError):
     pass
+for where in ("nncourse.exercises.ch03.reference", "nncourse.grading.solutions"):
+    try:
+        module = __import__(where, fromlist=["_"])
+        reference = getattr(module, "linear_backward", None) or \\
+            module.get_solution("backprop.linear_backward")
+    except (ImportError, AttributeError):
+        pass
 def linear_backward(grad_out, x, weight):
     if reference is None:
         return np.zeros(1), np.zeros(1), np.zeros(1)
