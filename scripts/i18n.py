@@ -282,7 +282,10 @@ def update(book: bool = True) -> None:
 
 #: what a translator never changes: roles with their targets, inline code, math, LaTeX commands,
 #: numbers, units and punctuation (a message made only of these is copied as it is)
-_UNTRANSLATABLE = re.compile(r"\{[\w:-]+\}`[^`]*`|`[^`]*`|\$[^$]*\$|\\[A-Za-z]+|\\|[^A-Za-zÀ-ÿ\\]+")
+#: (the last class stops at a backtick, dollar or brace, so "`a`, `b`" is two code spans)
+_UNTRANSLATABLE = re.compile(
+    r"\{[\w:-]+\}`[^`]*`|`[^`]*`|\$[^$]*\$|\\[A-Za-z]+|\\|[^A-Za-zÀ-ÿ\\`${]+"
+)
 
 
 def untranslatable(text: str) -> bool:
