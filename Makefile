@@ -7,11 +7,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 # The labs whose stored numbers come from training or matrix products (measured: under another
-# OpenBLAS kernel their outputs are what a different CPU would print).
-BLAS_DEPENDENT_LABS := notebooks
+# OpenBLAS kernel their outputs are what a different CPU would print). The English labs only:
+# the pt-BR labs run the same code cells.
+BLAS_DEPENDENT_LABS := $(wildcard notebooks/lab*.ipynb)
 ALTERNATE_BLAS_KERNEL := $(if $(filter Sandybridge,$(OPENBLAS_CORETYPE)),Nehalem,Sandybridge)
 
-.PHONY: setup book lab test test-unit test-notebooks bench lint browser-deps sandbox-deps clean
+.PHONY: setup book lab test test-unit test-notebooks bench lint browser-deps sandbox-deps clean \
+	translations gettext-deps
 
 setup: $(STAMP)
 
@@ -27,9 +29,22 @@ $(STAMP): requirements.txt pyproject.toml
 widget-js: setup
 	bash scripts/build-widget-js.sh
 
+# Two editions from one tree: English into _build/html/en, Portuguese into _build/html/pt-br
+# (scripts/i18n.py). Both share one execution cache, so each chapter runs once.
 book: setup widget-js
-	$(VENV)/bin/jupyter-book build . --warningiserror --keep-going --builder html
-	bash scripts/build-widget-js.sh --copy-into _build/html
+	$(PY) scripts/i18n.py build
+	bash scripts/build-widget-js.sh --copy-into _build/html/en
+	bash scripts/build-widget-js.sh --copy-into _build/html/pt-br
+
+# After changing English text: regenerate the translation templates, merge them into the
+# catalogues (changed sentences become fuzzy) and regenerate notebooks/pt-br/. README,
+# "Updating a translation".
+translations: setup
+	$(PY) scripts/i18n.py update
+
+# GNU gettext for `msgfmt -c` on the catalogues (Debian package).
+gettext-deps:
+	bash scripts/ensure-gettext.sh
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/
@@ -47,12 +62,13 @@ sandbox-deps:
 test: export OMP_NUM_THREADS = 1
 test: export OPENBLAS_NUM_THREADS = 1
 test: export MKL_NUM_THREADS = 1
-test: setup book browser-deps sandbox-deps
+test: setup book browser-deps sandbox-deps gettext-deps
 	$(VENV)/bin/ruff check nncourse tests benchmarks
 	$(PY) -m mypy nncourse
 	$(PY) -m pytest tests -n 2 --timeout 900
 	# nbval compares one notebook's cells in order: --dist loadfile keeps each notebook on one
-	# worker, in order, and runs two notebooks at a time.
+	# worker, in order, and runs two notebooks at a time. It collects notebooks/pt-br/ too: the
+	# translated labs run the same code against the same stored outputs.
 	$(PY) -m pytest --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg --timeout 300 \
 		-n 2 --dist loadfile
 	# Again under another OpenBLAS kernel, so that a stored output that holds on this CPU only

@@ -12,7 +12,6 @@ import http.server
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -25,7 +24,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-SITE = REPO / "_build" / "html"
+# The English edition; the Portuguese one is _build/html/pt-br (scripts/i18n.py builds both).
+SITE = REPO / "_build" / "html" / "en"
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = os.environ.get("NNCOURSE_CHROMIUM", "/usr/bin/chromium")
 # Flags for a headless browser that makes no request of its own (updates, sync, QUIC probes).
@@ -55,8 +55,6 @@ def build_site() -> Path:
     Raises:
         RuntimeError: if a build step fails (its output is in the message).
     """
-    bin_dir = Path(sys.executable).parent
-    jupyter_book = shutil.which("jupyter-book", path=str(bin_dir)) or "jupyter-book"
     # Two pytest-xdist workers may both find the site missing: one builds, the other waits.
     lock_path = REPO / "_build" / ".site-build.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
@@ -66,11 +64,11 @@ def build_site() -> Path:
         if not (SITE / "index.html").exists():
             steps += [
                 ["bash", "scripts/build-widget-js.sh"],
-                [jupyter_book, "build", ".", "--warningiserror", "--keep-going",
-                 "--builder", "html"],
+                [sys.executable, "scripts/i18n.py", "build"],
             ]
-        if not VENDOR_SCRIPT.exists():
-            steps.append(["bash", "scripts/build-widget-js.sh", "--copy-into", str(SITE)])
+        for edition in (SITE, SITE.parent / "pt-br"):
+            if not (edition / "_static" / "site-js" / "require.js").exists():
+                steps.append(["bash", "scripts/build-widget-js.sh", "--copy-into", str(edition)])
         for step in steps:
             done = subprocess.run(step, cwd=REPO, capture_output=True, text=True)
             if done.returncode != 0:

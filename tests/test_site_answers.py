@@ -23,7 +23,7 @@ from nncourse.exercises import list_exercises
 from nncourse.grading.solutions import get_solution
 from nncourse.numpy.layers import linear_backward
 
-SITE = Path(__file__).resolve().parents[1] / "_build" / "html"
+SITE = Path(__file__).resolve().parents[1] / "_build" / "html" / "en"
 CHAPTERS = sorted((SITE / "book").glob("[0-9][0-9]_*.html")) if SITE.is_dir() else []
 CONTROL = {"if", "elif", "else", "for", "while", "try", "except", "finally", "def", "raise",
            "with", "import", "from", "pass"}

@@ -1,0 +1,140 @@
+"""The two editions of the website: English (_build/html/en) and Portuguese (_build/html/pt-br).
+
+Every page of the table of contents exists in both editions, carries the right ``<html lang>``,
+and links to the same page in the other edition. In Debian's headless Chromium (Playwright), at
+390 px and at 1366 px, the language link is visible and opens the same page in the other
+language; the Portuguese pages really are in Portuguese (the translated notebooks rendered, their
+code unchanged), and the root address opens the English edition. The translation glossary is in
+both editions, marked as Portuguese.
+
+Run time (one thread): about 20 s with the site built (`make book`); it is built first if missing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers_site import CHROMIUM, CHROMIUM_ARGS, SITE, build_site, serve, toc_pages
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
+
+ROOT = SITE.parent  # _build/html: both editions and the redirecting index.html
+EDITIONS = {"en": ("en", "pt-br", "pt-BR"), "pt-br": ("pt-BR", "en", "en")}
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+#: pages opened in the browser, in both editions (the rest are checked in the HTML files)
+BROWSER_PAGES = ["book/intro.html", "book/01_training_loop.html",
+                 "notebooks/lab01_training_loop.html", "book/reference/nncourse.numpy.layers.html"]
+#: text that only the Portuguese page has (the translation was applied), per page
+PORTUGUESE = {
+    "book/intro.html": "redes neurais",
+    "notebooks/lab01_training_loop.html": "Laboratório 1: o laço de treinamento",
+    "book/reference/nncourse.numpy.layers.html": "A referência da API",
+}
+#: pages written in one language in both editions (the translation glossary)
+SINGLE_LANGUAGE = {"locales/pt_BR/glossary.html": "pt-BR"}
+LANG = re.compile(r"<html[^>]*\blang=\"([^\"]+)\"")
+LINK = re.compile(r'<a class="nncourse-language-link" href="([^"]+)" hreflang="([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def site() -> Path:
+    build_site()
+    if not (ROOT / "pt-br" / "index.html").exists() and not (ROOT / "pt-br" / "book").is_dir():
+        pytest.skip("the Portuguese edition is not built: run `make book`")
+    return ROOT
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("edition", sorted(EDITIONS))
+def test_every_page_has_its_language_and_a_link_to_the_same_page(site, edition):
+    lang, other, other_lang = EDITIONS[edition]
+    problems = []
+    for page in toc_pages():
+        html = _read(site / edition / page)
+        found = LANG.search(html)
+        if not found or found.group(1) != SINGLE_LANGUAGE.get(page, lang):
+            problems.append(f"{edition}/{page}: <html lang> is {found and found.group(1)!r}")
+        link = LINK.search(html)
+        if not link:
+            problems.append(f"{edition}/{page}: no language link")
+            continue
+        target = (site / edition / page).parent / link.group(1)
+        if link.group(2) != other_lang:
+            problems.append(f"{edition}/{page}: hreflang {link.group(2)!r}")
+        if target.resolve() != (site / other / page).resolve() or not target.is_file():
+            problems.append(f"{edition}/{page}: language link goes to {link.group(1)}")
+    assert not problems, "\n".join(problems[:30])
+
+
+def test_the_glossary_is_in_both_editions_in_portuguese(site):
+    for edition in EDITIONS:
+        html = _read(site / edition / "locales" / "pt_BR" / "glossary.html")
+        assert "taxa de aprendizado" in html and 'lang="pt-BR"' in html, edition
+
+
+def test_translated_pages_and_notebooks_render_in_portuguese_with_the_same_code(site):
+    for page, text in PORTUGUESE.items():
+        assert text in _read(site / "pt-br" / page), f"pt-br/{page} lacks {text!r}"
+        assert text not in _read(site / "en" / page), f"en/{page} has {text!r}"
+    # a translated lab keeps its code cells and stored outputs
+    english = _read(site / "en" / "notebooks" / "lab01_training_loop.html")
+    portuguese = _read(site / "pt-br" / "notebooks" / "lab01_training_loop.html")
+    for needle in ("iterate_minibatches", "perceptron_fit", "cell_output"):
+        assert english.count(needle) == portuguese.count(needle), needle
+
+
+@pytest.fixture(scope="module")
+def base_url(site: Path) -> Iterator[str]:
+    with serve(site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing: run `make browser-deps` (Debian's chromium package).")
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1366px"])
+def test_language_link_opens_the_same_page_in_the_browser(browser, base_url, viewport):
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    try:
+        for edition, (lang, other, other_lang) in EDITIONS.items():
+            for path in BROWSER_PAGES:
+                page.goto(f"{base_url}{edition}/{path}")
+                assert page.evaluate("document.documentElement.lang") == lang
+                link = page.locator("a.nncourse-language-link")
+                assert link.count() == 1 and link.is_visible(), f"{edition}/{path} at {viewport}"
+                box = link.bounding_box()
+                assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= \
+                    viewport["width"], f"{edition}/{path}: the link leaves the screen"
+                link.click()
+                page.wait_for_load_state()
+                assert page.url.split("#")[0] == f"{base_url}{other}/{path}"
+                assert page.evaluate("document.documentElement.lang") == other_lang
+    finally:
+        context.close()
+
+
+def test_root_address_opens_the_english_edition(browser, base_url):
+    page = browser.new_page()
+    try:
+        page.goto(base_url)
+        page.wait_for_url(f"{base_url}en/**")
+        assert page.evaluate("document.documentElement.lang") == "en"
+    finally:
+        page.close()
