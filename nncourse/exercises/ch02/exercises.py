@@ -208,8 +208,8 @@ def _fast_judge(inputs, outputs):
                  "above the stability limit 2 / L_max = {high:g} of the steep "
                  "direction.").format(
                    outputs=outputs, start=start, end=end, high=2 / high)
-    after = f"after {inputs['steps']} steps the loss is still {end:.3g} (needs < " \
-            f"{FAST_TOLERANCE * start:.3g})"
+    after = _("after {steps} steps the loss is still {end:.3g} (needs < {needs:.3g})").format(
+        steps=inputs["steps"], end=end, needs=FAST_TOLERANCE * start)
     if abs(1 - outputs * high) > abs(1 - outputs * low):
         return _("lr = {outputs:g} oscillates near the stability limit 2 / L_max = "
                  "{high:g} of the steep direction: {after}, because each step there "

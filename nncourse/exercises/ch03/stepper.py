@@ -91,7 +91,8 @@ def _judge_read_gradient(graph: str, name: str, got, engine: dict) -> str | None
     parents = {label for label, _ in paths}
     for label, value in sorted(engine["nodes"].items(), key=lambda item: item[0] not in parents):
         if _close(got, value):
-            fix = f"; multiply by its local derivative with respect to {name}" \
+            fix = _("; multiply by its local derivative with respect to {name}").format(
+                name=name) \
                 if label in parents else ""
             return _("{what} = {got:g} is dL/d({label}), the gradient of another "
                      "node{fix}").format(
@@ -119,7 +120,7 @@ def stepper_judge(graph: str):
         given = outputs.get(graph)
         if given is None:
             known = {leaf for leaves in STEPPER_LEAVES.values() for leaf in leaves}
-            grouped = " (group the gradients by graph)" if set(outputs) & known else ""
+            grouped = " " + _("(group the gradients by graph)") if set(outputs) & known else ""
             return _("no entry for the graph {graph!r}{grouped}; expected "
                      "{stepper_example}").format(
                        graph=graph, grouped=grouped, stepper_example=STEPPER_EXAMPLE)

@@ -236,15 +236,16 @@ def _explorer_settings_note(output: dict) -> str:
     """Say so when the explorer was set differently from what is judged."""
     differs = []
     if output.get("depth", DEPTH) != DEPTH:
-        differs.append(f"depth {output['depth']}")
+        differs.append(_("depth {depth}").format(depth=output["depth"]))
     if output.get("width", WIDTH) != WIDTH:
-        differs.append(f"width {output['width']}")
+        differs.append(_("width {width}").format(width=output["width"]))
     if output.get("batch_norm"):
-        differs.append("batch norm on")
+        differs.append(_("batch norm on"))
     if not differs:
         return ""
-    return (f" (judged at depth {DEPTH}, width {WIDTH}, without batch norm; your explorer is "
-            f"set to {', '.join(differs)})")
+    return " " + _("(judged at depth {depth}, width {width}, without batch norm; your explorer "
+                   "is set to {settings})").format(depth=DEPTH, width=WIDTH,
+                                                   settings=", ".join(differs))
 
 
 def deep_signal_judge(inputs: dict, output: Any) -> str | None:
@@ -268,7 +269,7 @@ def deep_signal_judge(inputs: dict, output: Any) -> str | None:
     low, high = RATIO_RANGE
     note = _explorer_settings_note(output)
     if not np.isfinite(ratio) or not low <= ratio <= high:
-        trend = "vanishes" if np.isfinite(ratio) and ratio < low else "explodes"
+        trend = _("vanishes") if np.isfinite(ratio) and ratio < low else _("explodes")
         return (_("with {activation} + {name} the first layer's gradient std is "
                   "{ratio:.3g} times the last layer's: the gradient {trend} over "
                   "{depth} layers (need {low:g} to {high:g}){note}.").format(

@@ -76,30 +76,40 @@ def spread_formula(value: float, shape: tuple[int, int]) -> str | None:
 def _init_feedback(kind: str, shape: tuple[int, int], std: float, expected: float) -> str:
     """Name the formula the learner's spread follows, next to the one it should follow."""
     fan_out, fan_in = shape
-    where = (f"for shape {shape} (fan_out {fan_out} = shape[0], fan_in {fan_in} = shape[1]) "
-             f"your {kind} weights have std {std:.4g}, expected {expected:.4g}")
+    where = _("for shape {shape} (fan_out {fan_out} = shape[0], fan_in {fan_in} = shape[1]) "
+              "your {kind} weights have std {std:.4g}, expected {expected:.4g}").format(
+                  shape=shape, fan_out=fan_out, fan_in=fan_in, kind=kind, std=std,
+                  expected=expected)
     if kind == "he_normal":
         found = spread_formula(std, shape)
         if found == "sqrt(1 / fan_in)":
-            return f"{where}: that is sqrt(1 / fan_in), LeCun's std; He has the factor 2, " \
-                   f"sqrt(2 / fan_in)"
+            return _("{where}: that is sqrt(1 / fan_in), LeCun's std; He has the "
+                     "factor 2, sqrt(2 / fan_in)").format(
+                       where=where)
         if found and "no square root" in found:
-            return (f"{where}: that is {found}, the variance used as the std; the std of "
-                    f"N(0, 2 / fan_in) is sqrt(2 / fan_in)")
+            return (_("{where}: that is {found}, the variance used as the std; the std "
+                      "of N(0, 2 / fan_in) is sqrt(2 / fan_in)").format(
+                        where=where, found=found))
         if found:
-            return f"{where}: your std is {found}; He's std is sqrt(2 / fan_in) (fan_in = " \
-                   f"shape[1])"
-        return f"{where} ({std / expected:.3g} times): He's std is sqrt(2 / fan_in)"
+            return _("{where}: your std is {found}; He's std is sqrt(2 / fan_in) "
+                     "(fan_in = shape[1])").format(
+                       where=where, found=found)
+        return _("{where} ({std_expected:.3g} times): He's std is sqrt(2 / fan_in)").format(
+                   where=where, std_expected=std / expected)
     limit = std * np.sqrt(3)          # U(-b, b) has std b / sqrt(3)
     found = spread_formula(limit, shape)
     if found == "sqrt(2 / (fan_in + fan_out))":
-        return (f"{where}: your limit is sqrt(2 / (fan_in + fan_out)), the normal std; the "
-                f"uniform limit is sqrt(3) times larger, sqrt(6 / (fan_in + fan_out))")
+        return (_("{where}: your limit is sqrt(2 / (fan_in + fan_out)), the normal "
+                  "std; the uniform limit is sqrt(3) times larger, sqrt(6 / (fan_in + "
+                  "fan_out))").format(
+                    where=where))
     if found:
-        return (f"{where}: your limit b is {found}; Xavier's is sqrt(6 / (fan_in + fan_out)) "
-                f"(a uniform U(-b, b) has std b / sqrt(3))")
-    return (f"{where} ({std / expected:.3g} times): the limit is sqrt(6 / (fan_in + fan_out)) "
-            f"and U(-b, b) has std b / sqrt(3)")
+        return (_("{where}: your limit b is {found}; Xavier's is sqrt(6 / (fan_in + "
+                  "fan_out)) (a uniform U(-b, b) has std b / sqrt(3))").format(
+                    where=where, found=found))
+    return (_("{where} ({std_expected:.3g} times): the limit is sqrt(6 / (fan_in + "
+              "fan_out)) and U(-b, b) has std b / sqrt(3)").format(
+                where=where, std_expected=std / expected))
 
 
 def init_judge(kind: str):
