@@ -198,7 +198,8 @@ def _static_question(number: int, question: Question) -> str:
             feedback.append(_feedback(str(i), choice.correct, text))
         kind, data = "choice", ""
     else:
-        control = (f'<label class="nncourse-quiz-number">{_("Your answer")} '
+        your_answer = _("Your answer")
+        control = (f'<label class="nncourse-quiz-number">{your_answer} '
                    f'<input type="number" step="any" inputmode="decimal" name="{qid}"></label>')
         # The notebook's own feedback (defaults included): a number just outside the
         # tolerance on each side, then the answer itself.
@@ -211,10 +212,11 @@ def _static_question(number: int, question: Question) -> str:
         kind = "numeric"
         data = (f' data-answer="{question.answer!r}" data-rtol="{question.rtol!r}" '
                 f'data-atol="{question.atol!r}"')
+    check = _("Check")
     return (f'<form class="nncourse-quiz-question" id="{dom_id}" data-kind="{kind}"{data}>'
             f'<fieldset><legend><span class="nncourse-quiz-index">{number}.</span> '
             f'{_math(_(question.prompt))}</legend>{control}</fieldset>'
-            f'<button type="submit" class="nncourse-quiz-check">{_("Check")}</button>'
+            f'<button type="submit" class="nncourse-quiz-check">{check}</button>'
             f'<div class="nncourse-quiz-result" role="status" aria-live="polite">'
             f'{"".join(feedback)}</div></form>')
 

@@ -101,8 +101,9 @@ class CheckResult:
             rows.append(f"<tr><td>{mark}</td><td>{html.escape(_(case.name))}</td>"
                         f"<td>{case.points:g}/{case.max_points:g}</td><td>{detail}</td></tr>")
         error = f"<p><strong>{html.escape(self.error)}</strong></p>" if self.error else ""
+        case, points, differed = _("case"), _("points"), _("what differed")
         return (f"<div class='nncourse-check'><p style='color:{color}'><strong>"
                 f"{html.escape(self._heading())}</strong></p>{error}"
-                f"<table><tr><th></th><th>{_('case')}</th><th>{_('points')}</th>"
-                f"<th>{_('what differed')}</th></tr>"
+                f"<table><tr><th></th><th>{case}</th><th>{points}</th>"
+                f"<th>{differed}</th></tr>"
                 f"{''.join(rows)}</table></div>")
