@@ -194,7 +194,7 @@ def _static_question(number: int, question: Question) -> str:
             f'<label class="nncourse-quiz-choice"><input type="radio" name="{qid}" '
             f'value="{i}"> {_(choice.text)}</label>' for i, choice in enumerate(question.choices))
         for i, choice in enumerate(question.choices):
-            _, text = question.grade(i)  # the notebook's own feedback, defaults included
+            _correct, text = question.grade(i)  # the notebook's own feedback, defaults included
             feedback.append(_feedback(str(i), choice.correct, text))
         kind, data = "choice", ""
     else:
