@@ -155,3 +155,16 @@ def test_quiz_speaks_portuguese(portuguese) -> None:
     page = chapter.static_html().split("<script>")[0]
     words = re.sub(r"<[^>]+>", " ", re.sub(r"<code>.*?</code>", " ", page))
     assert not ENGLISH.search(words), ENGLISH.findall(words)
+
+
+def test_explorer_status_and_labels_speak_portuguese(portuguese) -> None:
+    from nncourse.widgets.gradient_descent import GradientDescentExplorer
+
+    explorer = GradientDescentExplorer(surface="bowl", lr=2.5, steps=20)
+    assert explorer.status_text.startswith("Divergiu no passo")
+    assert "Diminua a taxa de aprendizado" in explorer.status_text
+    assert "#D55E00" in explorer.status.value          # still shown as a warning
+    assert explorer.controls["lr"].description == "taxa de aprendizado"
+    assert explorer.axes[1].get_xlabel() == "passo"
+    explorer.set_state(lr=0.1)
+    assert explorer.status_text.startswith("Perda final")
