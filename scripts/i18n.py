@@ -250,6 +250,14 @@ def message_template(target: Path) -> Path:
     for filename, _lineno, message, comments, context in found:
         catalog.add(message, locations=[(f"nncourse/{filename}", None)],  # type: ignore[list-item]
                     auto_comments=comments, context=context)
+    # The texts exercises and quizzes declare as data (translated when shown): see
+    # nncourse/exercises/texts.py.
+    sys.path.insert(0, str(ROOT))
+    from nncourse.exercises.texts import declared_texts
+
+    for text, where in declared_texts():
+        if text not in catalog:
+            catalog.add(text, locations=[(where, None)])  # type: ignore[list-item]
     dest = target / "nncourse.pot"
     write_catalog(catalog, dest)
     return dest

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..i18n import _
 from .errors import describe_exception, plain_words
 from .judging import full_sentence, judge_case
 from .registry import Exercise, get_exercise
@@ -86,14 +87,15 @@ def check(exercise_id: str, answer: Any, seed: int = 0) -> CheckResult:
         True
     """
     exercise = get_exercise(exercise_id)
-    result = CheckResult(exercise.id, exercise.title)
+    result = CheckResult(exercise.id, _(exercise.title))
     if exercise.kind == "function" and not callable(answer):
-        result.error = (f"Expected a function for {exercise.id}; got {type(answer).__name__}. "
-                        f"Pass the function itself: check({exercise.id!r}, my_function).")
+        result.error = _("Expected a function for {id}; got {type}. Pass the function itself: "
+                         "check({quoted}, my_function).").format(
+                             id=exercise.id, type=type(answer).__name__, quoted=repr(exercise.id))
     seen: dict = {}        # shared inputs: one observation serves every case
     for case in exercise.cases:
         if result.error:
-            result.cases.append(CaseResult(case.name, False, 0.0, case.points, "not run"))
+            result.cases.append(CaseResult(case.name, False, 0.0, case.points, _("not run")))
             continue
         inputs = exercise.inputs_for(case, seed)
         result.cases.append(_check_case(exercise, case, answer, inputs,

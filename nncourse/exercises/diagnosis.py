@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ..i18n import _
 from .outputs import close, short
 from .outputs import numeric as as_numbers
 
@@ -34,29 +35,30 @@ def integrity(observation: dict, output_names: tuple[str, ...] = (),
     mutated = observation.get("mutated") or {}
     if mutated:
         names = ", ".join(sorted(mutated))
-        return (f"your code changed its input {names} in place; inputs must stay as they were "
-                f"(the caller still uses them): work on a copy (x = x.copy()) or build new "
-                f"arrays (x = x - step) instead of x -= step or x[i] = ....")
+        return _("your code changed its input {names} in place; inputs must stay as they were "
+                 "(the caller still uses them): work on a copy (x = x.copy()) or build new "
+                 "arrays (x = x - step) instead of x -= step or x[i] = ....").format(names=names)
     aliases = observation.get("aliases") or []
     if aliases:
         path, name = aliases[0]
         path = _rename(path, output_names)
-        return (f"your result {path} is the input {name} itself (the same memory), so changing "
-                f"one changes the other; return a new array (e.g. {name}.copy() or an "
-                f"expression such as {name} * 1.0 that builds one).")
+        return _("your result {path} is the input {name} itself (the same memory), so changing "
+                 "one changes the other; return a new array (e.g. {name}.copy() or an "
+                 "expression such as {name} * 1.0 that builds one).").format(path=path, name=name)
     if "reseeded" in observation and not close(observation["reseeded"],
                                                observation.get("output"), 0, 0):
         if "repeat" in observation and not close(observation["repeat"],
                                                  observation.get("output"), 0, 0):
-            return ("your result changes from one call to the next with the same inputs: "
-                    "something is kept between calls (a global variable, a default argument "
-                    "that is a list or a generator) or seeded from the clock; compute "
-                    "everything from the arguments.")
-        given = (f"use the generator you were given ({', '.join(random_inputs)})"
-                 if random_inputs else "this task needs no randomness at all")
-        return ("your result changes with the global random seed: your code draws from the "
-                "global NumPy/torch random generator (np.random.rand/normal/permutation, "
-                f"torch.randn without a generator); {given}.")
+            return _("your result changes from one call to the next with the same inputs: "
+                     "something is kept between calls (a global variable, a default argument "
+                     "that is a list or a generator) or seeded from the clock; compute "
+                     "everything from the arguments.")
+        given = (_("use the generator you were given ({names})").format(
+            names=", ".join(random_inputs)) if random_inputs
+            else _("this task needs no randomness at all"))
+        return _("your result changes with the global random seed: your code draws from the "
+                 "global NumPy/torch random generator (np.random.rand/normal/permutation, "
+                 "torch.randn without a generator); {given}.").format(given=given)
     return None
 
 
@@ -79,12 +81,13 @@ def _factor_candidates(inputs: dict) -> list[tuple[str, float]]:
                 found.append((f"1 - {name} = {1 - value:g}", 1.0 - float(value)))
     for name, value in inputs.items():
         if isinstance(value, np.ndarray) and value.ndim >= 1 and len(value) > 1:
-            found.append((f"the batch size B = {len(value)} (len({name}))", float(len(value))))
+            found.append((_("the batch size B = {size} (len({name}))").format(
+                size=len(value), name=name), float(len(value))))
             if value.ndim >= 2 and value.shape[1] > 1:
                 found.append((f"{name}.shape[1] = {value.shape[1]}", float(value.shape[1])))
             if value.ndim >= 2:
-                found.append((f"the number of entries {name}.size = {value.size}",
-                              float(value.size)))
+                found.append((_("the number of entries {name}.size = {size}").format(
+                    name=name, size=value.size), float(value.size)))
             break
     return [*found, ("2", 2.0), ("4", 4.0)]      # named quantities first
 
@@ -101,16 +104,19 @@ def constant_factor(name: str, got: np.ndarray, want: np.ndarray, inputs: dict) 
         return None
     for label, value in _factor_candidates(inputs):
         if np.isclose(c, value, rtol=1e-6):
-            return (f"{name} is exactly {label} times the expected value: a factor {label} "
-                    f"is there once too often (or a division by it is missing).")
+            return _("{name} is exactly {label} times the expected value: a factor {label} "
+                     "is there once too often (or a division by it is missing).").format(
+                         name=name, label=label)
         if np.isclose(c, 1.0 / value, rtol=1e-6):
-            return (f"{name} is exactly the expected value divided by {label}: a division by "
-                    f"{label.split(' = ')[0]} is there once too often (or a factor is "
-                    f"missing).")
+            return _("{name} is exactly the expected value divided by {label}: a division by "
+                     "{short_label} is there once too often (or a factor is missing).").format(
+                         name=name, label=label, short_label=label.split(" = ")[0])
         if np.isclose(c, value * value, rtol=1e-6) and value > 2:
-            return f"{name} is exactly ({label})² times the expected value: a factor is squared."
-    return (f"{name} is {c:.4g} times the expected value everywhere: the formula is right up "
-            f"to a constant factor; check each constant and each division.")
+            return _("{name} is exactly ({label})² times the expected value: a factor is "
+                     "squared.").format(name=name, label=label)
+    return _("{name} is {factor} times the expected value everywhere: the formula is right up "
+             "to a constant factor; check each constant and each division.").format(
+                 name=name, factor=f"{c:.4g}")
 
 
 def _where(mask: np.ndarray, limit: int = 3) -> str:
@@ -128,47 +134,61 @@ def nonfinite(name: str, got: np.ndarray, want: np.ndarray, inputs: dict) -> str
     for input_name, value in inputs.items():
         if isinstance(value, np.ndarray) and value.shape == got.shape:
             if np.all(value[bad] == 0):
-                cause = (f" {input_name} is exactly 0 at those places: a division by it (or "
-                         f"log(0)) makes {what}; guard the zero case.")
+                cause = " " + _("{input} is exactly 0 at those places: a division by it (or "
+                                "log(0)) makes {what}; guard the zero case.").format(
+                                    input=input_name, what=what)
                 break
             if np.all(np.abs(value[bad]) > 50):
-                cause = (f" {input_name} is large there (|{input_name}| > 50): exp() of it "
-                         f"overflows; shift the values first (subtract the maximum).")
+                cause = " " + _("{input} is large there (|{input}| > 50): exp() of it "
+                                "overflows; shift the values first (subtract the maximum).").format(
+                                    input=input_name)
                 break
     if not cause:
         large = [n for n, v in inputs.items() if isinstance(v, np.ndarray) and v.size and
                  v.dtype.kind == "f" and np.max(np.abs(v)) > 50]
         if large:
-            cause = (f" The input {large[0]} holds large values: exp() of them overflows; "
-                     f"subtract the maximum before exp.")
+            cause = " " + _("The input {input} holds large values: exp() of them overflows; "
+                            "subtract the maximum before exp.").format(input=large[0])
         elif np.all(np.isfinite(want)):
-            cause = (" The expected values there are finite: look for a division by zero, "
-                     "sqrt or log of a negative number or 0, or a value that grows each step.")
-    first = "" if got.ndim == 0 else f" at {_where(bad)}"
-    return f"{name} contains {int(bad.sum())} NaN or infinite value(s) ({what}){first} where " \
-           f"finite numbers were expected.{cause}"
+            cause = " " + _("The expected values there are finite: look for a division by "
+                            "zero, sqrt or log of a negative number or 0, or a value that grows "
+                            "each step.")
+    if got.ndim == 0:
+        text = _("{name} contains {count} NaN or infinite value(s) ({what}) where finite "
+                 "numbers were expected.")
+    else:
+        text = _("{name} contains {count} NaN or infinite value(s) ({what}) at {places} where "
+                 "finite numbers were expected.")
+    return text.format(name=name, count=int(bad.sum()), what=what,
+                       places=_where(bad)) + cause
 
 
 def shape(name: str, got: np.ndarray, want: np.ndarray, meaning: str = "") -> str | None:
     """Transposed or mis-shaped: expected vs got, with what the expected shape means."""
     if got.shape == want.shape:
         return None
-    means = f" = {meaning}" if meaning else ""
+    means = f" = {_(meaning)}" if meaning else ""
     if got.ndim == 2 and got.shape == want.shape[::-1]:
         if np.allclose(got.T, want, rtol=1e-6, atol=1e-9):
-            return (f"{name} is transposed: it has shape {got.shape}, expected {want.shape}"
-                    f"{means}; the entries are right, return its transpose (or swap the "
-                    f"operands of the matrix product).")
-        return (f"{name} has shape {got.shape}, expected {want.shape}{means}: the two axes are "
-                f"swapped; check the order of the matrix product and which operand needs .T.")
+            return _("{name} is transposed: it has shape {got}, expected {expected}{means}; "
+                     "the entries are right, return its transpose (or swap the operands of "
+                     "the matrix product).").format(name=name, got=got.shape,
+                                                    expected=want.shape, means=means)
+        return _("{name} has shape {got}, expected {expected}{means}: the two axes are "
+                 "swapped; check the order of the matrix product and which operand needs "
+                 ".T.").format(name=name, got=got.shape, expected=want.shape, means=means)
     if got.size == want.size:
-        return (f"{name} has shape {got.shape}, expected {want.shape}{means}; the number of "
-                f"entries is right: keep the shape (keepdims=True, or reshape).")
+        return _("{name} has shape {got}, expected {expected}{means}; the number of entries "
+                 "is right: keep the shape (keepdims=True, or reshape).").format(
+                     name=name, got=got.shape, expected=want.shape, means=means)
     for axis in range(want.ndim):
         if got.shape == want.shape[:axis] + want.shape[axis + 1:]:
-            return (f"{name} has shape {got.shape}, expected {want.shape}{means}: axis {axis} "
-                    f"(size {want.shape[axis]}) is summed or dropped; keep it.")
-    return f"{name} has shape {got.shape}, expected {want.shape}{means}."
+            return _("{name} has shape {got}, expected {expected}{means}: axis {axis} "
+                     "(size {size}) is summed or dropped; keep it.").format(
+                         name=name, got=got.shape, expected=want.shape, means=means,
+                         axis=axis, size=want.shape[axis])
+    return _("{name} has shape {got}, expected {expected}{means}.").format(
+        name=name, got=got.shape, expected=want.shape, means=means)
 
 
 def zero_places(name: str, got: np.ndarray, want: np.ndarray, inputs: dict,
@@ -179,9 +199,10 @@ def zero_places(name: str, got: np.ndarray, want: np.ndarray, inputs: dict,
         if isinstance(value, np.ndarray) and value.shape == got.shape and wrong.any():
             zero = value == 0
             if zero.any() and (~zero).any() and np.array_equal(wrong, wrong & zero):
-                return (f"{name} is wrong only where {input_name} is exactly 0 (at "
-                        f"{_where(wrong)}): decide the boundary case as the lab says (> "
-                        f"against >=, or the value at a tie).")
+                return _("{name} is wrong only where {input} is exactly 0 (at {places}): "
+                         "decide the boundary case as the lab says (> against >=, or the "
+                         "value at a tie).").format(name=name, input=input_name,
+                                                    places=_where(wrong))
     return None
 
 
@@ -198,7 +219,8 @@ def numeric(name: str, got: Any, want: Any, inputs: dict, meaning: str = "",
     if message:
         return message
     if np.any(np.abs(want_arr) > atol) and np.allclose(got_arr, -want_arr, rtol=rtol, atol=atol):
-        return f"{name} has the wrong sign everywhere: it is exactly minus the expected value."
+        return _("{name} has the wrong sign everywhere: it is exactly minus the expected "
+                 "value.").format(name=name)
     return constant_factor(name, got_arr, want_arr, inputs) or \
         zero_places(name, got_arr, want_arr, inputs, rtol, atol)
 
@@ -211,38 +233,42 @@ def counter(name: str, got: Any, want: Any, inputs: dict, counter_name: str,
     if counter_name and isinstance(inputs.get(counter_name), int | np.integer):
         n = int(inputs[counter_name])
         other_plus = None
-        for delta, words in ((-1, "one too few"), (1, "one too many")):
+        for delta, words in ((-1, _("one too few")), (1, _("one too many"))):
             if n + delta < 0:
                 continue
             other = reference_with({**inputs, counter_name: n + delta})
             other_plus = other if delta == 1 else other_plus
             if other is not None and close(got, other, rtol, atol):
-                return (f"your result is what {counter_name} = {n + delta} gives, not "
-                        f"{counter_name} = {n}: the loop runs {words} time (range(n) runs "
-                        f"exactly n times; range(1, n) runs n - 1).")
+                return _("your result is what {counter} = {other} gives, not {counter} = "
+                         "{n}: the loop runs {words} time (range(n) runs exactly n times; "
+                         "range(1, n) runs n - 1).").format(counter=counter_name,
+                                                            other=n + delta, n=n, words=words)
         if other_plus is not None:
             shifted = as_numbers(other_plus)
             got_arr = as_numbers(got)
             if shifted is not None and got_arr is not None and shifted.ndim >= 1 and \
                     got_arr.shape == shifted[1:].shape and \
                     np.allclose(got_arr, shifted[1:], rtol=rtol, atol=atol):
-                return (f"your result starts one step late: it leaves out the starting value "
-                        f"and runs {counter_name} = {n + 1} steps instead of {n}; start with "
-                        f"the initial value and take exactly {counter_name} steps.")
+                return _("your result starts one step late: it leaves out the starting value "
+                         "and runs {counter} = {more} steps instead of {n}; start with the "
+                         "initial value and take exactly {counter} steps.").format(
+                             counter=counter_name, more=n + 1, n=n)
     got_arr, want_arr = as_numbers(got), as_numbers(want)
     if got_arr is None or want_arr is None or want_arr.ndim == 0 or got_arr.ndim == 0 or \
             want_arr.dtype == object or got_arr.dtype == object:
         return None
     if len(got_arr) == len(want_arr) - 1 and got_arr.shape[1:] == want_arr.shape[1:]:
         if np.allclose(got_arr, want_arr[1:], rtol=rtol, atol=atol):
-            return (f"{name} leaves out its first entry ({len(got_arr)} entries, expected "
-                    f"{len(want_arr)}): include the starting value.")
+            return _("{name} leaves out its first entry ({got} entries, expected "
+                     "{expected}): include the starting value.").format(
+                         name=name, got=len(got_arr), expected=len(want_arr))
         if np.allclose(got_arr, want_arr[:-1], rtol=rtol, atol=atol):
-            return (f"{name} leaves out its last entry ({len(got_arr)} entries, expected "
-                    f"{len(want_arr)}): the loop stops one step early.")
+            return _("{name} leaves out its last entry ({got} entries, expected "
+                     "{expected}): the loop stops one step early.").format(
+                         name=name, got=len(got_arr), expected=len(want_arr))
     if len(got_arr) == len(want_arr) + 1 and got_arr.shape[1:] == want_arr.shape[1:]:
-        return (f"{name} has one entry too many ({len(got_arr)}, expected {len(want_arr)}): "
-                f"the loop runs one extra time.")
+        return _("{name} has one entry too many ({got}, expected {expected}): the loop runs "
+                 "one extra time.").format(name=name, got=len(got_arr), expected=len(want_arr))
     return None
 
 
@@ -251,11 +277,15 @@ def first_difference(name: str, got: Any, want: Any, rtol: float, atol: float) -
     got_arr, want_arr = as_numbers(got), as_numbers(want)
     if got_arr is None or want_arr is None or got_arr.shape != want_arr.shape or \
             got_arr.dtype == object:
-        return f"{name} is {short(got)}; expected {short(want)}."
+        return _("{name} is {got}; expected {expected}.").format(name=name, got=short(got),
+                                                                 expected=short(want))
     wrong = ~np.isclose(got_arr, want_arr, rtol=rtol, atol=atol)
     if got_arr.ndim == 0:
-        return f"{name} = {float(got_arr):.6g}, expected {float(want_arr):.6g}."
+        return _("{name} = {got}, expected {expected}.").format(
+            name=name, got=f"{float(got_arr):.6g}", expected=f"{float(want_arr):.6g}")
     index = tuple(int(i) for i in np.argwhere(wrong)[0])
     place = ", ".join(map(str, index))
-    return (f"{name} differs in {int(wrong.sum())} of {got_arr.size} entries; the first is "
-            f"{name}[{place}] = {got_arr[index]:.6g}, expected {want_arr[index]:.6g}.")
+    return _("{name} differs in {count} of {size} entries; the first is {name}[{place}] = "
+             "{got}, expected {expected}.").format(
+                 name=name, count=int(wrong.sum()), size=got_arr.size, place=place,
+                 got=f"{got_arr[index]:.6g}", expected=f"{want_arr[index]:.6g}")

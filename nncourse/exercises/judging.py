@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from ..i18n import _
 from . import diagnosis
 from .errors import describe_exception
 from .outputs import close, numeric, parts, short
@@ -44,7 +45,13 @@ from .runtime import observe
 
 _SENTENCE_STARTS = {"your", "the", "a", "an", "with", "at", "for", "every", "each", "both",
                     "this", "that", "it", "after", "adding", "where", "only", "one", "no",
-                    "expected", "returned", "that's", "these", "from", "when", "in"}
+                    "expected", "returned", "that's", "these", "from", "when", "in",
+                    # the same for the translated messages (Portuguese)
+                    "seu", "sua", "seus", "suas", "o", "os", "as", "um", "uma", "com", "em",
+                    "na", "nos", "nas", "para", "cada", "todo", "toda", "este", "esta",
+                    "isso", "isto", "esse", "essa", "depois", "somente", "só", "nenhum",
+                    "nenhuma", "esperado", "esperava", "quando", "ao", "à", "do", "da", "de",
+                    "sem", "aqui", "há", "falta", "faltou", "você", "ambos", "apenas"}
 
 
 def full_sentence(message: str) -> str:
@@ -122,10 +129,12 @@ def _shape_problem(exercise: Exercise, name: str, got: Any, want: Any) -> str | 
     meaning = (exercise.expects.get("shapes") or {}).get(name, "")
     if want_arr is not None and want_arr.dtype != object:
         if got is None:
-            return f"{name} is None; expected {short(want) if want_arr.ndim == 0 else 'an array'}" \
-                   f" of shape {want_arr.shape}."
+            return _("{name} is None; expected {what} of shape {shape}.").format(
+                name=name, what=short(want) if want_arr.ndim == 0 else _("an array"),
+                shape=want_arr.shape)
         if got_arr is None or got_arr.dtype == object:
-            return f"{name} is {short(got)}; expected numbers of shape {want_arr.shape}."
+            return _("{name} is {got}; expected numbers of shape {shape}.").format(
+                name=name, got=short(got), shape=want_arr.shape)
         if got_arr.shape != want_arr.shape:
             return diagnosis.shape(name, got_arr, want_arr, meaning)
     return None
@@ -133,21 +142,26 @@ def _shape_problem(exercise: Exercise, name: str, got: Any, want: Any) -> str | 
 
 def _structure_problem(exercise: Exercise, output: Any) -> str | None:
     names = exercise.output_names
-    returns = exercise.expects.get("returns") or (f"the tuple ({', '.join(names)})"
-                                                 if names else "")
+    returns = exercise.expects.get("returns")
+    returns = _(returns) if returns else (
+        _("the tuple ({names})").format(names=", ".join(names)) if names else "")
     if names and parts(output, names) is None:
         if isinstance(output, list):
             missing = names[len(output):]
-            extra = f"; {', '.join(missing)} is missing" if missing else ""
-            return f"your function returned {len(output)} value(s), expected {len(names)}: " \
-                   f"{returns}{extra}."
-        return f"your function returned {short(output)}; expected {returns}."
+            extra = _("; {names} is missing").format(names=", ".join(missing)) \
+                if missing else ""
+            return _("your function returned {count} value(s), expected {expected}: "
+                     "{returns}{extra}.").format(count=len(output), expected=len(names),
+                                                 returns=returns, extra=extra)
+        return _("your function returned {got}; expected {returns}.").format(
+            got=short(output), returns=returns)
     return None
 
 
 def _mistake_message(mistake: Mistake) -> str:
-    return mistake.message if isinstance(mistake.message, str) and mistake.message else \
-        f"that is a known slip: {mistake.name}."
+    if isinstance(mistake.message, str) and mistake.message:
+        return _(mistake.message)     # declared in English; its translation is in nncourse.po
+    return _("that is a known slip: {name}.").format(name=mistake.name)
 
 
 def _mistake_match(exercise: Exercise, case: Case, inputs: dict, observation: dict) -> str | None:
@@ -193,7 +207,7 @@ def probe_message(exercise: Exercise, inputs: dict, observation: dict,
         if finite_only and not _finite(got):
             continue
         if not close(got, want, 1e-6, 1e-9):
-            return probe.message.format(got=short(got), expected=short(want))
+            return _(probe.message).format(got=short(got), expected=short(want))
     return None
 
 
@@ -244,8 +258,9 @@ def ignored_generator(exercise: Exercise, case: Case, inputs: dict,
     if close(after, before, 0, 0):
         return None
     names = ", ".join(generators)
-    return (f"your result does not change when the generator you were given ({names}) is "
-            f"seeded differently: your code ignores {names}; draw every random number from it.")
+    return _("your result does not change when the generator you were given ({names}) is "
+             "seeded differently: your code ignores {names}; draw every random number from "
+             "it.").format(names=names)
 
 
 def _reference_with(exercise: Exercise):
@@ -269,7 +284,7 @@ def diagnose(exercise: Exercise, case: Case, inputs: dict, observation: dict,
     if not exercise.diagnose_numbers:
         return probe_message(exercise, inputs, observation) or \
             _last_resort(exercise, case, output, expected)
-    message = diagnosis.counter("your result", output, expected, inputs, exercise.counter,
+    message = diagnosis.counter(_("your result"), output, expected, inputs, exercise.counter,
                                 _reference_with(exercise), case.rtol, case.atol)
     if message:
         return message
@@ -305,7 +320,7 @@ def _last_resort(exercise: Exercise, case: Case, output: Any, expected: Any) -> 
         got = got_parts.get(name)
         if not close(got, want, case.rtol, case.atol):
             return diagnosis.first_difference(name, got, want, case.rtol, case.atol)
-    return "your result differs from the reference."
+    return _("your result differs from the reference.")
 
 
 def _takes_expected(judge: Any) -> bool:
@@ -328,7 +343,8 @@ def _custom(exercise: Exercise, case: Case, inputs: dict, outcome: dict) -> str 
             return case.judge(inputs, output, expected)
         return case.judge(inputs, output)
     except Exception as exc:  # malformed answer the judge could not read
-        return f"the answer has an unexpected structure ({describe_exception(exc, 160)})"
+        return _("the answer has an unexpected structure ({error})").format(
+            error=describe_exception(exc, 160))
 
 
 def judge_case(exercise: Exercise, case: Case, inputs: dict, observation: dict) -> CaseResult:
@@ -340,6 +356,7 @@ def judge_case(exercise: Exercise, case: Case, inputs: dict, observation: dict) 
         observation: what :func:`runtime.observe` returned.
     """
     hint = case.hint or (exercise.hints[0] if exercise.hints else "")
+    hint = _(hint) if hint else ""
 
     def result(message: str | None) -> CaseResult:
         if message is None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..i18n import _
 from .compare import describe_value
 
 
@@ -32,7 +33,7 @@ def parts(output: Any, names: tuple[str, ...]) -> dict[str, Any] | None:
         return None
     if isinstance(output, dict):
         return dict(output)
-    return {"your result": output}
+    return {_("your result"): output}
 
 
 def numeric(value: Any) -> np.ndarray | None:
@@ -102,6 +103,6 @@ def short(value: Any) -> str:
     if arr is not None and arr.size <= 6:
         return np.array2string(arr, precision=4, separator=", ")
     if arr is not None:
-        return f"an array of shape {arr.shape} (first entries " \
-               f"{np.array2string(arr.ravel()[:3], precision=4, separator=', ')})"
+        return _("an array of shape {shape} (first entries {first})").format(
+            shape=arr.shape, first=np.array2string(arr.ravel()[:3], precision=4, separator=", "))
     return describe_value(value)

@@ -20,6 +20,8 @@ from typing import Any
 
 from nncourse.exercises.progress import record_quiz
 
+from ..i18n import _
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -57,17 +59,17 @@ class MultipleChoice:
             raise ValueError(f"selected must be an index 0..{len(self.choices) - 1}; "
                              f"got {selected!r}.")
         choice = self.choices[selected]
-        default = "Correct." if choice.correct else "Not quite — try another option."
-        return choice.correct, choice.feedback or default
+        default = _("Correct.") if choice.correct else _("Not quite — try another option.")
+        return choice.correct, _(choice.feedback) if choice.feedback else default
 
     def widget(self) -> Any:
         """An ipywidgets box: the prompt, radio buttons, a Check button, a feedback line."""
         import ipywidgets as widgets
 
-        radio = widgets.RadioButtons(options=[(c.text, i) for i, c in enumerate(self.choices)],
+        radio = widgets.RadioButtons(options=[(_(c.text), i) for i, c in enumerate(self.choices)],
                                      value=None, layout=widgets.Layout(width="max-content"))
         return _assemble(self, radio, lambda: self.grade(radio.value) if radio.value is not None
-                         else (False, "Pick an option first."))
+                         else (False, _("Pick an option first.")))
 
 
 @dataclass
@@ -95,24 +97,25 @@ class Numeric:
         try:
             value = float(value)
         except (TypeError, ValueError):
-            return False, f"Enter a number; got {value!r}."
+            return False, _("Enter a number; got {value}.").format(value=repr(value))
         if not math.isfinite(value):
-            return False, "Enter a finite number."
+            return False, _("Enter a finite number.")
         tolerance = self.atol + self.rtol * abs(self.answer)
         if abs(value - self.answer) <= tolerance:
-            return True, self.feedback_correct or "Correct."
+            return True, _(self.feedback_correct) if self.feedback_correct else _("Correct.")
         if abs(value - self.answer) <= 10 * tolerance:   # right idea, too few digits
-            return False, (f"Close: {value:g} is just outside the accepted range (±{tolerance:.2g}"
-                           f"). Check the rounding: give 3 or more significant digits.")
+            return False, _("Close: {value} is just outside the accepted range (±{tolerance}). "
+                            "Check the rounding: give 3 or more significant digits.").format(
+                                value=f"{value:g}", tolerance=f"{tolerance:.2g}")
         if value < self.answer:
-            return False, self.feedback_low or "Too small."
-        return False, self.feedback_high or "Too large."
+            return False, _(self.feedback_low) if self.feedback_low else _("Too small.")
+        return False, _(self.feedback_high) if self.feedback_high else _("Too large.")
 
     def widget(self) -> Any:
         """An ipywidgets box: the prompt, a number field, a Check button, a feedback line."""
         import ipywidgets as widgets
 
-        field_ = widgets.FloatText(value=0.0, description="answer")
+        field_ = widgets.FloatText(value=0.0, description=_("answer"))
         return _assemble(self, field_, lambda: self.grade(field_.value))
 
 
@@ -122,7 +125,7 @@ Question = MultipleChoice | Numeric
 def _assemble(question: Question, control: Any, grade: Any) -> Any:
     import ipywidgets as widgets
 
-    button = widgets.Button(description="Check", button_style="primary")
+    button = widgets.Button(description=_("Check"), button_style="primary")
     feedback = widgets.HTML()
 
     def on_click(_: Any) -> None:
@@ -132,7 +135,7 @@ def _assemble(question: Question, control: Any, grade: Any) -> Any:
         feedback.value = f"<span style='color:{color}'>{'✔' if correct else '✘'} {text}</span>"
 
     button.on_click(on_click)
-    box = widgets.VBox([widgets.HTML(f"<p>{question.prompt}</p>"), control,
+    box = widgets.VBox([widgets.HTML(f"<p>{_(question.prompt)}</p>"), control,
                         widgets.HBox([button, feedback])])
     box.check_button, box.feedback, box.control = button, feedback, control
     return box
@@ -149,7 +152,7 @@ class Quiz:
         """A VBox with the title and one widget per question."""
         import ipywidgets as widgets
 
-        return widgets.VBox([widgets.HTML(f"<h4>{self.title}</h4>")]
+        return widgets.VBox([widgets.HTML(f"<h4>{_(self.title)}</h4>")]
                             + [question.widget() for question in self.questions])
 
     def _ipython_display_(self) -> None:
@@ -176,11 +179,11 @@ class Quiz:
                 f"<script>{_QUIZ_SCRIPT}</script></div>")
 
     def __str__(self) -> str:
-        lines = [self.title]
+        lines = [_(self.title)]
         for number, question in enumerate(self.questions, 1):
-            lines.append(f"{number}. {question.prompt}")
+            lines.append(f"{number}. {_(question.prompt)}")
             if isinstance(question, MultipleChoice):
-                lines += [f"   ({chr(97 + i)}) {c.text}" for i, c in enumerate(question.choices)]
+                lines += [f"   ({chr(97 + i)}) {_(c.text)}" for i, c in enumerate(question.choices)]
         return "\n".join(lines)
 
 
@@ -192,13 +195,14 @@ def _static_question(number: int, question: Question) -> str:
     if isinstance(question, MultipleChoice):
         control = "".join(
             f'<label class="nncourse-quiz-choice"><input type="radio" name="{qid}" '
-            f'value="{i}"> {choice.text}</label>' for i, choice in enumerate(question.choices))
+            f'value="{i}"> {_(choice.text)}</label>' for i, choice in enumerate(question.choices))
         for i, choice in enumerate(question.choices):
-            _, text = question.grade(i)  # the notebook's own feedback, defaults included
+            _correct, text = question.grade(i)  # the notebook's own feedback, defaults included
             feedback.append(_feedback(str(i), choice.correct, text))
         kind, data = "choice", ""
     else:
-        control = (f'<label class="nncourse-quiz-number">Your answer '
+        your_answer = _("Your answer")
+        control = (f'<label class="nncourse-quiz-number">{your_answer} '
                    f'<input type="number" step="any" inputmode="decimal" name="{qid}"></label>')
         # The notebook's own feedback (defaults included): a number just outside the
         # tolerance on each side, then the answer itself.
@@ -207,20 +211,21 @@ def _static_question(number: int, question: Question) -> str:
                            ("correct", question.answer)):
             correct, text = question.grade(value)
             feedback.append(_feedback(key, correct, text))
-        feedback.append(_feedback("invalid", False, "Enter a number."))
+        feedback.append(_feedback("invalid", False, _("Enter a number.")))
         kind = "numeric"
         data = (f' data-answer="{question.answer!r}" data-rtol="{question.rtol!r}" '
                 f'data-atol="{question.atol!r}"')
+    check = _("Check")
     return (f'<form class="nncourse-quiz-question" id="{dom_id}" data-kind="{kind}"{data}>'
             f'<fieldset><legend><span class="nncourse-quiz-index">{number}.</span> '
-            f'{_math(question.prompt)}</legend>{control}</fieldset>'
-            f'<button type="submit" class="nncourse-quiz-check">Check</button>'
+            f'{_math(_(question.prompt))}</legend>{control}</fieldset>'
+            f'<button type="submit" class="nncourse-quiz-check">{check}</button>'
             f'<div class="nncourse-quiz-result" role="status" aria-live="polite">'
             f'{"".join(feedback)}</div></form>')
 
 
 def _feedback(key: str, correct: bool, text: str) -> str:
-    mark, word = ("✔", "Correct") if correct else ("✘", "Not quite")
+    mark, word = ("✔", _("Correct")) if correct else ("✘", _("Not quite"))
     state = "correct" if correct else "wrong"
     return (f'<p class="nncourse-quiz-feedback is-{state}" data-for="{key}" hidden>'
             f'<span aria-hidden="true">{mark}</span> <b>{word}.</b> {_math(text)}</p>')

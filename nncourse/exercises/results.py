@@ -11,6 +11,8 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
+from ..i18n import _
+
 
 @dataclass
 class CaseResult:
@@ -65,20 +67,25 @@ class CheckResult:
                     cases=[case.to_dict() for case in self.cases])
 
     def __str__(self) -> str:
-        head = f"{self.exercise_id} — {self.title}: {self.score:g}/{self.max_score:g} points"
-        lines = [head]
+        lines = [self._heading()]
         if self.error:
-            lines.append(f"  ERROR {self.error}")
+            lines.append(_("  ERROR {error}").format(error=self.error))
         for case in self.cases:
-            mark = "PASS" if case.passed else "FAIL"
-            lines.append(f"  [{mark}] {case.name} ({case.points:g}/{case.max_points:g})")
+            mark = _("PASS") if case.passed else _("FAIL")
+            lines.append(f"  [{mark}] {_(case.name)} ({case.points:g}/{case.max_points:g})")
             if not case.passed and case.message:
                 lines.append(f"         {case.message}")
             if not case.passed and case.hint:
-                lines.append(f"         hint: {case.hint}")
+                lines.append("         " + _("hint: {hint}").format(hint=case.hint))
         return "\n".join(lines)
 
     __repr__ = __str__
+
+    def _heading(self) -> str:
+        """``id — title: score/max points`` in the current language."""
+        return _("{id} — {title}: {score}/{max_score} points").format(
+            id=self.exercise_id, title=self.title, score=f"{self.score:g}",
+            max_score=f"{self.max_score:g}")
 
     def _repr_html_(self) -> str:
         color = "#1a7f37" if self.passed else "#b42318"
@@ -89,12 +96,14 @@ class CheckResult:
             if not case.passed:
                 detail = html.escape(case.message)
                 if case.hint:
-                    detail += f"<br><em>hint: {html.escape(case.hint)}</em>"
-            rows.append(f"<tr><td>{mark}</td><td>{html.escape(case.name)}</td>"
+                    hint = _("hint: {hint}").format(hint=case.hint)
+                    detail += f"<br><em>{html.escape(hint)}</em>"
+            rows.append(f"<tr><td>{mark}</td><td>{html.escape(_(case.name))}</td>"
                         f"<td>{case.points:g}/{case.max_points:g}</td><td>{detail}</td></tr>")
         error = f"<p><strong>{html.escape(self.error)}</strong></p>" if self.error else ""
+        case, points, differed = _("case"), _("points"), _("what differed")
         return (f"<div class='nncourse-check'><p style='color:{color}'><strong>"
-                f"{html.escape(self.exercise_id)} — {html.escape(self.title)}: "
-                f"{self.score:g}/{self.max_score:g} points</strong></p>{error}"
-                f"<table><tr><th></th><th>case</th><th>points</th><th>what differed</th></tr>"
+                f"{html.escape(self._heading())}</strong></p>{error}"
+                f"<table><tr><th></th><th>{case}</th><th>{points}</th>"
+                f"<th>{differed}</th></tr>"
                 f"{''.join(rows)}</table></div>")

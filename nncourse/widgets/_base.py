@@ -23,8 +23,12 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
 
+from nncourse.i18n import _
 from nncourse.plots.style import STYLE, new_figure
 from nncourse.widgets._threads import single_threaded_blas
+
+#: a status line that starts with one of these is shown as a warning (English and Portuguese)
+WARNING_STARTS = ("diverged", "warning", "divergiu", "atenção")
 
 __all__ = ["Explorer", "figure_png", "single_threaded_blas"]
 
@@ -87,7 +91,7 @@ class Explorer:
 
     def message(self, result: Any) -> str:
         """The status line after a successful compute (override to explain the result)."""
-        return "ok"
+        return _("ok")
 
     # --- shared machinery --------------------------------------------------
     @property
@@ -140,15 +144,15 @@ class Explorer:
             with single_threaded_blas():
                 result = self.compute(**self.state)
         except (ValueError, TypeError, FloatingPointError, OverflowError, ZeroDivisionError) as e:
-            self.set_status(f"Cannot compute with these settings: {e}", "error")
+            self.set_status(_("Cannot compute with these settings: {error}").format(error=e),
+                            "error")
             return
         self.result = result
         with mpl.rc_context(STYLE):
             self.draw(result)
         self.render()
         text = self.message(result)
-        self.set_status(text, "warning" if text.lower().startswith(("diverged", "warning"))
-                        else "info")
+        self.set_status(text, "warning" if text.lower().startswith(WARNING_STARTS) else "info")
 
     def invalidate(self) -> None:
         """The static part changed: redraw everything on the next render."""

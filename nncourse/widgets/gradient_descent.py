@@ -16,6 +16,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
+from nncourse.i18n import _
 from nncourse.plots.style import PALETTE
 from nncourse.widgets._base import Explorer, slider_style
 from nncourse.widgets._draw import clip_path, divergence_note, draw_contours, loss_gap
@@ -61,15 +62,16 @@ def _build(explorer: Explorer, surface: Surface, steps_max: int) -> dict[str, An
     draw_contours(left, surface)
     right.clear()
     right.set_yscale("log")
-    right.set_xlabel("step")
-    right.set_ylabel("loss above the minimum, $f - f^*$")
+    right.set_xlabel(_("step"))
+    right.set_ylabel(_("loss above the minimum, $f - f^*$"))
     right.set_ylim(*LOSS_RANGE)
     right.set_xlim(0, max(1, steps_max))
     lines = {
         "surface": surface.name, "steps": steps_max,
         "path": left.plot([], [], "o-", color=PALETTE["vermillion"], markersize=3,
-                          linewidth=1.2, label="path", animated=True)[0],
-        "start": left.plot([], [], "s", color=PALETTE["blue"], label="start", animated=True)[0],
+                          linewidth=1.2, label=_("path"), animated=True)[0],
+        "start": left.plot([], [], "s", color=PALETTE["blue"], label=_("start"),
+                           animated=True)[0],
         "loss": right.plot([], [], color=PALETTE["vermillion"], animated=True)[0],
         "notes": [divergence_note(ax) for ax in (left, right)],
         "title": right.title,
@@ -91,17 +93,20 @@ def _update(lines: dict[str, Any], run: dict[str, Any]) -> None:
     lines["start"].set_data(path[:1, 0], path[:1, 1])
     lines["loss"].set_data(np.arange(len(gap)), gap)
     for note in lines["notes"]:
-        note.set_text(f"diverged at step {run['diverged_at']}" if run["diverged"] else "")
-    lines["title"].set_text(f"lr = {run['lr']:.3g}; stable below 2/L = {run['stable_lr']:.3g}")
+        note.set_text(_("diverged at step {step}").format(step=run["diverged_at"])
+                      if run["diverged"] else "")
+    lines["title"].set_text(_("lr = {lr:.3g}; stable below 2/L = {stable:.3g}").format(
+        lr=run["lr"], stable=run["stable_lr"]))
 
 
 def describe(run: dict[str, Any]) -> str:
     """A one-line status for a run."""
-    limit = f"2/L at the start = {run['stable_lr']:.3g}"
+    limit = _("2/L at the start = {stable:.3g}").format(stable=run["stable_lr"])
     if run["diverged"]:
-        return (f"Diverged at step {run['diverged_at']}: lr = {run['lr']:.3g} is too large "
-                f"({limit}). Lower the learning rate.")
-    return f"Final loss {run['losses'][-1]:.4g} after {run['steps']} steps ({limit})."
+        return _("Diverged at step {step}: lr = {lr:.3g} is too large ({limit}). Lower the "
+                 "learning rate.").format(step=run["diverged_at"], lr=run["lr"], limit=limit)
+    return _("Final loss {loss:.4g} after {steps} steps ({limit}).").format(
+        loss=run["losses"][-1], steps=run["steps"], limit=limit)
 
 
 def static_figure(**settings: Any) -> Figure:
@@ -131,16 +136,16 @@ class GradientDescentExplorer(Explorer):
         style = slider_style()
         self.controls = {
             "surface": widgets.Dropdown(options=list(SURFACES), value=s["surface"],
-                                        description="surface", **_plain(style)),
+                                        description=_("surface"), **_plain(style)),
             "lr": widgets.FloatLogSlider(value=s["lr"], base=10, min=-4, max=1, step=0.05,
-                                         description="learning rate", readout_format=".3g",
+                                         description=_("learning rate"), readout_format=".3g",
                                          **style),
             "start_x": widgets.FloatSlider(value=s["start_x"], min=-2.5, max=2.5, step=0.05,
-                                           description="start $w_1$", **style),
+                                           description=_("start $w_1$"), **style),
             "start_y": widgets.FloatSlider(value=s["start_y"], min=-2.5, max=2.5, step=0.05,
-                                           description="start $w_2$", **style),
-            "steps": widgets.IntSlider(value=s["steps"], min=1, max=500, description="steps",
-                                       **style),
+                                           description=_("start $w_2$"), **style),
+            "steps": widgets.IntSlider(value=s["steps"], min=1, max=500,
+                                       description=_("steps"), **style),
         }
         self._lines: dict[str, Any] | None = None
         self.controls["surface"].observe(self._reset_start, names="value")

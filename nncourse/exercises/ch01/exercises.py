@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...i18n import _
 from ..compare import as_array, describe_value
 from ..registry import Case, Exercise, Probe, register
 from . import mistakes as wrong
@@ -34,46 +35,55 @@ def _mb_inputs(rng):
 def _mb_judge(part: str):
     def judge(inputs, outputs):
         if not isinstance(outputs, list) or len(outputs) != 2:
-            return "iterate_minibatches must be a generator function: `yield` each batch."
+            return _("iterate_minibatches must be a generator function: `yield` each "
+                     "batch.")
         n, size = len(inputs["x"]), inputs["batch_size"]
         orders = []
         for epoch in outputs:
             order = []
             if not isinstance(epoch, list):
-                return "iterate_minibatches must be a generator function: `yield` each batch."
+                return _("iterate_minibatches must be a generator function: `yield` "
+                         "each batch.")
             for number, batch in enumerate(epoch):
                 if not isinstance(batch, list) or len(batch) != 2:
-                    return f"batch {number} is not a pair: yield (x_batch, y_batch) together."
+                    return _("batch {number} is not a pair: yield (x_batch, y_batch) "
+                             "together.").format(
+                               number=number)
                 xb, problem = as_array(batch[0], "x_batch")
                 yb, problem_y = as_array(batch[1], "y_batch")
                 if problem or problem_y:
                     return problem or problem_y
                 if xb.ndim != 2 or xb.shape[1] != 3 or len(yb) != len(xb):
-                    return f"batch {number}: x_batch has shape {xb.shape}, y_batch {yb.shape}; " \
-                           f"expected (b, 3) and (b,) with b <= {size}."
+                    return _("batch {number}: x_batch has shape {xb_shape}, y_batch "
+                             "{yb_shape}; expected (b, 3) and (b,) with b <= {size}.").format(
+                               number=number, xb_shape=xb.shape, yb_shape=yb.shape, size=size)
                 if part == "paired" and not np.array_equal(xb[:, 0], yb.ravel()):
-                    return "x_batch and y_batch rows do not belong together: index x and y " \
-                           "with the same permutation."
+                    return _("x_batch and y_batch rows do not belong together: index x "
+                             "and y with the same permutation.")
                 order.extend(xb[:, 0].astype(int).tolist())
             sizes = [len(batch[0]) for batch in epoch]
             want = [size] * (n // size) + ([n % size] if n % size else [])
             if part == "sizes" and sizes != want:
-                return f"batch sizes {sizes}, expected {want}: full batches of {size} and a " \
-                       f"smaller last one (keep the partial batch)."
+                return _("batch sizes {sizes}, expected {want}: full batches of {size} "
+                         "and a smaller last one (keep the partial batch).").format(
+                           sizes=sizes, want=want, size=size)
             orders.append(order)
         if part == "once":
             for order in orders:
                 if sorted(order) != list(range(n)):
                     missing = sorted(set(range(n)) - set(order))
-                    return f"an epoch must visit all {n} samples exactly once; saw {len(order)} " \
-                           f"(missing {missing[:5]}, repeated {len(order) - len(set(order))})."
+                    return _("an epoch must visit all {n} samples exactly once; saw "
+                             "{len_order} (missing {missing_5}, repeated {order}).").format(
+                               n=n, len_order=len(order), missing_5=missing[:5],
+                               order=len(order) - len(set(order)))
         if part == "shuffled":
             if orders[0] == sorted(orders[0]):
-                return "the samples come in their original order: shuffle with " \
-                       "rng.permutation(len(x))."
+                return _("the samples come in their original order: shuffle with "
+                         "rng.permutation(len(x)).")
             if orders[0] == orders[1]:
-                return "both epochs used the same order: draw a new permutation from the rng " \
-                       "you are given on every call (do not create a new generator inside)."
+                return _("both epochs used the same order: draw a new permutation from "
+                         "the rng you are given on every call (do not create a new "
+                         "generator inside).")
         return None
     return judge
 
@@ -112,8 +122,9 @@ def _perceptron_inputs(rng):
 def _perceptron_judge(part: str):
     def judge(inputs, outputs):
         if not isinstance(outputs, list) or len(outputs) != 3:
-            return f"returned {describe_value(outputs)}; expected the tuple " \
-                   f"(weights, bias, errors_per_epoch)."
+            return _("returned {outputs}; expected the tuple (weights, bias, "
+                     "errors_per_epoch).").format(
+                       outputs=describe_value(outputs))
         weights, problem = as_array(outputs[0], "weights")
         if problem or weights.shape != (2,):
             return problem or f"weights has shape {weights.shape}, expected (2,) = (features,)."
@@ -123,17 +134,21 @@ def _perceptron_judge(part: str):
         errors = outputs[2]
         if not isinstance(errors, list | np.ndarray) or len(errors) != inputs["epochs"]:
             length = len(errors) if isinstance(errors, list | np.ndarray) else "no"
-            return f"errors_per_epoch has {length} entries for epochs={inputs['epochs']}; " \
-                   f"expected one per epoch."
+            return _("errors_per_epoch has {length} entries for "
+                     "epochs={inputs_epochs}; expected one per epoch.").format(
+                       length=length, inputs_epochs=inputs['epochs'])
         if part == "separates":
             predictions = (inputs["X"] @ weights + float(bias.ravel()[0]) > 0).astype(float)
             wrong_count = int(np.sum(predictions != inputs["y"]))
             if wrong_count:
-                return f"the returned weights misclassify {wrong_count} of {len(predictions)} " \
-                       f"separable training points: update w += lr·(y - prediction)·x."
+                return _("the returned weights misclassify {wrong_count} of "
+                         "{len_predictions} separable training points: update w += "
+                         "lr·(y - prediction)·x.").format(
+                           wrong_count=wrong_count, len_predictions=len(predictions))
             if int(errors[-1]) != 0:
-                return f"errors_per_epoch[-1] is {errors[-1]}, not 0, although the data are " \
-                       f"separated: count only the samples that caused an update."
+                return _("errors_per_epoch[-1] is {errors_1}, not 0, although the data "
+                         "are separated: count only the samples that caused an update.").format(
+                           errors_1=errors[-1])
         return None
     return judge
 
@@ -233,23 +248,31 @@ def learning_rate_final_loss(learning_rate: float, epochs: int = LR_EPOCHS) -> f
 
 def _lr_judge(inputs, outputs):
     if isinstance(outputs, bool) or not isinstance(outputs, int | float):
-        return f"expected a number (the learning rate); got {describe_value(outputs)}. " \
-               f"Write it as learning_rate = 0.05 and pass learning_rate"
+        return _("expected a number (the learning rate); got {outputs}. Write it as "
+                 "learning_rate = 0.05 and pass learning_rate").format(
+                   outputs=describe_value(outputs))
     outputs = float(outputs)
     if not outputs > 0:
-        return f"expected a positive learning rate; got {outputs!r:.40}."
+        return _("expected a positive learning rate; got {outputs!r:.40}.").format(
+                   outputs=outputs)
     loss = learning_rate_final_loss(outputs, inputs["epochs"])
     if np.isfinite(loss) and loss < LR_THRESHOLD:
         return None
     if not np.isfinite(loss) or loss > learning_rate_final_loss(0.0, 1):
-        return f"lr = {outputs:g} diverges (final loss {loss:.3g}): the steps overshoot more " \
-               f"each time; try a smaller rate."
+        return _("lr = {outputs:g} diverges (final loss {loss:.3g}): the steps "
+                 "overshoot more each time; try a smaller rate.").format(
+                   outputs=outputs, loss=loss)
     if learning_rate_final_loss(0.7 * outputs, inputs["epochs"]) < loss:
-        return f"lr = {outputs:g} oscillates near the stability limit: the loss ends at " \
-               f"{loss:.3g} after {inputs['epochs']} epochs (needs < {LR_THRESHOLD}) because " \
-               f"every step overshoots; a somewhat smaller rate converges faster."
-    return f"lr = {outputs:g} reaches loss {loss:.3g} after {inputs['epochs']} epochs, needs " \
-           f"< {LR_THRESHOLD}; too slow: try a larger rate."
+        return _("lr = {outputs:g} oscillates near the stability limit: the loss ends "
+                 "at {loss:.3g} after {inputs_epochs} epochs (needs < {lr_threshold}) "
+                 "because every step overshoots; a somewhat smaller rate converges "
+                 "faster.").format(
+                   outputs=outputs, loss=loss, inputs_epochs=inputs['epochs'],
+                   lr_threshold=LR_THRESHOLD)
+    return _("lr = {outputs:g} reaches loss {loss:.3g} after {inputs_epochs} epochs, "
+             "needs < {lr_threshold}; too slow: try a larger rate.").format(
+               outputs=outputs, loss=loss, inputs_epochs=inputs['epochs'],
+               lr_threshold=LR_THRESHOLD)
 
 
 register(Exercise(

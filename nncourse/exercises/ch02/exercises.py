@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...i18n import _
 from ..compare import compare_number, describe_value
 from ..registry import Case, Exercise, Probe, register
 from . import mistakes as wrong
@@ -144,14 +145,18 @@ def _stability_judge(inputs, outputs):
     if message is None:
         return None
     if isinstance(outputs, float) and np.isclose(outputs, 1.0 / inputs["L"], rtol=0.01):
-        return f"1/L = {outputs:g} converges in one step, but larger rates still converge " \
-               f"(oscillating): each step multiplies x by (1 - lr·L); when does |1 - lr·L| < 1?"
+        return _("1/L = {outputs:g} converges in one step, but larger rates still "
+                 "converge (oscillating): each step multiplies x by (1 - lr·L); when "
+                 "does |1 - lr·L| < 1?").format(
+                   outputs=outputs)
     if isinstance(outputs, float) and outputs > limit:
-        return f"with lr = {outputs:g}, |1 - lr·L| = {abs(1 - outputs * inputs['L']):.3g} > 1, " \
-               f"so the iterates grow."
+        return _("with lr = {outputs:g}, |1 - lr·L| = {l:.3g} > 1, so the iterates "
+                 "grow.").format(
+                   outputs=outputs, l=abs(1 - outputs * inputs['L']))
     if isinstance(outputs, float) and outputs < limit:
-        return f"lr = {outputs:g} converges, but so do larger rates: each step multiplies x by " \
-               f"(1 - lr·L); find the largest lr with |1 - lr·L| < 1."
+        return _("lr = {outputs:g} converges, but so do larger rates: each step "
+                 "multiplies x by (1 - lr·L); find the largest lr with |1 - lr·L| < 1.").format(
+                   outputs=outputs)
     return message.rstrip(".") + "; each step multiplies x by (1 - lr·L)."
 
 
@@ -186,27 +191,36 @@ def _fast_judge(inputs, outputs):
         return _number(outputs)
     outputs = float(outputs)
     if not isinstance(outputs, float) or not np.isfinite(outputs) or outputs <= 0:
-        return f"expected a positive learning rate; got {outputs!r:.40}"
+        return _("expected a positive learning rate; got {outputs!r:.40}").format(
+                   outputs=outputs)
     start = ill_conditioned_loss_after(outputs, 0)
     end = ill_conditioned_loss_after(outputs, inputs["steps"])
     if np.isfinite(end) and end < FAST_TOLERANCE * start:
         return None
     low, high = np.diag(ILL_CONDITIONED)
     if np.isclose(abs(1 - outputs * high), 1.0, rtol=0, atol=1e-9):
-        return f"lr = {outputs:g} sits exactly at the stability limit 2 / L_max = {2 / high:g}: " \
-               f"the steep direction flips sign every step without shrinking; try a smaller rate."
+        return _("lr = {outputs:g} sits exactly at the stability limit 2 / L_max = "
+                 "{high:g}: the steep direction flips sign every step without "
+                 "shrinking; try a smaller rate.").format(
+                   outputs=outputs, high=2 / high)
     if not np.isfinite(end) or end > start or abs(1 - outputs * high) > 1:
-        return f"lr = {outputs:g} diverges (loss {start:.3g} -> {end:.3g}): it is above the " \
-               f"stability limit 2 / L_max = {2 / high:g} of the steep direction."
-    after = f"after {inputs['steps']} steps the loss is still {end:.3g} (needs < " \
-            f"{FAST_TOLERANCE * start:.3g})"
+        return _("lr = {outputs:g} diverges (loss {start:.3g} -> {end:.3g}): it is "
+                 "above the stability limit 2 / L_max = {high:g} of the steep "
+                 "direction.").format(
+                   outputs=outputs, start=start, end=end, high=2 / high)
+    after = _("after {steps} steps the loss is still {end:.3g} (needs < {needs:.3g})").format(
+        steps=inputs["steps"], end=end, needs=FAST_TOLERANCE * start)
     if abs(1 - outputs * high) > abs(1 - outputs * low):
-        return f"lr = {outputs:g} oscillates near the stability limit 2 / L_max = {2 / high:g} " \
-               f"of the steep direction: {after}, because each step there flips sign and " \
-               f"shrinks by only |1 - lr·{high:g}| = {abs(1 - outputs * high):.3g}; try a " \
-               f"smaller rate."
-    return f"lr = {outputs:g} is too slow: {after}; the flat direction shrinks by only " \
-           f"|1 - lr·{low:g}| = {abs(1 - outputs * low):.3g} per step, so it wants a larger step."
+        return _("lr = {outputs:g} oscillates near the stability limit 2 / L_max = "
+                 "{high:g} of the steep direction: {after}, because each step there "
+                 "flips sign and shrinks by only |1 - lr·{high2:g}| = "
+                 "{abs_1_outputs_high:.3g}; try a smaller rate.").format(
+                   outputs=outputs, high=2 / high, after=after, high2=high,
+                   abs_1_outputs_high=abs(1 - outputs * high))
+    return _("lr = {outputs:g} is too slow: {after}; the flat direction shrinks by "
+             "only |1 - lr·{low:g}| = {abs_1_outputs_low:.3g} per step, so it wants a "
+             "larger step.").format(
+               outputs=outputs, after=after, low=low, abs_1_outputs_low=abs(1 - outputs * low))
 
 
 register(Exercise(

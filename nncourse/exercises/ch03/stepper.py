@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 
+from ...i18n import _
 from .reference import STEPPER_LEAVES
 
 #: relative/absolute tolerance: a value copied with 3 or more significant digits passes
@@ -63,61 +64,80 @@ def _judge_read_gradient(graph: str, name: str, got, engine: dict) -> str | None
     """None if ``got`` is dL/d``name`` of ``graph``, else what went wrong (no answer given away)."""
     what = f"dL/d{name} of {graph}"
     if isinstance(got, bool) or not isinstance(got, int | float):
-        return f"{what} is {type(got).__name__} {got!r:.40}; expected a number"
+        return _("{what} is {type} {got!r:.40}; expected a number").format(
+                   what=what, type=type(got).__name__, got=got)
     if not math.isfinite(got):
-        return f"{what} is {got}; expected a finite number"
+        return _("{what} is {got}; expected a finite number").format(
+                   what=what, got=got)
     want = engine["grads"][name]
     if _close(got, want):
         return None
     if abs(want) > STEPPER_ATOL and _close(-got, want):
-        return (f"{what} has the wrong sign: the gradient is the slope of L, so read the sign "
-                f"the stepper shows (a negative local derivative flips it)")
+        return (_("{what} has the wrong sign: the gradient is the slope of L, so read "
+                  "the sign the stepper shows (a negative local derivative flips it)").format(
+                    what=what))
     paths = engine["paths"][name]
     if len(paths) > 1:
         for label, part in paths:
             if _close(got, part):
                 feeds = " and ".join(node for node, _ in paths)
-                return (f"{what} = {got:g} is only the path through {label}: {name} feeds "
-                        f"{len(paths)} nodes ({feeds}), and the chain rule adds what arrives "
-                        f"along each (the engine's `grad +=`). Step to the end of the backward "
-                        f"pass: {name}'s gradient is complete only after every node it feeds "
-                        f"has sent its share")
+                return (_("{what} = {got:g} is only the path through {label}: {name} "
+                          "feeds {len_paths} nodes ({feeds}), and the chain rule adds "
+                          "what arrives along each (the engine's `grad +=`). Step to "
+                          "the end of the backward pass: {name}'s gradient is complete "
+                          "only after every node it feeds has sent its share").format(
+                            what=what, got=got, label=label, name=name, len_paths=len(paths),
+                            feeds=feeds))
     parents = {label for label, _ in paths}
     for label, value in sorted(engine["nodes"].items(), key=lambda item: item[0] not in parents):
         if _close(got, value):
-            fix = f"; multiply by its local derivative with respect to {name}" \
+            fix = _("; multiply by its local derivative with respect to {name}").format(
+                name=name) \
                 if label in parents else ""
-            return f"{what} = {got:g} is dL/d({label}), the gradient of another node{fix}"
+            return _("{what} = {got:g} is dL/d({label}), the gradient of another "
+                     "node{fix}").format(
+                       what=what, got=got, label=label, fix=fix)
     if abs(got - want) <= 0.02 * abs(want):
-        return (f"{what} = {got:g} is close but rounded too much: copy 3 or 4 significant "
-                f"digits from the stepper")
-    return f"{what} = {got:g} is not the engine's gradient; step to the end of the backward pass"
+        return (_("{what} = {got:g} is close but rounded too much: copy 3 or 4 "
+                  "significant digits from the stepper").format(
+                    what=what, got=got))
+    return _("{what} = {got:g} is not the engine's gradient; step to the end of the "
+             "backward pass").format(
+               what=what, got=got)
 
 
 def stepper_judge(graph: str):
     """The judge of one graph's readings: None when every gradient is right, else a message."""
     def judge(inputs, outputs):
         if not isinstance(outputs, dict):
-            return (f"expected a dict of the gradients you read off the stepper, "
-                    f"{STEPPER_EXAMPLE}; got {type(outputs).__name__}")
+            return (_("expected a dict of the gradients you read off the stepper, "
+                      "{stepper_example}; got {type}").format(
+                        stepper_example=STEPPER_EXAMPLE, type=type(outputs).__name__))
         if "step" in outputs and "expression" in outputs:
-            return ("that is the stepper's setting (its .state), not the gradients: write "
-                    f"down what it shows after the last step, {STEPPER_EXAMPLE}")
+            return (_("that is the stepper's setting (its .state), not the gradients: "
+                      "write down what it shows after the last step, {stepper_example}").format(
+                        stepper_example=STEPPER_EXAMPLE))
         given = outputs.get(graph)
         if given is None:
             known = {leaf for leaves in STEPPER_LEAVES.values() for leaf in leaves}
-            grouped = " (group the gradients by graph)" if set(outputs) & known else ""
-            return f"no entry for the graph {graph!r}{grouped}; expected {STEPPER_EXAMPLE}"
+            grouped = " " + _("(group the gradients by graph)") if set(outputs) & known else ""
+            return _("no entry for the graph {graph!r}{grouped}; expected "
+                     "{stepper_example}").format(
+                       graph=graph, grouped=grouped, stepper_example=STEPPER_EXAMPLE)
         if not isinstance(given, dict):
-            return f"the entry {graph!r} is {type(given).__name__}; expected {STEPPER_EXAMPLE}"
+            return _("the entry {graph!r} is {type}; expected {stepper_example}").format(
+                       graph=graph, type=type(given).__name__, stepper_example=STEPPER_EXAMPLE)
         engine = stepper_gradients(graph)
         unknown = sorted(set(given) - set(engine["grads"]))
         if unknown:
-            return (f"{graph} has no input(s) {unknown}; its inputs are "
-                    f"{sorted(engine['grads'])}")
+            return (_("{graph} has no input(s) {unknown}; its inputs are "
+                      "{sorted_engine_grads}").format(
+                        graph=graph, unknown=unknown,
+                        sorted_engine_grads=sorted(engine['grads'])))
         missing = [name for name in inputs["inputs"] if name not in given]
         if missing:
-            return f"{graph}: the gradient of {', '.join(missing)} is missing"
+            return _("{graph}: the gradient of {join_missing} is missing").format(
+                       graph=graph, join_missing=', '.join(missing))
         # required inputs first, then any others the learner chose to add
         for name in [*inputs["inputs"], *sorted(set(given) - set(inputs["inputs"]))]:
             message = _judge_read_gradient(graph, name, given[name], engine)

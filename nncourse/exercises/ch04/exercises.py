@@ -22,6 +22,7 @@ import numpy as np
 
 from nncourse.widgets.initialization_core import RATIO_RANGE, SATURATION_LIMIT
 
+from ...i18n import _
 from ..registry import Case, Exercise, Probe, register
 from . import mistakes
 
@@ -235,45 +236,54 @@ def _explorer_settings_note(output: dict) -> str:
     """Say so when the explorer was set differently from what is judged."""
     differs = []
     if output.get("depth", DEPTH) != DEPTH:
-        differs.append(f"depth {output['depth']}")
+        differs.append(_("depth {depth}").format(depth=output["depth"]))
     if output.get("width", WIDTH) != WIDTH:
-        differs.append(f"width {output['width']}")
+        differs.append(_("width {width}").format(width=output["width"]))
     if output.get("batch_norm"):
-        differs.append("batch norm on")
+        differs.append(_("batch norm on"))
     if not differs:
         return ""
-    return (f" (judged at depth {DEPTH}, width {WIDTH}, without batch norm; your explorer is "
-            f"set to {', '.join(differs)})")
+    return " " + _("(judged at depth {depth}, width {width}, without batch norm; your explorer "
+                   "is set to {settings})").format(depth=DEPTH, width=WIDTH,
+                                                   settings=", ".join(differs))
 
 
 def deep_signal_judge(inputs: dict, output: Any) -> str | None:
     """The explorer's verdict for the learner's setting (None when the gradient survives)."""
     inits, activations = explorer_choices()
     if not isinstance(output, dict):
-        return (f"expected the initialization explorer or a dict {{'activation': ..., "
-                f"'init': ...}}; got a {type(output).__name__}")
+        return (_("expected the initialization explorer or a dict {{'activation': ..., "
+                  "'init': ...}}; got a {type}").format(
+                    type=type(output).__name__))
     activation, init = output.get("activation"), output.get("init")
     name = explorer_init_name(init)
     if activation not in activations or name is None:
-        return (f"unknown choice activation={activation!r}, init={init!r}; the explorer's "
-                f"activations are {list(activations)} and its inits {list(inits)} (the answer "
-                f"widget's short names {list(SHORT_INIT_NAMES)} work too).")
+        return (_("unknown choice activation={activation!r}, init={init!r}; the "
+                  "explorer's activations are {list_activations} and its inits "
+                  "{list_inits} (the answer widget's short names {short_init_names} "
+                  "work too).").format(
+                    activation=activation, init=init, list_activations=list(activations),
+                    list_inits=list(inits), short_init_names=list(SHORT_INIT_NAMES)))
     stats = deep_signal_statistics(activation, name)
     ratio = stats["gradient_ratio"]
     low, high = RATIO_RANGE
     note = _explorer_settings_note(output)
     if not np.isfinite(ratio) or not low <= ratio <= high:
-        trend = "vanishes" if np.isfinite(ratio) and ratio < low else "explodes"
-        return (f"with {activation} + {name} the first layer's gradient std is {ratio:.3g} times "
-                f"the last layer's: the gradient {trend} over {DEPTH} layers (need {low:g} to "
-                f"{high:g}){note}.")
+        trend = _("vanishes") if np.isfinite(ratio) and ratio < low else _("explodes")
+        return (_("with {activation} + {name} the first layer's gradient std is "
+                  "{ratio:.3g} times the last layer's: the gradient {trend} over "
+                  "{depth} layers (need {low:g} to {high:g}){note}.").format(
+                    activation=activation, name=name, ratio=ratio, trend=trend, depth=DEPTH,
+                    low=low, high=high, note=note))
     saturated = float(np.mean(stats["saturated_fraction"]))
     if activation in ("sigmoid", "tanh") and saturated > SATURATION_LIMIT:
-        return (f"with {activation} + {name} the ratio {ratio:.3g} is in range, but "
-                f"{saturated:.0%} of the units sit on a flat part of the {activation} "
-                f"(derivative under a tenth of its maximum): the weights are so large that the "
-                f"units saturate, and saturated units barely learn. Find a combination that "
-                f"keeps the gradient without saturating{note}.")
+        return (_("with {activation} + {name} the ratio {ratio:.3g} is in range, but "
+                  "{saturated:.0%} of the units sit on a flat part of the {activation} "
+                  "(derivative under a tenth of its maximum): the weights are so large "
+                  "that the units saturate, and saturated units barely learn. Find a "
+                  "combination that keeps the gradient without saturating{note}.").format(
+                    activation=activation, name=name, ratio=ratio, saturated=saturated,
+                    note=note))
     return None
 
 

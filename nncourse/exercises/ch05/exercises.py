@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ...i18n import _
 from ..registry import Case, Exercise, Probe, register
 from . import mistakes
 
@@ -271,32 +272,43 @@ def damping_judge(inputs: dict, output: Any) -> str | None:
         return problem
     lr, beta = setting["lr"], setting["momentum"]
     if not (lr > 0 and 0 <= beta < 1):
-        return f"need a step size > 0 and a momentum in [0, 1); got lr={lr:g}, momentum={beta:g}"
+        return _("need a step size > 0 and a momentum in [0, 1); got lr={lr:g}, "
+                 "momentum={beta:g}").format(
+                   lr=lr, beta=beta)
     found = regime(lr, beta, CURVATURES)
     rate, lam = found["rate"], found["curvature"]
     where = "flat" if lam == min(CURVATURES) else "steep"
     if found["kind"] == "diverges":
         big = max(CURVATURES)
-        return (f"It diverges: the steep direction (curvature {big:g}) needs lr * {big:g} < "
-                f"2 (1 + momentum), but {lr:g} * {big:g} = {lr * big:.3g} and 2 (1 + {beta:g}) "
-                f"= {2 * (1 + beta):.3g}. Take a smaller step.")
+        return (_("It diverges: the steep direction (curvature {big:g}) needs lr * "
+                  "{big:g} < 2 (1 + momentum), but {lr:g} * {big:g} = {lr_big:.3g} and "
+                  "2 (1 + {beta:g}) = {beta2:.3g}. Take a smaller step.").format(
+                    big=big, lr=lr, lr_big=lr * big, beta=beta, beta2=2 * (1 + beta)))
     if rate <= TARGET_RATE:
         return None
     if beta == 0:
         plain_lr, plain_rate = best_plain_rate(CURVATURES)
-        return (f"without momentum the rate is {rate:.3f} per step; even the best plain step "
-                f"({plain_lr:.3f}) only reaches {plain_rate:.3f}. Add momentum.")
+        return (_("without momentum the rate is {rate:.3f} per step; even the best "
+                  "plain step ({plain_lr:.3f}) only reaches {plain_rate:.3f}. Add "
+                  "momentum.").format(
+                    rate=rate, plain_lr=plain_lr, plain_rate=plain_rate))
     if found["kind"] == "underdamped":
-        return (f"Underdamped: the error oscillates and shrinks only by sqrt(momentum) = "
-                f"{rate:.3f} per step (need {TARGET_RATE}); lower the momentum towards "
-                f"critical damping.")
+        return (_("Underdamped: the error oscillates and shrinks only by "
+                  "sqrt(momentum) = {rate:.3f} per step (need {target_rate}); lower "
+                  "the momentum towards critical damping.").format(
+                    rate=rate, target_rate=TARGET_RATE))
     if found["kind"] == "critical":
-        return (f"Critically damped in the {where} direction, yet its error shrinks only by "
-                f"{rate:.3f} per step (need {TARGET_RATE}): change the step size so that both "
-                f"directions are damped well, where the two critical-damping curves cross.")
-    return (f"Overdamped in the {where} direction (curvature {lam:g}): its error creeps, "
-            f"{rate:.3f} per step (need {TARGET_RATE}). With lr {lr:g} the momentum that damps "
-            f"it critically is (1 - sqrt(lr * {lam:g}))^2 = {critical_momentum(lr, lam):.3f}.")
+        return (_("Critically damped in the {where} direction, yet its error shrinks "
+                  "only by {rate:.3f} per step (need {target_rate}): change the step "
+                  "size so that both directions are damped well, where the two "
+                  "critical-damping curves cross.").format(
+                    where=where, rate=rate, target_rate=TARGET_RATE))
+    return (_("Overdamped in the {where} direction (curvature {lam:g}): its error "
+              "creeps, {rate:.3f} per step (need {target_rate}). With lr {lr:g} the "
+              "momentum that damps it critically is (1 - sqrt(lr * {lam:g}))^2 = "
+              "{lam2:.3f}.").format(
+                where=where, lam=lam, rate=rate, target_rate=TARGET_RATE, lr=lr,
+                lam2=critical_momentum(lr, lam)))
 
 
 register(Exercise(

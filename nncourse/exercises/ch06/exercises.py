@@ -27,6 +27,7 @@ import numpy as np
 
 from nncourse.widgets.initialization_core import PREACTIVATION_RANGE
 
+from ...i18n import _
 from ..registry import Case, Exercise, Probe, register
 from . import mistakes
 
@@ -75,30 +76,40 @@ def spread_formula(value: float, shape: tuple[int, int]) -> str | None:
 def _init_feedback(kind: str, shape: tuple[int, int], std: float, expected: float) -> str:
     """Name the formula the learner's spread follows, next to the one it should follow."""
     fan_out, fan_in = shape
-    where = (f"for shape {shape} (fan_out {fan_out} = shape[0], fan_in {fan_in} = shape[1]) "
-             f"your {kind} weights have std {std:.4g}, expected {expected:.4g}")
+    where = _("for shape {shape} (fan_out {fan_out} = shape[0], fan_in {fan_in} = shape[1]) "
+              "your {kind} weights have std {std:.4g}, expected {expected:.4g}").format(
+                  shape=shape, fan_out=fan_out, fan_in=fan_in, kind=kind, std=std,
+                  expected=expected)
     if kind == "he_normal":
         found = spread_formula(std, shape)
         if found == "sqrt(1 / fan_in)":
-            return f"{where}: that is sqrt(1 / fan_in), LeCun's std; He has the factor 2, " \
-                   f"sqrt(2 / fan_in)"
+            return _("{where}: that is sqrt(1 / fan_in), LeCun's std; He has the "
+                     "factor 2, sqrt(2 / fan_in)").format(
+                       where=where)
         if found and "no square root" in found:
-            return (f"{where}: that is {found}, the variance used as the std; the std of "
-                    f"N(0, 2 / fan_in) is sqrt(2 / fan_in)")
+            return (_("{where}: that is {found}, the variance used as the std; the std "
+                      "of N(0, 2 / fan_in) is sqrt(2 / fan_in)").format(
+                        where=where, found=found))
         if found:
-            return f"{where}: your std is {found}; He's std is sqrt(2 / fan_in) (fan_in = " \
-                   f"shape[1])"
-        return f"{where} ({std / expected:.3g} times): He's std is sqrt(2 / fan_in)"
+            return _("{where}: your std is {found}; He's std is sqrt(2 / fan_in) "
+                     "(fan_in = shape[1])").format(
+                       where=where, found=found)
+        return _("{where} ({std_expected:.3g} times): He's std is sqrt(2 / fan_in)").format(
+                   where=where, std_expected=std / expected)
     limit = std * np.sqrt(3)          # U(-b, b) has std b / sqrt(3)
     found = spread_formula(limit, shape)
     if found == "sqrt(2 / (fan_in + fan_out))":
-        return (f"{where}: your limit is sqrt(2 / (fan_in + fan_out)), the normal std; the "
-                f"uniform limit is sqrt(3) times larger, sqrt(6 / (fan_in + fan_out))")
+        return (_("{where}: your limit is sqrt(2 / (fan_in + fan_out)), the normal "
+                  "std; the uniform limit is sqrt(3) times larger, sqrt(6 / (fan_in + "
+                  "fan_out))").format(
+                    where=where))
     if found:
-        return (f"{where}: your limit b is {found}; Xavier's is sqrt(6 / (fan_in + fan_out)) "
-                f"(a uniform U(-b, b) has std b / sqrt(3))")
-    return (f"{where} ({std / expected:.3g} times): the limit is sqrt(6 / (fan_in + fan_out)) "
-            f"and U(-b, b) has std b / sqrt(3)")
+        return (_("{where}: your limit b is {found}; Xavier's is sqrt(6 / (fan_in + "
+                  "fan_out)) (a uniform U(-b, b) has std b / sqrt(3))").format(
+                    where=where, found=found))
+    return (_("{where} ({std_expected:.3g} times): the limit is sqrt(6 / (fan_in + "
+              "fan_out)) and U(-b, b) has std b / sqrt(3)").format(
+                where=where, std_expected=std / expected))
 
 
 def init_judge(kind: str):
@@ -107,29 +118,37 @@ def init_judge(kind: str):
         short = "xavier" if kind == "xavier_uniform" else "he"
         for shape, got, want in zip(SHAPES, output[short], expected[short], strict=True):
             if got is None or isinstance(got, str | dict):
-                return (f"your {kind} returned {type(got).__name__} for shape {shape}; it "
-                        f"should return the array of weights")
+                return (_("your {kind} returned {type} for shape {shape}; it should "
+                          "return the array of weights").format(
+                            kind=kind, type=type(got).__name__, shape=shape))
             arr = np.asarray(got, dtype=np.float64)
             want = np.asarray(want, dtype=np.float64)
             if arr.shape != shape:
                 if arr.shape == shape[::-1]:
-                    return (f"your {kind} weights for shape {shape} have shape {arr.shape}: "
-                            f"transposed; weights are (fan_out, fan_in), draw with size=shape")
-                return f"your {kind} weights for shape {shape} have shape {arr.shape}"
+                    return (_("your {kind} weights for shape {shape} have shape "
+                              "{arr_shape}: transposed; weights are (fan_out, fan_in), "
+                              "draw with size=shape").format(
+                                kind=kind, shape=shape, arr_shape=arr.shape))
+                return _("your {kind} weights for shape {shape} have shape {arr_shape}").format(
+                           kind=kind, shape=shape, arr_shape=arr.shape)
             if not np.all(np.isfinite(arr)):
-                return f"your {kind} weights for shape {shape} contain NaN or inf"
+                return _("your {kind} weights for shape {shape} contain NaN or inf").format(
+                           kind=kind, shape=shape)
             std, spread = float(np.std(arr)), float(np.std(want))
             if abs(float(np.mean(arr))) > 6 * spread / np.sqrt(arr.size):   # 6 standard errors
-                return (f"your {kind} weights have mean {np.mean(arr):.3g}; they should be "
-                        f"centred on 0")
+                return (_("your {kind} weights have mean {np_mean_arr:.3g}; they "
+                          "should be centred on 0").format(
+                            kind=kind, np_mean_arr=np.mean(arr)))
             if abs(std / spread - 1) > STD_TOLERANCE:
                 return _init_feedback(kind, shape, std, spread)
             if kind == "xavier_uniform" and np.abs(arr).max() > np.sqrt(3) * spread * 1.05:
-                return ("xavier_uniform must be uniform on [-limit, limit]; some of your "
-                        "weights lie outside the limit (a normal draw?): use rng.uniform")
+                return (_("xavier_uniform must be uniform on [-limit, limit]; some of "
+                          "your weights lie outside the limit (a normal draw?): use "
+                          "rng.uniform"))
             if kind == "he_normal" and _kurtosis(arr) < (NORMAL_KURTOSIS + 1.8) / 2:
-                return ("your he_normal weights have the right std but are not normal (their "
-                        "histogram is flat, like a uniform's): draw with rng.normal")
+                return (_("your he_normal weights have the right std but are not "
+                          "normal (their histogram is flat, like a uniform's): draw "
+                          "with rng.normal"))
         return None
     return judge
 
@@ -339,25 +358,30 @@ def rescue_judge(inputs: dict, output: Any) -> str | None:
     from nncourse.widgets.initialization_core import compute_init_statistics
 
     if not isinstance(output, dict):
-        return (f"expected the initialization explorer or a dict of its settings "
-                f"{{'init': ..., 'activation': ..., 'batch_norm': ...}}; got a "
-                f"{type(output).__name__}")
+        return (_("expected the initialization explorer or a dict of its settings "
+                  "{{'init': ..., 'activation': ..., 'batch_norm': ...}}; got a {type}").format(
+                    type=type(output).__name__))
     init, activation = output.get("init"), output.get("activation")
     batch_norm = output.get("batch_norm", False)
     if init != "normal_1" or activation != "relu":
-        return (f"keep init 'normal_1' and activation 'relu' (got {init!r} and "
-                f"{activation!r}): the task is to rescue the naive init without changing it")
+        return (_("keep init 'normal_1' and activation 'relu' (got {init!r} and "
+                  "{activation!r}): the task is to rescue the naive init without "
+                  "changing it").format(
+                    init=init, activation=activation))
     if not isinstance(batch_norm, bool):
-        return f"batch_norm must be True or False; got {batch_norm!r:.40}"
+        return _("batch_norm must be True or False; got {batch_norm!r:.40}").format(
+                   batch_norm=batch_norm)
     stats = compute_init_statistics("normal_1", "relu", depth=RESCUE_DEPTH, width=RESCUE_WIDTH,
                                     batch_norm=batch_norm)
     pre = stats["preactivation_std"]
     low, high = STD_RANGE
     if np.all(np.isfinite(pre)) and np.all((pre >= low) & (pre <= high)):
         return None
-    return (f"without batch norm the pre-activation std grows from {pre[0]:.3g} (layer 1) to "
-            f"{pre[-1]:.3g} (layer {RESCUE_DEPTH}): it explodes, far outside {list(STD_RANGE)}. "
-            f"Something must re-normalise every layer.")
+    return (_("without batch norm the pre-activation std grows from {pre_0:.3g} (layer "
+              "1) to {pre_1:.3g} (layer {rescue_depth}): it explodes, far outside "
+              "{list_std_range}. Something must re-normalise every layer.").format(
+                pre_0=pre[0], pre_1=pre[-1], rescue_depth=RESCUE_DEPTH,
+                list_std_range=list(STD_RANGE)))
 
 
 register(Exercise(

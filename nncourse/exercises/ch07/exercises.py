@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ...i18n import _
 from ..registry import Case, Exercise, Probe, register
 from . import mistakes
 
@@ -185,23 +186,34 @@ def _stopping_judge(inputs: dict, output: dict, expected: dict) -> str | None:
         if got == want:
             continue
         if run > 0:
-            return ("the second training with the same callback object went differently from "
-                    "the first: fit may reuse a callback, so reset everything it remembers in "
-                    "on_train_begin (best = np.inf, best_epoch = None, the count, the saved "
-                    "state)")
-        story = (f"with patience {patience} and validation losses {losses}, the best value "
-                 f"{want['best']:g} comes at epoch {want['best_epoch']}")
+            return (_("the second training with the same callback object went "
+                      "differently from the first: fit may reuse a callback, so reset "
+                      "everything it remembers in on_train_begin (best = np.inf, "
+                      "best_epoch = None, the count, the saved state)"))
+        story = _("with patience {patience} and validation losses {losses}, the best value "
+                  "{best:g} comes at epoch {best_epoch}").format(
+                      patience=patience, losses=losses, best=want["best"],
+                      best_epoch=want["best_epoch"])
         if got["stopped_at"] != want["stopped_at"]:
-            return (f"training stopped after epoch {got['stopped_at']}, expected after epoch "
-                    f"{want['stopped_at']}: {story}; stop when the count of epochs in a row "
-                    f"without a strictly lower value than the best so far reaches patience")
+            return (_("training stopped after epoch {got_stopped_at}, expected after "
+                      "epoch {want_stopped_at}: {story}; stop when the count of epochs "
+                      "in a row without a strictly lower value than the best so far "
+                      "reaches patience").format(
+                        got_stopped_at=got['stopped_at'], want_stopped_at=want['stopped_at'],
+                        story=story))
         if got["restored_epoch"] != want["restored_epoch"]:
-            return (f"after training the model holds the weights of epoch "
-                    f"{got['restored_epoch']:g}: {story}. Keep a copy of "
-                    f"self.model.state_dict() at each improvement and load it in on_train_end")
-        return (f"after training self.best is {_shown(got['best'])} and self.best_epoch "
-                f"{_shown(got['best_epoch'])}; expected {want['best']:g} and {want['best_epoch']} "
-                f"(the lowest value and its epoch; the lab's next cell reads both)")
+            return (_("after training the model holds the weights of epoch "
+                      "{got_restored_epoch:g}: {story}. Keep a copy of "
+                      "self.model.state_dict() at each improvement and load it in "
+                      "on_train_end").format(
+                        got_restored_epoch=got['restored_epoch'], story=story))
+        return (_("after training self.best is {shown_got_best} and self.best_epoch "
+                  "{shown_got_best_epoch}; expected {want_best:g} and "
+                  "{want_best_epoch} (the lowest value and its epoch; the lab's next "
+                  "cell reads both)").format(
+                    shown_got_best=_shown(got['best']),
+                    shown_got_best_epoch=_shown(got['best_epoch']), want_best=want['best'],
+                    want_best_epoch=want['best_epoch']))
     return None
 
 
@@ -269,8 +281,8 @@ def _best_degree() -> int:
 def _capacity_judge(inputs: dict, output: Any) -> str | None:
     if not isinstance(output, dict) or isinstance(output.get("capacity"), bool) or \
             not isinstance(output.get("capacity"), int | float):
-        return ("expected the capacity explorer or a dict {'capacity': degree, 'l2': "
-                "strength} with a whole-number degree")
+        return (_("expected the capacity explorer or a dict {'capacity': degree, 'l2': "
+                  "strength} with a whole-number degree"))
     degree, l2 = int(output["capacity"]), float(output.get("l2", 0.0) or 0.0)
     model = output.get("model", "polynomial")
     n_train = output.get("n_train", CAPACITY_POINTS)
@@ -278,30 +290,37 @@ def _capacity_judge(inputs: dict, output: Any) -> str | None:
         l2 = 0.0                        # the slider's left end means "off"
     note = ""
     if model != "polynomial" or n_train != CAPACITY_POINTS:
-        note = (f" (judged as a polynomial on {CAPACITY_POINTS} training points; your explorer "
-                f"is set to model {model!r} with {n_train} training points)")
+        note = " " + _("(judged as a polynomial on {points} training points; your explorer "
+                       "is set to model {model!r} with {n_train} training points)").format(
+                           points=CAPACITY_POINTS, model=model, n_train=n_train)
     if not 0 <= degree <= 20:
-        return f"degree {degree} is outside the explorer's range 1..20"
+        return _("degree {degree} is outside the explorer's range 1..20").format(
+                   degree=degree)
     result = capacity_errors(degree, float(l2))
     train, val, best = result["train_error"], result["val_error"], best_capacity_error()
     if val <= CAPACITY_FACTOR * best:
         return None
-    head = (f"degree {degree} with L2 = {l2:.3g}: training MSE {train:.3g}, validation MSE "
-            f"{val:.3g}, but {best:.3g} is reachable")
+    head = _("degree {degree} with L2 = {l2:.3g}: training MSE {train:.3g}, validation MSE "
+             "{val:.3g}, but {best:.3g} is reachable").format(
+                 degree=degree, l2=l2, train=train, val=val, best=best)
     by_l2 = [capacity_errors(degree, value)["val_error"] for value in L2_GRID]
     best_l2 = L2_GRID[int(np.argmin(by_l2))]
     advice = []
     if l2 > best_l2:
-        advice.append(f"The model underfits: an L2 strength of {l2:.3g} is too strong and "
-                      f"flattens the fit; lower it")
+        advice.append(_("The model underfits: an L2 strength of {l2:.3g} is too strong and "
+                        "flattens the fit; lower it").format(l2=l2))
     elif l2 < best_l2:
-        advice.append("The model overfits: raise the L2 strength")
+        advice.append(_("The model overfits: raise the L2 strength"))
     if min(by_l2) > CAPACITY_FACTOR * best:       # no L2 strength rescues this degree
-        direction = "raise" if degree < _best_degree() else "lower"
-        advice.append(f"degree {degree} cannot get close enough with any L2 strength: "
-                      f"{direction} the degree")
+        advice.append(
+            _("degree {degree} cannot get close enough with any L2 strength: raise the "
+              "degree") if degree < _best_degree() else
+            _("degree {degree} cannot get close enough with any L2 strength: lower the "
+              "degree"))
+        advice[-1] = advice[-1].format(degree=degree)
     text = "; ".join(advice)
-    return f"{head}. {text[0].upper()}{text[1:]}{note}."
+    return _("{head}. {text_0_upper}{text_1}{note}.").format(
+               head=head, text_0_upper=text[0].upper(), text_1=text[1:], note=note)
 
 
 register(Exercise(

@@ -23,6 +23,7 @@ import numpy as np
 
 from nncourse import roc
 
+from ...i18n import _
 from ..registry import Case, Exercise, Probe, register
 from . import mistakes
 
@@ -110,27 +111,30 @@ def _search_judge(inputs: dict, output: Any, expected: dict) -> str | None:
     """Part by part: the trials, the scores, then the best trial (generic sentences)."""
     n, calls = inputs["n_trials"], np.asarray(output["calls"], dtype=float).reshape(-1, 2)
     if len(calls) != n:
-        return (f"the objective was called {len(calls)} times for n_trials = {n}: the budget is "
-                f"exactly n_trials evaluations (for _ in range(n_trials))")
+        return (_("the objective was called {len_calls} times for n_trials = {n}: the "
+                  "budget is exactly n_trials evaluations (for _ in range(n_trials))").format(
+                    len_calls=len(calls), n=n))
     if not np.allclose(calls, expected["calls"]):
-        return ("the configurations differ from those that np.random.default_rng(seed) draws: "
-                "create the generator once, before the loop, from the seed argument and pass "
-                "it to sample(rng)")
+        return (_("the configurations differ from those that "
+                  "np.random.default_rng(seed) draws: create the generator once, "
+                  "before the loop, from the seed argument and pass it to sample(rng)"))
     scores = output["scores"]
     if not isinstance(scores, list) or len(scores) != n or \
             not np.allclose(np.asarray(scores, dtype=float), expected["scores"]):
-        return ("scores must be the list of objective(params) of every trial, in the order "
-                "they ran")
+        return (_("scores must be the list of objective(params) of every trial, in the "
+                  "order they ran"))
     best = int(np.argmin(expected["scores"]))
     score = output["best_score"]
     if isinstance(score, bool) or not isinstance(score, int | float) or \
             not np.isclose(score, expected["best_score"]):
-        return (f"best_score is {score!r:.40}; expected the lowest score "
-                f"{expected['best_score']:.6g} (trial {best})")
+        return (_("best_score is {score!r:.40}; expected the lowest score "
+                  "{expected_best_score:.6g} (trial {best})").format(
+                    score=score, expected_best_score=expected['best_score'], best=best))
     if output["best_params"] != expected["best_params"]:
-        return (f"best_params must be the dict sample(rng) returned for the trial with the "
-                f"lowest score (trial {best}, the first such trial if several tie); got "
-                f"{output['best_params']!r:.80}")
+        return (_("best_params must be the dict sample(rng) returned for the trial "
+                  "with the lowest score (trial {best}, the first such trial if "
+                  "several tie); got {output_best_params!r:.80}").format(
+                    best=best, output_best_params=output['best_params']))
     return None
 
 
@@ -173,15 +177,17 @@ def _cost_judge(inputs: dict, output: Any) -> str | None:
     y, s = inputs["y_true"], inputs["scores"]
     cost_fp, cost_fn = inputs["cost_fp"], inputs["cost_fn"]
     if isinstance(output, bool) or not isinstance(output, int | float):
-        return f"return the threshold as one number (a float); got {type(output).__name__}"
+        return _("return the threshold as one number (a float); got {type}").format(
+                   type=type(output).__name__)
     lowest = roc.decision_cost(y, s, roc.min_cost_threshold(y, s, cost_fp, cost_fn), cost_fp,
                                cost_fn)
     cost = roc.decision_cost(y, s, float(output), cost_fp, cost_fn)
     if cost <= lowest + 1e-9:
         return None
-    return (f"threshold {float(output):.4g} costs {cost:g}, but {lowest:g} is possible: try "
-            f"every distinct score as the threshold, and one above all of them (np.inf), and "
-            f"keep the cheapest")
+    return (_("threshold {float_output:.4g} costs {cost:g}, but {lowest:g} is "
+              "possible: try every distinct score as the threshold, and one above all "
+              "of them (np.inf), and keep the cheapest").format(
+                float_output=float(output), cost=cost, lowest=lowest))
 
 
 register(Exercise(
@@ -231,26 +237,33 @@ def best_precision_at_recall(target: float = TARGET_RECALL) -> tuple[float, floa
 
 def _point_judge(inputs: dict, output: Any) -> str | None:
     if isinstance(output, dict) and "threshold" not in output:
-        return (f"the answer dict needs the key 'threshold' (the explorer's state); it has "
-                f"{sorted(map(str, output))}")
+        return (_("the answer dict needs the key 'threshold' (the explorer's state); "
+                  "it has {output}").format(
+                    output=sorted(map(str, output))))
     value = output.get("threshold") if isinstance(output, dict) else output
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return ("expected the evaluation explorer, a threshold between 0 and 1, or "
-                f"{{'threshold': t}}; got {type(value).__name__} {value!r:.40}")
+        return (_("expected the evaluation explorer, a threshold between 0 and 1, or "
+                  "{{'threshold': t}}; got {type} {value!r:.40}").format(
+                    type=type(value).__name__, value=value))
     t = float(value)
     if not 0.0 <= t <= 1.0:
-        return f"threshold {t:g} is outside [0, 1], where the detector's probabilities lie"
+        return _("threshold {t:g} is outside [0, 1], where the detector's "
+                 "probabilities lie").format(
+                   t=t)
     point = roc.compute_operating_point(t)
     recall, precision = point["recall"], point["precision"]
-    _, best_precision = best_precision_at_recall()
+    _threshold, best_precision = best_precision_at_recall()
     if recall < TARGET_RECALL:
-        (_, _), (fn, tp) = point["confusion"]
-        return (f"at threshold {t:.2f} recall is {recall:.3f}, below {TARGET_RECALL}: {fn} of "
-                f"{fn + tp} nines are missed. Lower the threshold")
+        (_negatives, _false_alarms), (fn, tp) = point["confusion"]
+        return (_("at threshold {t:.2f} recall is {recall:.3f}, below {target_recall}: "
+                  "{fn} of {fn_tp} nines are missed. Lower the threshold").format(
+                    t=t, recall=recall, target_recall=TARGET_RECALL, fn=fn, fn_tp=fn + tp))
     if precision < best_precision - 1e-9:
-        return (f"recall {recall:.3f} meets the target, but precision is only {precision:.3f}; "
-                f"a higher threshold keeps recall at {TARGET_RECALL} or more with better "
-                f"precision. Raise it until recall would drop below {TARGET_RECALL}")
+        return (_("recall {recall:.3f} meets the target, but precision is only "
+                  "{precision:.3f}; a higher threshold keeps recall at {target_recall} "
+                  "or more with better precision. Raise it until recall would drop "
+                  "below {target_recall}").format(
+                    recall=recall, precision=precision, target_recall=TARGET_RECALL))
     return None
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ...i18n import _
 from ..registry import Case, Exercise, register
 from . import mistakes
 from .budget import BUDGETS, STRATEGY_CHOICES, budget_gains
@@ -73,16 +74,19 @@ def _freeze_judge(inputs: dict, output: dict, expected: dict) -> str | None:
     assert isinstance(want, dict)
     head = [n for n in want["changed"]]
     if not set(head) <= set(got["changed"]):
-        return ("the head got no gradient and did not change: the head must learn; freeze only "
-                "the backbone, every layer but the last")
+        return (_("the head got no gradient and did not change: the head must learn; "
+                  "freeze only the backbone, every layer but the last"))
     moving = sorted(set(got["changed"]) - set(want["changed"]))
     if moving:
-        return (f"backbone parameters still get a gradient and change ({', '.join(moving)}): "
-                f"set requires_grad_(False) on every parameter of every layer but the last")
+        return (_("backbone parameters still get a gradient and change "
+                  "({join_moving}): set requires_grad_(False) on every parameter of "
+                  "every layer but the last").format(
+                    join_moving=', '.join(moving)))
     if got["stats_changed"] != want["stats_changed"]:
-        return (f"the weights are frozen but batch norm's running statistics still change "
-                f"({', '.join(got['stats_changed'])}): a frozen backbone must also be in eval "
-                f"mode (call .eval() on its batch-norm layers)")
+        return (_("the weights are frozen but batch norm's running statistics still "
+                  "change ({stats_changed}): a frozen backbone must also be in eval "
+                  "mode (call .eval() on its batch-norm layers)").format(
+                    stats_changed=', '.join(got['stats_changed'])))
     return None
 
 
@@ -118,29 +122,35 @@ def _pretrained_state(seed: int) -> dict[str, np.ndarray]:
 def _replace_judge(inputs: dict, output: dict, expected: dict) -> str | None:
     n, layers, state = inputs["num_classes"], output["layers"], output["state"]
     if len(layers) > len(expected["layers"]):
-        return ("the model has one layer too many: you appended a new layer after the old head "
-                "instead of replacing it. Keep every layer but the last, then add the new "
-                "Linear")
+        return (_("the model has one layer too many: you appended a new layer after "
+                  "the old head instead of replacing it. Keep every layer but the "
+                  "last, then add the new Linear"))
     if len(layers) < len(expected["layers"]):
-        return (f"the model has {len(layers)} layers, {len(expected['layers'])} expected: you "
-                f"removed more than the head (the last layer only must go)")
+        return (_("the model has {len_layers} layers, {len_expected_layers} expected: "
+                  "you removed more than the head (the last layer only must go)").format(
+                    len_layers=len(layers), len_expected_layers=len(expected['layers'])))
     if layers[-1] != "Linear":
-        return f"the new head is a {layers[-1]}; it should be a fresh Linear(32, num_classes)"
+        return _("the new head is a {layers_1}; it should be a fresh Linear(32, "
+                 "num_classes)").format(
+                   layers_1=layers[-1])
     if tuple(np.shape(output["out"])) != (3, n):
-        return (f"the output has shape {tuple(np.shape(output['out']))}, expected (3, {n}): the "
-                f"new head must have num_classes = {n} outputs")
+        return (_("the output has shape {out}, expected (3, {n}): the new head must "
+                  "have num_classes = {n} outputs").format(
+                    out=tuple(np.shape(output['out'])), n=n))
     pretrained, head = _pretrained_state(inputs["seed"]), f"{len(layers) - 1}."
     kept = [name for name, value in pretrained.items() if not name.startswith(head)]
     if any(name not in state or np.shape(state[name]) != value.shape or
            not np.array_equal(state[name], value) for name in kept
            for value in (pretrained[name],)):
-        return ("the backbone's weights differ from the model you were given: you built a fresh "
-                "network and lost the pretrained weights. Reuse the given layers")
+        return (_("the backbone's weights differ from the model you were given: you "
+                  "built a fresh network and lost the pretrained weights. Reuse the "
+                  "given layers"))
     old = pretrained[head + "weight"]
     new = np.asarray(state.get(head + "weight"))
     rows = min(len(old), len(new))
     if new.ndim == 2 and new.shape[1] == old.shape[1] and np.array_equal(new[:rows], old[:rows]):
-        return "the old head's weights are still there: the new head must be a fresh Linear"
+        return _("the old head's weights are still there: the new head must be a fresh "
+                 "Linear")
     return None
 
 
@@ -177,16 +187,18 @@ def _groups_judge(inputs: dict, output: dict, expected: dict) -> str | None:
     got, want = _rates(output), {n: v[0] for n, v in _rates(expected).items()}
     strangers = [n for n in got if n not in want]
     if strangers:
-        return ("a group holds something that is not a parameter of the model: put the model's "
-                "own parameters in the groups (layer.parameters())")
+        return (_("a group holds something that is not a parameter of the model: put "
+                  "the model's own parameters in the groups (layer.parameters())"))
     twice = [n for n, v in got.items() if len(v) > 1]
     if twice:
-        return (f"parameters appear in more than one group ({', '.join(twice[:3])}): each "
-                f"belongs to exactly one")
+        return (_("parameters appear in more than one group ({join_twice_3}): each "
+                  "belongs to exactly one").format(
+                    join_twice_3=', '.join(twice[:3])))
     missing = [n for n in want if n not in got]
     if missing:
-        return (f"parameters missing from the groups ({', '.join(missing[:4])}): they would "
-                f"never be trained")
+        return (_("parameters missing from the groups ({join_missing_4}): they would "
+                  "never be trained").format(
+                    join_missing_4=', '.join(missing[:4])))
     wrong = [n for n in want if not np.isclose(got[n][0], want[n])]
     if wrong:
         head = [n for n in wrong if np.isclose(want[n], lr)]
@@ -221,26 +233,33 @@ register(Exercise(
 # ----------------------------------------------------------------------------- label budget
 def _budget_judge(inputs: dict, output: Any) -> str | None:
     if not isinstance(output, dict) or not {"strategy", "n_per_class"} <= set(output):
-        return ("the answer is a dict {'strategy': ..., 'n_per_class': ...} (or the answer "
-                f"widget); got {type(output).__name__} {output!r:.60}")
+        return (_("the answer is a dict {{'strategy': ..., 'n_per_class': ...}} (or "
+                  "the answer widget); got {type} {output!r:.60}").format(
+                    type=type(output).__name__, output=output))
     gains, mean = budget_gains()
     key = (output["strategy"], output["n_per_class"])
     if key not in gains:
-        return (f"unknown choice {key}: strategy is one of {list(STRATEGY_CHOICES)}, "
-                f"n_per_class one of {list(BUDGETS)}")
+        return (_("unknown choice {key}: strategy is one of {strategy_choices}, "
+                  "n_per_class one of {list_budgets}").format(
+                    key=key, strategy_choices=list(STRATEGY_CHOICES), list_budgets=list(BUDGETS)))
     best = max(gains.values())
     if key[0] == "scratch":
-        return "scratch compared with itself gains 0 by definition: pick a transfer strategy"
+        return _("scratch compared with itself gains 0 by definition: pick a transfer "
+                 "strategy")
     if np.isclose(mean[key], max(mean.values())) and gains[key] < best - 0.01:
-        return (f"that is the highest accuracy ({mean[key]:.2f}), not the largest gain over "
-                f"scratch: with {key[1]} labels per class scratch reaches "
-                f"{mean[('scratch', key[1])]:.2f} too")
+        return (_("that is the highest accuracy ({mean_key:.2f}), not the largest gain "
+                  "over scratch: with {key_1} labels per class scratch reaches "
+                  "{mean_scratch_key_1:.2f} too").format(
+                    mean_key=mean[key], key_1=key[1],
+                    mean_scratch_key_1=mean[('scratch', key[1])]))
     if gains[key] < 0:
-        return (f"at {key[1]} labels per class {key[0]} is below scratch ({gains[key]:+.2f}): "
-                "transfer hurts there")
+        return (_("at {key_1} labels per class {key_0} is below scratch "
+                  "({gains_key:+.2f}): transfer hurts there").format(
+                    key_1=key[1], key_0=key[0], gains_key=gains[key]))
     if gains[key] < best - 0.01:
-        return (f"a gain of {gains[key]:+.2f}, but another combination gains {best:+.2f}: "
-                "look where scratch is weakest")
+        return (_("a gain of {gains_key:+.2f}, but another combination gains "
+                  "{best:+.2f}: look where scratch is weakest").format(
+                    gains_key=gains[key], best=best))
     return None
 
 

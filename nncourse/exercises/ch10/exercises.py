@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ...i18n import _
 from ..registry import Case, Exercise, Probe, register
 from . import mistakes
 
@@ -48,39 +49,48 @@ def _loss_problem(record: dict, want: dict) -> str | None:
 def _device_judge(inputs: dict, output: dict, expected: dict) -> str | None:
     device = inputs["device"]
     if output["parameters_on"] != expected["parameters_on"]:
-        return (f"after the step the model's parameters are on {output['parameters_on']}; "
-                f"move the model to the device passed in ({device}) with model.to(device)")
+        return (_("after the step the model's parameters are on "
+                  "{output_parameters_on}; move the model to the device passed in "
+                  "({device}) with model.to(device)").format(
+                    output_parameters_on=output['parameters_on'], device=device))
     if output["gradients_on"] != expected["gradients_on"]:
-        return ("no gradient reached the parameters on the device: forward, "
-                "loss.backward() and optimizer.step(), all on the device")
+        return (_("no gradient reached the parameters on the device: forward, "
+                  "loss.backward() and optimizer.step(), all on the device"))
     for got, want in zip(output["loss_inputs"], expected["loss_inputs"], strict=False):
         if got[2:] != want[2:]:
-            return (f"the labels reached the loss on {got[2]} as {got[3]}; they must be on the "
-                    f"device ({want[2]}) as {want[3]} class indices: "
-                    f"torch.as_tensor(y, dtype=torch.long, device=device)")
+            return (_("the labels reached the loss on {got_2} as {got_3}; they must be "
+                      "on the device ({want_2}) as {want_3} class indices: "
+                      "torch.as_tensor(y, dtype=torch.long, device=device)").format(
+                        got_2=got[2], got_3=got[3], want_2=want[2], want_3=want[3]))
         if got[:2] != want[:2]:
-            return (f"the model's output reached the loss on {got[0]} as {got[1]}; expected "
-                    f"{want[0]} and {want[1]}: run the model on the device")
+            return (_("the model's output reached the loss on {got_0} as {got_1}; "
+                      "expected {want_0} and {want_1}: run the model on the device").format(
+                        got_0=got[0], got_1=got[1], want_0=want[0], want_1=want[1]))
     if len(output["loss_inputs"]) != len(expected["loss_inputs"]):
-        return (f"the loss function was called {len(output['loss_inputs'])} times in "
-                f"{len(output['losses'])} step(s); call it once per step on the whole batch")
+        return (_("the loss function was called {loss_inputs} times in "
+                  "{len_output_losses} step(s); call it once per step on the whole "
+                  "batch").format(
+                    loss_inputs=len(output['loss_inputs']),
+                    len_output_losses=len(output['losses'])))
     for step, (record, want) in enumerate(zip(output["losses"], expected["losses"],
                                               strict=True)):
         problem = _loss_problem(record, want)
         if problem:
             return problem
         if "value" in want and not np.isclose(record["value"], want["value"], atol=1e-6):
-            return (f"the loss of step {step + 1} is {record['value']:.6g}, expected "
-                    f"{want['value']:.6g}: forward the whole batch (x as float32, y as int64 "
-                    f"labels) through the model and return loss_fn(model(x), y)")
+            return (_("the loss of step {step_1} is {record_value:.6g}, expected "
+                      "{want_value:.6g}: forward the whole batch (x as float32, y as "
+                      "int64 labels) through the model and return loss_fn(model(x), y)").format(
+                        step_1=step + 1, record_value=record['value'], want_value=want['value']))
         if step < len(expected["weights"]) and \
                 not _close(output["weights"][step], expected["weights"][step], 1e-6):
             if step == 0:
-                return ("the weights after one step differ from one optimizer step on the "
-                        "batch: zero the gradients, forward, loss, backward, then "
-                        "optimizer.step()")
-            return ("the first step is right but the second is not: it used the first "
-                    "step's gradient too. Call optimizer.zero_grad() before loss.backward()")
+                return (_("the weights after one step differ from one optimizer step "
+                          "on the batch: zero the gradients, forward, loss, backward, "
+                          "then optimizer.step()"))
+            return (_("the first step is right but the second is not: it used the "
+                      "first step's gradient too. Call optimizer.zero_grad() before "
+                      "loss.backward()"))
     return None
 
 
@@ -146,21 +156,25 @@ register(Exercise(
 # ----------------------------------------------------------------------------- mixed precision
 def _amp_judge(inputs: dict, output: dict, expected: dict) -> str | None:
     if output["dtypes"] != expected["dtypes"]:
-        return (f"the weights are {output['dtypes']}: autocast keeps float32 weights and runs "
-                f"only the matrix products in 16 bits")
+        return (_("the weights are {output_dtypes}: autocast keeps float32 weights and "
+                  "runs only the matrix products in 16 bits").format(
+                    output_dtypes=output['dtypes']))
     if "none" in output["autocast"] or not output["autocast"]:
-        return ("the forward pass ran without autocast: wrap the forward and the loss in "
-                "torch.autocast('cpu', dtype=torch.bfloat16)")
+        return (_("the forward pass ran without autocast: wrap the forward and the "
+                  "loss in torch.autocast('cpu', dtype=torch.bfloat16)"))
     if output["autocast"] != expected["autocast"]:
-        return (f"autocast ran with {output['autocast'][0]}, not bfloat16: pass "
-                f"dtype=torch.bfloat16")
+        return (_("autocast ran with {output_autocast_0}, not bfloat16: pass "
+                  "dtype=torch.bfloat16").format(
+                    output_autocast_0=output['autocast'][0]))
     if output["scale"] != expected["scale"]:
-        return (f"the scale is {output['scale']:g} after two steps, expected "
-                f"{expected['scale']:g}: scaler.scale(loss).backward(), "
-                f"scaler.step(optimizer), then scaler.update(), once per step")
+        return (_("the scale is {output_scale:g} after two steps, expected "
+                  "{expected_scale:g}: scaler.scale(loss).backward(), "
+                  "scaler.step(optimizer), then scaler.update(), once per step").format(
+                    output_scale=output['scale'], expected_scale=expected['scale']))
     if not _close(output["weights"], expected["weights"], 1e-5):
-        return ("the weights differ from two bfloat16 autocast steps through the scaler: "
-                "scaler.scale(loss).backward(), scaler.step(optimizer), scaler.update()")
+        return (_("the weights differ from two bfloat16 autocast steps through the "
+                  "scaler: scaler.scale(loss).backward(), scaler.step(optimizer), "
+                  "scaler.update()"))
     return None
 
 
@@ -184,20 +198,22 @@ register(Exercise(
 def _resume_judge(inputs: dict, output: dict, expected: dict) -> str | None:
     stop = inputs["stop"]
     if output["epoch"] != expected["epoch"]:
-        return (f"load_state returned {output['epoch']!r}; it must return the number of "
-                f"finished epochs saved with the checkpoint ({stop}), an int, so training "
-                f"continues with epoch {stop}")
+        return (_("load_state returned {output_epoch!r}; it must return the number of "
+                  "finished epochs saved with the checkpoint ({stop}), an int, so "
+                  "training continues with epoch {stop}").format(
+                    output_epoch=output['epoch'], stop=stop))
     if not _close(output["weights"], expected["weights"], 0.0):
-        return "the model's weights were not restored: model.load_state_dict(...)"
+        return _("the model's weights were not restored: model.load_state_dict(...)")
     if not _close(output["optimizer"], expected["optimizer"], 0.0):
-        return ("the optimizer's state (Adam's moments and step count) was not restored: save "
-                "optimizer.state_dict() and load it with optimizer.load_state_dict(...)")
+        return (_("the optimizer's state (Adam's moments and step count) was not "
+                  "restored: save optimizer.state_dict() and load it with "
+                  "optimizer.load_state_dict(...)"))
     if not np.array_equal(output["random_state"], expected["random_state"]):
-        return ("torch's random state was not restored: the shuffle order and the dropout "
-                "masks after resuming differ. Save torch.get_rng_state() and restore it with "
-                "torch.set_rng_state(...)")
+        return (_("torch's random state was not restored: the shuffle order and the "
+                  "dropout masks after resuming differ. Save torch.get_rng_state() and "
+                  "restore it with torch.set_rng_state(...)"))
     if not _close(output["final"], expected["final"], 0.0):
-        return "the resumed run is not bit-identical to the uninterrupted one"
+        return _("the resumed run is not bit-identical to the uninterrupted one")
     return None
 
 
@@ -234,23 +250,31 @@ def _memory_judge(inputs: dict, output: Any) -> str | None:
 
     keys = ("batch_size", "accumulation_steps")
     if not isinstance(output, dict) or not set(keys) <= set(output):
-        return ("the answer needs the keys 'batch_size' and 'accumulation_steps': the memory "
-                "explorer, or its state dict {'batch_size': ..., 'accumulation_steps': ...}")
+        return (_("the answer needs the keys 'batch_size' and 'accumulation_steps': "
+                  "the memory explorer, or its state dict {'batch_size': ..., "
+                  "'accumulation_steps': ...}"))
     batch, steps = _whole(output["batch_size"]), _whole(output["accumulation_steps"])
     if batch is None or steps is None or batch < 1 or steps < 1:
-        return ("batch_size and accumulation_steps must both be whole numbers of at least 1; "
-                f"got {output['batch_size']!r} and {output['accumulation_steps']!r}")
+        return (_("batch_size and accumulation_steps must both be whole numbers of at "
+                  "least 1; got {output_batch_size!r} and {accumulation_steps!r}").format(
+                    output_batch_size=output['batch_size'],
+                    accumulation_steps=output['accumulation_steps']))
     need = scaling.training_memory(scaling.WIDE_MLP, batch)["total"] / 2**20
     if need > scaling.BUDGET_MIB:
-        return (f"a micro-batch of {batch} needs {need:,.0f} MiB, more than the "
-                f"{scaling.BUDGET_MIB} MiB budget: take a smaller micro-batch and more steps")
+        return (_("a micro-batch of {batch} needs {need:,.0f} MiB, more than the "
+                  "{scaling_budget_mib} MiB budget: take a smaller micro-batch and "
+                  "more steps").format(
+                    batch=batch, need=need, scaling_budget_mib=scaling.BUDGET_MIB))
     if batch * steps != scaling.TARGET_BATCH:
-        return (f"{batch} x {steps} = {batch * steps} samples per optimizer step; the recipe "
-                f"asks for {scaling.TARGET_BATCH}")
+        return (_("{batch} x {steps} = {batch_steps} samples per optimizer step; the "
+                  "recipe asks for {scaling_target_batch}").format(
+                    batch=batch, steps=steps, batch_steps=batch * steps,
+                    scaling_target_batch=scaling.TARGET_BATCH))
     best = scaling.largest_fitting_batch(scaling.WIDE_MLP)
     if batch < best:
-        return (f"this fits, but a micro-batch of {best} fits too and needs only "
-                f"{scaling.TARGET_BATCH // best} steps: larger micro-batches keep the GPU busier")
+        return (_("this fits, but a micro-batch of {best} fits too and needs only "
+                  "{best2} steps: larger micro-batches keep the GPU busier").format(
+                    best=best, best2=scaling.TARGET_BATCH // best))
     return None
 
 
@@ -281,17 +305,20 @@ def _ddp_judge(inputs: dict, output: Any) -> str | None:
     per_process, world = RECIPE["per_process_batch"], 2
     value = _whole(output)
     if value is None:
-        return f"answer with a whole number of samples; got {output!r:.40}"
+        return _("answer with a whole number of samples; got {output!r:.40}").format(
+                   output=output)
     if value == per_process * world:
         return None
     if value == per_process:
-        return (f"{per_process} is each process's share; together the {world} processes see "
-                f"{world} x {per_process} samples per step")
+        return (_("{per_process} is each process's share; together the {world} "
+                  "processes see {world} x {per_process} samples per step").format(
+                    per_process=per_process, world=world))
     if value < per_process:
-        return ("each process already sees the batch size you pass to fit; one process must "
-                "see more, not less")
-    return (f"{value} samples per step is more than the {world} processes see together "
-            f"({world} x {per_process} per process)")
+        return (_("each process already sees the batch size you pass to fit; one "
+                  "process must see more, not less"))
+    return (_("{value} samples per step is more than the {world} processes see "
+              "together ({world} x {per_process} per process)").format(
+                value=value, world=world, per_process=per_process))
 
 
 register(Exercise(

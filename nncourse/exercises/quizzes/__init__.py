@@ -84,7 +84,10 @@ def quiz(chapter: str | int) -> Quiz:
     _load_all(key)
     if key not in QUESTIONS:
         raise KeyError(f"No quiz registered for {key!r}; known: {sorted(QUESTIONS)}.")
-    return Quiz(TITLES.get(key, f"Chapter {key[2:]} quiz"), list(QUESTIONS[key]))
+    from ...i18n import _
+
+    title = TITLES.get(key) or _("Chapter {number} quiz").format(number=key[2:])
+    return Quiz(title, list(QUESTIONS[key]))
 
 
 def get_question(question_id: str) -> Question:

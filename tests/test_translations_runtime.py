@@ -1,0 +1,170 @@
+"""The run-time messages in Brazilian Portuguese: complete, current, and what a learner reads.
+
+The template ``locales/templates/nncourse.pot`` holds every ``_("...")`` of nncourse/ and every
+text the exercises and quizzes declare (nncourse/exercises/texts.py); ``nncourse.po`` must
+translate all of it. Then ``check()`` is run on a wrong answer of every exercise (its first
+catalogued mistake, seed 0) in both languages: under ``pt_BR`` no sentence may come out as its
+English source, nor contain common English words, and a message planted without a translation
+must be caught by that same test.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+import warnings
+from pathlib import Path
+
+import pytest
+
+from nncourse import i18n
+from nncourse.exercises import check, list_exercises
+from nncourse.exercises.results import CheckResult
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOGUE = ROOT / "locales" / "pt_BR" / "LC_MESSAGES" / "nncourse.po"
+TEMPLATE = ROOT / "locales" / "templates" / "nncourse.pot"
+#: words that do not occur in Portuguese prose, so one of them means an English sentence
+ENGLISH = re.compile(r"(?i)(?<![\w`'.])(the|your|should|expected|must|with|is|are|got|not)"
+                     r"(?![\w`'(])")
+
+#: three words in a row: a sentence, not a formula or a line of code (those stay as they are)
+PROSE = re.compile(r"[A-Za-zÀ-ÿ]{2,} [A-Za-zÀ-ÿ]{2,} [A-Za-zÀ-ÿ]{2,}")
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("i18n_script", ROOT / "scripts" / "i18n.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def portuguese():
+    i18n.set_language("pt_BR")
+    yield
+    i18n.set_language(None)
+
+
+def test_template_is_up_to_date(tmp_path: Path) -> None:
+    fresh = _script().message_template(tmp_path)
+    assert fresh.read_text(encoding="utf-8") == TEMPLATE.read_text(encoding="utf-8"), \
+        "run `python scripts/i18n.py update --no-book` and translate the new messages"
+
+
+def test_every_runtime_message_is_translated() -> None:
+    script = _script()
+    assert script.untranslated(CATALOGUE) == []
+    if shutil.which("msgfmt"):
+        assert script.msgfmt_problems(CATALOGUE) == []
+
+
+def english_sentences(portuguese: CheckResult, english: CheckResult) -> list[str]:
+    """The learner-facing texts of ``portuguese`` that are still English.
+
+    A text is English when it equals the English run's text at the same place (one that has
+    letters and is not an identifier), or when it holds a common English word outside code.
+    """
+    def texts(result: CheckResult) -> list[str]:
+        found = [result.title, result.error]
+        for case in result.cases:
+            found += [case.message, case.hint]
+        return found
+
+    def prose(text: str) -> str:
+        return re.sub(r"`[^`]*`|'[^']*'|\"[^\"]*\"", " ", text)
+
+    problems = []
+    for translated, source in zip(texts(portuguese), texts(english), strict=True):
+        if not translated:
+            continue
+        same = translated == source and PROSE.search(prose(source)) is not None
+        if same or ENGLISH.search(prose(translated)):
+            problems.append(translated)
+    return problems
+
+
+def _both_languages(exercise_id: str, answer: object) -> tuple[CheckResult, CheckResult]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")       # mistake models overflow on purpose
+        i18n.set_language("en")
+        english = check(exercise_id, answer, seed=0)
+        i18n.set_language("pt_BR")
+        try:
+            translated = check(exercise_id, answer, seed=0)
+        finally:
+            i18n.set_language(None)
+    return translated, english
+
+
+@pytest.mark.parametrize("exercise", list_exercises(), ids=lambda exercise: exercise.id)
+def test_check_feedback_is_portuguese(exercise) -> None:
+    translated, english = _both_languages(exercise.id, exercise.mistakes[0].answer)
+    assert not english.passed, "the first catalogued mistake must fail the check"
+    assert english_sentences(translated, english) == []
+
+
+def test_an_untranslated_message_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    exercise = next(ex for ex in list_exercises() if ex.id == "backprop.relu_backward")
+    mistake = exercise.mistakes[0]
+    assert isinstance(mistake.message, str)
+    real = i18n.translations
+
+    class Planted:
+        """The Portuguese catalogue with one message left untranslated."""
+
+        def __init__(self, language: str) -> None:
+            self.catalogue = real(language)
+
+        def gettext(self, message: str) -> str:
+            return message if message == mistake.message else self.catalogue.gettext(message)
+
+    monkeypatch.setattr(i18n, "translations", Planted)
+    translated, english = _both_languages(exercise.id, mistake.answer)
+    assert english_sentences(translated, english)
+
+
+def test_result_table_speaks_portuguese(portuguese) -> None:
+    exercise = next(ex for ex in list_exercises() if ex.id == "backprop.relu_backward")
+    result = check(exercise.id, exercise.mistakes[0].answer)
+    table, text = result._repr_html_(), str(result)
+    assert "o que diferiu" in table and "pontos" in table and "what differed" not in table
+    assert "FALHOU" in text and "dica:" in text and "points" not in text
+
+
+def test_english_stays_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NNCOURSE_LANG", raising=False)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    exercise = next(ex for ex in list_exercises() if ex.id == "backprop.relu_backward")
+    result = check(exercise.id, exercise.mistakes[0].answer)
+    assert result.cases[0].message == "grad_x = relu(x) * grad_out; the derivative of relu is " \
+                                      "the mask (x > 0), not relu(x)."
+
+
+def test_quiz_speaks_portuguese(portuguese) -> None:
+    from nncourse.exercises import quiz
+
+    chapter = quiz("ch03")
+    shown = str(chapter)
+    assert shown.startswith("Retropropagação: teste-se")
+    assert "Qual é o formato de <code>grad_weight</code>?" in shown
+    correct, feedback = chapter.questions[0].grade(2)
+    assert correct and feedback.startswith("Isso: o mesmo formato do peso")
+    page = chapter.static_html().split("<script>")[0]
+    words = re.sub(r"<[^>]+>", " ", re.sub(r"<code>.*?</code>", " ", page))
+    assert not ENGLISH.search(words), ENGLISH.findall(words)
+
+
+def test_explorer_status_and_labels_speak_portuguese(portuguese) -> None:
+    from nncourse.widgets.gradient_descent import GradientDescentExplorer
+
+    explorer = GradientDescentExplorer(surface="bowl", lr=2.5, steps=20)
+    assert explorer.status_text.startswith("Divergiu no passo")
+    assert "Diminua a taxa de aprendizado" in explorer.status_text
+    assert "#D55E00" in explorer.status.value          # still shown as a warning
+    assert explorer.controls["lr"].description == "taxa de aprendizado"
+    assert explorer.axes[1].get_xlabel() == "passo"
+    explorer.set_state(lr=0.1)
+    assert explorer.status_text.startswith("Perda final")
