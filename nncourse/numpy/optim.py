@@ -597,6 +597,21 @@ def _store(p: Parameter, new: np.ndarray) -> None:
     p.data[...] = new
 
 
+def _non_default(**options: Any) -> dict[str, Any]:
+    """The keyword options that differ from the step functions' defaults (0, 0.0, False).
+
+    Options at their default are left out of the call, so a step function written with only
+    the positional arguments the book shows (a learner's answer) works inside the classes too.
+    """
+    return {name: value for name, value in options.items() if value}
+
+
+def _momentum_options(group: dict[str, Any], first: bool) -> dict[str, Any]:
+    """Keyword options of :func:`momentum_step` for one parameter group (defaults left out)."""
+    return _non_default(dampening=0.0 if first else group["dampening"],  # torch: first v is g
+                        nesterov=group["nesterov"], weight_decay=group["weight_decay"])
+
+
 class SGD(Optimizer):
     r"""Stochastic gradient descent, optionally with momentum, Nesterov and weight decay.
 
@@ -648,8 +663,7 @@ class SGD(Optimizer):
             velocity = np.zeros_like(p.data) if first else state["momentum_buffer"]
             new, state["momentum_buffer"] = momentum_step(
                 p.data, p.grad, velocity, group["lr"], group["momentum"],
-                dampening=0.0 if first else group["dampening"],  # torch: the first v is g
-                nesterov=group["nesterov"], weight_decay=group["weight_decay"])
+                **_momentum_options(group, first))
             _store(p, new)
 
 
@@ -771,7 +785,7 @@ class Adam(Optimizer):
             else:
                 new, state["exp_avg"], state["exp_avg_sq"] = adam_step(
                     p.data, p.grad, state["exp_avg"], state["exp_avg_sq"], *arguments,
-                    weight_decay=decay)
+                    **_non_default(weight_decay=decay))
             _store(p, new)
 
 
