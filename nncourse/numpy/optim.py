@@ -657,7 +657,7 @@ class SGD(Optimizer):
         for group, p, state in self._groups_with_state():
             if group["momentum"] == 0:
                 _store(p, sgd_step(p.data, p.grad, group["lr"],
-                                   weight_decay=group["weight_decay"]))
+                                   **_non_default(weight_decay=group["weight_decay"])))
                 continue
             first = "momentum_buffer" not in state
             velocity = np.zeros_like(p.data) if first else state["momentum_buffer"]
@@ -714,7 +714,7 @@ class RMSprop(Optimizer):
             if group["momentum"] == 0 and not group["centered"]:
                 new, state["square_avg"] = rmsprop_step(
                     p.data, p.grad, state["square_avg"], lr, alpha, eps,
-                    weight_decay=group["weight_decay"])
+                    **_non_default(weight_decay=group["weight_decay"]))
             else:
                 zeros = np.zeros_like(p.data)  # stands in for the state an option does not use
                 new, square_avg, grad_avg, buffer = rmsprop_general_step(

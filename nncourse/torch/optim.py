@@ -463,7 +463,7 @@ class SGD(Optimizer):
             lr, mu = group["lr"], group["momentum"]
             for p, g in self._params_with_grad(group):
                 if mu == 0:
-                    p.copy_(sgd_step(p, g, lr, weight_decay=group["weight_decay"]))
+                    p.copy_(sgd_step(p, g, lr, **_non_default(weight_decay=group["weight_decay"])))
                     continue
                 state = self.state[p]
                 first = "momentum_buffer" not in state
@@ -532,7 +532,8 @@ class RMSprop(Optimizer):
                 state["step"] += 1
                 if mu == 0 and not centered:
                     new, state["square_avg"] = rmsprop_step(
-                        p, g, state["square_avg"], lr, alpha, eps, weight_decay=decay)
+                        p, g, state["square_avg"], lr, alpha, eps,
+                        **_non_default(weight_decay=decay))
                 else:
                     zeros = torch.zeros_like(p)  # stands in for the state an option does not use
                     new, square_avg, grad_avg, buffer = rmsprop_general_step(
