@@ -27,7 +27,7 @@ from helpers_labs import cell_text, lab_client
 from nbclient.exceptions import CellExecutionError
 
 from nncourse.exercises import get_exercise, get_question, list_exercises, quiz
-from nncourse.grading.notebooks import find_answers
+from nncourse.grading.notebooks import SKIP_IN_GRADING_TAG, code_cells_and_numbers, find_answers
 
 ROOT = Path(__file__).resolve().parents[1]
 STUB = "raise NotImplementedError("
@@ -237,3 +237,21 @@ def test_lab_10_runs_ddp_for_real() -> None:
     texts = [cell_text(cell) for cell in notebook.cells if cell.cell_type == "code"]
     assert any("both processes end with the same weights: True" in t for t in texts)
     assert any("bit-identical: True" in t for t in texts)
+
+
+def test_cells_skipped_in_grading_keep_their_numbers_and_hold_no_answer() -> None:
+    tagged = 0
+    for path in sorted((ROOT / "notebooks").glob("lab*.ipynb")):
+        data = path.read_bytes()
+        notebook = nbformat.reads(data.decode("utf-8"), as_version=4)
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        sources, numbers = code_cells_and_numbers(data, path.name)
+        assert len(sources) == len(numbers) == len(code)
+        for cell, source in zip(code, sources, strict=True):
+            if SKIP_IN_GRADING_TAG in cell.metadata.get("tags", []):
+                tagged += 1
+                assert source == "", f"{path.name}: a skipped cell still runs in grading"
+                assert not find_answers([cell.source]), f"{path.name}: a skipped cell answers"
+            else:
+                assert source == cell.source
+    assert tagged >= 3  # lab 5's optimizer race, lab 10's torchrun cell and the one reading it

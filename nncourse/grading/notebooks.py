@@ -18,6 +18,11 @@ import nbformat
 
 ANSWER_FUNCTIONS = ("check", "answer")
 
+#: A code cell with this tag is not run by the grader (nor by ``validate``): a demonstration that
+#: needs what the sandbox withholds (a network socket, a second process group, a GPU). The cell
+#: keeps its number, and nothing in it counts as an answer.
+SKIP_IN_GRADING_TAG = "skip-in-grading"
+
 
 def code_cells(path: str | Path) -> list[str]:
     """Sources of the code cells of a notebook (raises ValueError if it is not a notebook)."""
@@ -36,18 +41,24 @@ def code_cells_and_numbers(data: bytes, name: str) -> tuple[list[str], list[int]
     """Code cell sources, and each one's number as the notebook shows it.
 
     Number 1 is the first cell of any kind, so "cell N" in feedback is the N-th cell the
-    learner sees.
+    learner sees. A cell tagged ``skip-in-grading`` has an empty source.
     """
     try:
         notebook = nbformat.reads(data.decode("utf-8"), as_version=4)
         cells = notebook.cells
         numbers = [n for n, cell in enumerate(cells, 1) if cell.get("cell_type") == "code"]
-        sources = [cell.get("source", "") for cell in cells if cell.get("cell_type") == "code"]
+        sources = [cell.get("source", "") if not _skipped(cell) else ""
+                   for cell in cells if cell.get("cell_type") == "code"]
     except Exception as exc:  # nbformat raises many types for broken JSON / schema
         raise ValueError(f"{Path(name).name} is not a readable notebook ({type(exc).__name__}); "
                          f"re-save it from Jupyter and submit again") from None
     return [s if isinstance(s, str) else "".join(map(str, s)) if isinstance(s, list) else ""
             for s in sources], numbers
+
+
+def _skipped(cell: dict) -> bool:
+    tags = cell.get("metadata", {}).get("tags", [])
+    return isinstance(tags, list) and SKIP_IN_GRADING_TAG in tags
 
 
 def _strip_magics(source: str) -> str:

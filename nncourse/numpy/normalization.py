@@ -250,7 +250,10 @@ class BatchNorm1d(Module):
                              f"Use a larger batch or call model.eval().")
         out, self._cache = batchnorm_forward(x, gamma, beta, self.eps)
         self._eval_scale = None
-        mean, var = self._cache[3], self._cache[4]
+        # The running statistics need only the batch's mean and biased variance: computed here
+        # rather than read from the cache, whose layout is batchnorm_backward's business.
+        mean = x.mean(axis=0)  # (B, C) -> (C,)
+        var = np.mean((x - mean) * (x - mean), axis=0)  # biased: divides by B
         self.num_batches_tracked += 1
         factor = (1.0 / float(self.num_batches_tracked) if self.momentum is None
                   else self.momentum)

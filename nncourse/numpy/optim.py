@@ -597,6 +597,30 @@ def _store(p: Parameter, new: np.ndarray) -> None:
     p.data[...] = new
 
 
+def _non_default(**options: Any) -> dict[str, Any]:
+    """The keyword options that differ from the step functions' defaults (0, 0.0, False).
+
+    Options at their default are left out of the call, so a step function written with only
+    the positional arguments the book shows (a learner's answer) works inside the classes too.
+    """
+    return {name: value for name, value in options.items() if value}
+
+
+def _momentum_options(group: dict[str, Any], first: bool) -> dict[str, Any]:
+    """Keyword options of :func:`momentum_step` for one parameter group (defaults left out)."""
+    return _non_default(dampening=0.0 if first else group["dampening"],  # torch: first v is g
+                        nesterov=group["nesterov"])
+
+
+def _with_l2(grad: np.ndarray, param: np.ndarray, weight_decay: float) -> np.ndarray:
+    r"""The gradient with the L2 term added, :math:`g + \lambda\theta` (``grad`` if λ = 0).
+
+    The same first line as each step function's ``weight_decay`` option, done before the call
+    so the step function needs only the arguments the book's exercises give it.
+    """
+    return grad + weight_decay * param if weight_decay != 0 else grad
+
+
 class SGD(Optimizer):
     r"""Stochastic gradient descent, optionally with momentum, Nesterov and weight decay.
 
@@ -641,15 +665,15 @@ class SGD(Optimizer):
         """Apply one update to every parameter that has a ``.grad``."""
         for group, p, state in self._groups_with_state():
             if group["momentum"] == 0:
-                _store(p, sgd_step(p.data, p.grad, group["lr"],
-                                   weight_decay=group["weight_decay"]))
+                _store(p, sgd_step(p.data, _with_l2(p.grad, p.data, group["weight_decay"]),
+                                   group["lr"]))
                 continue
             first = "momentum_buffer" not in state
             velocity = np.zeros_like(p.data) if first else state["momentum_buffer"]
             new, state["momentum_buffer"] = momentum_step(
-                p.data, p.grad, velocity, group["lr"], group["momentum"],
-                dampening=0.0 if first else group["dampening"],  # torch: the first v is g
-                nesterov=group["nesterov"], weight_decay=group["weight_decay"])
+                p.data, _with_l2(p.grad, p.data, group["weight_decay"]), velocity, group["lr"],
+                group["momentum"],
+                **_momentum_options(group, first))
             _store(p, new)
 
 
@@ -699,8 +723,8 @@ class RMSprop(Optimizer):
             lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
             if group["momentum"] == 0 and not group["centered"]:
                 new, state["square_avg"] = rmsprop_step(
-                    p.data, p.grad, state["square_avg"], lr, alpha, eps,
-                    weight_decay=group["weight_decay"])
+                    p.data, _with_l2(p.grad, p.data, group["weight_decay"]), state["square_avg"],
+                    lr, alpha, eps)
             else:
                 zeros = np.zeros_like(p.data)  # stands in for the state an option does not use
                 new, square_avg, grad_avg, buffer = rmsprop_general_step(
@@ -770,8 +794,8 @@ class Adam(Optimizer):
                     p.data, p.grad, state["exp_avg"], state["exp_avg_sq"], *arguments, decay)
             else:
                 new, state["exp_avg"], state["exp_avg_sq"] = adam_step(
-                    p.data, p.grad, state["exp_avg"], state["exp_avg_sq"], *arguments,
-                    weight_decay=decay)
+                    p.data, _with_l2(p.grad, p.data, decay), state["exp_avg"],
+                    state["exp_avg_sq"], *arguments)
             _store(p, new)
 
 

@@ -195,8 +195,12 @@ class BatchNorm1d(nn.BatchNorm1d):
             raise ValueError(f"BatchNorm1d needs more than 1 sample per batch in training "
                              f"mode (a batch of 1 has no variance); got input shape "
                              f"{tuple(x.shape)}. Use a larger batch or call model.eval().")
-        out, cache = batchnorm_forward(x_stats, gamma, beta, self.eps)
-        mean, var = cache[3], cache[4]
+        out, _ = batchnorm_forward(x_stats, gamma, beta, self.eps)
+        # The running statistics need only the batch's mean and biased variance: computed here
+        # rather than read from the cache, whose layout is the backward pass's business.
+        with torch.no_grad():
+            mean = x_stats.mean(dim=0)  # (B, C) -> (C,)
+            var = ((x_stats - mean) * (x_stats - mean)).mean(dim=0)  # biased: divides by B
         self._update_running_stats(mean, var, batch)
         return out.to(x.dtype) if low_precision else out
 

@@ -390,6 +390,30 @@ class Optimizer(torch.optim.Optimizer):
             yield p, p.grad
 
 
+def _non_default(**options: Any) -> dict[str, Any]:
+    """The keyword options that differ from the step functions' defaults (0, 0.0, False).
+
+    Options at their default are left out of the call, so a step function written with only
+    the positional arguments the book shows (a learner's answer) works inside the classes too.
+    """
+    return {name: value for name, value in options.items() if value}
+
+
+def _momentum_options(group: dict[str, Any], first: bool) -> dict[str, Any]:
+    """Keyword options of :func:`momentum_step` for one parameter group (defaults left out)."""
+    return _non_default(dampening=0.0 if first else group["dampening"],  # torch: first v is g
+                        nesterov=group["nesterov"])
+
+
+def _with_l2(grad: torch.Tensor, param: torch.Tensor, weight_decay: float) -> torch.Tensor:
+    r"""The gradient with the L2 term added, :math:`g + \lambda\theta` (``grad`` if λ = 0).
+
+    The same first line as each step function's ``weight_decay`` option, done before the call
+    so the step function needs only the arguments the book's exercises give it.
+    """
+    return grad + weight_decay * param if weight_decay != 0 else grad
+
+
 class SGD(Optimizer):
     r"""Stochastic gradient descent, optionally with momentum, Nesterov and weight decay.
 
@@ -448,15 +472,14 @@ class SGD(Optimizer):
             lr, mu = group["lr"], group["momentum"]
             for p, g in self._params_with_grad(group):
                 if mu == 0:
-                    p.copy_(sgd_step(p, g, lr, weight_decay=group["weight_decay"]))
+                    p.copy_(sgd_step(p, _with_l2(g, p, group["weight_decay"]), lr))
                     continue
                 state = self.state[p]
                 first = "momentum_buffer" not in state
                 velocity = torch.zeros_like(p) if first else state["momentum_buffer"]
                 new, state["momentum_buffer"] = momentum_step(
-                    p, g, velocity, lr, mu,
-                    dampening=0.0 if first else group["dampening"],  # torch: the first v is g
-                    nesterov=group["nesterov"], weight_decay=group["weight_decay"])
+                    p, _with_l2(g, p, group["weight_decay"]), velocity, lr, mu,
+                    **_momentum_options(group, first))
                 p.copy_(new)
         return loss
 
@@ -519,7 +542,7 @@ class RMSprop(Optimizer):
                 state["step"] += 1
                 if mu == 0 and not centered:
                     new, state["square_avg"] = rmsprop_step(
-                        p, g, state["square_avg"], lr, alpha, eps, weight_decay=decay)
+                        p, _with_l2(g, p, decay), state["square_avg"], lr, alpha, eps)
                 else:
                     zeros = torch.zeros_like(p)  # stands in for the state an option does not use
                     new, square_avg, grad_avg, buffer = rmsprop_general_step(
@@ -598,8 +621,8 @@ class Adam(Optimizer):
                         p, g, state["exp_avg"], state["exp_avg_sq"], *arguments, decay)
                 else:
                     new, state["exp_avg"], state["exp_avg_sq"] = adam_step(
-                        p, g, state["exp_avg"], state["exp_avg_sq"], *arguments,
-                        weight_decay=decay)
+                        p, _with_l2(g, p, decay), state["exp_avg"], state["exp_avg_sq"],
+                        *arguments)
                 p.copy_(new)
         return loss
 
