@@ -936,8 +936,9 @@ def _main_thread_facts(context, base_url: str, path: str, init_script: str = "",
 
 def test_chapter_pages_hold_no_cause_of_long_tasks(browser, base_url: str, site: Path):
     """Every chapter page: no MathJax (formulas are typeset when the site is built), no script
-    over FIRST_PAINT_SCRIPT_BUDGET that may run before the first paint, and none of the theme's
-    layout reads at load (its tab-stop check is spread out, its sidebar position stored)."""
+    over FIRST_PAINT_SCRIPT_BUDGET (the search index: SEARCH_INDEX_BUDGET) that may run before
+    the first paint, and none of the theme's layout reads at load that the site removed (its
+    tab-stop check is spread out, its sidebar position stored; book/_static/nncourse.js)."""
     theme = next((site / "_static" / "scripts").glob("pydata-sphinx-theme.js"))
     assert "window.nncourseTabStops?window.nncourseTabStops(" in theme.read_text(encoding="utf-8")
     context = _phone_or_desktop(browser, PHONE, False)
