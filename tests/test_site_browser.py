@@ -9,6 +9,12 @@ their weight budget; every launch and download link opens a student notebook; ax
 serious or critical accessibility problem (light and dark). Screenshots of both widths are saved
 in test-artifacts/.
 
+Speed on a slow phone is checked twice. Tests marked ``perf`` time it (frame latency with the CPU
+slowed 4x and a slow mobile network, total blocking time): their results depend on the machine and
+its load, so only `make site-perf` runs them (tests/conftest.py leaves them out otherwise). The
+other tests check, with no clock, what makes those timings hold: every explorer frame is in memory
+before the reader's first touch, and no chapter page holds a cause of long tasks.
+
 The site is built first if _build/html is missing (`make book` normally did that).
 """
 
