@@ -18,7 +18,7 @@ WORKSPACE ?= workspace
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: setup book lab workspace test test-unit test-notebooks test-grading bench lint \
-	browser-deps sandbox-deps clean translations gettext-deps
+	browser-deps sandbox-deps site-perf clean translations gettext-deps
 
 # The grader's attack and class-fault batteries start real sandboxes: their own target, which
 # `make test` runs after the unit tests.
@@ -81,7 +81,7 @@ test: export MKL_NUM_THREADS = 1
 test: setup book browser-deps sandbox-deps gettext-deps
 	$(VENV)/bin/ruff check nncourse tests benchmarks
 	$(PY) -m mypy nncourse
-	$(PY) -m pytest tests -n 2 --timeout 900 $(addprefix --ignore=,$(GRADING_TESTS))
+	$(PY) -m pytest tests -n 2 --timeout 900 -m "not perf" $(addprefix --ignore=,$(GRADING_TESTS))
 	$(MAKE) test-grading
 	# nbval compares one notebook's cells in order: --dist loadfile keeps each notebook on one
 	# worker, in order, and runs two notebooks at a time. It collects notebooks/pt-br/ too: the
@@ -99,7 +99,15 @@ test-grading: export OMP_NUM_THREADS = 1
 test-grading: export OPENBLAS_NUM_THREADS = 1
 test-grading: export MKL_NUM_THREADS = 1
 test-grading: setup sandbox-deps
-	$(PY) -m pytest $(GRADING_TESTS) -n 2 --timeout 300
+	$(PY) -m pytest $(GRADING_TESTS) -n 2 --timeout 300 -m "not perf"
+
+# The site's speed on a slow phone, in wall-clock time: frame latency of the explorers (CPU slowed
+# 4x, slow mobile network) and total blocking time of every chapter page, with their planted
+# faults. Timings depend on the machine and its load, so `make test` never runs them (it checks
+# the same guarantees by construction: frames in memory before the first touch, no MathJax, no
+# large script before first paint, no forced layout at load). Run on a quiet machine.
+site-perf: setup book browser-deps
+	$(PY) -m pytest tests/test_site_browser.py -m perf -s --timeout 900
 
 # Benchmarks compare ratios in one process; one BLAS thread keeps them stable on a shared machine.
 bench: export OMP_NUM_THREADS = 1

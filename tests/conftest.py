@@ -17,3 +17,18 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "nncourse"))
 # real one in the home folder (tests that read it name their own file).
 os.environ.setdefault("NNCOURSE_PROGRESS", os.path.join(
     os.environ.get("TMPDIR", "/tmp"), f"nncourse-test-progress-{os.getpid()}.json"))
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Tests marked ``perf`` (wall-clock measurements) run only when asked for with ``-m perf``.
+
+    Their results depend on the machine and its load, so a plain ``pytest tests`` (and
+    ``make test``) never runs them; ``make site-perf`` does.
+    """
+    if "perf" in (config.option.markexpr or ""):
+        return
+    kept = [item for item in items if item.get_closest_marker("perf") is None]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(
+            items=[item for item in items if item.get_closest_marker("perf") is not None])
+        items[:] = kept

@@ -429,3 +429,120 @@ def contrast_ratio(first: tuple[int, int, int], second: tuple[int, int, int]) ->
 
     high, low = sorted((luminance(first), luminance(second)), reverse=True)
     return (high + 0.05) / (low + 0.05)
+
+
+# --- the same guarantees by construction: what `make test` checks, with no clock involved -------
+# The wall-clock measurements above (frame latency, total blocking time) depend on the machine and
+# its load; they run in `make site-perf`. These checks hold or fail the same way on any machine.
+
+#: the most a script that may run before the first paint (parser-blocking or deferred) may weigh,
+#: uncompressed: the theme's own scripts fit; MathJax (over 1 MB) or a bundled library would not
+FIRST_PAINT_SCRIPT_BUDGET = 100_000
+#: the search index, which the theme loads in every page's head for its search box: data (one
+#: ``Search.setIndex`` call), read far faster than code of its size, with a budget of its own
+SEARCH_INDEX_BUDGET = 600_000
+
+# One explorer, already near the screen and marked data-loaded: the explorer script's own frame
+# cache (d.nnFrames, filled as the explorer comes near) must hold every frame of data-frames, in
+# order, loaded (decoded before data-loaded was set). Returns the frames it does not hold.
+FRAME_CACHE_JS = r"""(explorer) => {
+  const urls = JSON.parse(explorer.getAttribute("data-frames"))
+    .map(u => new URL(u, location.href).href);
+  const cache = Array.isArray(explorer.nnFrames) ? explorer.nnFrames : [];
+  return urls.filter((url, i) => !(cache[i] && cache[i].src === url && cache[i].complete
+                                   && cache[i].naturalWidth > 0));
+}"""
+
+# Moves the slider through every position, as a drag does (an input event per position, from the
+# far end first), and reports each position whose image was not complete in the very task of its
+# input event: a frame held in memory shows at once, one that must still be fetched cannot.
+FRAME_SWEEP_JS = r"""(explorer) => {
+  const slider = explorer.querySelector("input[type=range]");
+  const image = explorer.querySelector("img");
+  const urls = JSON.parse(explorer.getAttribute("data-frames"))
+    .map(u => new URL(u, location.href).href);
+  const order = urls.map((_, i) => i);
+  if (+slider.value === 0) order.reverse();
+  const late = [];
+  for (const i of order) {
+    slider.value = String(i);
+    slider.dispatchEvent(new Event("input", {bubbles: true}));
+    if (!(image.src === urls[i] && image.complete && image.naturalWidth > 0)) late.push(i);
+  }
+  return {moves: order.length, late, urls};
+}"""
+
+# Records, from the very start of a page, every read of a layout-dependent property (which forces
+# a layout when styles changed since the last one) made by the theme's script while the page
+# parses and in its DOMContentLoaded and load handlers: [{name, what}], ``what`` saying whose size
+# was read: "code block" (the theme's tab-stop check: scrollable code and outputs), "sidebar"
+# (its scroll to the active link) or "other". An init script: it runs before the page's own.
+LAYOUT_READS_INIT_JS = r"""(() => {
+  window.__layoutReads = [];
+  let loading = true;
+  window.addEventListener("load", () => setTimeout(() => { loading = false; }, 0));
+  const blocks = "pre, .nboutput > .output_area, .cell_output > .output, "
+    + ".jp-RenderedHTMLCommon, .pst-scrollable-table-container";
+  const record = (name, element) => {
+    if (!loading || !(new Error().stack || "").includes("pydata-sphinx-theme.js")) return;
+    const what = element instanceof Element ? (element.matches(blocks) ? "code block"
+      : element.closest(".bd-sidebar, .bd-docs-nav") ? "sidebar" : "other") : "other";
+    window.__layoutReads.push({name, what});
+  };
+  const wrap = (proto, name) => {
+    const d = Object.getOwnPropertyDescriptor(proto, name);
+    if (!d || !d.configurable) return;
+    if (d.get) Object.defineProperty(proto, name, {configurable: true, enumerable: d.enumerable,
+      set: d.set, get() { record(name, this); return d.get.call(this); }});
+    else if (typeof d.value === "function") Object.defineProperty(proto, name, {
+      configurable: true, writable: true, enumerable: d.enumerable,
+      value(...args) { record(name, this); return d.value.apply(this, args); }});
+  };
+  for (const name of ["scrollWidth", "scrollHeight", "scrollTop", "scrollLeft", "clientWidth",
+                      "clientHeight", "getBoundingClientRect", "getClientRects"])
+    wrap(Element.prototype, name);
+  for (const name of ["offsetWidth", "offsetHeight", "offsetTop", "offsetLeft", "innerText"])
+    wrap(HTMLElement.prototype, name);
+})();"""
+#: the theme's forced layouts at load that the site removed (book/_static/nncourse.js)
+REMOVED_LAYOUT_READS = ("code block", "sidebar")
+
+# Every classic script that may run before the first paint: parser-blocking (no async, no
+# defer, not a module) or deferred (runs before DOMContentLoaded). [{src, inline}] for each.
+EARLY_SCRIPTS_JS = r"""() => Array.from(document.scripts)
+  .filter(s => !s.async && (!s.type || /javascript/i.test(s.type)))
+  .map(s => ({src: s.src, inline: s.src ? 0 : s.textContent.length}))"""
+
+
+def early_script_problems(scripts: list[dict], sizes: dict[str, int],
+                          budget: int = FIRST_PAINT_SCRIPT_BUDGET,
+                          search_index_budget: int = SEARCH_INDEX_BUDGET) -> list[str]:
+    """Scripts that may run before the first paint and weigh more than their budget.
+
+    Args:
+        scripts: what EARLY_SCRIPTS_JS returns for a page (``src``, or ``inline`` length).
+        sizes: uncompressed bytes of each fetched script, by URL.
+        budget: the most one script may weigh.
+        search_index_budget: the most ``searchindex.js`` may weigh.
+
+    Returns:
+        One ``"name: N bytes"`` string per script over the budget, or whose size is unknown.
+
+    Example:
+        >>> early_script_problems([{"src": "http://x/a.js", "inline": 0}, {"src": "", "inline": 9}],
+        ...                       {"http://x/a.js": 120}, budget=100)
+        ['a.js: 120 bytes']
+    """
+    problems = []
+    for script in scripts:
+        if not script["src"]:
+            size, name = script["inline"], "an inline script"
+        else:
+            size = sizes.get(script["src"], -1)
+            name = script["src"].split("?")[0].rsplit("/", 1)[-1]
+            if size < 0:
+                problems.append(f"{name}: size unknown (not fetched?)")
+                continue
+        if size > (search_index_budget if name == "searchindex.js" else budget):
+            problems.append(f"{name}: {size} bytes")
+    return problems
