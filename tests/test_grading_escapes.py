@@ -64,6 +64,14 @@ ATTACKS = {
     "calls_twin_code": ("import torch\nimport nncourse.torch.activations as twins\n"
                         "def softmax(z):\n"
                         "    return twins._library_softmax(torch.as_tensor(z)).numpy()"),
+    # the other backend's layer class, whose forward calls the twin from inside the library
+    "calls_twin_layer": ("import torch\nfrom nncourse.torch.activations import Softmax\n"
+                         "def softmax(z):\n"
+                         "    return Softmax()(torch.as_tensor(z)).numpy()"),
+    # the same backend's layer class, whose forward calls the (stand-in) library softmax
+    "calls_own_layer": ("from nncourse.numpy.activations import Softmax\n"
+                        "def softmax(z):\n"
+                        "    return Softmax().forward(z)"),
     # the sandbox's runner and observe replaced by ones that return the library's softmax:
     # the library's softmax is the learner's own (wrong) one, and the grade is judged against
     # the reference computed in the trusted process, so a patched runner only returns data
