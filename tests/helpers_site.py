@@ -171,6 +171,8 @@ def broken_internal_links(
         target = site / relative
         if relative == "" or target.is_dir():
             target = target / "index.html"
+        if not target.is_file() and (site.parent / relative).is_file():
+            continue  # the other language's edition, built beside this one
         if not target.is_file():
             broken.append(f"{href} -> no file {target.relative_to(site)}")
             continue

@@ -51,7 +51,7 @@ def test_leaky_relu_ignoring_slope_and_plain_relu():
     assert result.score == 2 and "ignore the negative_slope" in messages(result)
     result = check("activations.leaky_relu", (lambda x, s=0.01: np.maximum(x, 0), bwd))
     assert "plain ReLU" in messages(result)
-    assert "pass the pair" in messages(check("activations.leaky_relu", fwd))
+    assert "pass the tuple" in messages(check("activations.leaky_relu", fwd))
 
 
 @pytest.mark.parametrize("choice, word", [({"activation": "sigmoid", "init": "xavier"},

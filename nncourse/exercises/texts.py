@@ -19,9 +19,15 @@ from collections.abc import Iterator
 from .quiz import MultipleChoice, Numeric
 from .registry import list_exercises
 
+#: The course's own chapters: exercises or quizzes a test or an instructor registers elsewhere
+#: (say "ch99") are not the course's words and stay out of its catalogue.
+COURSE_CHAPTERS = tuple(f"ch{number:02d}" for number in range(1, 11))
+
 
 def _exercise_texts() -> Iterator[tuple[str, str]]:
     for exercise in list_exercises():
+        if exercise.chapter not in COURSE_CHAPTERS:
+            continue
         where = f"nncourse/exercises/{exercise.chapter} ({exercise.id})"
         yield exercise.title, where
         yield exercise.prompt, where
@@ -44,7 +50,7 @@ def _quiz_texts() -> Iterator[tuple[str, str]]:
     from .quizzes import QUESTIONS, TITLES, _load_all
 
     _load_all()
-    for chapter in sorted(QUESTIONS):
+    for chapter in sorted(set(QUESTIONS) & set(COURSE_CHAPTERS)):
         where = f"nncourse/exercises/{chapter} (quiz)"
         if chapter in TITLES:
             yield TITLES[chapter], where
