@@ -41,6 +41,11 @@ def expression_options() -> list[tuple[str, str]]:
     return [(expression_label(name), name) for name in EXPRESSIONS]
 
 
+def _node_label(label: str) -> str:
+    """A node's label as shown: the engine's labels are symbols, except one word ("sum")."""
+    return _("sum") if label == "sum" else label
+
+
 def compute_backprop_frames(expression: str = "neuron",
                             values: dict[str, float] | None = None) -> dict[str, Any]:
     """Every frame of a forward-then-backward pass through a small graph.
@@ -68,8 +73,8 @@ def compute_backprop_frames(expression: str = "neuron",
     for i, n in enumerate(nodes):
         depth[i] = 1 + max((depth[index[id(c)]] for c in n.children), default=-1)
         rows[depth[i]] = rows.get(depth[i], -1) + 1
-        described.append({"label": n.label or f"{n.data:g}", "op": n.op, "data": n.data,
-                          "x": depth[i], "y": rows[depth[i]]})
+        described.append({"label": _node_label(n.label) or f"{n.data:g}", "op": n.op,
+                          "data": n.data, "x": depth[i], "y": rows[depth[i]]})
     edges = [(index[id(c)], i) for i, n in enumerate(nodes) for c in n.children]
     count = len(nodes)
     frames: list[dict[str, Any]] = [{"phase": "start", "active": None, "shown": [False] * count,
@@ -228,7 +233,7 @@ def static_alt(expression: str = "neuron", step: int | None = None) -> str:
     frame = graph["frames"][step]
     known = [_node_text(n, frame["shown"][i], frame["grads"][i]).replace("\n", ", ")
              .replace("?", _("not yet known")) for i, n in enumerate(graph["nodes"])]
-    return _("Computation graph of {expression}, inputs on the left, output on the right; step "
-             "{step} of {last}: {what}. Nodes: {nodes}.").format(
-        expression=expression, step=step, last=last, what=frame["text"],
-        nodes="; ".join(known))
+    return _("Computation graph of {expression} ({label}), inputs on the left, output on the "
+             "right; step {step} of {last}: {what}. Nodes: {nodes}.").format(
+        expression=expression, label=expression_label(expression), step=step, last=last,
+        what=frame["text"], nodes="; ".join(known))

@@ -77,16 +77,17 @@ def regime_label(kind: str) -> str:
 def describe(result: dict[str, Any]) -> str:
     """One line: the rate, the regime and what limits it."""
     r = result["regime"]
-    direction = _("the flat direction") if r["curvature"] == min(CURVATURES) \
-        else _("the steep direction")
+    flat = r["curvature"] == min(CURVATURES)
     if r["kind"] == "diverges":
         return _("Diverged: {direction} (curvature {curvature:g}) grows by {rate:.3g} per "
-                 "step.").format(direction=direction, curvature=r["curvature"], rate=r["rate"])
+                 "step.").format(direction=_("the flat direction") if flat
+                                 else _("the steep direction"),
+                                 curvature=r["curvature"], rate=r["rate"])
     steps = np.log(1e-6) / np.log(r["rate"]) if 0 < r["rate"] < 1 else 0
-    return _("rate {rate:.3f} per step ({regime}, limited by {direction}): error down to 1e-6 "
-             "after about {steps:.0f} steps.").format(rate=r["rate"],
-                                                       regime=regime_label(r["kind"]),
-                                                       direction=direction, steps=steps)
+    return _("rate {rate:.3f} per step ({regime}, {limit}): error down to 1e-6 after about "
+             "{steps:.0f} steps.").format(
+        rate=r["rate"], regime=regime_label(r["kind"]), steps=steps,
+        limit=_("limited by the flat direction") if flat else _("limited by the steep direction"))
 
 
 def draw_damping(axes: Any, result: dict[str, Any]) -> None:

@@ -188,7 +188,9 @@ def _memory_html(widths: Sequence[int], batch_size: int, steps: int,
         f'<div title="{html.escape(part_label(name))}" style="display:inline-block;'
         f'height:18px;background:{color};width:{100 * parts[name] / 2**20 / scale:.2f}%"></div>'
         for name, color in colors.items())
-    legend = ", ".join(f"{part_label(name)} {parts[name] / 2**20:,.0f} MiB" for name in colors)
+    legend = ", ".join(_("{part} {mebibytes:,.0f} MiB").format(part=part_label(name),
+                                                                mebibytes=parts[name] / 2**20)
+                       for name in colors)
     sentence = _("Total {total:,.0f} MiB: fits in the {budget:g} MiB budget (dashed line).") \
         if total_mib <= budget_mib else \
         _("Total {total:,.0f} MiB: does not fit in the {budget:g} MiB budget (dashed line).")
