@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..i18n import _
+from nncourse.i18n import _
 
 _MAX_ITEMS = 1_000_000
 

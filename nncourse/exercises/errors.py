@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ..i18n import _
+from nncourse.i18n import _
 
 _BROADCAST = re.compile(r"operands could not be broadcast together with shapes? (.*)")
 _MATMUL = re.compile(r"matmul: Input operand \d has a mismatch in its core dimension \d.*"
@@ -36,7 +36,8 @@ _MATMUL = re.compile(r"matmul: Input operand \d has a mismatch in its core dimen
 _DOT = re.compile(r"shapes (\([\d, ]*\)) and (\([\d, ]*\)) not aligned")
 _NONE_USE = re.compile(r"'NoneType' object (is not subscriptable|is not iterable|has no "
                        r"attribute '(\w+)'|is not callable)")
-_ATTRIBUTE = re.compile(r"'(\w+)' object has no attribute '(\w+)'")
+#: NumPy names its arrays with their module ("'numpy.ndarray' object"): the kind is the last part
+_ATTRIBUTE = re.compile(r"'(?:\w+\.)*(\w+)' object has no attribute '(\w+)'")
 _RESHAPE = re.compile(r"cannot reshape array of size (\d+) into shape (\(.*\))")
 _INDEX = re.compile(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)")
 _ARGS = re.compile(r"(\w+)\(\) (takes|missing|got an unexpected keyword argument) (.*)")

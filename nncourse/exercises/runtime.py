@@ -38,7 +38,8 @@ from typing import Any
 
 import numpy as np
 
-from ..i18n import _
+from nncourse.i18n import _
+
 from .compare import answer_value, describe_value, to_plain
 from .errors import LearnerError, explain_error
 

@@ -31,9 +31,9 @@ def describe_operating_point(result: dict[str, Any]) -> str:
         >>> describe_operating_point(compute_operating_point(0.5))[:15]
         'threshold 0.50:'
     """
-    return _("threshold {threshold:.2f}: precision {precision:.3f}, recall {recall:.3f}, F1 "
+    return _("threshold {level:.2f}: precision {precision:.3f}, recall {recall:.3f}, F1 "
              "{f1:.3f}, accuracy {accuracy:.3f}, false-positive rate {fpr:.3f}").format(
-        threshold=result["threshold"], precision=result["precision"], recall=result["recall"],
+        level=result["threshold"], precision=result["precision"], recall=result["recall"],
         f1=result["f1"], accuracy=result["accuracy"], fpr=result["fpr"])
 
 
@@ -60,7 +60,7 @@ def draw_operating_point(axes: Any, result: dict[str, Any]) -> None:
     matrix_ax.set_xlabel(_("predicted"))
     matrix_ax.set_ylabel(_("true"))
     matrix_ax.grid(False)
-    matrix_ax.set_title(_("threshold {threshold:.2f}").format(threshold=result["threshold"]))
+    matrix_ax.set_title(_("threshold {level:.2f}").format(level=result["threshold"]))
     fpr, tpr = result["roc"]
     roc_ax.plot(fpr, tpr, color=PALETTE["blue"], label=f"ROC (AUC {result['roc_auc']:.3f})")
     roc_ax.plot([0, 1], [0, 1], ":", color="0.6", label=_("chance"))
