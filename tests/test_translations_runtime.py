@@ -254,3 +254,67 @@ def test_comparison_reports_speak_portuguese(portuguese) -> None:
     for report in reports:
         assert report and not ENGLISH.search(report), report
     assert "tem formato (3, 2), o esperado é (2, 3)" in reports[1]
+
+
+# ------------------------------------------------------------------------ nncourse progress
+#: the words of ``nncourse progress``'s English output (table, notes, warnings)
+PROGRESS_WORDS = re.compile(r"(?i)\b(chapter|exercises|passed|points|quiz|correct|of|other|kept|"
+                            r"delete|start|afresh|could|read|moved)\b")
+
+
+def _progress_output(language: str, capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
+    from nncourse.cli import main
+
+    i18n.set_language(language)
+    try:
+        assert main(["progress"]) == 0
+    finally:
+        i18n.set_language(None)
+    captured = capsys.readouterr()
+    return captured.out, captured.err
+
+
+def _record_some_progress(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nncourse.exercises import progress
+
+    monkeypatch.setenv(progress.PATH_VARIABLE, str(path))
+    progress.record("optim.adam_step", 5, 5)
+    progress.record("someone.elses_exercise", 1, 2)
+    progress.record_quiz("ch05.bias", True)
+
+
+@pytest.mark.parametrize("planted", [None, "quiz correct", "(kept in {path}; delete it to "
+                                                          "start afresh)"])
+def test_progress_speaks_portuguese(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str],
+                                    planted: str | None) -> None:
+    _record_some_progress(tmp_path / "progress.json", monkeypatch)
+    if planted:
+        real = i18n.translations
+
+        class Planted:
+            def __init__(self, language: str) -> None:
+                self.catalogue = real(language)
+
+            def gettext(self, text: str) -> str:
+                return text if text == planted else self.catalogue.gettext(text)
+
+        monkeypatch.setattr(i18n, "translations", Planted)
+    english, _ = _progress_output("en", capsys)
+    translated, _ = _progress_output("pt_BR", capsys)
+    prose = translated.replace(str(tmp_path), " ")
+    assert PROGRESS_WORDS.search(english)
+    assert bool(PROGRESS_WORDS.search(prose)) == bool(planted), prose
+    table = translated.splitlines()[:-1]
+    assert "capítulo" in table[0] and len({len(line) for line in table}) == 1   # aligned columns
+
+
+def test_an_unreadable_progress_file_is_reported_in_portuguese(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "progress.json"
+    _record_some_progress(path, monkeypatch)
+    path.write_text("{ not json", encoding="utf-8")
+    _, warning = _progress_output("pt_BR", capsys)
+    assert "não foi possível ler" in warning and "não é JSON" in warning
+    assert not PROGRESS_WORDS.search(warning.replace(str(tmp_path), " ")), warning
