@@ -1,5 +1,9 @@
 """The ``nncourse`` command: ``release``, ``grade``, ``merge`` and ``validate`` for instructors.
 
+What a learner reads comes out in the current language (:mod:`nncourse.i18n`): ``nncourse
+progress`` (its help, its table and its notes) and the one-line errors every command ends with.
+The instructors' commands and their help stay English, the language of the grading tools.
+
 Example:
     $ nncourse release notebooks/ --out release/
     $ nncourse grade submissions/ --out grades/ --manifest release/manifest.json \
@@ -17,6 +21,7 @@ import sys
 from pathlib import Path
 
 from nncourse.grading.sandbox import Limits
+from nncourse.i18n import _
 
 #: The limits a submission runs under, for ``nncourse grade --help``.
 GRADE_LIMITS = """\
@@ -90,9 +95,10 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--no-sandbox", action="store_true",
                           help="run the solutions without bubblewrap (they are yours)")
 
-    progress = commands.add_parser("progress", help="your exercise and quiz results per chapter")
-    progress.add_argument("--file", help="the progress file (default $NNCOURSE_PROGRESS, else "
-                                         "~/.nncourse/progress.json)")
+    progress = commands.add_parser("progress",
+                                   help=_("your exercise and quiz results per chapter"))
+    progress.add_argument("--file", help=_("the progress file (default $NNCOURSE_PROGRESS, else "
+                                           "~/.nncourse/progress.json)"))
     return parser
 
 
@@ -102,16 +108,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(args)
     except KeyboardInterrupt:
-        print("error: interrupted; run the same command again to resume", file=sys.stderr)
+        print(_("error: interrupted; run the same command again to resume"), file=sys.stderr)
         return 130
     except OSError as exc:          # a read-only or full disk, a missing folder ...
         where = f" ({exc.filename})" if exc.filename else ""
-        print(f"error: {exc.strerror or exc}{where}; nothing already saved was lost — fix it "
-              f"and run the same command again", file=sys.stderr)
+        print(_("error: {problem}; nothing already saved was lost — fix it and run the same "
+                "command again").format(problem=f"{exc.strerror or exc}{where}"),
+              file=sys.stderr)
         return 1
     except Exception as exc:  # one line, never a traceback
-        print(f"error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-              file=sys.stderr)
+        problem = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        print(_("error: {problem}").format(problem=problem), file=sys.stderr)
         return 1
 
 
@@ -141,7 +148,7 @@ def _run(args: argparse.Namespace) -> int:
         path = progress.progress_path() if args.file is None else Path(args.file)
         chapters = {exercise.id: str(exercise.chapter) for exercise in list_exercises()}
         print(progress.format_table(progress.table(progress.load(path), chapters)))
-        print(f"(kept in {path}; delete it to start afresh)")
+        print(_("(kept in {path}; delete it to start afresh)").format(path=path))
         return 0
     from nncourse.grading.sandbox import SandboxUnavailable
     from nncourse.grading.validate import validate

@@ -293,6 +293,7 @@ def test_check_records_progress_when_a_tracker_exists(monkeypatch):
 def test_the_sandbox_side_imports_no_judge_reference_or_grader():
     """runtime.py runs inside the grading sandbox: it and what it imports need NumPy only."""
     import ast
+    import sys
     from pathlib import Path
 
     import nncourse.exercises.runtime as runtime
@@ -310,3 +311,13 @@ def test_the_sandbox_side_imports_no_judge_reference_or_grader():
                 for module in modules:
                     assert not module.startswith("nncourse.grading"), (name, module)
                     assert not module.startswith("nncourse.exercises"), (name, module)
+    # The sentences come out in the learner's language through nncourse.i18n, which needs only
+    # the standard library when it is imported (babel only where a catalogue is found, and the
+    # sandbox has none: its sentences stay English).
+    tree = ast.parse((folder.parent / "i18n.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom | ast.Import):
+            modules = [node.module] if isinstance(node, ast.ImportFrom) else \
+                [alias.name for alias in node.names]
+            for module in modules:
+                assert module.split(".")[0] in sys.stdlib_module_names, ("i18n", module)

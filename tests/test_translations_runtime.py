@@ -5,7 +5,9 @@ text the exercises and quizzes declare (nncourse/exercises/texts.py); ``nncourse
 translate all of it. Then ``check()`` is run on a wrong answer of every exercise (its first
 catalogued mistake, seed 0) in both languages: under ``pt_BR`` no sentence may come out as its
 English source, nor contain common English words, and a message planted without a translation
-must be caught by that same test.
+must be caught by that same test. The same holds for the sentences learner code's errors become
+(errors.py: a shape error, an exception, a stub) and for the comparison reports (compare.py: NaN,
+a wrong shape, an object that is no plain data), run through ``check()``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import shutil
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from nncourse import i18n
@@ -168,3 +171,150 @@ def test_explorer_status_and_labels_speak_portuguese(portuguese) -> None:
     assert explorer.axes[1].get_xlabel() == "passo"
     explorer.set_state(lr=0.1)
     assert explorer.status_text.startswith("Perda final")
+
+
+# ------------------------------------------------- errors and comparisons put into sentences
+class _Opaque:
+    """An object that is no plain data: the answer cannot cross into the judge."""
+
+
+def _stub(grad_out, x):
+    raise NotImplementedError("write your solution here")
+
+
+#: learner errors of every kind errors.py and compare.py turn into sentences
+LEARNER_ERRORS = {
+    "wrong shape in the code": lambda grad_out, x: grad_out * (x[:, 0] > 0),   # (6, 7) * (6,)
+    "a torch method on an array": lambda grad_out, x: grad_out.detach(),
+    "a missing key": lambda grad_out, x: {}["mask"],
+    "a division by zero": lambda grad_out, x: grad_out * (1 / 0),
+    "an unfinished stub": _stub,
+    "an object returned": lambda grad_out, x: _Opaque(),
+    "NaN returned": lambda grad_out, x: grad_out * np.nan,
+    "a wrong shape returned": lambda grad_out, x: grad_out[:, :3].copy(),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(LEARNER_ERRORS))
+def test_learner_errors_are_explained_in_portuguese(kind: str) -> None:
+    translated, english = _both_languages("backprop.relu_backward", LEARNER_ERRORS[kind])
+    assert not english.passed
+    assert translated.cases[0].message != english.cases[0].message
+    assert english_sentences(translated, english) == []
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("wrong shape in the code", "your code stopped: {reason}"),
+    ("an object returned", "an object of type {kind}; expected an array, a number, or a "
+                           "tuple/list of them"),
+    ("a torch method on an array", "That is a torch tensor method; here the values are NumPy "
+                                   "arrays."),
+])
+def test_an_untranslated_error_sentence_is_caught(monkeypatch: pytest.MonkeyPatch, kind: str,
+                                                  message: str) -> None:
+    real = i18n.translations
+
+    class Planted:
+        """The Portuguese catalogue with one sentence of errors.py/compare.py left English."""
+
+        def __init__(self, language: str) -> None:
+            self.catalogue = real(language)
+
+        def gettext(self, text: str) -> str:
+            return text if text == message else self.catalogue.gettext(text)
+
+    monkeypatch.setattr(i18n, "translations", Planted)
+    translated, english = _both_languages("backprop.relu_backward", LEARNER_ERRORS[kind])
+    assert english_sentences(translated, english)
+
+
+def test_comparison_reports_speak_portuguese(portuguese) -> None:
+    from nncourse.exercises import compare
+
+    expected = np.arange(6.0).reshape(2, 3)
+    reports = [
+        compare.compare_arrays("grad_x", np.full((2, 3), np.nan), expected),
+        compare.compare_arrays("grad_x", np.ones((3, 2)), expected),
+        compare.compare_arrays("grad_x", expected + 1, expected),
+        compare.compare_arrays("grad_x", "0.5", expected),
+        compare.compare_number("lr", 0.5, 0.1),
+        compare.compare_number("lr", float("nan"), 0.1),
+        compare.compare_number("lr", "0.1", 0.1),
+        compare.describe_value((1, 2)),
+        compare.describe_value(expected),
+    ]
+    for value in ({1: 2}, object(), np.array(["a"])):
+        with pytest.raises(TypeError) as raised:
+            compare.to_plain(value)
+        reports.append(str(raised.value))
+    i18n.set_language("en")
+    english = [compare.compare_arrays("grad_x", np.ones((3, 2)), expected),
+               compare.compare_number("lr", 0.5, 0.1)]
+    assert reports[1] != english[0] and reports[4] != english[1]
+    for report in reports:
+        assert report and not ENGLISH.search(report), report
+    assert "tem formato (3, 2), o esperado é (2, 3)" in reports[1]
+
+
+# ------------------------------------------------------------------------ nncourse progress
+#: the words of ``nncourse progress``'s English output (table, notes, warnings)
+PROGRESS_WORDS = re.compile(r"(?i)\b(chapter|exercises|passed|points|quiz|correct|of|other|kept|"
+                            r"delete|start|afresh|could|read|moved)\b")
+
+
+def _progress_output(language: str, capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
+    from nncourse.cli import main
+
+    i18n.set_language(language)
+    try:
+        assert main(["progress"]) == 0
+    finally:
+        i18n.set_language(None)
+    captured = capsys.readouterr()
+    return captured.out, captured.err
+
+
+def _record_some_progress(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nncourse.exercises import progress
+
+    monkeypatch.setenv(progress.PATH_VARIABLE, str(path))
+    progress.record("optim.adam_step", 5, 5)
+    progress.record("someone.elses_exercise", 1, 2)
+    progress.record_quiz("ch05.bias", True)
+
+
+@pytest.mark.parametrize("planted", [None, "quiz correct", "(kept in {path}; delete it to "
+                                                          "start afresh)"])
+def test_progress_speaks_portuguese(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str],
+                                    planted: str | None) -> None:
+    _record_some_progress(tmp_path / "progress.json", monkeypatch)
+    if planted:
+        real = i18n.translations
+
+        class Planted:
+            def __init__(self, language: str) -> None:
+                self.catalogue = real(language)
+
+            def gettext(self, text: str) -> str:
+                return text if text == planted else self.catalogue.gettext(text)
+
+        monkeypatch.setattr(i18n, "translations", Planted)
+    english, _ = _progress_output("en", capsys)
+    translated, _ = _progress_output("pt_BR", capsys)
+    prose = translated.replace(str(tmp_path), " ")
+    assert PROGRESS_WORDS.search(english)
+    assert bool(PROGRESS_WORDS.search(prose)) == bool(planted), prose
+    table = translated.splitlines()[:-1]
+    assert "capítulo" in table[0] and len({len(line) for line in table}) == 1   # aligned columns
+
+
+def test_an_unreadable_progress_file_is_reported_in_portuguese(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "progress.json"
+    _record_some_progress(path, monkeypatch)
+    path.write_text("{ not json", encoding="utf-8")
+    _, warning = _progress_output("pt_BR", capsys)
+    assert "não foi possível ler" in warning and "não é JSON" in warning
+    assert not PROGRESS_WORDS.search(warning.replace(str(tmp_path), " ")), warning

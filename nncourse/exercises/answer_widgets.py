@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..i18n import _
 from .checking import check
 from .registry import get_exercise
 
@@ -27,10 +28,11 @@ def exercise_widget(exercise_id: str) -> Any:
     spec = exercise.widget or {}
     if "log_slider" in spec:
         opts = spec["log_slider"]
+        # the label is declared by the exercise, in English (its translation: texts.py)
+        label = _(opts["description"]) if opts.get("description") else _("value")
         control = widgets.FloatLogSlider(value=10 ** opts.get("value", opts["min"]), base=10,
                                          min=opts["min"], max=opts["max"], step=0.01,
-                                         description=opts.get("description", "value"),
-                                         readout_format=".3g")
+                                         description=label, readout_format=".3g")
         controls = {"value": control}
     elif "dropdowns" in spec:
         controls = {name: widgets.Dropdown(options=options, description=name)
@@ -38,8 +40,8 @@ def exercise_widget(exercise_id: str) -> Any:
     else:
         raise ValueError(f"Exercise {exercise_id!r} has no widget spec (kind={exercise.kind!r}).")
     output = widgets.Output()
-    button = widgets.Button(description="Check", button_style="primary")
-    box = widgets.VBox([widgets.HTML(f"<strong>{exercise.title}</strong>"),
+    button = widgets.Button(description=_("Check"), button_style="primary")
+    box = widgets.VBox([widgets.HTML(f"<strong>{_(exercise.title)}</strong>"),
                         *controls.values(), button, output])
 
     def current() -> Any:
@@ -47,7 +49,7 @@ def exercise_widget(exercise_id: str) -> Any:
             return float(controls["value"].value)
         return {name: control.value for name, control in controls.items()}
 
-    def on_click(_: Any) -> None:
+    def on_click(_button: Any) -> None:
         output.clear_output()
         with output:
             from IPython.display import display

@@ -3,7 +3,8 @@
 ``to_plain`` turns a learner's return value into plain data (NumPy arrays of numbers,
 Python numbers, strings, lists, dicts) and refuses everything else, so an object whose
 ``__eq__`` always returns True never reaches a comparison. ``compare_arrays`` writes the
-failure messages: shape expected vs got, the largest wrong elements, a relative error.
+failure messages: shape expected vs got, the largest wrong elements, a relative error, in the
+current language (:mod:`nncourse.i18n`; English in the grading sandbox).
 
 Example:
     >>> compare_arrays("grad_x", np.ones(3), np.ones(3)) is None
@@ -16,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from nncourse.i18n import _
+
 _MAX_ITEMS = 1_000_000
 
 
@@ -26,7 +29,7 @@ def to_plain(value: Any, _depth: int = 0) -> Any:
         ndarray (bool/int/float dtype), int, float, bool, str, None, or lists/dicts of them.
     """
     if _depth > 20:
-        raise TypeError("the answer is nested more than 20 levels deep")
+        raise TypeError(_("the answer is nested more than 20 levels deep"))
     if value is None or type(value) in (bool, int, float, str):
         return value
     if isinstance(value, np.generic) and type(value).__module__ == "numpy":
@@ -37,18 +40,20 @@ def to_plain(value: Any, _depth: int = 0) -> Any:
     if type(value) is np.ndarray or (isinstance(value, np.ndarray) and module.startswith("numpy")):
         arr = np.array(value, copy=True)
         if arr.dtype.kind not in "biuf":
-            raise TypeError(f"an array of dtype {arr.dtype}; expected numbers (float64)")
+            raise TypeError(_("an array of dtype {dtype}; expected numbers (float64)").format(
+                dtype=arr.dtype))
         if arr.size > _MAX_ITEMS:
-            raise TypeError(f"an array with {arr.size} elements, far more than expected")
+            raise TypeError(_("an array with {size} elements, far more than expected").format(
+                size=arr.size))
         return arr
     if type(value) in (list, tuple):
         return [to_plain(item, _depth + 1) for item in value]
     if type(value) is dict:
         if not all(type(key) is str for key in value):
-            raise TypeError("a dict whose keys are not all strings")
+            raise TypeError(_("a dict whose keys are not all strings"))
         return {key: to_plain(item, _depth + 1) for key, item in value.items()}
-    raise TypeError(f"an object of type {type(value).__name__}; expected an array, a number, "
-                    f"or a tuple/list of them")
+    raise TypeError(_("an object of type {kind}; expected an array, a number, or a tuple/list "
+                      "of them").format(kind=type(value).__name__))
 
 
 def as_array(value: Any, name: str) -> tuple[np.ndarray | None, str | None]:
@@ -56,11 +61,13 @@ def as_array(value: Any, name: str) -> tuple[np.ndarray | None, str | None]:
     if isinstance(value, np.ndarray):
         return value.astype(np.float64, copy=False), None
     if isinstance(value, bool) or value is None or isinstance(value, str | dict):
-        return None, f"{name} is {type(value).__name__} {value!r:.60}; expected a NumPy array"
+        return None, _("{name} is {kind} {value}; expected a NumPy array").format(
+            name=name, kind=type(value).__name__, value=f"{value!r:.60}")
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        return None, f"{name} is a ragged or non-numeric {type(value).__name__}; expected an array"
+        return None, _("{name} is a ragged or non-numeric {kind}; expected an array").format(
+            name=name, kind=type(value).__name__)
     return arr, None
 
 
@@ -90,14 +97,18 @@ def compare_arrays(name: str, got: Any, expected: np.ndarray, rtol: float = 1e-6
     if problem:
         return problem
     if arr.shape != expected.shape:
+        # a hint that starts with "expected" says the expected shape itself (in its own words)
         if shape_hint.startswith("expected"):
-            return f"{name} has shape {arr.shape}, {shape_hint}"
-        return f"{name} has shape {arr.shape}, expected {expected.shape}" + \
-            (f"; {shape_hint}" if shape_hint else "")
+            return _("{name} has shape {got}, {hint}").format(name=name, got=arr.shape,
+                                                              hint=_(shape_hint))
+        return _("{name} has shape {got}, expected {expected}").format(
+            name=name, got=arr.shape, expected=expected.shape) + \
+            (f"; {_(shape_hint)}" if shape_hint else "")
     bad_values = int(arr.size - np.count_nonzero(np.isfinite(arr)))
     if bad_values:
-        return (f"{name} contains {bad_values} NaN or infinite value(s) (expected all finite); "
-                f"look for overflow in exp() or a division by zero.")
+        return _("{name} contains {count} NaN or infinite value(s) (expected all finite); look "
+                 "for overflow in exp() or a division by zero.").format(name=name,
+                                                                        count=bad_values)
     if np.allclose(arr, expected, rtol=rtol, atol=atol):
         return None
     diff = np.abs(arr - expected)
@@ -107,25 +118,29 @@ def compare_arrays(name: str, got: Any, expected: np.ndarray, rtol: float = 1e-6
         if diff.flat[flat] <= atol + rtol * abs(expected.flat[flat]):
             break
         index = np.unravel_index(flat, arr.shape) if arr.ndim else ()
-        lines.append(f"{name}[{', '.join(map(str, index))}] = {arr.flat[flat]:.6g}, "
-                     f"expected {expected.flat[flat]:.6g}")
+        lines.append(_("{element} = {got:.6g}, expected {expected:.6g}").format(
+            element=f"{name}[{', '.join(map(str, index))}]", got=arr.flat[flat],
+            expected=expected.flat[flat]))
     wrong = int(np.count_nonzero(~np.isclose(arr, expected, rtol=rtol, atol=atol)))
-    largest = f"; largest: {'; '.join(lines)}" if lines else ""
-    return (f"{name} differs from the reference in {wrong} of {arr.size} element(s) "
-            f"(relative error {relative_error(arr, expected):.3g}){largest}.")
+    largest = "; " + _("largest: {elements}").format(elements="; ".join(lines)) if lines else ""
+    return _("{name} differs from the reference in {wrong} of {size} element(s) (relative error "
+             "{error:.3g})").format(name=name, wrong=wrong, size=arr.size,
+                                    error=relative_error(arr, expected)) + largest + "."
 
 
 def compare_number(name: str, got: Any, expected: float, rtol: float = 1e-6,
                    atol: float = 1e-9) -> str | None:
     """Compare a scalar answer; None if close, else a message with both values."""
     if isinstance(got, bool) or not isinstance(got, int | float):
-        return f"{name} is {type(got).__name__} {got!r:.60}; expected a number"
+        return _("{name} is {kind} {value}; expected a number").format(
+            name=name, kind=type(got).__name__, value=f"{got!r:.60}")
     if not np.isfinite(got):
-        return f"{name} is {got}; expected a finite number"
+        return _("{name} is {value}; expected a finite number").format(name=name, value=got)
     if abs(got - expected) <= atol + rtol * abs(expected):
         return None
-    return f"{name} = {got:.6g}, expected {expected:.6g} (relative error " \
-           f"{relative_error(np.float64(got), np.float64(expected)):.3g})"
+    return _("{name} = {got:.6g}, expected {expected:.6g} (relative error {error:.3g})").format(
+        name=name, got=got, expected=expected,
+        error=relative_error(np.float64(got), np.float64(expected)))
 
 
 def describe_value(value: Any) -> str:
@@ -134,12 +149,12 @@ def describe_value(value: Any) -> str:
     Tuples become lists when they cross into plain data, so both are named together.
     """
     if isinstance(value, list | tuple):
-        return f"a tuple or list of {len(value)} item(s)"
+        return _("a tuple or list of {count} item(s)").format(count=len(value))
     if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape}"
+        return _("an array of shape {shape}").format(shape=value.shape)
     if isinstance(value, dict):
-        return f"a dict with keys {sorted(map(str, value))[:6]}"
-    return f"a {type(value).__name__} {value!r:.40}"
+        return _("a dict with keys {keys}").format(keys=sorted(map(str, value))[:6])
+    return _("a {kind} {value}").format(kind=type(value).__name__, value=f"{value!r:.40}")
 
 
 def answer_value(obj: Any) -> Any:

@@ -11,7 +11,9 @@ The exercise says what it expects in plain data (``Exercise.expects``)::
      "keys": {"config": ["batch_size", "lr"]},          # keys a dict input/answer has
      "valid": {"expression": ["neuron", "shared_input"]}}  # valid values of a setting
 
-Sandbox-safe: imports the standard library and NumPy only.
+Sandbox-safe: imports the standard library, NumPy and :mod:`nncourse.i18n` (standard library
+only). The sentences come out in the current language; the grading sandbox has no catalogue and
+no language set, so there they stay English.
 
 Example:
     >>> explain_error(KeyError("batch_size"), {"keys": {"config": ["lr", "batch_size"]}})[:46]
@@ -26,13 +28,16 @@ from typing import Any
 
 import numpy as np
 
+from nncourse.i18n import _
+
 _BROADCAST = re.compile(r"operands could not be broadcast together with shapes? (.*)")
 _MATMUL = re.compile(r"matmul: Input operand \d has a mismatch in its core dimension \d.*"
                      r"\(size (\d+) is different from (\d+)\)")
 _DOT = re.compile(r"shapes (\([\d, ]*\)) and (\([\d, ]*\)) not aligned")
 _NONE_USE = re.compile(r"'NoneType' object (is not subscriptable|is not iterable|has no "
                        r"attribute '(\w+)'|is not callable)")
-_ATTRIBUTE = re.compile(r"'(\w+)' object has no attribute '(\w+)'")
+#: NumPy names its arrays with their module ("'numpy.ndarray' object"): the kind is the last part
+_ATTRIBUTE = re.compile(r"'(?:\w+\.)*(\w+)' object has no attribute '(\w+)'")
 _RESHAPE = re.compile(r"cannot reshape array of size (\d+) into shape (\(.*\))")
 _INDEX = re.compile(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)")
 _ARGS = re.compile(r"(\w+)\(\) (takes|missing|got an unexpected keyword argument) (.*)")
@@ -74,41 +79,48 @@ def plain_words(exc: BaseException) -> str | None:
         shapes = [s for s in shapes if s.startswith("(")][:2]
         keep = ""
         if len(shapes) == 2 and shapes[1].count(",") == 1 and shapes[1].endswith(",)"):
-            keep = (" A sum or max over a row gives shape (B,); keep it as a column with "
-                    "keepdims=True, e.g. z.max(axis=-1, keepdims=True).")
-        return (f"arrays of shapes {' and '.join(shapes)} cannot be combined elementwise (their "
-                f"shapes do not broadcast).{keep}")
+            keep = " " + _("A sum or max over a row gives shape (B,); keep it as a column with "
+                           "keepdims=True, e.g. z.max(axis=-1, keepdims=True).")
+        listed = _("{left} and {right}").format(left=shapes[0], right=shapes[1]) \
+            if len(shapes) == 2 else ", ".join(shapes)
+        return _("arrays of shapes {shapes} cannot be combined elementwise (their shapes do not "
+                 "broadcast).").format(shapes=listed) + keep
     found = _MATMUL.search(text)
     if found:
-        return (f"a matrix product a @ b failed: a has {found.group(2)} columns but b has "
-                f"{found.group(1)} rows (a @ b needs a.shape[-1] == b.shape[0]); check whether "
-                f"one operand needs a transpose (.T).")
+        return _("a matrix product a @ b failed: a has {columns} columns but b has {rows} rows "
+                 "(a @ b needs a.shape[-1] == b.shape[0]); check whether one operand needs a "
+                 "transpose (.T).").format(columns=found.group(2), rows=found.group(1))
     found = _DOT.search(text)
     if found:
-        return (f"a matrix product of shapes {found.group(1)} and {found.group(2)} failed: the "
-                f"inner sizes differ; check whether one operand needs a transpose (.T).")
+        return _("a matrix product of shapes {left} and {right} failed: the inner sizes differ; "
+                 "check whether one operand needs a transpose (.T).").format(
+            left=found.group(1), right=found.group(2))
     found = _RESHAPE.search(text)
     if found:
-        return (f"an array of {found.group(1)} elements cannot be reshaped to "
-                f"{found.group(2)}: the sizes must agree.")
+        return _("an array of {size} elements cannot be reshaped to {shape}: the sizes must "
+                 "agree.").format(size=found.group(1), shape=found.group(2))
     return None
 
 
 def _returns(expects: dict) -> str:
     returns = expects.get("returns")
-    return f" The function should return {returns}." if returns else ""
+    if not isinstance(returns, str) or not returns:
+        return ""
+    # declared in English by the exercise; its translation is in nncourse.po (texts.py)
+    return " " + _("The function should return {returns}.").format(returns=_(returns))
 
 
 def _inputs_text(expects: dict, inputs: dict | None) -> str:
     described = expects.get("inputs") or {}
     if described:
-        parts = [f"{name}: {what}" for name, what in described.items()]
-        return f" It receives {'; '.join(parts)}."
+        parts = [f"{name}: {_(what) if isinstance(what, str) and what else what}"
+                 for name, what in described.items()]
+        return " " + _("It receives {inputs}.").format(inputs="; ".join(parts))
     if inputs:
         arrays = [f"{name} {tuple(value.shape)}" for name, value in inputs.items()
                   if isinstance(value, np.ndarray)]
         if arrays:
-            return f" Your function received {', '.join(arrays)}."
+            return " " + _("Your function received {inputs}.").format(inputs=", ".join(arrays))
     return ""
 
 
@@ -116,26 +128,28 @@ def _key_sentence(key: Any, expects: dict) -> str:
     known = expects.get("keys") or {}
     for owner, keys in known.items():
         if key not in keys:
-            listed = ", ".join(map(repr, keys))
-            return (f"your code looked up the key {key!r}, which {owner} does not have; its "
-                    f"keys are {listed}.")
+            return _("your code looked up the key {key!r}, which {owner} does not have; its "
+                     "keys are {keys}.").format(key=key, owner=owner,
+                                                keys=", ".join(map(repr, keys)))
     for owner, keys in known.items():
-        return (f"your code looked up the key {key!r} of {owner} at a moment it was not there; "
-                f"{owner} has the keys {', '.join(map(repr, keys))}.")
-    return (f"your code looked up the key {key!r}, which the dict it read does not have; "
-            f"check the spelling and which dict holds it.")
+        return _("your code looked up the key {key!r} of {owner} at a moment it was not there; "
+                 "{owner} has the keys {keys}.").format(key=key, owner=owner,
+                                                        keys=", ".join(map(repr, keys)))
+    return _("your code looked up the key {key!r}, which the dict it read does not have; check "
+             "the spelling and which dict holds it.").format(key=key)
 
 
 def _valid_sentence(text: str, expects: dict) -> str | None:
     valid = expects.get("valid") or {}
     for name, values in valid.items():
         if name in text:
-            return (f"{name} was given a value it does not accept; valid values are "
-                    f"{', '.join(map(repr, values))}.")
+            return _("{name} was given a value it does not accept; valid values are "
+                     "{values}.").format(name=name, values=", ".join(map(repr, values)))
     if valid:
         listed = "; ".join(f"{name}: {', '.join(map(repr, values))}"
                            for name, values in valid.items())
-        return f"a setting was given a value it does not accept; the valid values are {listed}."
+        return _("a setting was given a value it does not accept; the valid values are "
+                 "{values}.").format(values=listed)
     return None
 
 
@@ -162,41 +176,42 @@ def explain_error(exc: BaseException, expects: dict | None = None,
     if isinstance(exc, NotImplementedError):
         stub = str(exc).strip().rstrip(".").lower()
         if not stub or stub.endswith(STUB_ENDINGS):
-            return ("the function is not implemented yet: the stub still raises "
-                    "NotImplementedError; replace `raise NotImplementedError` with your code.")
+            return _("the function is not implemented yet: the stub still raises "
+                     "NotImplementedError; replace `raise NotImplementedError` with your code.")
         if "meta" in stub:
-            return (f"your code asked for the values of a tensor that has none ({exc}): a "
-                    f"tensor on the 'meta' device only has a shape; keep the computation on "
-                    f"the device you were given and do not call .cpu()/.item()/.numpy() on "
-                    f"it.")
-        return f"your code raised NotImplementedError: {exc}."
+            return _("your code asked for the values of a tensor that has none ({error}): a "
+                     "tensor on the 'meta' device only has a shape; keep the computation on the "
+                     "device you were given and do not call .cpu()/.item()/.numpy() on "
+                     "it.").format(error=exc)
+        return _("your code raised NotImplementedError: {error}.").format(error=exc)
     if isinstance(exc, RecursionError):
-        return "your code calls itself without end (maximum recursion depth exceeded)."
+        return _("your code calls itself without end (maximum recursion depth exceeded).")
     if isinstance(exc, TimeoutError):
-        return f"your code ran out of time ({exc}); look for a loop that never ends."
+        return _("your code ran out of time ({error}); look for a loop that never "
+                 "ends.").format(error=exc)
     if isinstance(exc, MemoryError):
-        return ("your code ran out of memory (MemoryError); an array is far larger than the "
-                "task needs.")
+        return _("your code ran out of memory (MemoryError); an array is far larger than the "
+                 "task needs.")
     found = _NONE_USE.search(message)
     if found:
-        return ("your code used None where a value was expected (something returned None, "
-                "e.g. a function without `return`, or a list method like .sort() that works "
-                f"in place).{returns}")
+        return _("your code used None where a value was expected (something returned None, "
+                 "e.g. a function without `return`, or a list method like .sort() that works "
+                 "in place).") + returns
     if isinstance(exc, KeyError):
         key = exc.args[0] if exc.args else None
         return _key_sentence(key, expects)
     if name == "TraitError":
         return (_valid_sentence(message, expects) or
-                f"a widget setting was given a value of the wrong type or out of range "
-                f"({text}).")
+                _("a widget setting was given a value of the wrong type or out of range "
+                  "({error}).").format(error=text))
     if name == "UnpicklingError" or "pickle" in message.lower():
-        return ("a saved state could not be read back: only plain data (arrays, numbers, "
-                "lists, dicts; for a generator its `bit_generator.state` dict) can be saved "
-                "and loaded, not Python objects.")
+        return _("a saved state could not be read back: only plain data (arrays, numbers, "
+                 "lists, dicts; for a generator its `bit_generator.state` dict) can be saved "
+                 "and loaded, not Python objects.")
     if isinstance(exc, ValueError):
         plain = plain_words(exc)
         if plain:
-            return f"your code stopped: {plain}{received}"
+            return _("your code stopped: {reason}").format(reason=plain) + received
         valid = _valid_sentence(message, expects) if expects.get("valid") else None
         if valid:
             return valid
@@ -205,31 +220,33 @@ def explain_error(exc: BaseException, expects: dict | None = None,
         kind, attribute = found.groups()
         hint = ""
         if kind == "ndarray" and attribute in ("detach", "cpu", "numpy", "item", "backward"):
-            hint = " That is a torch tensor method; here the values are NumPy arrays."
+            hint = " " + _("That is a torch tensor method; here the values are NumPy arrays.")
         elif kind == "Tensor" and attribute in ("copy", "astype", "T_"):
-            hint = " That is a NumPy method; here the values are torch tensors."
+            hint = " " + _("That is a NumPy method; here the values are torch tensors.")
         elif kind in ("list", "tuple") and attribute in ("shape", "ndim", "T", "reshape"):
-            hint = " Convert with np.asarray(...) or return an array."
-        return f"your code asked a {kind} for .{attribute}, which it does not have.{hint}" \
-               f"{received}{returns}"
+            hint = " " + _("Convert with np.asarray(...) or return an array.")
+        return _("your code asked a {kind} for .{attribute}, which it does not have.").format(
+            kind=kind, attribute=attribute) + hint + received + returns
     if isinstance(exc, IndexError):
         found = _INDEX.search(message)
-        where = (f" (index {found.group(1)} on axis {found.group(2)} of size {found.group(3)})"
-                 if found else "")
-        return f"your code indexed past the end of an array or list{where}; check loop " \
-               f"bounds and which axis is which.{received}"
+        if found:
+            return _("your code indexed past the end of an array or list (index {index} on axis "
+                     "{axis} of size {size}); check loop bounds and which axis is which.").format(
+                index=found.group(1), axis=found.group(2), size=found.group(3)) + received
+        return _("your code indexed past the end of an array or list; check loop bounds and "
+                 "which axis is which.") + received
     if isinstance(exc, TypeError):
         found = _ARGS.search(message)
         if found:
-            return f"your function was called with arguments it does not take ({found.group(1)}" \
-                   f"() {found.group(2)} {found.group(3)}); keep the signature the lab gives." \
-                   f"{received}"
-        return f"your code combined values of the wrong types ({text.rstrip('.')})." \
-               f"{received}{returns}"
+            return _("your function was called with arguments it does not take ({error}); keep "
+                     "the signature the lab gives.").format(
+                error=f"{found.group(1)}() {found.group(2)} {found.group(3)}") + received
+        return _("your code combined values of the wrong types ({error}).").format(
+            error=text.rstrip(".")) + received + returns
     if isinstance(exc, ZeroDivisionError):
-        return "your code divided by zero; check what the divisor is when a batch or a count " \
-               "is empty or zero."
+        return _("your code divided by zero; check what the divisor is when a batch or a count "
+                 "is empty or zero.")
     if isinstance(exc, OverflowError | FloatingPointError):
-        return f"a number became too large or invalid ({text}); look for exp() of a large " \
-               f"value or a division by zero."
-    return f"your code raised {text.rstrip('.')}.{received}{returns}"
+        return _("a number became too large or invalid ({error}); look for exp() of a large "
+                 "value or a division by zero.").format(error=text)
+    return _("your code raised {error}.").format(error=text.rstrip(".")) + received + returns

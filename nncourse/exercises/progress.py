@@ -39,6 +39,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..i18n import _
+
 #: environment variable naming the progress file (tests, several courses on one account)
 PATH_VARIABLE = "NNCOURSE_PROGRESS"
 #: version of the file's format; a file of another version is set aside, never misread
@@ -65,9 +67,11 @@ def _set_aside(path: Path, why: str) -> None:
     target = path.with_name(f"{path.name}.corrupt-{stamp}")
     try:
         path.replace(target)
-        _warn(f"{path} could not be read ({why}); moved to {target.name}, starting afresh.")
+        _warn(_("{path} could not be read ({why}); moved to {target}, starting afresh.").format(
+            path=path, why=why, target=target.name))
     except OSError as error:
-        _warn(f"{path} could not be read ({why}) nor moved aside ({error}); starting afresh.")
+        _warn(_("{path} could not be read ({why}) nor moved aside ({error}); starting "
+                "afresh.").format(path=path, why=why, error=error))
 
 
 def _valid(data: Any) -> bool:
@@ -92,16 +96,18 @@ def load(path: Path | None = None) -> dict[str, Any]:
     except FileNotFoundError:
         return _empty()
     except OSError as error:
-        _warn(f"{path} could not be read ({error}); showing no progress.")
+        _warn(_("{path} could not be read ({error}); showing no progress.").format(
+            path=path, error=error))
         return _empty()
     try:
         data = json.loads(text)
     except ValueError as error:
-        _set_aside(path, f"not JSON: {error}")
+        _set_aside(path, _("not JSON: {error}").format(error=error))
         return _empty()
     if not _valid(data):
         version = data.get("version") if isinstance(data, dict) else None
-        _set_aside(path, f"format version {version!r}, expected {FORMAT_VERSION}")
+        _set_aside(path, _("format version {version!r}, expected {expected}").format(
+            version=version, expected=FORMAT_VERSION))
         return _empty()
     return data
 
@@ -157,7 +163,8 @@ def _update(section: str, key: str, result: dict[str, Any], better: Any,
             data[section][key] = entry
             _write(path, data)
     except OSError as error:
-        _warn(f"could not record {key!r} in {path} ({error}); your result is not saved.")
+        _warn(_("could not record {key!r} in {path} ({error}); your result is not saved.").format(
+            key=key, path=path, error=error))
     return entry
 
 
@@ -264,12 +271,28 @@ def table(data: dict[str, Any] | None = None,
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
-    """The rows of :func:`table` as the text ``nncourse progress`` prints."""
-    lines = [f"{'chapter':<8} {'exercises passed':>16} {'points':>13} {'quiz correct':>13}"]
+    """The rows of :func:`table` as the text ``nncourse progress`` prints (current language).
+
+    Each column is as wide as its heading or its widest entry, so a longer heading in another
+    language keeps the columns aligned.
+    """
+    headings = [_("chapter"), _("exercises passed"), _("points"), _("quiz correct")]
+    table_rows = []
     for row in rows:
+        chapter = _("other") if row["chapter"] == "other" else row["chapter"]
+        passed = _("{passed} of {total}").format(passed=f"{row['passed']:>7}",
+                                                 total=f"{row['exercises']:<5}")
         points = (f"{row['points']:g} / {row['max_points']:g}" if row["max_points"] else "-")
         quiz = (f"{row['quiz_correct']} / {row['quiz_answered']}" if row["quiz_answered"]
                 else "-")
-        lines.append(f"{row['chapter']:<8} {row['passed']:>7} of {row['exercises']:<5} "
-                     f"{points:>13} {quiz:>13}")
-    return "\n".join(lines)
+        table_rows.append([chapter, passed, points, quiz])
+    widths = [max([minimum, len(headings[i])] + [len(r[i]) for r in table_rows])
+              for i, minimum in enumerate((8, 16, 13, 13))]
+
+    def line(cells: list[str]) -> str:
+        first, *rest = cells
+        return " ".join([f"{first:<{widths[0]}}",
+                         *(f"{cell:>{width}}" for cell, width in zip(rest, widths[1:],
+                                                                       strict=True))])
+
+    return "\n".join(line(cells) for cells in [headings, *table_rows])

@@ -38,6 +38,8 @@ from typing import Any
 
 import numpy as np
 
+from nncourse.i18n import _
+
 from .compare import answer_value, describe_value, to_plain
 from .errors import LearnerError, explain_error
 
@@ -96,7 +98,7 @@ def run_generator(answer: Any, inputs: dict, spec: dict) -> Any:
     args, kwargs = _arguments(inputs, spec)
     limit = int(spec.get("limit", 10_000))
     calls = []
-    for _ in range(int(spec.get("repeat", 1))):
+    for _repeat in range(int(spec.get("repeat", 1))):
         items = itertools.islice(iter(answer(*args, **kwargs)), limit)
         calls.append([list(item) if isinstance(item, tuple) else item for item in items])
     return calls
@@ -115,7 +117,7 @@ def run_steps(answer: Any, inputs: dict, spec: dict) -> Any:
     """
     param = np.array(inputs[spec.get("param", "param")], dtype=np.float64)
     names = list(spec.get("state", ()))
-    state = [np.zeros_like(param) for _ in names]
+    state = [np.zeros_like(param) for _name in names]
     hyper = [inputs[name] for name in spec.get("hyper", ())]
     slots = ["param", *names]
     history: dict[str, list] = {name: [] for name in slots}
@@ -125,9 +127,9 @@ def run_steps(answer: Any, inputs: dict, spec: dict) -> Any:
         if not names and not isinstance(out, tuple | list):
             out = (out,)
         if not isinstance(out, tuple | list) or len(out) != len(slots):
-            raise LearnerError(f"your step function returned {describe_value(out)}; it "
-                               f"should return the tuple ({', '.join(slots)}) of arrays "
-                               f"shaped like param")
+            raise LearnerError(_("your step function returned {got}; it should return the "
+                                 "tuple ({names}) of arrays shaped like param").format(
+                got=describe_value(out), names=", ".join(slots)))
         param, *state = (np.array(value, dtype=np.float64) for value in out)
         for name, value in zip(slots, (param, *state), strict=True):
             history[name].append(value)
@@ -138,7 +140,7 @@ def run_steps(answer: Any, inputs: dict, spec: dict) -> Any:
 def _runner(name: str) -> Runner:
     if name in RUNNERS:
         return RUNNERS[name]
-    module_name, _, attribute = name.partition(":")
+    module_name, _colon, attribute = name.partition(":")
     if not module_name.startswith("nncourse.exercises.") or not attribute:
         raise ValueError(f"unknown runner {name!r}")
     found = getattr(importlib.import_module(module_name), attribute, None)
@@ -242,7 +244,8 @@ def _once(answer: Any, inputs: dict, spec: dict, seed: int) -> dict:
         _seed_globals(seed)
         raw = _runner(spec.get("runner", "call"))(answer, working, spec)
     except SystemExit:
-        return {"error": "your code called sys.exit() (SystemExit); return the result instead.",
+        return {"error": _("your code called sys.exit() (SystemExit); return the result "
+                           "instead."),
                 "error_type": "SystemExit"}
     except Exception as exc:   # learner code: every failure becomes a sentence
         return {"error": explain_error(exc, spec.get("expects"), pristine),
@@ -253,7 +256,7 @@ def _once(answer: Any, inputs: dict, spec: dict, seed: int) -> dict:
     if mutated:
         found["mutated"] = mutated
     inputs_arrays = [(name, value) for name, value in kept.items() if name not in allowed
-                     for _, value in _arrays(value, name)]
+                     for _path, value in _arrays(value, name)]
     aliases = [[path, name] for path, out in _arrays(raw, "output")
                for name, value in inputs_arrays if _shares(out, value)]
     if aliases:
@@ -262,8 +265,9 @@ def _once(answer: Any, inputs: dict, spec: dict, seed: int) -> dict:
         found["output"] = to_plain(raw)
     except TypeError as exc:
         returns = (spec.get("expects") or {}).get("returns")
-        found = {"error": f"your function returned {exc}" +
-                 (f"; it should return {returns}." if returns else "."),
+        found = {"error": _("your function returned {got}").format(got=exc) +
+                 ("; " + _("it should return {returns}.").format(returns=_(returns))
+                  if returns else "."),
                  "error_type": "ReturnType"}
     return found
 

@@ -1,10 +1,11 @@
 """Every declared text a learner reads at run time, for the run-time message catalogue.
 
 Exercises and quizzes declare their words in English as plain data (a mistake's message, a
-probe's message, a hint, a prompt, a title, a quiz question and its feedback); the framework
-translates them when it shows them (``_(mistake.message)``). ``xgettext`` cannot see them,
-since they are not literal ``_("...")`` calls, so the template of ``nncourse.po`` takes them
-from here (``python scripts/i18n.py update``), and the tests check that each one is translated.
+probe's message, a hint, a prompt, a title, what the answer returns and what each input is, an
+answer widget's label, a quiz question and its feedback); the framework translates them when it
+shows them (``_(mistake.message)``). ``xgettext`` cannot see them, since they are not literal
+``_("...")`` calls, so the template of ``nncourse.po`` takes them from here (``python
+scripts/i18n.py update``), and the tests check that each one is translated.
 
 Example:
     >>> texts = dict(declared_texts())
@@ -44,6 +45,11 @@ def _exercise_texts() -> Iterator[tuple[str, str]]:
             yield returns, where
         shapes = exercise.expects.get("shapes") or {}
         yield from ((meaning, where) for meaning in shapes.values() if isinstance(meaning, str))
+        inputs = exercise.expects.get("inputs") or {}   # what each input is, for error sentences
+        yield from ((what, where) for what in inputs.values() if isinstance(what, str))
+        slider = (exercise.widget or {}).get("log_slider") or {}    # an answer widget's label
+        if isinstance(slider.get("description"), str):
+            yield slider["description"], where
 
 
 def _quiz_texts() -> Iterator[tuple[str, str]]:

@@ -15,6 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from nncourse._checks import as_float_array
+from nncourse.i18n import _
 from nncourse.plots.style import (
     SEQUENTIAL_CMAP,
     class_colormap,
@@ -70,11 +71,11 @@ def plot_confusion_matrix(y_true: Any, y_pred: Any | None = None,
         raise ValueError(f"class_names has {len(names)} names for {n} classes.")
     fig, ax = new_figure(width=max(3.5, 0.45 * n + 1.5), height=max(3.0, 0.45 * n + 1.0))
     image = ax.imshow(matrix, cmap=SEQUENTIAL_CMAP)
-    fig.colorbar(image, ax=ax, label="fraction" if normalize else "count")
+    fig.colorbar(image, ax=ax, label=_("fraction") if normalize else _("count"))
     ax.set_xticks(range(n), names)
     ax.set_yticks(range(n), names)
-    ax.set_xlabel("predicted class")
-    ax.set_ylabel("true class")
+    ax.set_xlabel(_("predicted class"))
+    ax.set_ylabel(_("true class"))
     ax.grid(False)
     threshold = matrix.max() / 2 if matrix.size else 0
     for i in range(n):
@@ -82,7 +83,7 @@ def plot_confusion_matrix(y_true: Any, y_pred: Any | None = None,
             text = f"{matrix[i, j]:.2f}" if normalize else f"{int(matrix[i, j])}"
             ax.text(j, i, text, ha="center", va="center", fontsize=8,
                     color="black" if matrix[i, j] > threshold else "white")
-    ax.set_title(title or "confusion matrix")
+    ax.set_title(title or _("confusion matrix"))
     return fig
 
 
@@ -186,5 +187,5 @@ def plot_decision_boundary(model: Any, X: Any, y: Any, resolution: int = 80,
     fig, ax = new_figure(width=4.2, height=3.8)
     draw_decision_regions(ax, grid, X, np.asarray(y))
     ax.grid(False)
-    ax.set_title(title or "decision regions")
+    ax.set_title(title or _("decision regions"))
     return fig

@@ -14,11 +14,16 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from nncourse.i18n import _
 from nncourse.plots.style import PALETTE, new_figure, styled
 
 __all__ = ["plot_history", "LiveCurves"]
 
-_PRETTY = {"loss": "loss", "accuracy": "accuracy", "lr": "learning rate"}
+
+def _pretty(quantity: str) -> str:
+    """An axis label for a history key, in the current language (the key if unknown)."""
+    names = {"loss": _("loss"), "accuracy": _("accuracy"), "lr": _("learning rate")}
+    return names.get(quantity, quantity)
 
 
 def _as_dict(history: Any) -> dict[str, list[float]]:
@@ -68,13 +73,14 @@ def plot_history(history: Any, keys: Sequence[str] | None = None, log_loss: bool
     fig, axes = new_figure(ncols=len(bases), width=4.2, height=3.2)
     axes = np.atleast_1d(axes)
     for ax, base in zip(axes, bases, strict=True):
-        for key, label, style, color in ((base, "train", "-", PALETTE["blue"]),
-                                         ("val_" + base, "validation", "--", PALETTE["orange"])):
+        for key, label, style, color in ((base, _("train"), "-", PALETTE["blue"]),
+                                         ("val_" + base, _("validation"), "--",
+                                          PALETTE["orange"])):
             if key in data:
                 values = data[key]
                 ax.plot(np.arange(1, len(values) + 1), values, style, color=color, label=label)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(_PRETTY.get(base, base))
+        ax.set_xlabel(_("epoch"))
+        ax.set_ylabel(_pretty(base))
         if base == "loss" and log_loss:
             ax.set_yscale("log")
         ax.legend()

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from nncourse.i18n import _, ngettext
 from nncourse.plots.style import COLORS, PALETTE, new_figure, styled
 
 __all__ = ["plot_layer_statistics", "plot_update_ratios", "plot_mean_spread"]
@@ -77,10 +78,10 @@ def plot_layer_statistics(stats: Any, kinds: Sequence[str] | None = None,
             axes[2].plot(depth, 100 * saturated, "o-", color=color, markersize=3)
         if np.any(dead > 0) or not np.any(np.isfinite(saturated)):
             axes[2].plot(depth, 100 * dead, "s--", color=color, markersize=3)
-    axes[0].set(xlabel="layer", ylabel="std of the output", title="activations")
-    axes[1].set(xlabel="layer", ylabel="std of dL/d(output)", title="gradients")
-    axes[2].set(xlabel="layer", ylabel="% of units", ylim=(-3, 103),
-                title="saturated (solid) / dead (dashed)")
+    axes[0].set(xlabel=_("layer"), ylabel=_("std of the output"), title=_("activations"))
+    axes[1].set(xlabel=_("layer"), ylabel=_("std of dL/d(output)"), title=_("gradients"))
+    axes[2].set(xlabel=_("layer"), ylabel=_("% of units"), ylim=(-3, 103),
+                title=_("saturated (solid) / dead (dashed)"))
     if len(runs) > 1:
         axes[0].legend()
     if title:
@@ -121,8 +122,8 @@ def plot_update_ratios(update_ratios: Any, smooth: int = 1, title: str | None = 
         ax.plot(np.arange(1, logs.size + 1) + (smooth - 1), logs, color=COLORS[i % len(COLORS)],
                 label=name, linewidth=1.2)
     ax.axhline(np.log10(UPDATE_RATIO_GUIDE), color=PALETTE["black"], linestyle="--",
-               linewidth=1, label="1e-3 guide")
-    ax.set(xlabel="step", ylabel="log10 std(update) / std(weight)")
+               linewidth=1, label=_("1e-3 guide"))
+    ax.set(xlabel=_("step"), ylabel=_("log10 std(update) / std(weight)"))
     ax.legend(fontsize=8)
     if title:
         ax.set_title(title)
@@ -130,13 +131,15 @@ def plot_update_ratios(update_ratios: Any, smooth: int = 1, title: str | None = 
 
 
 @styled
-def plot_mean_spread(curves: Mapping[str, Any], xlabel: str = "step", ylabel: str = "loss",
-                     log: bool = True, smooth: int = 1, title: str | None = None) -> Figure:
+def plot_mean_spread(curves: Mapping[str, Any], xlabel: str | None = None,
+                     ylabel: str | None = None, log: bool = True, smooth: int = 1,
+                     title: str | None = None) -> Figure:
     """Mean curve over seeds with a band from the lowest to the highest seed, per run name.
 
     Args:
         curves: name -> array (seeds, steps) (rows may differ in length; the shortest wins).
-        xlabel, ylabel: axis labels. log: log-scale y axis.
+        xlabel, ylabel: axis labels (default "step" and "loss", in the current language).
+        log: log-scale y axis.
         smooth: moving average over this many steps (>= 1) before taking mean and spread.
         title: axes title.
 
@@ -159,12 +162,15 @@ def plot_mean_spread(curves: Mapping[str, Any], xlabel: str = "step", ylabel: st
             data = np.array([np.convolve(r, kernel, mode="valid") for r in data])
         steps = np.arange(1, data.shape[1] + 1) + (smooth - 1 if smooth > 1 else 0)
         color = COLORS[i % len(COLORS)]
-        ax.plot(steps, data.mean(axis=0), color=color, label=f"{name} ({len(rows)} seeds)")
+        ax.plot(steps, data.mean(axis=0), color=color,
+                label=ngettext("{name} ({count} seed)", "{name} ({count} seeds)",
+                               len(rows)).format(name=name, count=len(rows)))
         ax.fill_between(steps, data.min(axis=0), data.max(axis=0), color=color, alpha=0.2,
                         linewidth=0)
     if log:
         ax.set_yscale("log")
-    ax.set(xlabel=xlabel, ylabel=ylabel)
+    ax.set(xlabel=_("step") if xlabel is None else xlabel,
+           ylabel=_("loss") if ylabel is None else ylabel)
     ax.legend(fontsize=8)
     if title:
         ax.set_title(title)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from nncourse.i18n import _
 from nncourse.plots.style import COLORS, new_figure, styled
 
 __all__ = ["plot_layer_histograms", "weight_histograms"]
@@ -26,7 +27,8 @@ def plot_layer_histograms(values: Mapping[str, Any], quantity: str = "activation
 
     Args:
         values: layer name -> array of any shape (flattened).
-        quantity: what the values are ("activation", "gradient", "weight"); the x label.
+        quantity: what the values are ("activation", "gradient", "weight"); the x label (these
+            three are shown in the current language).
         bins: histogram bins.
         shared_range: use one x range for all panels so shrinking/growing is visible.
         max_columns: panels per row.
@@ -46,6 +48,7 @@ def plot_layer_histograms(values: Mapping[str, Any], quantity: str = "activation
     nrows = int(np.ceil(len(arrays) / ncols))
     fig, axes = new_figure(ncols=ncols, nrows=nrows, width=2.6, height=2.1)
     axes = np.atleast_1d(axes).ravel()
+    names = {"activation": _("activation"), "gradient": _("gradient"), "weight": _("weight")}
     value_range = None
     if shared_range:
         everything = np.concatenate(finite) if any(a.size for a in finite) else np.zeros(1)
@@ -55,10 +58,10 @@ def plot_layer_histograms(values: Mapping[str, Any], quantity: str = "activation
                                                strict=False)):
         ax.hist(clean, bins=bins, range=value_range, color=COLORS[i % 2])
         std = float(clean.std()) if clean.size else float("nan")
-        ax.set_title(f"{name}\nmean {clean.mean() if clean.size else np.nan:.2g}, "
-                     f"std {std:.2g}", fontsize=9)
-        ax.set_xlabel(quantity)
-        ax.set_ylabel("count")
+        ax.set_title(_("{name}\nmean {mean:.2g}, std {std:.2g}").format(
+            name=name, mean=clean.mean() if clean.size else np.nan, std=std), fontsize=9)
+        ax.set_xlabel(names.get(quantity, quantity))
+        ax.set_ylabel(_("count"))
     for ax in axes[len(arrays):]:
         ax.set_visible(False)
     if title:

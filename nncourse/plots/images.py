@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from nncourse.i18n import _
 from nncourse.plots.style import PALETTE, new_figure, styled
 
 __all__ = ["plot_image_grid", "plot_misclassified"]
@@ -71,7 +72,7 @@ def plot_image_grid(images: Any, labels: Sequence[Any] | None = None,
                          color=PALETTE["vermillion"] if wrong else "black")
         elif labels is not None:
             ax.set_title(str(labels[i]), fontsize=8)
-    fig.suptitle(title or ("true→predicted" if predictions is not None else "samples"),
+    fig.suptitle(title or (_("true→predicted") if predictions is not None else _("samples")),
                  fontsize=10)
     return fig
 
@@ -89,9 +90,10 @@ def plot_misclassified(images: Any, y_true: Any, y_pred: Any, max_images: int = 
     if wrong.size == 0:
         fig, ax = new_figure(width=3, height=1.2)
         ax.axis("off")
-        ax.text(0.5, 0.5, "no misclassified images", ha="center", va="center")
+        ax.text(0.5, 0.5, _("no misclassified images"), ha="center", va="center")
         return fig
     picked = wrong[:max_images]
     return plot_image_grid(arr[picked], list(y_true[picked]), list(y_pred[picked]),
                            n_columns=n_columns, max_images=max_images,
-                           title=f"misclassified: {wrong.size} of {len(y_true)} (true→predicted)")
+                           title=_("misclassified: {wrong} of {total} (true→predicted)").format(
+                               wrong=wrong.size, total=len(y_true)))

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from nncourse.i18n import _
 from nncourse.plots.style import PALETTE, SEQUENTIAL_CMAP, new_figure, styled
 
 __all__ = ["draw_operating_point", "plot_operating_point", "describe_operating_point"]
@@ -30,9 +31,10 @@ def describe_operating_point(result: dict[str, Any]) -> str:
         >>> describe_operating_point(compute_operating_point(0.5))[:15]
         'threshold 0.50:'
     """
-    return (f"threshold {result['threshold']:.2f}: precision {result['precision']:.3f}, "
-            f"recall {result['recall']:.3f}, F1 {result['f1']:.3f}, accuracy "
-            f"{result['accuracy']:.3f}, false-positive rate {result['fpr']:.3f}")
+    return _("threshold {level:.2f}: precision {precision:.3f}, recall {recall:.3f}, F1 "
+             "{f1:.3f}, accuracy {accuracy:.3f}, false-positive rate {fpr:.3f}").format(
+        level=result["threshold"], precision=result["precision"], recall=result["recall"],
+        f1=result["f1"], accuracy=result["accuracy"], fpr=result["fpr"])
 
 
 def draw_operating_point(axes: Any, result: dict[str, Any]) -> None:
@@ -53,30 +55,30 @@ def draw_operating_point(axes: Any, result: dict[str, Any]) -> None:
             light = np.log1p(cm[i, j]) > np.log1p(cm.sum()) / 2
             matrix_ax.text(j, i, f"{names[i][j]}\n{cm[i, j]}", ha="center", va="center",
                            fontsize=10, color="black" if light else "white")
-    matrix_ax.set_xticks([0, 1], ["not 9", "9"])
-    matrix_ax.set_yticks([0, 1], ["not 9", "9"])
-    matrix_ax.set_xlabel("predicted")
-    matrix_ax.set_ylabel("true")
+    matrix_ax.set_xticks([0, 1], [_("not 9"), "9"])
+    matrix_ax.set_yticks([0, 1], [_("not 9"), "9"])
+    matrix_ax.set_xlabel(_("predicted"))
+    matrix_ax.set_ylabel(_("true"))
     matrix_ax.grid(False)
-    matrix_ax.set_title(f"threshold {result['threshold']:.2f}")
+    matrix_ax.set_title(_("threshold {level:.2f}").format(level=result["threshold"]))
     fpr, tpr = result["roc"]
     roc_ax.plot(fpr, tpr, color=PALETTE["blue"], label=f"ROC (AUC {result['roc_auc']:.3f})")
-    roc_ax.plot([0, 1], [0, 1], ":", color="0.6", label="chance")
+    roc_ax.plot([0, 1], [0, 1], ":", color="0.6", label=_("chance"))
     roc_ax.plot([result["fpr"]], [result["recall"]], "o", color=PALETTE["vermillion"],
-                markersize=8, label="this threshold")
-    roc_ax.set_xlabel("false-positive rate")
-    roc_ax.set_ylabel("true-positive rate (recall)")
+                markersize=8, label=_("this threshold"))
+    roc_ax.set_xlabel(_("false-positive rate"))
+    roc_ax.set_ylabel(_("true-positive rate (recall)"))
     roc_ax.set_xlim(-0.02, 1.02)
     roc_ax.set_ylim(-0.02, 1.02)
     roc_ax.legend(loc="lower right", fontsize=8)
     precision, recall = result["pr"]
-    pr_ax.plot(recall, precision, color=PALETTE["blue"], label="precision-recall")
+    pr_ax.plot(recall, precision, color=PALETTE["blue"], label=_("precision-recall"))
     pr_ax.axhline(result["positive_fraction"], linestyle=":", color="0.6",
-                  label="chance (share of 9s)")
+                  label=_("chance (share of 9s)"))
     pr_ax.plot([result["recall"]], [result["precision"]], "o", color=PALETTE["vermillion"],
-               markersize=8, label="this threshold")
-    pr_ax.set_xlabel("recall")
-    pr_ax.set_ylabel("precision")
+               markersize=8, label=_("this threshold"))
+    pr_ax.set_xlabel(_("recall"))
+    pr_ax.set_ylabel(_("precision"))
     pr_ax.set_xlim(-0.02, 1.02)
     pr_ax.set_ylim(-0.02, 1.02)
     pr_ax.legend(loc="lower left", fontsize=8)

@@ -20,6 +20,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from nncourse._checks import check_choice, check_int, check_positive
+from nncourse.i18n import _
 from nncourse.numpy import activations as act
 from nncourse.plots.style import COLORS, PALETTE
 from nncourse.widgets._base import Explorer, slider_style
@@ -101,7 +102,7 @@ def compute_activation(name: str = "sigmoid", x_range: float = 6.0, depth: int =
 def describe(result: dict[str, Any]) -> str:
     """Where it saturates and what is left of the gradient at full depth."""
     x, sat = result["x"], result["saturated"]
-    where = "nowhere in this range"
+    where = _("nowhere in this range")
     if sat.any():
         left, right = x[sat & (x < 0)], x[sat & (x > 0)]
         parts = []
@@ -109,11 +110,13 @@ def describe(result: dict[str, Any]) -> str:
             parts.append(f"x < {left.max():.2g}")
         if right.size:
             parts.append(f"x > {right.min():.2g}")
-        where = " and ".join(parts)
+        where = parts[0] if len(parts) == 1 else _("{left} and {right}").format(
+            left=parts[0], right=parts[1])
     depth = int(result["depths"][-1])
-    return (f"{result['name']}: max |f'| = {result['max_derivative']:.3g}; saturated for "
-            f"{where}; after {depth} layers a typical gradient is scaled by "
-            f"{result['typical'][-1]:.2g} (at best {result['best_case'][-1]:.2g}).")
+    return _("{name}: max |f'| = {peak:.3g}; saturated for {where}; after {depth} layers a "
+             "typical gradient is scaled by {typical:.2g} (at best {best:.2g}).").format(
+        name=result["name"], peak=result["max_derivative"], where=where, depth=depth,
+        typical=result["typical"][-1], best=result["best_case"][-1])
 
 
 class ActivationExplorer(Explorer):
@@ -128,14 +131,14 @@ class ActivationExplorer(Explorer):
         style = slider_style()
         self.controls = {
             "name": widgets.Dropdown(options=list(ACTIVATION_NAMES), value=s["name"],
-                                     description="activation", style=style["style"],
+                                     description=_("activation"), style=style["style"],
                                      layout=style["layout"]),
             "x_range": widgets.FloatSlider(value=s["x_range"], min=1.0, max=10.0, step=0.5,
-                                           description="x range ±", **style),
-            "depth": widgets.IntSlider(value=s["depth"], min=1, max=60, description="depth",
+                                           description=_("x range ±"), **style),
+            "depth": widgets.IntSlider(value=s["depth"], min=1, max=60, description=_("depth"),
                                        **style),
             "negative_slope": widgets.FloatSlider(value=s["negative_slope"], min=0.0, max=0.5,
-                                                  step=0.01, description="leaky slope",
+                                                  step=0.01, description=_("leaky slope"),
                                                   **style),
         }
         self._limits: tuple[float, int] | None = None
@@ -151,29 +154,29 @@ class ActivationExplorer(Explorer):
             ax.clear()
         f_ax.set_xlim(-x_range, x_range)
         f_ax.set_ylim(-1.3, max(1.3, x_range))
-        f_ax.set_xlabel("pre-activation $x$")
+        f_ax.set_xlabel(_("pre-activation $x$"))
         f_ax.set_ylabel("$f(x)$")
         d_ax.set_xlim(-x_range, x_range)
         d_ax.set_ylim(-0.05, 1.1)
-        d_ax.set_xlabel("pre-activation $x$")
+        d_ax.set_xlabel(_("pre-activation $x$"))
         d_ax.set_ylabel("$f'(x)$")
         depth_ax.set_yscale("log")
         depth_ax.set_ylim(*DEPTH_RANGE)
         depth_ax.set_xlim(0, depth)
-        depth_ax.set_xlabel("layers")
-        depth_ax.set_ylabel("gradient scale factor")
+        depth_ax.set_xlabel(_("layers"))
+        depth_ax.set_ylabel(_("gradient scale factor"))
         self._function = f_ax.plot([], [], color=PALETTE["blue"], animated=True)[0]
         self._derivative = d_ax.plot([], [], color=PALETTE["orange"], animated=True)[0]
         self._saturation = [ax.plot([], [], color=PALETTE["vermillion"], linewidth=6, alpha=0.5,
                                     solid_capstyle="butt", animated=True,
-                                    label="saturated: tiny $f'$")[0] for ax in (f_ax, d_ax)]
+                                    label=_("saturated: tiny $f'$"))[0] for ax in (f_ax, d_ax)]
         self._others = {n: depth_ax.plot([], [], color=c, linewidth=1, alpha=0.6, label=n,
                                          animated=True)[0]
                         for n, c in zip(ACTIVATION_NAMES, COLORS[2:], strict=False)}
-        self._best = depth_ax.plot([], [], "--", color=PALETTE["black"], label="best case",
+        self._best = depth_ax.plot([], [], "--", color=PALETTE["black"], label=_("best case"),
                                    animated=True)[0]
         self._typical = depth_ax.plot([], [], color=PALETTE["blue"], linewidth=2.5,
-                                      label="typical", animated=True)[0]
+                                      label=_("typical"), animated=True)[0]
         self._title = f_ax.title
         self._title.set_animated(True)
         f_ax.legend(loc="upper left", fontsize=8)
@@ -214,6 +217,7 @@ def static_figure(**settings: Any) -> Figure:
 def static_alt(**settings: Any) -> str:
     """Alt text for ``static_figure(**settings)``, written from the result it draws."""
     result = compute_activation(**settings)
-    return (f"Three panels for {result['name']}: the function with its saturated region shaded, "
-            f"its derivative, and the factor a gradient keeps after each of "
-            f"{int(result['depths'][-1])} layers (log scale). {describe(result)}")
+    return _("Three panels for {name}: the function with its saturated region shaded, its "
+             "derivative, and the factor a gradient keeps after each of {depth} layers (log "
+             "scale). {status}").format(name=result["name"], depth=int(result["depths"][-1]),
+                                        status=describe(result))

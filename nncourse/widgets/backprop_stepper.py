@@ -19,13 +19,31 @@ from typing import Any
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
+from nncourse.i18n import _
 from nncourse.numpy.autodiff import topological_order
 from nncourse.plots.style import PALETTE
 from nncourse.widgets._base import Explorer, slider_style
 from nncourse.widgets.backprop_graphs import EXPRESSIONS, build_expression  # widget-free
 
-__all__ = ["EXPRESSIONS", "build_expression", "compute_backprop_frames", "BackpropStepper",
-           "static_figure", "static_alt"]
+__all__ = ["EXPRESSIONS", "build_expression", "expression_label", "expression_options",
+           "compute_backprop_frames", "BackpropStepper", "static_figure", "static_alt"]
+
+
+def expression_label(expression: str) -> str:
+    """A graph's readable name in the current language (its key if it has none)."""
+    labels = {"neuron": _("one neuron"), "squared_error": _("squared error"),
+              "shared_input": _("shared input")}
+    return labels.get(expression, expression)
+
+
+def expression_options() -> list[tuple[str, str]]:
+    """``(label, name)`` of every graph for a dropdown, labels in the current language."""
+    return [(expression_label(name), name) for name in EXPRESSIONS]
+
+
+def _node_label(label: str) -> str:
+    """A node's label as shown: the engine's labels are symbols, except one word ("sum")."""
+    return _("sum") if label == "sum" else label
 
 
 def compute_backprop_frames(expression: str = "neuron",
@@ -55,19 +73,20 @@ def compute_backprop_frames(expression: str = "neuron",
     for i, n in enumerate(nodes):
         depth[i] = 1 + max((depth[index[id(c)]] for c in n.children), default=-1)
         rows[depth[i]] = rows.get(depth[i], -1) + 1
-        described.append({"label": n.label or f"{n.data:g}", "op": n.op, "data": n.data,
-                          "x": depth[i], "y": rows[depth[i]]})
+        described.append({"label": _node_label(n.label) or f"{n.data:g}", "op": n.op,
+                          "data": n.data, "x": depth[i], "y": rows[depth[i]]})
     edges = [(index[id(c)], i) for i, n in enumerate(nodes) for c in n.children]
     count = len(nodes)
     frames: list[dict[str, Any]] = [{"phase": "start", "active": None, "shown": [False] * count,
                                      "grads": [None] * count,
-                                     "text": "Nothing computed yet: step forward."}]
+                                     "text": _("Nothing computed yet: step forward.")}]
     for i, n in enumerate(nodes):  # forward: values in topological order
         inputs = ", ".join(described[index[id(c)]]["label"] for c in n.children)
-        how = f"{n.op}({inputs})" if n.children else "input"
+        how = f"{n.op}({inputs})" if n.children else _("input")
         frames.append({"phase": "forward", "active": i, "shown": [j <= i for j in range(count)],
                        "grads": [None] * count,
-                       "text": f"forward: {described[i]['label']} = {how} = {n.data:.4g}"})
+                       "text": _("forward: {node} = {how} = {value:.4g}").format(
+                           node=described[i]["label"], how=how, value=n.data)})
     output.zero_grad()
     output.grad = 1.0  # dL/dL = 1 starts the backward pass
     reached = {count - 1}
@@ -79,10 +98,12 @@ def compute_backprop_frames(expression: str = "neuron",
         label = described[i]["label"]
         if n.children:
             sent = ", ".join(described[index[id(c)]]["label"] for c in n.children)
-            text = (f"backward: dL/d{label} = {n.grad:.4g} is complete; "
-                    f"chain rule adds (local derivative × {n.grad:.4g}) into {sent}")
+            text = _("backward: dL/d{node} = {grad:.4g} is complete; chain rule adds (local "
+                     "derivative × {grad:.4g}) into {inputs}").format(node=label, grad=n.grad,
+                                                                     inputs=sent)
         else:
-            text = f"backward: dL/d{label} = {n.grad:.4g} (an input: nothing further)"
+            text = _("backward: dL/d{node} = {grad:.4g} (an input: nothing further)").format(
+                node=label, grad=n.grad)
         frames.append({"phase": "backward", "active": i, "shown": [True] * count,
                        "grads": grads, "text": text})
     return {"nodes": described, "edges": edges, "frames": frames,
@@ -107,12 +128,14 @@ class BackpropStepper(Explorer):
         super().__init__()
         style = slider_style()
         self.controls = {
-            "expression": widgets.Dropdown(options=list(EXPRESSIONS), value=expression,
-                                           description="graph", style=style["style"],
+            "expression": widgets.Dropdown(options=expression_options(), value=expression,
+                                           description=_("graph"), style=style["style"],
                                            layout=style["layout"]),
-            "step": widgets.IntSlider(value=step, min=0, max=100, description="step", **style),
+            "step": widgets.IntSlider(value=step, min=0, max=100, description=_("step"),
+                                        **style),
         }
-        self.play = widgets.Play(value=step, min=0, max=100, interval=700, description="play")
+        self.play = widgets.Play(value=step, min=0, max=100, interval=700,
+                                 description=_("play"))
         widgets.jslink((self.play, "value"), (self.controls["step"], "value"))
         # A page rendered from saved state re-applies the link from Play to the slider, so the
         # Play value follows the slider: the saved slider then shows the step it was left at.
@@ -179,7 +202,8 @@ class BackpropStepper(Explorer):
 
     def message(self, result: dict[str, Any]) -> str:
         step, last = result["step"], len(result["frames"]) - 1
-        return f"step {step} of {last}: {result['frames'][step]['text']}"
+        return _("step {step} of {last}: {what}").format(step=step, last=last,
+                                                         what=result["frames"][step]["text"])
 
     def static(self) -> Figure:
         """The current graph as a static Figure whose alt text says what each node holds."""
@@ -208,6 +232,8 @@ def static_alt(expression: str = "neuron", step: int | None = None) -> str:
     step = last if step is None else min(step, last)
     frame = graph["frames"][step]
     known = [_node_text(n, frame["shown"][i], frame["grads"][i]).replace("\n", ", ")
-             .replace("?", "not yet known") for i, n in enumerate(graph["nodes"])]
-    return (f"Computation graph of {expression}, inputs on the left, output on the right; step "
-            f"{step} of {last}: {frame['text']}. Nodes: {'; '.join(known)}.")
+             .replace("?", _("not yet known")) for i, n in enumerate(graph["nodes"])]
+    return _("Computation graph of {expression} ({label}), inputs on the left, output on the "
+             "right; step {step} of {last}: {what}. Nodes: {nodes}.").format(
+        expression=expression, label=expression_label(expression), step=step, last=last,
+        what=frame["text"], nodes="; ".join(known))

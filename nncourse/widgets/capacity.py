@@ -20,6 +20,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
+from nncourse.i18n import _
 from nncourse.plots.style import PALETTE
 from nncourse.widgets._base import Explorer, slider_style
 
@@ -38,12 +39,15 @@ from nncourse.widgets.capacity_core import (
 __all__ = ["MODELS", "polynomial_features", "fit_polynomial", "train_mlp", "compute_capacity",
            "CapacityExplorer", "static_figure"]
 
+
 def describe(result: dict[str, Any]) -> str:
+    """One line: training and validation error, the gap, and the MLP's best epoch."""
     gap = result["val_error"] - result["train_error"]
-    text = (f"train MSE {result['train_error']:.3g}, validation MSE {result['val_error']:.3g} "
-            f"(gap {gap:.3g})")
+    text = _("train MSE {train:.3g}, validation MSE {validation:.3g} (gap {gap:.3g})").format(
+        train=result["train_error"], validation=result["val_error"], gap=gap)
     if result["model"] == "mlp":
-        text += f"; best validation at epoch {result['best_epoch']} (early stopping keeps it)"
+        text += _("; best validation at epoch {epoch} (early stopping keeps it)").format(
+            epoch=result["best_epoch"])
     return text + "."
 
 
@@ -58,20 +62,22 @@ class CapacityExplorer(Explorer):
         s = {"model": "polynomial", "capacity": 9, "n_train": 15, "l2": 0.0, "dropout": 0.0,
              "epochs": 300, **settings}
         style = slider_style()
+        labels = {"polynomial": _("polynomial"), "mlp": "MLP"}
         self.controls = {
-            "model": widgets.ToggleButtons(options=list(MODELS), value=s["model"],
-                                           description="model", style=style["style"]),
+            "model": widgets.ToggleButtons(options=[(labels.get(m, m), m) for m in MODELS],
+                                           value=s["model"], description=_("model"),
+                                           style=style["style"]),
             "capacity": widgets.IntSlider(value=s["capacity"], min=1, max=MAX_DEGREE,
-                                          description="degree / width", **style),
+                                          description=_("degree / width"), **style),
             "n_train": widgets.IntSlider(value=s["n_train"], min=3, max=200,
-                                         description="training points", **style),
+                                         description=_("training points"), **style),
             "l2": widgets.FloatLogSlider(value=max(s["l2"], 1e-8), base=10, min=-8, max=0,
-                                         step=0.25, description="L2 strength",
+                                         step=0.25, description=_("L2 strength"),
                                          readout_format=".1e", **style),
             "dropout": widgets.FloatSlider(value=s["dropout"], min=0.0, max=0.8, step=0.05,
-                                           description="dropout (MLP)", **style),
+                                           description=_("dropout (MLP)"), **style),
             "epochs": widgets.IntSlider(value=s["epochs"], min=1, max=1000,
-                                        description="epochs (MLP)", **style),
+                                        description=_("epochs (MLP)"), **style),
         }
         self.controls["model"].observe(self._model_changed, names="value")
         self._model_changed({"new": s["model"]})
@@ -98,26 +104,27 @@ class CapacityExplorer(Explorer):
         left.set_xlabel("$x$")
         left.set_ylabel("$y$")
         left.plot(np.linspace(-X_SCALE, X_SCALE, 100), np.sin(np.linspace(-X_SCALE, X_SCALE, 100)),
-                  color="0.6", linestyle=":", label="true function")
+                  color="0.6", linestyle=":", label=_("true function"))
         right.set_yscale("log")
         right.set_ylim(*ERROR_RANGE)
-        right.set_ylabel("mean squared error")
+        right.set_ylabel(_("mean squared error"))
         if model == "polynomial":
             right.set_xlim(0, MAX_DEGREE)
-            right.set_xlabel("polynomial degree (capacity)")
+            right.set_xlabel(_("polynomial degree (capacity)"))
         else:
             right.set_xlim(1, max(2, epochs))
-            right.set_xlabel("epoch")
+            right.set_xlabel(_("epoch"))
         self._artists = {
             "train_points": left.plot([], [], "o", color=PALETTE["blue"], markersize=4,
-                                      label="training data", animated=True)[0],
-            "fit": left.plot([], [], color=PALETTE["vermillion"], label="fit", animated=True)[0],
-            "train": right.plot([], [], "-", color=PALETTE["blue"], label="train",
+                                      label=_("training data"), animated=True)[0],
+            "fit": left.plot([], [], color=PALETTE["vermillion"], label=_("fit"),
+                             animated=True)[0],
+            "train": right.plot([], [], "-", color=PALETTE["blue"], label=_("train"),
                                 animated=True)[0],
-            "val": right.plot([], [], "--", color=PALETTE["orange"], label="validation",
+            "val": right.plot([], [], "--", color=PALETTE["orange"], label=_("validation"),
                               animated=True)[0],
             "marker": right.plot([], [], "o", color=PALETTE["black"], markersize=6,
-                                 label="chosen", animated=True)[0],
+                                 label=_("chosen"), animated=True)[0],
         }
         left.legend(loc="upper left", fontsize=8)
         right.legend(loc="upper right", fontsize=8)

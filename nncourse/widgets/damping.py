@@ -21,6 +21,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
+from nncourse.i18n import _
 from nncourse.plots.style import PALETTE, SEQUENTIAL_CMAP, new_figure
 from nncourse.widgets._base import Explorer, slider_style
 from nncourse.widgets._draw import clip_path, draw_contours
@@ -33,8 +34,8 @@ from nncourse.widgets.damping_core import (
 )
 from nncourse.widgets.surfaces import get_surface, optimize
 
-__all__ = ["DEFAULTS", "LRS", "MOMENTA", "compute_damping", "describe", "draw_damping",
-           "DampingExplorer", "static_figure", "static_alt"]
+__all__ = ["DEFAULTS", "LRS", "MOMENTA", "compute_damping", "regime_label", "describe",
+           "draw_damping", "DampingExplorer", "static_figure", "static_alt"]
 
 DEFAULTS: dict[str, Any] = {"lr": 0.4, "momentum": 0.0, "steps": 60}
 #: the grid of the map (the explorer's sliders move on the same ranges)
@@ -66,16 +67,27 @@ def compute_damping(lr: float = 0.4, momentum: float = 0.0, steps: int = 60) -> 
             "run": run}
 
 
+def regime_label(kind: str) -> str:
+    """A regime of :func:`~nncourse.widgets.damping_core.regime` in the current language."""
+    labels = {"diverges": _("diverges"), "underdamped": _("underdamped"),
+              "overdamped": _("overdamped"), "critical": _("critically damped")}
+    return labels.get(kind, kind)
+
+
 def describe(result: dict[str, Any]) -> str:
     """One line: the rate, the regime and what limits it."""
     r = result["regime"]
-    where = "flat" if r["curvature"] == min(CURVATURES) else "steep"
+    flat = r["curvature"] == min(CURVATURES)
     if r["kind"] == "diverges":
-        return (f"Diverged: the {where} direction (curvature {r['curvature']:g}) grows by "
-                f"{r['rate']:.3g} per step.")
+        return _("Diverged: {direction} (curvature {curvature:g}) grows by {rate:.3g} per "
+                 "step.").format(direction=_("the flat direction") if flat
+                                 else _("the steep direction"),
+                                 curvature=r["curvature"], rate=r["rate"])
     steps = np.log(1e-6) / np.log(r["rate"]) if 0 < r["rate"] < 1 else 0
-    return (f"rate {r['rate']:.3f} per step ({r['kind']}, limited by the {where} direction): "
-            f"error down to 1e-6 after about {steps:.0f} steps.")
+    return _("rate {rate:.3f} per step ({regime}, {limit}): error down to 1e-6 after about "
+             "{steps:.0f} steps.").format(
+        rate=r["rate"], regime=regime_label(r["kind"]), steps=steps,
+        limit=_("limited by the flat direction") if flat else _("limited by the steep direction"))
 
 
 def draw_damping(axes: Any, result: dict[str, Any]) -> None:
@@ -90,17 +102,19 @@ def draw_damping(axes: Any, result: dict[str, Any]) -> None:
     for curvature, style in zip(CURVATURES, ("--", ":"), strict=True):
         critical = [critical_momentum(lr, curvature) for lr in LRS]
         left.plot(LRS, critical, style, color=PALETTE["orange"], linewidth=1.2,
-                  label=f"critical damping, curvature {curvature:g}")
-    best_lr, best_beta, _ = result["optimum"]
-    left.plot(best_lr, best_beta, "*", color=PALETTE["black"], markersize=12, label="best")
+                  label=_("critical damping, curvature {curvature:g}").format(
+                      curvature=curvature))
+    best_lr, best_beta, _best_rate = result["optimum"]
+    left.plot(best_lr, best_beta, "*", color=PALETTE["black"], markersize=12, label=_("best"))
     left.plot(result["lr"], result["momentum"], "o", color=PALETTE["vermillion"], markersize=8,
-              markeredgecolor="white", label="this setting")
-    left.set(xlim=(LRS[0], LRS[-1]), ylim=(MOMENTA[0], MOMENTA[-1]), xlabel="step size α",
-             ylabel="momentum β", title="rate per step (white: 0.7, 0.9, 1.0)")
+              markeredgecolor="white", label=_("this setting"))
+    left.set(xlim=(LRS[0], LRS[-1]), ylim=(MOMENTA[0], MOMENTA[-1]), xlabel=_("step size α"),
+             ylabel=_("momentum β"), title=_("rate per step (white: 0.7, 0.9, 1.0)"))
     left.legend(loc="lower left", fontsize=7)
     left.grid(False)
     if not getattr(left, "_has_colorbar", False):
-        left.figure.colorbar(image, ax=left, label="error factor per step (1 = no progress)")
+        left.figure.colorbar(image, ax=left,
+                             label=_("error factor per step (1 = no progress)"))
         left._has_colorbar = True
     surface = get_surface(SURFACE)
     draw_contours(right, surface)
@@ -108,7 +122,7 @@ def draw_damping(axes: Any, result: dict[str, Any]) -> None:
     right.plot(path[:, 0], path[:, 1], "o-", color=PALETTE["vermillion"], markersize=2,
                linewidth=1.0)
     right.set_title(f"α = {result['lr']:.3g}, β = {result['momentum']:.2f}: "
-                    f"{result['regime']['kind']}", fontsize=9)
+                    f"{regime_label(result['regime']['kind'])}", fontsize=9)
 
 
 class DampingExplorer(Explorer):
@@ -123,10 +137,10 @@ class DampingExplorer(Explorer):
         style = slider_style()
         self.controls = {
             "lr": widgets.FloatSlider(value=s["lr"], min=0.01, max=1.0, step=0.01,
-                                      description="step size α", **style),
+                                      description=_("step size α"), **style),
             "momentum": widgets.FloatSlider(value=s["momentum"], min=0.0, max=0.99, step=0.01,
-                                            description="momentum β", **style),
-            "steps": widgets.IntSlider(value=s["steps"], min=5, max=200, description="steps",
+                                            description=_("momentum β"), **style),
+            "steps": widgets.IntSlider(value=s["steps"], min=5, max=200, description=_("steps"),
                                        **style),
         }
         self._observe_controls()
@@ -153,6 +167,7 @@ def static_figure(lr: float = 0.4, momentum: float = 0.0, steps: int = 60) -> Fi
 def static_alt(lr: float = 0.4, momentum: float = 0.0, steps: int = 60) -> str:
     """Alt text for :func:`static_figure`: what the map and the path show for this setting."""
     result = compute_damping(lr, momentum, steps)
-    return (f"Convergence-rate map over step size and momentum with the setting step size "
-            f"{lr:g}, momentum {momentum:g} marked, and the path of SGD with momentum on the "
-            f"narrow valley: {describe(result)}")
+    return _("Convergence-rate map over step size and momentum with the setting step size "
+             "{lr:g}, momentum {momentum:g} marked, and the path of SGD with momentum on the "
+             "narrow valley: {status}").format(lr=lr, momentum=momentum,
+                                              status=describe(result))

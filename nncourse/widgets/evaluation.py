@@ -20,6 +20,7 @@ from typing import Any
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
+from nncourse.i18n import _
 from nncourse.plots.operating_point import describe_operating_point, draw_operating_point
 from nncourse.roc import compute_operating_point
 from nncourse.widgets._base import Explorer, slider_style
@@ -37,7 +38,7 @@ class EvaluationExplorer(Explorer):
         super().__init__()
         self.controls = {
             "threshold": widgets.FloatSlider(value=threshold, min=0.0, max=1.0, step=0.01,
-                                             description="threshold", readout_format=".2f",
+                                             description=_("threshold"), readout_format=".2f",
                                              **slider_style()),
         }
         self._observe_controls()
@@ -68,5 +69,6 @@ def static_alt(threshold: float = 0.5) -> str:
         >>> static_alt(0.5)[:40]
         'Confusion matrix, ROC curve and precisio'
     """
-    return ("Confusion matrix, ROC curve and precision-recall curve of the 9-detector at "
-            + describe_operating_point(compute_operating_point(threshold)))
+    return _("Confusion matrix, ROC curve and precision-recall curve of the 9-detector at "
+             "{status}").format(status=describe_operating_point(
+                 compute_operating_point(threshold)))

@@ -20,7 +20,13 @@ from nncourse.i18n import _
 from nncourse.plots.style import PALETTE
 from nncourse.widgets._base import Explorer, slider_style
 from nncourse.widgets._draw import clip_path, divergence_note, draw_contours, loss_gap
-from nncourse.widgets.surfaces import SURFACES, Surface, get_surface, optimize, stable_learning_rate
+from nncourse.widgets.surfaces import (
+    Surface,
+    get_surface,
+    optimize,
+    stable_learning_rate,
+    surface_options,
+)
 
 __all__ = ["DEFAULTS", "compute_gradient_descent", "GradientDescentExplorer", "static_figure",
            "static_alt"]
@@ -118,10 +124,10 @@ def static_alt(**settings: Any) -> str:
     """Alt text for ``static_figure(**settings)``, written from the run the figure draws."""
     s = {**DEFAULTS, **settings}
     run = compute_gradient_descent(**s)
-    return (f"Left: contour plot of the loss surface ({run['surface'].title}) with {s['steps']} "
-            f"gradient-descent steps at learning rate {s['lr']:.3g}, from a square at the start "
-            f"toward a star at the minimum. Right: loss above the minimum per step, on a log "
-            f"scale. {describe(run)}")
+    return _("Left: contour plot of the loss surface ({surface}) with {steps} gradient-descent "
+             "steps at learning rate {lr:.3g}, from a square at the start toward a star at the "
+             "minimum. Right: loss above the minimum per step, on a log scale. {status}").format(
+        surface=run["surface"].title, steps=s["steps"], lr=s["lr"], status=describe(run))
 
 
 class GradientDescentExplorer(Explorer):
@@ -135,7 +141,7 @@ class GradientDescentExplorer(Explorer):
         s = {**DEFAULTS, **settings}
         style = slider_style()
         self.controls = {
-            "surface": widgets.Dropdown(options=list(SURFACES), value=s["surface"],
+            "surface": widgets.Dropdown(options=surface_options(), value=s["surface"],
                                         description=_("surface"), **_plain(style)),
             "lr": widgets.FloatLogSlider(value=s["lr"], base=10, min=-4, max=1, step=0.05,
                                          description=_("learning rate"), readout_format=".3g",

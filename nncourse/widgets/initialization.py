@@ -25,6 +25,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from nncourse._checks import check_choice
+from nncourse.i18n import _
 from nncourse.plots.style import PALETTE, SEQUENTIAL_CMAP
 from nncourse.widgets._base import Explorer, slider_style
 from nncourse.widgets.initialization_core import (  # the computation lives without widgets
@@ -41,8 +42,16 @@ from nncourse.widgets.initialization_core import (  # the computation lives with
 )
 
 __all__ = ["INIT_SCHEMES", "ACTIVATION_LAYERS", "RATIO_RANGE", "SATURATION_LIMIT",
-           "build_deep_mlp", "compute_init_statistics", "describe", "InitializationExplorer",
-           "static_figure", "static_alt"]
+           "build_deep_mlp", "compute_init_statistics", "describe", "init_label",
+           "InitializationExplorer", "static_figure", "static_alt"]
+
+
+def init_label(scheme: str) -> str:
+    """An initialization scheme's readable name in the current language (its key if none)."""
+    labels = {"normal_1": _("naive N(0, 1)"), "small_normal": _("small N(0, 0.01²)"),
+              "xavier_normal": "Xavier (normal)", "he_normal": "He (normal)",
+              "lecun_normal": "LeCun (normal)", "torch_default": _("PyTorch default")}
+    return labels.get(scheme, scheme)
 
 
 class InitializationExplorer(Explorer):
@@ -65,14 +74,14 @@ class InitializationExplorer(Explorer):
         style = slider_style()
         plain = {"style": style["style"], "layout": style["layout"]}
         self.controls = {
-            "init": widgets.Dropdown(options=list(INIT_SCHEMES), value=s["init"],
-                                     description="init", **plain),
+            "init": widgets.Dropdown(options=[(init_label(k), k) for k in INIT_SCHEMES],
+                                     value=s["init"], description=_("init"), **plain),
             "activation": widgets.Dropdown(options=list(ACTIVATION_LAYERS),
-                                           value=s["activation"], description="activation",
+                                           value=s["activation"], description=_("activation"),
                                            **plain),
-            "depth": widgets.IntSlider(value=s["depth"], min=1, max=50, description="depth",
+            "depth": widgets.IntSlider(value=s["depth"], min=1, max=50, description=_("depth"),
                                        **style),
-            "width": widgets.IntSlider(value=s["width"], min=1, max=512, description="width",
+            "width": widgets.IntSlider(value=s["width"], min=1, max=512, description=_("width"),
                                        **style),
             "batch_norm": widgets.Checkbox(value=s["batch_norm"], description="batch norm",
                                            **plain),
@@ -92,13 +101,13 @@ class InitializationExplorer(Explorer):
         std_ax.set_yscale("log")
         std_ax.set_ylim(*STD_RANGE)
         std_ax.set_xlim(0.5, depth + 0.5)
-        std_ax.set_xlabel("layer")
-        std_ax.set_ylabel("standard deviation")
+        std_ax.set_xlabel(_("layer"))
+        std_ax.set_ylabel(_("standard deviation"))
         self._lines = {
             "activation": std_ax.plot(layers, layers * 0.0 + 1, "o-", color=PALETTE["blue"],
-                                      markersize=3, label="activation", animated=True)[0],
+                                      markersize=3, label=_("activation"), animated=True)[0],
             "gradient": std_ax.plot(layers, layers * 0.0 + 1, "s-", color=PALETTE["orange"],
-                                    markersize=3, label="gradient", animated=True)[0],
+                                    markersize=3, label=_("gradient"), animated=True)[0],
         }
         std_ax.legend(loc="lower left", fontsize=8)
         extent_a = (ACTIVATION_BINS[0], ACTIVATION_BINS[-1], depth + 0.5, 0.5)
@@ -110,13 +119,13 @@ class InitializationExplorer(Explorer):
             "gradient": grad_ax.imshow(empty, aspect="auto", extent=extent_g, vmin=0, vmax=0.3,
                                        cmap=SEQUENTIAL_CMAP, animated=True),
         }
-        for ax, label in ((act_ax, "activation value (clipped to ±3)"),
-                          (grad_ax, "$\\log_{10}$ |gradient|")):
+        for ax, label in ((act_ax, _("activation value (clipped to ±3)")),
+                          (grad_ax, _("$\\log_{10}$ |gradient|"))):
             ax.set_xlabel(label)
-            ax.set_ylabel("layer (input at top)")
+            ax.set_ylabel(_("layer (input at top)"))
             ax.grid(False)
-        act_ax.set_title("activations per layer", fontsize=9)
-        grad_ax.set_title("gradients per layer", fontsize=9)
+        act_ax.set_title(_("activations per layer"), fontsize=9)
+        grad_ax.set_title(_("gradients per layer"), fontsize=9)
         self.dynamic = [*self._lines.values(), *self._images.values()]
         self._depth = depth
         self.invalidate()
@@ -145,7 +154,8 @@ def static_alt(**settings: Any) -> str:
     """Alt text for ``static_figure(**settings)``, written from the statistics it draws."""
     s = {"init": "he_normal", "activation": "relu", "depth": 10, "width": 128, **settings}
     stats = compute_init_statistics(**s)
-    return (f"{s['init']} initialization with {s['activation']}, {s['depth']} layers of width "
-            f"{s['width']}. Left: standard deviation of activations and gradients per layer "
-            f"(log scale); middle and right: histograms of activations and of log10 |gradient| "
-            f"per layer. {describe(stats)}")
+    return _("{init} initialization with {activation}, {depth} layers of width {width}. Left: "
+             "standard deviation of activations and gradients per layer (log scale); middle and "
+             "right: histograms of activations and of log10 |gradient| per layer. "
+             "{status}").format(init=init_label(s["init"]), activation=s["activation"],
+                                depth=s["depth"], width=s["width"], status=describe(stats))

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from nncourse._checks import check_choice, check_int
+from nncourse.i18n import _
 from nncourse.numpy import init as initializers
 from nncourse.numpy.layers import BatchNorm1d, LeakyReLU, Linear, ReLU, Sigmoid, Tanh
 from nncourse.numpy.module import Module
@@ -76,7 +77,7 @@ def build_deep_mlp(init: str, activation: str, depth: int, width: int, batch_nor
 def _weights(init: str, depth: int, width: int, seed: int) -> tuple[np.ndarray, ...]:
     """The drawn weight matrices (cached: changing only the activation reuses them)."""
     rng = np.random.default_rng(seed)
-    return tuple(INIT_SCHEMES[init]((width, width), rng) for _ in range(depth))
+    return tuple(INIT_SCHEMES[init]((width, width), rng) for _layer in range(depth))
 
 
 def _sample(values: np.ndarray, size: int = 2048) -> np.ndarray:
@@ -194,21 +195,22 @@ def describe(stats: dict[str, Any]) -> str:
     a = stats["activation_std"]
     ratio = stats["gradient_ratio"]
     if not np.all(np.isfinite(a)) or not np.isfinite(ratio):
-        return "Diverged: activations or gradients overflowed (exploding signal)."
+        return _("Diverged: activations or gradients overflowed (exploding signal).")
     if stats.get("batch_norm"):
         return _describe_normalised(stats)
     low, high = RATIO_RANGE
-    verdict = "healthy"
+    verdict = _("healthy")
     saturated = float(np.mean(stats["saturated_fraction"]))
     if saturated > SATURATION_LIMIT and stats["activation"] in ("sigmoid", "tanh"):
-        verdict = f"saturated ({saturated:.0%} of units on a flat part)"
+        verdict = _("saturated ({share:.0%} of units on a flat part)").format(share=saturated)
     growth = a[-1] / a[0] if a[0] > 0 else np.inf
     if ratio < low or growth < 1e-2:
-        verdict = "vanishing gradients" if ratio < low else "vanishing activations"
+        verdict = _("vanishing gradients") if ratio < low else _("vanishing activations")
     elif ratio > high or growth > 1e2:
-        verdict = "exploding gradients" if ratio > high else "exploding activations"
-    return (f"{verdict}: activation std {a[0]:.2g} (layer 1) -> {a[-1]:.2g} (layer "
-            f"{len(a)}); gradient std first/last layer = {ratio:.2g}.")
+        verdict = _("exploding gradients") if ratio > high else _("exploding activations")
+    return _("{verdict}: activation std {first:.2g} (layer 1) -> {last:.2g} (layer {depth}); "
+             "gradient std first/last layer = {ratio:.2g}.").format(
+        verdict=verdict, first=a[0], last=a[-1], depth=len(a), ratio=ratio)
 
 
 def _describe_normalised(stats: dict[str, Any]) -> str:
@@ -216,8 +218,10 @@ def _describe_normalised(stats: dict[str, Any]) -> str:
     pre = np.asarray(stats["preactivation_std"])
     low, high = PREACTIVATION_RANGE
     inside = bool(np.all((pre >= low) & (pre <= high)))
-    verdict = "normalised" if inside else "not normalised"
-    return (f"{verdict}: with batch norm the pre-activation std lies in {pre.min():.2f} to "
-            f"{pre.max():.2f} over the {len(pre)} layers (range {low:g} to {high:g}); gradient "
-            f"std first/last layer = {stats['gradient_ratio']:.2g} (with batch norm the "
-            f"gradient at initialization may grow towards the first layers).")
+    verdict = _("normalised") if inside else _("not normalised")
+    return _("{verdict}: with batch norm the pre-activation std lies in {low_std:.2f} to "
+             "{high_std:.2f} over the {depth} layers (range {low:g} to {high:g}); gradient std "
+             "first/last layer = {ratio:.2g} (with batch norm the gradient at initialization "
+             "may grow towards the first layers).").format(
+        verdict=verdict, low_std=pre.min(), high_std=pre.max(), depth=len(pre), low=low,
+        high=high, ratio=stats["gradient_ratio"])

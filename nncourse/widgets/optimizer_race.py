@@ -18,10 +18,17 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
+from nncourse.i18n import _
 from nncourse.plots.style import COLORS
 from nncourse.widgets._base import Explorer, slider_style
 from nncourse.widgets._draw import clip_path, draw_contours, loss_gap
-from nncourse.widgets.surfaces import OPTIMIZERS, SURFACES, Surface, get_surface, optimize
+from nncourse.widgets.surfaces import (
+    OPTIMIZERS,
+    Surface,
+    get_surface,
+    optimize,
+    surface_options,
+)
 
 __all__ = ["DEFAULTS", "LABELS", "compute_race", "OptimizerRaceExplorer", "static_figure"]
 
@@ -69,10 +76,12 @@ def describe(race: dict[str, dict[str, Any]], surface: Surface) -> str:
     finished = {n: r["losses"][-1] for n, r in race.items() if not r["diverged"]}
     order = sorted(finished, key=finished.get)
     parts = [f"{LABELS[n]} {finished[n] - surface.min_value():.2g}" for n in order]
-    text = "Final f - f*: " + ", ".join(parts) if parts else "Every optimizer diverged."
-    broken = [f"{LABELS[n]} (step {r['diverged_at']})" for n, r in race.items() if r["diverged"]]
+    text = _("Final f - f*: {ranking}").format(ranking=", ".join(parts)) if parts \
+        else _("Every optimizer diverged.")
+    broken = [_("{optimizer} (step {step})").format(optimizer=LABELS[n], step=r["diverged_at"])
+              for n, r in race.items() if r["diverged"]]
     if broken:
-        text = "Diverged: " + ", ".join(broken) + ". " + text
+        text = _("Diverged: {optimizers}.").format(optimizers=", ".join(broken)) + " " + text
     return text
 
 
@@ -89,14 +98,16 @@ class OptimizerRaceExplorer(Explorer):
 
         def rate(name: str) -> widgets.FloatLogSlider:
             return widgets.FloatLogSlider(value=s[f"lr_{name}"], base=10, min=-4, max=0.5,
-                                          step=0.05, description=f"lr {LABELS[name]}",
+                                          step=0.05,
+                                          description=_("lr {optimizer}").format(
+                                              optimizer=LABELS[name]),
                                           readout_format=".3g", **style)
 
         self.controls = {
-            "surface": widgets.Dropdown(options=list(SURFACES), value=s["surface"],
-                                        description="surface",
+            "surface": widgets.Dropdown(options=surface_options(), value=s["surface"],
+                                        description=_("surface"),
                                         style=style["style"], layout=style["layout"]),
-            "steps": widgets.IntSlider(value=s["steps"], min=1, max=500, description="steps",
+            "steps": widgets.IntSlider(value=s["steps"], min=1, max=500, description=_("steps"),
                                        **style),
             **{f"lr_{name}": rate(name) for name in OPTIMIZERS},
             "momentum": widgets.FloatSlider(value=s["momentum"], min=0.0, max=0.99, step=0.01,
@@ -124,8 +135,8 @@ class OptimizerRaceExplorer(Explorer):
         right.set_yscale("log")
         right.set_ylim(*LOSS_RANGE)
         right.set_xlim(0, max(1, steps))
-        right.set_xlabel("step")
-        right.set_ylabel("loss above the minimum, $f - f^*$")
+        right.set_xlabel(_("step"))
+        right.set_ylabel(_("loss above the minimum, $f - f^*$"))
         self._lines = {"surface": surface.name, "steps": steps}
         for color, name in zip(COLORS, OPTIMIZERS, strict=False):
             self._lines[name] = (

@@ -21,6 +21,7 @@ import numpy as np
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
+from nncourse.i18n import _
 from nncourse.plots.style import CLASS_COLORS, PALETTE
 from nncourse.widgets._base import Explorer, slider_style
 from nncourse.widgets.playground_core import (
@@ -34,9 +35,16 @@ from nncourse.widgets.playground_core import (
     from_config_string,
 )
 
-__all__ = ["PlaygroundExplorer", "static_figure", "probability_image"]
+__all__ = ["PlaygroundExplorer", "static_figure", "probability_image", "dataset_label"]
 
 RESOLUTION = 40
+
+
+def dataset_label(dataset: str) -> str:
+    """A data set's readable name in the current language (its key if it has none)."""
+    labels = {"moons": _("moons"), "circles": _("circles"), "xor": "XOR",
+              "spirals": _("spirals"), "blobs": _("blobs")}
+    return labels.get(dataset, dataset)
 
 
 def probability_image(probs: np.ndarray) -> np.ndarray:
@@ -54,11 +62,11 @@ def parse_hidden(text: str) -> tuple[int, ...]:
     try:
         widths = tuple(int(w) for w in cleaned.split(","))
     except ValueError:
-        raise ValueError(f"Hidden layers must be widths separated by commas, e.g. '8, 8'; got "
-                         f"{text!r}.") from None
+        raise ValueError(_("Hidden layers must be widths separated by commas, e.g. '8, 8'; got "
+                           "{text!r}.").format(text=text)) from None
     if len(widths) > MAX_LAYERS or any(not 1 <= w <= MAX_WIDTH for w in widths):
-        raise ValueError(f"Use at most {MAX_LAYERS} hidden layers of width 1..{MAX_WIDTH}; "
-                         f"got {text!r}.")
+        raise ValueError(_("Use at most {layers} hidden layers of width 1..{width}; got "
+                           "{text!r}.").format(layers=MAX_LAYERS, width=MAX_WIDTH, text=text))
     return widths
 
 
@@ -77,35 +85,37 @@ class PlaygroundExplorer(Explorer):
         style = slider_style()
         plain = {"style": style["style"], "layout": style["layout"]}
         self.controls = {
-            "dataset": widgets.Dropdown(options=list(DATASETS), value=c.dataset,
-                                        description="data", **plain),
+            "dataset": widgets.Dropdown(options=[(dataset_label(d), d) for d in DATASETS],
+                                        value=c.dataset, description=_("data"), **plain),
             "noise": widgets.FloatSlider(value=c.noise, min=0.0, max=0.5, step=0.05,
-                                         description="noise", **style),
-            "hidden": widgets.Text(value=", ".join(map(str, c.hidden)), description="hidden",
-                                   placeholder="e.g. 8, 8", continuous_update=False, **plain),
+                                         description=_("noise"), **style),
+            "hidden": widgets.Text(value=", ".join(map(str, c.hidden)), description=_("hidden"),
+                                   placeholder=_("e.g. 8, 8"), continuous_update=False, **plain),
             "activation": widgets.Dropdown(options=list(ACTIVATIONS), value=c.activation,
-                                           description="activation", **plain),
+                                           description=_("activation"), **plain),
             "optimizer": widgets.Dropdown(options=list(PLAYGROUND_OPTIMIZERS), value=c.optimizer,
-                                          description="optimizer", **plain),
+                                          description=_("optimizer"), **plain),
             "lr": widgets.FloatLogSlider(value=c.lr, base=10, min=-4, max=1, step=0.1,
-                                         description="learning rate", readout_format=".3g",
+                                         description=_("learning rate"), readout_format=".3g",
                                          **style),
             "batch_size": widgets.IntSlider(value=c.batch_size, min=1, max=256,
-                                            description="batch size", **style),
+                                            description=_("batch size"), **style),
             "l2": widgets.FloatText(value=c.l2, description="L2", step=1e-4, **plain),
-            "seed": widgets.IntSlider(value=c.seed, min=0, max=99, description="seed", **style),
+            "seed": widgets.IntSlider(value=c.seed, min=0, max=99, description=_("seed"), **style),
         }
         self.epochs_per_tick = widgets.IntSlider(value=epochs_per_tick, min=1, max=20,
-                                                 description="epochs/tick", **style)
-        self.play = widgets.Play(value=0, min=0, max=10**6, interval=150, description="train")
+                                                 description=_("epochs/tick"), **style)
+        self.play = widgets.Play(value=0, min=0, max=10**6, interval=150,
+                                 description=_("train"))
         self.play.observe(lambda change: self.tick(), names="value")
-        self.step_button = widgets.Button(description="step")
-        self.step_button.on_click(lambda _: self.tick())
-        self.reset_button = widgets.Button(description="reset")
-        self.reset_button.on_click(lambda _: self.update())
-        self.config_text = widgets.Text(description="config", layout=widgets.Layout(width="560px"))
-        self.load_button = widgets.Button(description="load config")
-        self.load_button.on_click(lambda _: self.load_config(self.config_text.value))
+        self.step_button = widgets.Button(description=_("step"))
+        self.step_button.on_click(lambda _button: self.tick())
+        self.reset_button = widgets.Button(description=_("reset"))
+        self.reset_button.on_click(lambda _button: self.update())
+        self.config_text = widgets.Text(description=_("config"),
+                                        layout=widgets.Layout(width="560px"))
+        self.load_button = widgets.Button(description=_("load config"))
+        self.load_button.on_click(lambda _button: self.load_config(self.config_text.value))
         self.playground: Playground | None = None
         self._horizon = 50
         self._observe_controls()
@@ -187,10 +197,10 @@ class PlaygroundExplorer(Explorer):
         self._points = [
             left.scatter(p.x_train[:, 0], p.x_train[:, 1], c=[colors[k] for k in p.y_train],
                          s=12, edgecolors="white", linewidths=0.4, animated=True,
-                         label="train"),
+                         label=_("train")),
             left.scatter(p.x_test[:, 0], p.x_test[:, 1], facecolors="none",
                          edgecolors=[colors[k] for k in p.y_test], s=14, linewidths=1.0,
-                         animated=True, label="test"),
+                         animated=True, label=_("test")),
         ]
         left.set_xlim(x_min, x_max)
         left.set_ylim(y_min, y_max)
@@ -200,12 +210,12 @@ class PlaygroundExplorer(Explorer):
         first = p.history["train_loss"][0]
         right.set_xlim(0, self._horizon)
         right.set_ylim(0, max(1.0, 1.5 * first) if np.isfinite(first) else 2.0)
-        right.set_xlabel("epoch")
-        right.set_ylabel("cross-entropy loss")
+        right.set_xlabel(_("epoch"))
+        right.set_ylabel(_("cross-entropy loss"))
         self._lines = {
-            "train_loss": right.plot([], [], color=PALETTE["blue"], label="train",
+            "train_loss": right.plot([], [], color=PALETTE["blue"], label=_("train"),
                                      animated=True)[0],
-            "test_loss": right.plot([], [], "--", color=PALETTE["orange"], label="test",
+            "test_loss": right.plot([], [], "--", color=PALETTE["orange"], label=_("test"),
                                     animated=True)[0],
         }
         right.legend(loc="upper right", fontsize=8)
@@ -222,16 +232,19 @@ class PlaygroundExplorer(Explorer):
         self._image.set_data(probability_image(result["grid"]["probs"]))
         for key, line in self._lines.items():
             line.set_data(history["epoch"], np.nan_to_num(history[key], nan=1e9))
-        self.axes[1].title.set_text(
-            f"epoch {int(history['epoch'][-1])}: test accuracy {history['test_accuracy'][-1]:.0%}")
+        self.axes[1].title.set_text(_("epoch {epoch}: test accuracy {accuracy:.0%}").format(
+            epoch=int(history["epoch"][-1]), accuracy=history["test_accuracy"][-1]))
 
     def _message_level(self, result: dict[str, Any]) -> tuple[str, str]:
         h = result["history"]
         if result["diverged"]:
-            return (f"Diverged at epoch {int(h['epoch'][-1])}: the loss became NaN or infinite. "
-                    "Lower the learning rate and press reset.", "warning")
-        return (f"epoch {int(h['epoch'][-1])}: train loss {h['train_loss'][-1]:.3f}, test loss "
-                f"{h['test_loss'][-1]:.3f}, test accuracy {h['test_accuracy'][-1]:.0%}", "info")
+            return (_("Diverged at epoch {epoch}: the loss became NaN or infinite. Lower the "
+                      "learning rate and press reset.").format(epoch=int(h["epoch"][-1])),
+                    "warning")
+        return (_("epoch {epoch}: train loss {train:.3f}, test loss {test:.3f}, test accuracy "
+                  "{accuracy:.0%}").format(epoch=int(h["epoch"][-1]), train=h["train_loss"][-1],
+                                           test=h["test_loss"][-1],
+                                           accuracy=h["test_accuracy"][-1]), "info")
 
     def message(self, result: dict[str, Any]) -> str:
         return self._message_level(result)[0]

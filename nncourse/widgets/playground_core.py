@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from nncourse import datasets
+from nncourse.i18n import _
 from nncourse.numpy.layers import LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Tanh
 from nncourse.numpy.losses import CrossEntropyLoss
 from nncourse.numpy.training import iterate_minibatches, train_step
@@ -79,31 +80,32 @@ class PlaygroundConfig:
 
     def __post_init__(self) -> None:
         problems = []
-        if self.dataset not in DATASETS:
-            problems.append(f"dataset must be one of {DATASETS}; got {self.dataset!r}")
-        if self.activation not in ACTIVATIONS:
-            problems.append(f"activation must be one of {tuple(ACTIVATIONS)}; got "
-                            f"{self.activation!r}")
-        if self.optimizer not in PLAYGROUND_OPTIMIZERS:
-            problems.append(f"optimizer must be one of {PLAYGROUND_OPTIMIZERS}; got "
-                            f"{self.optimizer!r}")
+        for name, valid in (("dataset", DATASETS), ("activation", tuple(ACTIVATIONS)),
+                            ("optimizer", PLAYGROUND_OPTIMIZERS)):
+            if getattr(self, name) not in valid:
+                problems.append(_("{name} must be one of {valid}; got {got!r}").format(
+                    name=name, valid=valid, got=getattr(self, name)))
         hidden = tuple(self.hidden)
         if len(hidden) > MAX_LAYERS or any(not isinstance(w, int | np.integer) or not
                                            1 <= w <= MAX_WIDTH for w in hidden):
-            problems.append(f"hidden must be at most {MAX_LAYERS} widths, each 1..{MAX_WIDTH}; "
-                            f"got {self.hidden!r}")
+            problems.append(_("hidden must be at most {layers} widths, each 1..{width}; got "
+                              "{got!r}").format(layers=MAX_LAYERS, width=MAX_WIDTH,
+                                                got=self.hidden))
         for name, low, strict in (("noise", 0.0, False), ("lr", 0.0, True), ("l2", 0.0, False)):
             value = getattr(self, name)
             if not isinstance(value, int | float) or not np.isfinite(value) \
                     or (value <= low if strict else value < low):
-                problems.append(f"{name} must be a finite number {'>' if strict else '>='} "
-                                f"{low:g}; got {value!r}")
-        if not isinstance(self.batch_size, int | np.integer) or self.batch_size < 1:
-            problems.append(f"batch_size must be an integer >= 1; got {self.batch_size!r}")
-        if not isinstance(self.seed, int | np.integer) or self.seed < 0:
-            problems.append(f"seed must be an integer >= 0; got {self.seed!r}")
+                problems.append(_("{name} must be a finite number {relation} {low:g}; got "
+                                  "{got!r}").format(name=name, relation=">" if strict else ">=",
+                                                    low=low, got=value))
+        for name, low in (("batch_size", 1), ("seed", 0)):
+            value = getattr(self, name)
+            if not isinstance(value, int | np.integer) or value < low:
+                problems.append(_("{name} must be an integer >= {low}; got {got!r}").format(
+                    name=name, low=low, got=value))
         if problems:
-            raise ValueError("Invalid playground settings: " + "; ".join(problems) + ".")
+            raise ValueError(_("Invalid playground settings: {problems}.").format(
+                problems="; ".join(problems)))
         object.__setattr__(self, "hidden", tuple(int(w) for w in hidden))
 
     def to_config_string(self) -> str:
@@ -140,29 +142,33 @@ def from_config_string(text: str) -> PlaygroundConfig:
         (4,)
     """
     if not isinstance(text, str):
-        raise TypeError(f"A config string is text; got {type(text).__name__}.")
+        raise TypeError(_("A config string is text; got {kind}.").format(
+            kind=type(text).__name__))
     text = text.strip()
-    how = f"Expected something like '{_EXAMPLE}' (copy it from the playground)."
+    how = _("Expected something like '{example}' (copy it from the playground).").format(
+        example=_EXAMPLE)
     if not re.fullmatch(r"[A-Za-z0-9._\-]+", text or "?"):
-        raise ValueError(f"Malformed playground config {text!r}: only letters, digits, '.', "
-                         f"'-' and '_' may appear. {how}")
+        raise ValueError(_("Malformed playground config {text!r}: only letters, digits, '.', "
+                           "'-' and '_' may appear. {how}").format(text=text, how=how))
     version, *items = text.split("_")
     if version != _VERSION:
-        raise ValueError(f"Malformed playground config {text!r}: it must start with "
-                         f"'{_VERSION}_'. {how}")
+        raise ValueError(_("Malformed playground config {text!r}: it must start with "
+                           "'{version}_'. {how}").format(text=text, version=_VERSION, how=how))
     raw: dict[str, str] = {}
     for item in items:
         key, sep, value = item.partition("-")
         if not sep or key not in _KEYS:
-            raise ValueError(f"Malformed playground config: cannot read item {item!r} "
-                             f"(known keys: {', '.join(_KEYS)}). {how}")
+            raise ValueError(_("Malformed playground config: cannot read item {item!r} (known "
+                               "keys: {keys}). {how}").format(item=item, keys=", ".join(_KEYS),
+                                                             how=how))
         if key in raw:
-            raise ValueError(f"Malformed playground config: {key!r} appears twice. {how}")
+            raise ValueError(_("Malformed playground config: {key!r} appears twice. "
+                               "{how}").format(key=key, how=how))
         raw[key] = value
     missing = [k for k in _KEYS if k not in raw]
     if missing:
-        raise ValueError(f"Malformed playground config: missing {', '.join(missing)} "
-                         f"(was the string cut off?). {how}")
+        raise ValueError(_("Malformed playground config: missing {keys} (was the string cut "
+                           "off?). {how}").format(keys=", ".join(missing), how=how))
     types = {f.name: f.type for f in fields(PlaygroundConfig)}
     values: dict[str, Any] = {}
     try:
@@ -177,8 +183,8 @@ def from_config_string(text: str) -> PlaygroundConfig:
             else:
                 values[name] = value
     except ValueError as error:
-        raise ValueError(f"Malformed playground config: a number could not be read "
-                         f"({error}). {how}") from error
+        raise ValueError(_("Malformed playground config: a number could not be read "
+                           "({error}). {how}").format(error=error, how=how)) from error
     return PlaygroundConfig(**values)
 
 
@@ -201,7 +207,7 @@ class Playground:
         self.config = config or PlaygroundConfig()
         c = self.config
         X, y = _make_data(c)
-        (self.x_train, self.y_train), _, (self.x_test, self.y_test) = \
+        (self.x_train, self.y_train), _no_validation, (self.x_test, self.y_test) = \
             datasets.train_val_test_split(X, y, 0.0, TEST_FRACTION, seed=c.seed)
         self.n_classes = int(y.max()) + 1
         margin = 0.3
@@ -256,7 +262,7 @@ class Playground:
 
     def _train(self, epochs: int) -> None:
         c = self.config
-        for _ in range(epochs):
+        for _epoch in range(epochs):
             with np.errstate(all="ignore"):
                 try:
                     for xb, yb in iterate_minibatches(self.x_train, self.y_train, c.batch_size,

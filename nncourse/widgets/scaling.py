@@ -28,8 +28,10 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
+from nncourse.i18n import _
+
 __all__ = ["WIDE_MLP", "SMALL_MLP", "H200_MEASURED", "H200_BF16_PEAK_TFLOPS", "BUDGET_MIB",
-           "TARGET_BATCH", "MICRO_BATCHES", "parameter_count", "activation_values",
+           "TARGET_BATCH", "MICRO_BATCHES", "parameter_count", "activation_values", "part_label",
            "training_memory", "fits_budget", "largest_fitting_batch", "matmul_intensity",
            "training_flops_per_sample", "achieved_tflops", "MemoryBudgetExplorer",
            "static_figure", "static_alt"]
@@ -167,6 +169,14 @@ def achieved_tflops(widths: Sequence[int], samples_per_second: float) -> float:
 
 
 # ----------------------------------------------------------------------------- the explorer
+def part_label(part: str) -> str:
+    """A part of :func:`training_memory` named in the current language."""
+    labels = {"weights": _("weights"), "gradients": _("gradients"),
+              "optimizer": _("optimizer state"), "activations": _("activations"),
+              "total": _("total")}
+    return labels.get(part, part)
+
+
 def _memory_html(widths: Sequence[int], batch_size: int, steps: int,
                  budget_mib: float) -> str:
     parts = training_memory(widths, batch_size)
@@ -175,18 +185,24 @@ def _memory_html(widths: Sequence[int], batch_size: int, steps: int,
     colors = {"weights": "#0072B2", "gradients": "#56B4E9", "optimizer": "#009E73",
               "activations": "#E69F00"}
     bars = "".join(
-        f'<div title="{name}" style="display:inline-block;height:18px;background:{color};'
-        f'width:{100 * parts[name] / 2**20 / scale:.2f}%"></div>'
+        f'<div title="{html.escape(part_label(name))}" style="display:inline-block;'
+        f'height:18px;background:{color};width:{100 * parts[name] / 2**20 / scale:.2f}%"></div>'
         for name, color in colors.items())
-    legend = ", ".join(f"{name} {parts[name] / 2**20:,.0f} MiB" for name in colors)
-    verdict = ("fits" if total_mib <= budget_mib else "does not fit")
+    legend = ", ".join(_("{part} {mebibytes:,.0f} MiB").format(part=part_label(name),
+                                                                mebibytes=parts[name] / 2**20)
+                       for name in colors)
+    sentence = _("Total {total:,.0f} MiB: fits in the {budget:g} MiB budget (dashed line).") \
+        if total_mib <= budget_mib else \
+        _("Total {total:,.0f} MiB: does not fit in the {budget:g} MiB budget (dashed line).")
+    batch = _("Batch per optimizer step: {micro} x {steps} = {batch}.").format(
+        micro=batch_size, steps=steps, batch=batch_size * steps)
     return (f'<div style="font-family:sans-serif;max-width:640px">'
             f'<div style="position:relative;border:1px solid #999;height:18px">{bars}'
             f'<div style="position:absolute;top:-4px;height:26px;border-left:2px dashed #D55E00;'
             f'left:{100 * budget_mib / scale:.2f}%"></div></div>'
-            f"<p>{html.escape(legend)}.<br>Total {total_mib:,.0f} MiB: {verdict} in the "
-            f"{budget_mib:g} MiB budget (dashed line). Batch per optimizer step: "
-            f"{batch_size} x {steps} = {batch_size * steps}.</p></div>")
+            f"<p>{html.escape(legend)}.<br>"
+            f"{html.escape(sentence.format(total=total_mib, budget=budget_mib))} "
+            f"{html.escape(batch)}</p></div>")
 
 
 class MemoryBudgetExplorer:
@@ -217,9 +233,9 @@ class MemoryBudgetExplorer:
         self.widths, self.budget_mib = _check_widths(widths), float(budget_mib)
         self.controls = {
             "batch_size": widgets.SelectionSlider(options=list(MICRO_BATCHES), value=batch_size,
-                                                  description="micro-batch"),
+                                                  description=_("micro-batch")),
             "accumulation_steps": widgets.IntSlider(value=accumulation_steps, min=1, max=128,
-                                                    description="accum. steps")}
+                                                    description=_("accum. steps"))}
         self.view = widgets.HTML()
         for control in self.controls.values():
             control.observe(lambda change: self.update(), names="value")
@@ -279,27 +295,28 @@ def static_figure(batch_size: int = 1024) -> Any:
     bottom = 0.0
     for name, color in zip(names, ["#0072B2", "#56B4E9", "#009E73", "#E69F00"], strict=True):
         value = parts[name] / 2**20
-        left.bar([0], [value], bottom=bottom, color=color, label=name, width=0.5)
+        left.bar([0], [value], bottom=bottom, color=color, label=part_label(name), width=0.5)
         bottom += value
-    left.axhline(BUDGET_MIB, color="#D55E00", linestyle="--", label=f"{BUDGET_MIB} MiB budget")
+    left.axhline(BUDGET_MIB, color="#D55E00", linestyle="--",
+                 label=_("{budget} MiB budget").format(budget=BUDGET_MIB))
     left.set_xlim(-0.8, 1.6)
     left.set_ylim(0, training_memory(WIDE_MLP, MICRO_BATCHES[-1])["total"] / 2**20 * 1.05)
     left.set_xticks([])
-    left.set_ylabel("MiB on the device")
-    left.set_title(f"784-4096-4096-10, batch {batch_size}")
+    left.set_ylabel(_("MiB on the device"))
+    left.set_title(_("784-4096-4096-10, batch {batch}").format(batch=batch_size))
     left.legend(loc="upper right", fontsize=7)
     for model, marker in ((SMALL_MLP, "o"), (WIDE_MLP, "s")):
         for precision, style in (("fp32", "-"), ("bf16", "--")):
             points = sorted((b, v) for (b, p), v in H200_MEASURED[model].items()
                             if p == precision)
-            right.plot([b for b, _ in points], [v for _, v in points], style, marker=marker,
+            right.plot([b for b, _v in points], [v for _b, v in points], style, marker=marker,
                        label=f"{'-'.join(map(str, model))} {precision}")
     right.axvline(batch_size, color="#666666", linewidth=1)
     right.set_xscale("log", base=2)
     right.set_yscale("log")
-    right.set_xlabel("batch size")
-    right.set_ylabel("samples/s (H200, measured)")
-    right.set_title("plain loop, data on the GPU")
+    right.set_xlabel(_("batch size"))
+    right.set_ylabel(_("samples/s (H200, measured)"))
+    right.set_title(_("plain loop, data on the GPU"))
     right.legend(fontsize=6, loc="lower right")
     return fig
 
@@ -307,8 +324,10 @@ def static_figure(batch_size: int = 1024) -> Any:
 def static_alt(batch_size: int = 1024) -> str:
     """Alt text for :func:`static_figure`."""
     total = training_memory(WIDE_MLP, batch_size)["total"] / 2**20
-    verdict = "within" if total <= BUDGET_MIB else "over"
-    return (f"Left: a stacked bar of the memory of one float32 Adam training step of the "
-            f"784-4096-4096-10 MLP at batch {batch_size}: {total:,.0f} MiB, {verdict} the "
-            f"{BUDGET_MIB} MiB budget. Right: measured samples per second on one H200 against "
-            f"batch size for the 784-128-10 and 784-4096-4096-10 MLPs in float32 and bf16.")
+    verdict = _("{total:,.0f} MiB, within the {budget} MiB budget") if total <= BUDGET_MIB \
+        else _("{total:,.0f} MiB, over the {budget} MiB budget")
+    return _("Left: a stacked bar of the memory of one float32 Adam training step of the "
+             "784-4096-4096-10 MLP at batch {batch}: {memory}. Right: measured samples per "
+             "second on one H200 against batch size for the 784-128-10 and 784-4096-4096-10 "
+             "MLPs in float32 and bf16.").format(
+        batch=batch_size, memory=verdict.format(total=total, budget=BUDGET_MIB))

@@ -22,15 +22,23 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from nncourse._checks import check_int, check_positive
+from nncourse.i18n import _
 from nncourse.numpy.optim import SGD, schedule_values
 from nncourse.numpy.schedules import lr_range_test
 from nncourse.plots.style import COLORS, PALETTE
 from nncourse.widgets._base import Explorer, single_threaded_blas, slider_style
 
-__all__ = ["SCHEDULE_NAMES", "compute_schedules", "compute_lr_range_test", "ScheduleExplorer",
-           "static_figure"]
+__all__ = ["SCHEDULE_NAMES", "schedule_label", "compute_schedules", "compute_lr_range_test",
+           "ScheduleExplorer", "static_figure"]
 
 SCHEDULE_NAMES = ("constant", "step", "exponential", "cosine", "warmup_cosine")
+
+
+def schedule_label(name: str) -> str:
+    """A schedule's readable name in the current language (its key if it has none)."""
+    labels = {"constant": _("constant"), "step": _("step decay"), "exponential": _("exponential"),
+              "cosine": _("cosine"), "warmup_cosine": _("warm-up + cosine")}
+    return labels.get(name, name)
 
 
 def compute_schedules(epochs: int = 50, lr: float = 0.1, step_size: int = 10, gamma: float = 0.5,
@@ -130,26 +138,26 @@ class ScheduleExplorer(Explorer):
              "warmup_epochs": 5, "eta_min": 0.0, **settings}
         style = slider_style()
         self.controls = {
-            "epochs": widgets.IntSlider(value=s["epochs"], min=2, max=300, description="epochs",
+            "epochs": widgets.IntSlider(value=s["epochs"], min=2, max=300, description=_("epochs"),
                                         **style),
             "lr": widgets.FloatLogSlider(value=s["lr"], base=10, min=-4, max=0, step=0.1,
-                                         description="initial lr", readout_format=".3g",
+                                         description=_("initial lr"), readout_format=".3g",
                                          **style),
             "step_size": widgets.IntSlider(value=s["step_size"], min=1, max=100,
-                                           description="step: every", **style),
+                                           description=_("step: every"), **style),
             "gamma": widgets.FloatSlider(value=s["gamma"], min=0.05, max=0.99, step=0.01,
-                                         description="step: factor", **style),
+                                         description=_("step: factor"), **style),
             "decay": widgets.FloatSlider(value=s["decay"], min=0.5, max=0.999, step=0.001,
-                                         description="exponential", readout_format=".3f",
+                                         description=_("exponential"), readout_format=".3f",
                                          **style),
             "warmup_epochs": widgets.IntSlider(value=s["warmup_epochs"], min=1, max=50,
-                                               description="warm-up epochs", **style),
+                                               description=_("warm-up epochs"), **style),
             "eta_min": widgets.FloatSlider(value=s["eta_min"], min=0.0, max=0.05, step=0.001,
-                                           description="cosine floor", readout_format=".3f",
+                                           description=_("cosine floor"), readout_format=".3f",
                                            **style),
         }
-        self.range_button = widgets.Button(description="run LR range test")
-        self.range_button.on_click(lambda _: self.run_range_test())
+        self.range_button = widgets.Button(description=_("run LR range test"))
+        self.range_button.on_click(lambda _button: self.run_range_test())
         self.range_test: dict[str, Any] | None = None
         self._epochs: int | None = None
         self._observe_controls()
@@ -165,9 +173,10 @@ class ScheduleExplorer(Explorer):
         left.clear()
         left.set_xlim(0, epochs - 1)
         left.set_ylim(0, 1.05)
-        left.set_xlabel("epoch")
-        left.set_ylabel("learning rate / initial rate")
-        self._lines = {name: left.plot([], [], color=color, label=name, animated=True)[0]
+        left.set_xlabel(_("epoch"))
+        left.set_ylabel(_("learning rate / initial rate"))
+        self._lines = {name: left.plot([], [], color=color, label=schedule_label(name),
+                                       animated=True)[0]
                        for name, color in zip(SCHEDULE_NAMES, COLORS, strict=False)}
         left.legend(loc="lower left", fontsize=8)
         left.title.set_animated(True)
@@ -182,40 +191,41 @@ class ScheduleExplorer(Explorer):
         lr = float(result["constant"][0])
         for name, line in self._lines.items():
             line.set_data(np.arange(epochs), result[name] / lr)
-        self.axes[0].title.set_text(f"initial rate {lr:.3g}")
+        self.axes[0].title.set_text(_("initial rate {lr:.3g}").format(lr=lr))
 
     def run_range_test(self, **settings: Any) -> dict[str, Any]:
         """Run (or rerun) the LR range test and draw it in the right panel."""
-        self.set_status("running the LR range test ...")
+        self.set_status(_("running the LR range test ..."))
         try:
             self.range_test = compute_lr_range_test(**settings)
         except (ValueError, TypeError, ImportError) as error:
-            self.set_status(f"LR range test failed: {error}", "error")
+            self.set_status(_("LR range test failed: {error}").format(error=error), "error")
             return {}
         ax, test = self.axes[1], self.range_test
         ax.clear()
         ax.set_xscale("log")
         ax.plot(test["lrs"], test["losses"], color=PALETTE["sky"], linewidth=0.8,
-                label="batch loss")
+                label=_("batch loss"))
         smoothed = test["smoothed"]  # one shorter than "lrs" if the last loss was not finite
-        ax.plot(test["lrs"][:len(smoothed)], smoothed, color=PALETTE["blue"], label="smoothed")
+        ax.plot(test["lrs"][:len(smoothed)], smoothed, color=PALETTE["blue"], label=_("smoothed"))
         ax.axvline(test["suggested_lr"], color=PALETTE["vermillion"], linestyle="--",
-                   label=f"steepest descent: {test['suggested_lr']:.2g}")
+                   label=_("steepest descent: {lr:.2g}").format(lr=test["suggested_lr"]))
         finite = test["smoothed"][np.isfinite(test["smoothed"])]
         ax.set_ylim(0, min(float(finite.max()) * 1.1, 3 * float(finite[0])) if finite.size else 5)
-        ax.set_xlabel("learning rate (grows every batch)")
-        ax.set_ylabel("training loss")
-        ax.set_title("LR range test: MLP on digits", fontsize=9)
+        ax.set_xlabel(_("learning rate (grows every batch)"))
+        ax.set_ylabel(_("training loss"))
+        ax.set_title(_("LR range test: MLP on digits"), fontsize=9)
         ax.legend(fontsize=8, loc="upper left")
         self.invalidate()
         self.render()
-        self.set_status(f"Range test: loss falls fastest at lr ≈ {test['suggested_lr']:.2g}; "
-                        f"lowest loss at {test['min_loss_lr']:.2g}.")
+        self.set_status(_("Range test: loss falls fastest at lr ≈ {steepest:.2g}; lowest loss "
+                          "at {lowest:.2g}.").format(steepest=test["suggested_lr"],
+                                                     lowest=test["min_loss_lr"]))
         return test
 
     def message(self, result: dict[str, np.ndarray]) -> str:
-        ends = ", ".join(f"{k} {v[-1]:.3g}" for k, v in result.items())
-        return f"Rate in the last epoch: {ends}."
+        ends = ", ".join(f"{schedule_label(k)} {v[-1]:.3g}" for k, v in result.items())
+        return _("Rate in the last epoch: {rates}.").format(rates=ends)
 
     def layout(self) -> widgets.Widget:
         controls = widgets.VBox([*self.controls.values(), self.range_button])

@@ -34,15 +34,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nncourse.i18n import _
+
 __all__ = ["FrameExplorer", "frame_explorer", "frame_png", "externalize_frames", "figure_alt",
            "figure_html", "describe_figures", "externalize_figures", "plain_math",
-           "math_html", "frame_values", "FRAME_CLASS", "MIN_FRAMES", "MAX_FRAMES"]
+           "math_html", "frame_values", "default_note", "FRAME_CLASS", "MIN_FRAMES",
+           "MAX_FRAMES"]
 
 FRAME_CLASS = "nncourse-frames"
 MIN_FRAMES, MAX_FRAMES = 2, 40
-DEFAULT_NOTE = ("Precomputed frames: move the slider to see the figure for each setting. "
-                "The full explorer, with every control, runs in the lab (it needs a running "
-                "Python kernel).")
+
+
+def default_note() -> str:
+    """The line under an explorer saying where the full one runs, in the current language."""
+    return _("Precomputed frames: move the slider to see the figure for each setting. The full "
+             "explorer, with every control, runs in the lab (it needs a running Python kernel).")
 
 # Swaps the frame for the slider position; runs once per explorer (idempotent), in a
 # notebook as on the website. Frame URLs sit in data-frames; alt texts in data-alts. Every
@@ -121,7 +127,8 @@ class FrameExplorer:
         alts: alt text, one per frame.
         labels: the readout shown beside the slider, one per frame.
         initial: index of the frame shown first.
-        note: the line under the explorer saying where the full explorer runs.
+        note: the line under the explorer; None: :func:`default_note`, in the language
+            current when the explorer is shown.
         size: (width, height) in pixels of the frames.
     """
 
@@ -132,7 +139,7 @@ class FrameExplorer:
     alts: list[str]
     labels: list[str]
     initial: int = 0
-    note: str = DEFAULT_NOTE
+    note: str | None = None
     size: tuple[int, int] = (0, 0)
     uid: str = field(default="")
 
@@ -151,6 +158,7 @@ class FrameExplorer:
         width, height = self.size
         attr = html.escape
         slider_id = f"{self.uid}-slider"
+        note = default_note() if self.note is None else self.note
         return (
             f'<div class="{FRAME_CLASS}" id="{self.uid}" data-parameter="{attr(self.parameter)}" '
             f'data-frames="{attr(json.dumps(urls))}" data-alts="{attr(json.dumps(self.alts))}" '
@@ -163,7 +171,7 @@ class FrameExplorer:
             f'</div>\n'
             f'<img class="nncourse-frames-image" src="{urls[i]}" alt="{attr(self.alts[i])}" '
             f'width="{width}" height="{height}" loading="lazy" decoding="async">\n'
-            f'<p class="nncourse-frames-note">{html.escape(self.note)}</p>\n'
+            f'<p class="nncourse-frames-note">{html.escape(note)}</p>\n'
             f'<script>{_SCRIPT}</script>\n'
             f'</div><!-- /{FRAME_CLASS} -->'
         )
@@ -171,7 +179,7 @@ class FrameExplorer:
 
 def frame_explorer(render: Callable[[Any], Any], parameter: str, values: Iterable[Any], *,
                    label: str, alt: str | Callable[[Any], str], initial: Any = None,
-                   readout: Callable[[Any], str] | str = "{}", note: str = DEFAULT_NOTE,
+                   readout: Callable[[Any], str] | str = "{}", note: str | None = None,
                    dpi: int = 72) -> FrameExplorer:
     """Render ``render(value)`` for every value now; return a slider that shows each frame.
 
@@ -184,7 +192,7 @@ def frame_explorer(render: Callable[[Any], Any], parameter: str, values: Iterabl
         alt: the alt text of every frame, or value -> alt text. Say what the figure shows.
         initial: the value shown first (default: the first); must be one of ``values``.
         readout: format string (``"{:.3g}"``) or value -> text for the readout.
-        note: the plain line under the explorer.
+        note: the plain line under the explorer (default: :func:`default_note`).
         dpi: resolution of Figure frames.
 
     Returns:
@@ -286,7 +294,8 @@ def externalize_frames(page: str, folder: Path, url_prefix: str) -> tuple[str, l
 
     def block(match: re.Match[str]) -> str:
         # The page's explorers run this version's script, whatever an older cached output held.
-        current = _INLINE_SCRIPT.sub(lambda _: f"<script>{_SCRIPT}</script>", match.group(0))
+        current = _INLINE_SCRIPT.sub(lambda _old: f"<script>{_SCRIPT}</script>",
+                                     match.group(0))
         return _DATA_URI.sub(to_file, current)
 
     return _BLOCK.sub(block, page), written
@@ -316,26 +325,29 @@ def figure_alt(figure: Any) -> str:
         for name, label, scale in (("x", ax.get_xlabel(), ax.get_xscale()),
                                    ("y", ax.get_ylabel(), ax.get_yscale())):
             if label:
-                parts.append(f"{name}: {label}" + (" (log scale)" if scale == "log" else ""))
+                parts.append(f"{name}: {label}" + (" " + _("(log scale)") if scale == "log"
+                                                   else ""))
         legend = ax.get_legend()
         if legend is not None:
             entries = [t.get_text() for t in legend.get_texts() if t.get_text()]
             if entries:
-                parts.append("curves: " + ", ".join(entries))
+                parts.append(_("curves: {entries}").format(entries=", ".join(entries)))
         if parts:
             panels.append(", ".join(parts))
     title = figure._suptitle.get_text() if getattr(figure, "_suptitle", None) else ""
-    head = f"Figure: {title}" if title else "Figure"
+    head = _("Figure: {title}").format(title=title) if title else _("Figure")
     if not panels:
         # A diagram without axes (a graph of boxes): its text labels are what it shows.
         labels = [" ".join(t.get_text().split()) for ax in figure.get_axes()
                   for t in ax.texts if t.get_visible() and t.get_text().strip()]
-        text = f"{head}: diagram labelled " + "; ".join(labels) + "." if labels else head + "."
+        text = _("{head}: diagram labelled {labels}.").format(
+            head=head, labels="; ".join(labels)) if labels else head + "."
     elif len(panels) == 1:
         text = f"{head}: {panels[0]}."
     else:
-        text = f"{head} with {len(panels)} panels. " + " ".join(
-            f"Panel {i}: {part}." for i, part in enumerate(panels, 1))
+        text = _("{head} with {count} panels.").format(head=head, count=len(panels)) + " " + \
+            " ".join(_("Panel {number}: {panel}.").format(number=i, panel=part)
+                     for i, part in enumerate(panels, 1))
     return plain_math(text)
 
 

@@ -20,11 +20,12 @@ from typing import Any
 import numpy as np
 
 from nncourse._checks import check_choice, check_int, check_positive
+from nncourse.i18n import _, current_language
 from nncourse.numpy.module import Parameter
 from nncourse.numpy.optim import SGD, Adam, RMSprop
 
-__all__ = ["Surface", "SURFACES", "OPTIMIZERS", "get_surface", "quadratic", "build_optimizer",
-           "optimize", "stable_learning_rate"]
+__all__ = ["Surface", "SURFACES", "OPTIMIZERS", "get_surface", "surface_options", "quadratic",
+           "build_optimizer", "optimize", "stable_learning_rate"]
 
 Array = np.ndarray
 
@@ -35,7 +36,7 @@ class Surface:
 
     Attributes:
         name: key in :data:`SURFACES`.
-        title: a readable description.
+        title: a readable description, in the language current when the surface was made.
         value: f(x, y) on arrays of any (matching) shape.
         gradient: point (2,) -> gradient (2,).
         hessian: point (2,) -> Hessian (2, 2).
@@ -93,7 +94,7 @@ def quadratic(curvatures: Sequence[float] = (1.0, 1.0), name: str = "quadratic",
     """
     a, b = (check_positive(c, "curvature") for c in curvatures)
     return Surface(
-        name=name, title=title or f"quadratic, curvatures {a:g} and {b:g}",
+        name=name, title=title or _("quadratic, curvatures {a:g} and {b:g}").format(a=a, b=b),
         value=lambda x, y: 0.5 * (a * x * x + b * y * y),
         gradient=lambda p: np.array([a * p[0], b * p[1]]),
         hessian=lambda p: np.diag([a, b]).astype(float),
@@ -103,7 +104,7 @@ def quadratic(curvatures: Sequence[float] = (1.0, 1.0), name: str = "quadratic",
 def _rosenbrock() -> Surface:
     # (1 - x)^2 + 100 (y - x^2)^2: a curved, narrow valley; minimum at (1, 1).
     return Surface(
-        name="rosenbrock", title="Rosenbrock: a curved narrow valley",
+        name="rosenbrock", title=_("Rosenbrock: a curved narrow valley"),
         value=lambda x, y: (1 - x) ** 2 + 100 * (y - x * x) ** 2,
         gradient=lambda p: np.array([-2 * (1 - p[0]) - 400 * p[0] * (p[1] - p[0] ** 2),
                                      200 * (p[1] - p[0] ** 2)]),
@@ -115,7 +116,7 @@ def _rosenbrock() -> Surface:
 def _saddle() -> Surface:
     # x^2/2 - y^2/2 + y^4/8: a saddle at the origin, minima where y^2 = 2.
     return Surface(
-        name="saddle", title="saddle point at the origin between two valleys",
+        name="saddle", title=_("saddle point at the origin between two valleys"),
         value=lambda x, y: 0.5 * x * x - 0.5 * y * y + 0.125 * y ** 4,
         gradient=lambda p: np.array([p[0], -p[1] + 0.5 * p[1] ** 3]),
         hessian=lambda p: np.array([[1.0, 0.0], [0.0, -1 + 1.5 * p[1] ** 2]]),
@@ -127,7 +128,8 @@ def _two_minima() -> Surface:
     # (x^2 - 1)^2 + y^2/2 + x/4: a local minimum near x = 0.97, the global one near -1.03
     # (the outer roots of f'(x) = 4x^3 - 4x + 1/4).
     return Surface(
-        name="two_minima", title="two minima: a local one (right) and the global one (left)",
+        name="two_minima",
+        title=_("two minima: a local one (right) and the global one (left)"),
         value=lambda x, y: (x * x - 1) ** 2 + 0.5 * y * y + 0.25 * x,
         gradient=lambda p: np.array([4 * p[0] * (p[0] ** 2 - 1) + 0.25, p[1]]),
         hessian=lambda p: np.array([[12 * p[0] ** 2 - 4, 0.0], [0.0, 1.0]]),
@@ -135,28 +137,40 @@ def _two_minima() -> Surface:
         minima=[(float(r), 0.0) for r in np.roots([4.0, 0.0, -4.0, 0.25]) if abs(r) > 0.5])
 
 
+#: name -> factory; a factory runs when the surface is first asked for (titles are translated
+#: then, in the current language)
 SURFACES: dict[str, Callable[[], Surface]] = {
-    "bowl": lambda: quadratic((1.0, 1.0), "bowl", "round bowl (curvature 1)"),
+    "bowl": lambda: quadratic((1.0, 1.0), "bowl", _("round bowl (curvature 1)")),
     "ill_conditioned": lambda: quadratic((1.0, 20.0), "ill_conditioned",
-                                         "ill-conditioned bowl (curvatures 1 and 20)",
+                                         _("ill-conditioned bowl (curvatures 1 and 20)"),
                                          start=(-1.8, 0.8), bounds=(-2.0, 2.0, -1.0, 1.0)),
     "narrow_valley": lambda: quadratic((0.2, 4.0), "narrow_valley",
-                                       "narrow valley 0.1 w1² + 2 w2² (curvatures 0.2 and 4)",
+                                       _("narrow valley 0.1 w1² + 2 w2² (curvatures 0.2 and 4)"),
                                        start=(-4.0, 1.0), bounds=(-4.5, 4.5, -1.5, 1.5)),
     "rosenbrock": _rosenbrock,
     "saddle": _saddle,
     "two_minima": _two_minima,
 }
 
-_CACHE: dict[str, Surface] = {}
+#: (name, language) -> Surface: one per language, so a language chosen later gets its titles
+_CACHE: dict[tuple[str, str], Surface] = {}
 
 
 def get_surface(name: str) -> Surface:
-    """The named surface (cached, so its contour grid is computed once)."""
+    """The named surface (cached, so its contour grid is computed once per language)."""
     check_choice(name, "surface", SURFACES)
-    if name not in _CACHE:
-        _CACHE[name] = SURFACES[name]()
-    return _CACHE[name]
+    key = (name, current_language())
+    if key not in _CACHE:
+        _CACHE[key] = SURFACES[name]()
+    return _CACHE[key]
+
+
+def surface_options() -> list[tuple[str, str]]:
+    """``(label, name)`` of every surface for a dropdown, labels in the current language."""
+    labels = {"bowl": _("round bowl"), "ill_conditioned": _("ill-conditioned bowl"),
+              "narrow_valley": _("narrow valley"), "rosenbrock": _("Rosenbrock valley"),
+              "saddle": _("saddle point"), "two_minima": _("two minima")}
+    return [(labels.get(name, name), name) for name in SURFACES]
 
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam")

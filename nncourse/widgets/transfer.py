@@ -19,13 +19,31 @@ from typing import Any
 
 import numpy as np
 
+from nncourse.i18n import _
 from nncourse.transfer import PRETRAINED_DIR, STRATEGIES
 
-__all__ = ["LABELS", "load_grid", "budget_table", "curve_figure", "budget_figure", "budget_alt"]
+__all__ = ["strategy_label", "source_label", "load_grid", "budget_table", "curve_figure",
+           "budget_figure", "budget_alt"]
 
-LABELS = {"scratch": "from scratch", "frozen": "frozen features + new head",
-          "finetune": "fine-tune everything", "lower_lr": "fine-tune, backbone lr / 10"}
 COLORS = {"scratch": "#7f7f7f", "frozen": "#1f77b4", "finetune": "#d62728", "lower_lr": "#2ca02c"}
+
+
+def strategy_label(strategy: str, short: bool = False) -> str:
+    """A strategy's name in the current language: a legend entry, or a short bar label."""
+    if short:
+        labels = {"scratch": _("scratch"), "frozen": _("frozen"), "finetune": _("fine-tune"),
+                  "lower_lr": _("lower lr")}
+    else:
+        labels = {"scratch": _("from scratch"), "frozen": _("frozen features + new head"),
+                  "finetune": _("fine-tune everything"),
+                  "lower_lr": _("fine-tune, backbone lr / 10")}
+    return labels.get(strategy, strategy)
+
+
+def source_label(source: str) -> str:
+    """What a source network was pretrained on, in the current language (its key if unknown)."""
+    labels = {"mnist04": _("digits 0-4"), "shuffled": _("shuffled labels")}
+    return labels.get(source, source)
 
 
 def load_grid() -> dict[str, Any]:
@@ -73,14 +91,16 @@ def curve_figure(target: str = "mnist59", source: str = "mnist04", ax: Any = Non
         if strategy not in table:
             continue
         e = table[strategy]
-        ax.plot(e["n"], e["mean"], "o-", color=COLORS[strategy], label=LABELS[strategy])
+        ax.plot(e["n"], e["mean"], "o-", color=COLORS[strategy],
+                label=strategy_label(strategy))
         ax.fill_between(e["n"], e["low"], e["high"], color=COLORS[strategy], alpha=0.15)
     ax.set_xscale("log")
     ax.set_xticks([1, 5, 10, 50], labels=["1", "5", "10", "50"])
-    ax.set_xlabel("labelled images per class")
-    ax.set_ylabel("test accuracy")
-    names = {"mnist59": "MNIST 5-9", "digits28": "8x8 digits rescaled"}
-    ax.set_title(f"{names.get(target, target)}, source: {source}")
+    ax.set_xlabel(_("labelled images per class"))
+    ax.set_ylabel(_("test accuracy"))
+    names = {"mnist59": "MNIST 5-9", "digits28": _("8x8 digits rescaled")}
+    ax.set_title(_("{target}, source: {source}").format(target=names.get(target, target),
+                                                        source=source_label(source)))
     ax.legend(fontsize=8, loc="lower right")
     return fig
 
@@ -100,12 +120,11 @@ def budget_figure(n_per_class: int, target: str = "mnist59") -> Any:
                                                [e["high"][k] - e["mean"][k]]], color="black",
                         capsize=3)
             ax.text(i, 0.03, f"{e['mean'][k]:.2f}", ha="center", color="white", fontsize=9)
-        ax.set_xticks(range(4), labels=["scratch", "frozen", "fine-tune", "lower lr"],
+        ax.set_xticks(range(4), labels=[strategy_label(s, short=True) for s in STRATEGIES],
                       fontsize=8)
         ax.set_ylim(0, 1)
-        ax.set_title("source: digits 0-4" if source == "mnist04" else "source: shuffled labels",
-                     fontsize=10)
-    axes[0].set_ylabel(f"test accuracy, {n_per_class} labels/class")
+        ax.set_title(_("source: {source}").format(source=source_label(source)), fontsize=10)
+    axes[0].set_ylabel(_("test accuracy, {count} labels/class").format(count=n_per_class))
     fig.tight_layout()
     return fig
 
@@ -115,7 +134,10 @@ def budget_alt(n_per_class: int, target: str = "mnist59") -> str:
     parts = []
     for source in ("mnist04", "shuffled"):
         table = budget_table(target, source)
-        values = ", ".join(f"{s} {table[s]['mean'][table[s]['n'].index(n_per_class)]:.2f}"
+        values = ", ".join(f"{strategy_label(s, short=True)} "
+                           f"{table[s]['mean'][table[s]['n'].index(n_per_class)]:.2f}"
                            for s in STRATEGIES)
-        parts.append(f"source {source}: {values}")
-    return f"Mean test accuracy with {n_per_class} labels per class; " + "; ".join(parts) + "."
+        parts.append(_("source {source}: {values}").format(source=source_label(source),
+                                                            values=values))
+    return _("Mean test accuracy with {count} labels per class; {sources}.").format(
+        count=n_per_class, sources="; ".join(parts))
