@@ -6,10 +6,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-# The labs whose stored numbers come from training or matrix products (measured: under another
-# OpenBLAS kernel their outputs are what a different CPU would print). The English labs only:
-# translated labs run the same code cells.
-BLAS_DEPENDENT_LABS := $(wildcard notebooks/lab*.ipynb)
+# The labs in each language (notebooks/pt-br/ is generated from the English labs by
+# `make translations`).
+ENGLISH_LABS := $(wildcard notebooks/lab*.ipynb)
+TRANSLATED_LABS := $(wildcard notebooks/pt-br/lab*.ipynb)
 ALTERNATE_BLAS_KERNEL := $(if $(filter Sandybridge,$(OPENBLAS_CORETYPE)),Nehalem,Sandybridge)
 
 # The learner's own folder for the labs (`make lab WORKSPACE=~/my-labs` puts it elsewhere).
@@ -84,15 +84,16 @@ test: setup book browser-deps sandbox-deps gettext-deps
 	$(PY) -m pytest tests -n 2 --timeout 900 -m "not perf" $(addprefix --ignore=,$(GRADING_TESTS))
 	$(MAKE) test-grading
 	# nbval compares one notebook's cells in order: --dist loadfile keeps each notebook on one
-	# worker, in order, and runs two notebooks at a time. It collects notebooks/pt-br/ too: the
-	# translated labs run the same code against the same stored outputs.
-	$(PY) -m pytest --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg --timeout 300 \
-		-n 2 --dist loadfile
-	# Again under another OpenBLAS kernel, so that a stored output that holds on this CPU only
-	# fails here and not on a learner's laptop: Sandybridge (AVX) runs on any x86-64 CPU with
-	# AVX and rounds matrix products differently from the Haswell/SkylakeX kernels OpenBLAS
-	# picks on newer CPUs (Nehalem when this machine already runs Sandybridge).
-	OPENBLAS_CORETYPE=$(ALTERNATE_BLAS_KERNEL) $(PY) -m pytest --nbval $(BLAS_DEPENDENT_LABS) \
+	# worker, in order, and runs two notebooks at a time. The English labs run under this
+	# machine's OpenBLAS kernel; the pt-BR labs (the same code cells against the same stored
+	# outputs, tests/test_translations.py) run under another one, so that a stored output that
+	# holds on this CPU only fails here and not on a learner's laptop: Sandybridge (AVX) runs on
+	# any x86-64 CPU with AVX and rounds matrix products differently from the Haswell/SkylakeX
+	# kernels OpenBLAS picks on newer CPUs (Nehalem when this machine already runs Sandybridge).
+	# Each lab's code thus runs once per kernel and once per language.
+	$(PY) -m pytest --nbval $(ENGLISH_LABS) --nbval-sanitize-with tests/nbval_sanitize.cfg \
+		--timeout 300 -n 2 --dist loadfile
+	OPENBLAS_CORETYPE=$(ALTERNATE_BLAS_KERNEL) $(PY) -m pytest --nbval $(TRANSLATED_LABS) \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg --timeout 300 -n 2 --dist loadfile
 
 test-grading: export OMP_NUM_THREADS = 1

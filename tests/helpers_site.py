@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
+from typing import Any
 
 import yaml
 
@@ -134,6 +135,44 @@ class _Ids(HTMLParser):
         for name, value in attrs:
             if name in ("id", "name") and value:
                 self.ids.add(value)
+
+
+class _Links(_Ids):
+    """Ids, link targets and the resources a page loads (scripts, styles, images, frames)."""
+
+    LOADING = {"script": "src", "img": "src", "iframe": "src", "link": "href", "source": "src"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.loads: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        super().handle_starttag(tag, attrs)
+        values = dict(attrs)
+        if tag == "a" and values.get("href"):
+            self.hrefs.append(values["href"] or "")
+        wanted = self.LOADING.get(tag)
+        # A <link> loads something only as a stylesheet, icon or preload (a canonical or
+        # alternate URL is an address, never fetched).
+        rel = set((values.get("rel") or "").split())
+        if tag == "link" and not rel & {"stylesheet", "icon", "preload", "modulepreload",
+                                        "prefetch"}:
+            return
+        if wanted and values.get(wanted):
+            self.loads.append(values[wanted] or "")
+
+
+def page_links(path: Path) -> dict[str, Any]:
+    """What a page's HTML links to and loads, read without a browser.
+
+    Returns:
+        ``{"hrefs": [...], "ids": {...}, "loads": [...]}``: the ``href`` of every link, every id
+        (and anchor name), and the URL of every script, stylesheet, image and frame it loads.
+    """
+    parser = _Links()
+    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return {"hrefs": parser.hrefs, "ids": set(parser.ids), "loads": parser.loads}
 
 
 @functools.lru_cache(maxsize=256)

@@ -55,6 +55,7 @@ from helpers_site import (
     SLOW_MOBILE,
     TBT_BUDGET_MS,
     broken_internal_links,
+    page_links,
     build_site,
     calibrated_slowdown,
     early_script_problems,
@@ -75,6 +76,11 @@ CHAPTERS = [f"book/{name}.html" for name in (
 LABS = [f"notebooks/lab{page[5:]}" for page in CHAPTERS]
 #: every chapter of the course (the table of contents' book/NN_*.html pages)
 ALL_CHAPTERS = [page for page in toc_pages() if re.fullmatch(r"book/\d\d_\w+\.html", page)]
+#: the API reference: one autodoc page per module, all made from one template and no script of
+#: their own. The browser opens a spread of them (every twentieth, and the last); every one of
+#: them is checked without a browser (test_every_reference_page_links_and_loads_offline).
+REFERENCE_PAGES = [page for page in toc_pages() if page.startswith("book/reference/")]
+REFERENCE_SAMPLE = sorted({*REFERENCE_PAGES[::20], *REFERENCE_PAGES[-1:]})
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 SCREENSHOT_PAGES = {"intro": "book/intro.html", "chapter": "book/01_training_loop.html",
@@ -307,8 +313,9 @@ def _survey(site: Path, base_url: str) -> list[dict]:
     from playwright.async_api import async_playwright
 
     course = ["book/intro.html", "book/setup.html", *CHAPTERS, *LABS]
+    browsed = [p for p in toc_pages() if p not in REFERENCE_PAGES or p in REFERENCE_SAMPLE]
     jobs = [(p, DESKTOP["width"], False) for p in
-            ["index.html", *toc_pages(), "search.html", "genindex.html", "py-modindex.html"]]
+            ["index.html", *browsed, "search.html", "genindex.html", "py-modindex.html"]]
     jobs += [(p, PHONE["width"], False) for p in course]
     jobs += [(p, DESKTOP["width"], True) for p, dark in sorted(AXE_PAGES) if dark]
     ARTIFACTS.mkdir(exist_ok=True)
@@ -364,7 +371,7 @@ def test_toc_reads_chapter_lab_chapter():
 
 def test_every_page_loads_cleanly(site: Path, survey):
     """No console error, failed or external request, unloaded image, raw formula, open solution,
-    broken link (1366 px), or page wider than a phone (390 px)."""
+    broken link (1366 px), or page wider than a phone (390 px). (The reference pages: a spread.)"""
     pages = ["index.html", *toc_pages(), "search.html", "genindex.html", "py-modindex.html"]
     for path in pages:
         assert (site / path).is_file(), f"{path} is in the table of contents but not built"
@@ -376,6 +383,38 @@ def test_every_page_loads_cleanly(site: Path, survey):
     for name in SCREENSHOT_PAGES:
         for width in (390, 1366):
             assert (ARTIFACTS / f"site-{name}-{width}.png").stat().st_size > 10_000
+
+
+def test_every_reference_page_links_and_loads_offline(site: Path, base_url: str):
+    """Each API reference page, read as HTML: its links resolve and it loads nothing off-site.
+
+    The browser opens a spread of these pages (REFERENCE_SAMPLE); they share one template, so
+    what a browser alone could find (console errors, layout) is the same on all of them.
+    """
+    assert len(REFERENCE_PAGES) > 20 and set(REFERENCE_SAMPLE) < set(REFERENCE_PAGES)
+    problems = {}
+    for path in REFERENCE_PAGES:
+        links = page_links(site / path)
+        url = f"{base_url}{path}"
+        found = broken_internal_links(site, base_url, url, links["hrefs"], links["ids"])
+        found += [f"loads {src} from another site" for src in links["loads"]
+                  if urlsplit(src).scheme in ("http", "https", "") and urlsplit(src).netloc]
+        if found:
+            problems[path] = found
+    assert not problems, problems
+
+
+def test_planted_broken_reference_link_is_found(site: Path, base_url: str, tmp_path: Path):
+    page = site / REFERENCE_PAGES[0]
+    planted = tmp_path / "planted.html"
+    planted.write_text(page.read_text(encoding="utf-8").replace(
+        "</article>", '<a href="#no-such-anchor">x</a><script src="https://cdn.example/x.js">'
+        "</script></article>", 1), encoding="utf-8")
+    links = page_links(planted)
+    assert "#no-such-anchor" in links["hrefs"]
+    assert broken_internal_links(site, base_url, f"{base_url}{REFERENCE_PAGES[0]}",
+                                 ["#no-such-anchor"], links["ids"])
+    assert "https://cdn.example/x.js" in links["loads"]
 
 
 @pytest.mark.parametrize("side, link", [("primary", "Lab 1"), ("secondary", "Quiz")])

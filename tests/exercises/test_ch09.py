@@ -1,7 +1,8 @@
 """Chapter 9 exercises: the catalogue, the generic diagnosis, and answers written from the lab.
 
-* catalogue: every mistake model loses points on seed 0 and its words are shown (a case's
-  inputs are only the CNN's seed, so seeds 1 and 7 add nothing but time);
+* catalogue: each exercise names its reference and keeps four mistakes (that each one
+  loses points with its words shown, on seeds 0, 1 and 7, is tests/test_mistake_catalogues.py's
+  check of every chapter);
 * diagnosis: planted mistakes that no catalogue lists (all but the first layer frozen, the
   backbone's biases left learning, a head of the wrong width, the old head kept after the new
   one, a squared factor, both groups scaled, no groups at all, an unknown budget, a misnamed
@@ -35,16 +36,6 @@ def test_every_exercise_names_a_reference_and_keeps_four_mistakes() -> None:
     for exercise in EXERCISES:
         assert exercise.reference_answer() is not None, exercise.id
         assert len(exercise.mistakes) >= 4, exercise.id
-
-
-@pytest.mark.parametrize(("exercise_id", "mistake"),
-                         [(e.id, m) for e in EXERCISES for m in e.mistakes],
-                         ids=lambda item: getattr(item, "name", item))
-def test_each_mistake_loses_points_with_its_message(exercise_id: str, mistake) -> None:
-    result = check(exercise_id, mistake.answer, seed=0)
-    assert result.score < result.max_score, (mistake.name, str(result))
-    for word in mistake.words:
-        assert word.lower() in _text(result), (mistake.name, word, str(result))
 
 
 # ----------------------------------------------------------------------------- diagnosis
