@@ -127,10 +127,12 @@ def _perceptron_judge(part: str):
                        outputs=describe_value(outputs))
         weights, problem = as_array(outputs[0], "weights")
         if problem or weights.shape != (2,):
-            return problem or f"weights has shape {weights.shape}, expected (2,) = (features,)."
+            return problem or _("weights has shape {shape}, expected (2,) = "
+                                "(features,).").format(shape=weights.shape)
         bias, problem = as_array(outputs[1], "bias")
         if problem or bias.size != 1:
-            return problem or f"bias has shape {bias.shape}; expected a single number."
+            return problem or _("bias has shape {shape}; expected a single "
+                                "number.").format(shape=bias.shape)
         errors = outputs[2]
         if not isinstance(errors, list | np.ndarray) or len(errors) != inputs["epochs"]:
             length = len(errors) if isinstance(errors, list | np.ndarray) else "no"
