@@ -279,7 +279,7 @@ def damping_judge(inputs: dict, output: Any) -> str | None:
                    lr=lr, beta=beta)
     found = regime(lr, beta, CURVATURES)
     rate, lam = found["rate"], found["curvature"]
-    where = "flat" if lam == min(CURVATURES) else "steep"
+    where = _("flat") if lam == min(CURVATURES) else _("steep")
     if found["kind"] == "diverges":
         big = max(CURVATURES)
         return (_("It diverges: the steep direction (curvature {big:g}) needs lr * "
