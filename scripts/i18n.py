@@ -515,13 +515,34 @@ def msgfmt_problems(po: Path) -> list[str]:
     return [] if done.returncode == 0 else [f"{_shown(po)}: {done.stderr.strip()}"]
 
 
+#: a flags line of a .po file that names a format flag
+_FORMAT_FLAG_LINE = re.compile(r"^#,.*\bpython-(?:brace-)?format\b", re.MULTILINE)
+
+
+def guessed_flags(po: Path) -> list[str]:
+    """A prose catalogue that carries babel's guessed format flags (see FORMAT_FLAGS).
+
+    babel's ``read_po`` guesses the flags afresh for every message it reads, so a catalogue
+    edited by hand with ``read_po``/``write_po`` gets them back, and the next ``update`` (which
+    writes through :func:`write_catalog`) drops them again: a diff in files nobody changed. The
+    file's text is read, not babel's catalogue, which would show the guesses.
+    """
+    if po.stem == RUNTIME_DOMAIN:
+        return []
+    found = len(_FORMAT_FLAG_LINE.findall(po.read_text(encoding="utf-8")))
+    if not found:
+        return []
+    return [f"{_shown(po)}: {found} guessed format flag(s) on prose; run `python "
+            f"scripts/i18n.py update` (or write it with write_catalog)"]
+
+
 def check() -> list[str]:
     """Every stale-translation problem (empty: the translations are complete and current)."""
     problems = stale_templates() + stale_labs()
     for language in LANGUAGES:
         skip = pending(language)
         for po in catalogues(language):
-            problems += msgfmt_problems(po)
+            problems += msgfmt_problems(po) + guessed_flags(po)
             name = str(po.relative_to(LOCALES / language / "LC_MESSAGES"))
             if name not in skip:
                 problems += untranslated(po)

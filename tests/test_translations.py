@@ -72,6 +72,22 @@ def test_every_catalogue_passes_msgfmt_check(language):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("language", sorted(i18n.LANGUAGES))
+def test_prose_catalogues_carry_no_guessed_format_flags(language):
+    problems = [p for po in i18n.catalogues(language) for p in i18n.guessed_flags(po)]
+    assert not problems, "\n".join(problems)
+
+
+def test_a_guessed_format_flag_on_prose_is_reported(tmp_path):
+    entry = ('\n#, python-brace-format\nmsgid "Set {lr} below 0.1."\n'
+             'msgstr "Deixe {lr} abaixo de 0,1."\n')
+    prose, runtime = tmp_path / "lab01_training_loop.po", tmp_path / "nncourse.po"
+    for path in (prose, runtime):
+        path.write_text('msgid ""\nmsgstr ""\n' + entry, encoding="utf-8")
+    assert i18n.guessed_flags(prose)
+    assert i18n.guessed_flags(runtime) == []          # run-time messages keep them for msgfmt
+
+
 def test_pending_lists_only_existing_catalogues():
     for language in i18n.LANGUAGES:
         messages = i18n.LOCALES / language / "LC_MESSAGES"

@@ -6,8 +6,10 @@ translate all of it. Then ``check()`` is run on a wrong answer of every exercise
 catalogued mistake, seed 0) in both languages: under ``pt_BR`` no sentence may come out as its
 English source, nor contain common English words, and a message planted without a translation
 must be caught by that same test. The same holds for the sentences learner code's errors become
-(errors.py: a shape error, an exception, a stub) and for the comparison reports (compare.py: NaN,
-a wrong shape, an object that is no plain data), run through ``check()``.
+(errors.py: a shape error, an exception, a stub), for a chapter's runner refusing an answer it
+cannot use (a wrong return structure, one function where a tuple of them is asked for) and for
+the comparison reports (compare.py: NaN, a wrong shape, an object that is no plain data), run
+through ``check()``.
 """
 
 from __future__ import annotations
@@ -254,6 +256,62 @@ def test_comparison_reports_speak_portuguese(portuguese) -> None:
     for report in reports:
         assert report and not ENGLISH.search(report), report
     assert "tem formato (3, 2), o esperado é (2, 3)" in reports[1]
+
+
+# ------------------------------------------------------- answers a chapter's runner cannot use
+def _step_without_state(param, grad, *state_and_settings):
+    return param - 0.1 * grad              # Adam's step must return (param, m, v)
+
+
+def _leaky_relu(x, negative_slope=0.01):
+    return np.where(x > 0, x, negative_slope * x)
+
+
+def _forward_without_cache(x, gamma, beta, eps):
+    return x                               # batchnorm_forward must return (out, cache)
+
+
+def _search_returning_nothing(objective, sample, n_trials, seed):
+    return None
+
+
+#: exercise -> (an answer its runner refuses with a LearnerError, how that English sentence starts)
+UNUSABLE_ANSWERS = {
+    "optim.adam_step": (_step_without_state, "Your step function must return the tuple"),
+    "activations.leaky_relu": (_leaky_relu, "pass the tuple (leaky_relu, leaky_relu_backward)"),
+    "normalization.batchnorm": ((_forward_without_cache, lambda grad_out, cache: grad_out),
+                                "batchnorm_forward must return the pair (out, cache)"),
+    "regularization.dropout": (_leaky_relu, "pass the two functions together, as a pair"),
+    "evaluation.random_search": (_search_returning_nothing, "random_search returned NoneType"),
+}
+
+
+@pytest.mark.parametrize("exercise_id", sorted(UNUSABLE_ANSWERS))
+def test_a_runners_refusal_is_portuguese(exercise_id: str) -> None:
+    answer, english_start = UNUSABLE_ANSWERS[exercise_id]
+    translated, english = _both_languages(exercise_id, answer)
+    assert english.cases[0].message.startswith(english_start), english.cases[0].message
+    assert translated.cases[0].message != english.cases[0].message
+    assert english_sentences(translated, english) == []
+
+
+def test_an_untranslated_runner_sentence_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = i18n.translations
+    planted = "pass the tuple {wanted} of your functions; got {got}"
+
+    class Planted:
+        """The Portuguese catalogue with one sentence of a chapter's runner left English."""
+
+        def __init__(self, language: str) -> None:
+            self.catalogue = real(language)
+
+        def gettext(self, text: str) -> str:
+            return text if text == planted else self.catalogue.gettext(text)
+
+    monkeypatch.setattr(i18n, "translations", Planted)
+    answer, _start = UNUSABLE_ANSWERS["activations.leaky_relu"]
+    translated, english = _both_languages("activations.leaky_relu", answer)
+    assert english_sentences(translated, english)
 
 
 # ------------------------------------------------------------------------ nncourse progress

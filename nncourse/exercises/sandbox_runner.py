@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from nncourse.exercises.errors import LearnerError
+from nncourse.i18n import _
 
 ARRAY_KEY = "__nncourse_npy__"
 HEADER = struct.Struct(">Q")
@@ -257,10 +258,11 @@ class OwnAnswerRequired(LearnerError, RuntimeError):
 
 
 def _not_your_own(exercise_id: str, name: str, why: str) -> OwnAnswerRequired:
-    return OwnAnswerRequired(
-        f"`{name}` is what exercise {exercise_id} asks you to write ({why}); in a graded run "
-        f"nncourse's own `{name}` calls your answer, so importing or calling it earns nothing: "
-        f"write it yourself in the notebook.")
+    return OwnAnswerRequired(_(
+        "`{name}` is what exercise {exercise_id} asks you to write ({why}); in a graded run "
+        "nncourse's own `{name}` calls your answer, so importing or calling it earns nothing: "
+        "write it yourself in the notebook.").format(name=name, exercise_id=exercise_id,
+                                                     why=why))
 
 
 def library_guard(exercise_id: str, name: str) -> None:
@@ -273,7 +275,7 @@ def library_guard(exercise_id: str, name: str) -> None:
     from_stand_in = frame.f_code.co_name == "stand_in" and frame.f_code.co_filename == __file__
     if exercise_id in _ACTIVE or not (from_stand_in or frame.f_code.co_filename.startswith(
             _PACKAGE + os.sep)):
-        raise _not_your_own(exercise_id, name, "in the other backend")
+        raise _not_your_own(exercise_id, name, _("in the other backend"))
 
 
 def _rebound(answer, signature, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
@@ -311,10 +313,11 @@ def _rebound(answer, signature, args: tuple, kwargs: dict) -> tuple[tuple, dict]
         default = library[name].default
         if name not in named and (default is library[name].empty or not _same_value(value,
                                                                                     default)):
-            raise OwnAnswerRequired(
-                f"nncourse's own code calls `{getattr(signature, '__name__', '')[11:]}` with "
-                f"{name}={value!r:.40}, which your answer does not take; in a graded run the "
-                f"library uses your answer, so this call needs the library's full signature")
+            raise OwnAnswerRequired(_(
+                "nncourse's own code calls `{function}` with {name}={value!r:.40}, which your "
+                "answer does not take; in a graded run the library uses your answer, so this "
+                "call needs the library's full signature").format(
+                    function=getattr(signature, "__name__", "")[11:], name=name, value=value))
     return (), named
 
 
@@ -345,17 +348,17 @@ def learner_answer(exercise_id: str, name: str, part: int | None, library=None,
             if library is not None and caller.startswith(_PACKAGE + os.sep) \
                     and exercise_id not in _ACTIVE:
                 return library(*args, **kwargs)   # a layer of the library uses its twin
-            raise _not_your_own(exercise_id, name, "in the other backend")
+            raise _not_your_own(exercise_id, name, _("in the other backend"))
         if exercise_id in _ACTIVE:
-            raise _not_your_own(exercise_id, name, "your answer uses nncourse's copy of it")
+            raise _not_your_own(exercise_id, name, _("your answer uses nncourse's copy of it"))
         if exercise_id not in _ANSWERS:
-            raise _not_your_own(exercise_id, name, "the notebook has no answer for it")
+            raise _not_your_own(exercise_id, name, _("the notebook has no answer for it"))
         _ACTIVE.add(exercise_id)
         try:
             try:
                 answer = eval(compile(_ANSWERS[exercise_id], "<answer>", "eval"), _NAMESPACE)
             except Exception:
-                raise _not_your_own(exercise_id, name, "your answer is not defined yet") \
+                raise _not_your_own(exercise_id, name, _("your answer is not defined yet")) \
                     from None
             if isinstance(answer, dict):
                 answer = answer.get(name, next(iter(answer.values()), None) if len(answer) == 1
@@ -363,7 +366,7 @@ def learner_answer(exercise_id: str, name: str, part: int | None, library=None,
             elif isinstance(answer, list | tuple):
                 answer = answer[part] if part < len(answer) else None
             if not callable(answer) or getattr(answer, "__nncourse_stand_in__", False):
-                raise _not_your_own(exercise_id, name, "your answer is nncourse's own")
+                raise _not_your_own(exercise_id, name, _("your answer is nncourse's own"))
             if signature is not None:
                 args, kwargs = _rebound(answer, signature, args, kwargs)
             return answer(*args, **kwargs)
@@ -403,7 +406,7 @@ def _reap(pid: int) -> tuple[int, int]:
     """``waitpid`` of a worker that has closed its pipe (it may take a moment to exit)."""
     import time
 
-    for _ in range(50):
+    for _attempt in range(50):
         try:
             done, status = os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:

@@ -127,16 +127,20 @@ def _perceptron_judge(part: str):
                        outputs=describe_value(outputs))
         weights, problem = as_array(outputs[0], "weights")
         if problem or weights.shape != (2,):
-            return problem or f"weights has shape {weights.shape}, expected (2,) = (features,)."
+            return problem or _("weights has shape {shape}, expected (2,) = "
+                                "(features,).").format(shape=weights.shape)
         bias, problem = as_array(outputs[1], "bias")
         if problem or bias.size != 1:
-            return problem or f"bias has shape {bias.shape}; expected a single number."
+            return problem or _("bias has shape {shape}; expected a single "
+                                "number.").format(shape=bias.shape)
         errors = outputs[2]
-        if not isinstance(errors, list | np.ndarray) or len(errors) != inputs["epochs"]:
-            length = len(errors) if isinstance(errors, list | np.ndarray) else "no"
+        if not isinstance(errors, list | np.ndarray):
+            return _("errors_per_epoch has no entries for epochs={inputs_epochs}; expected one "
+                     "per epoch.").format(inputs_epochs=inputs["epochs"])
+        if len(errors) != inputs["epochs"]:
             return _("errors_per_epoch has {length} entries for "
                      "epochs={inputs_epochs}; expected one per epoch.").format(
-                       length=length, inputs_epochs=inputs['epochs'])
+                       length=len(errors), inputs_epochs=inputs['epochs'])
         if part == "separates":
             predictions = (inputs["X"] @ weights + float(bias.ravel()[0]) > 0).astype(float)
             wrong_count = int(np.sum(predictions != inputs["y"]))

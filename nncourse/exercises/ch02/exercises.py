@@ -98,9 +98,9 @@ def _starts_at_x0(inputs, output, expected):
 
     arr = numeric(output)
     if arr is None or arr.ndim != 2 or len(arr) == 0 or arr.shape[1] != len(inputs["x0"]):
-        return "path should be an array of shape (steps + 1, d) whose first row is x0."
+        return _("path should be an array of shape (steps + 1, d) whose first row is x0.")
     if not np.allclose(arr[0], expected[0], rtol=1e-9, atol=1e-12):
-        return "path[0] should be x0 itself (the path starts where the descent starts)."
+        return _("path[0] should be x0 itself (the path starts where the descent starts).")
     return None
 
 
@@ -132,7 +132,7 @@ register(Exercise(
 # ----------------------------------------------------------------------------- numeric answers
 def _number(outputs) -> str | None:
     if isinstance(outputs, bool) or not isinstance(outputs, int | float):
-        return f"expected a number; got {describe_value(outputs)}"
+        return _("expected a number; got {got}").format(got=describe_value(outputs))
     return None
 
 
@@ -141,7 +141,7 @@ def _stability_judge(inputs, outputs):
         return _number(outputs)
     outputs = float(outputs)
     limit = 2.0 / inputs["L"]
-    message = compare_number("learning rate", outputs, limit, rtol=0.01)
+    message = compare_number(_("learning rate"), outputs, limit, rtol=0.01)
     if message is None:
         return None
     if isinstance(outputs, float) and np.isclose(outputs, 1.0 / inputs["L"], rtol=0.01):
@@ -157,7 +157,8 @@ def _stability_judge(inputs, outputs):
         return _("lr = {outputs:g} converges, but so do larger rates: each step "
                  "multiplies x by (1 - lr·L); find the largest lr with |1 - lr·L| < 1.").format(
                    outputs=outputs)
-    return message.rstrip(".") + "; each step multiplies x by (1 - lr·L)."
+    return _("{message}; each step multiplies x by (1 - lr·L).").format(
+        message=message.rstrip("."))
 
 
 register(Exercise(

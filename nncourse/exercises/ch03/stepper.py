@@ -62,7 +62,7 @@ def _close(got: float, want: float) -> bool:
 
 def _judge_read_gradient(graph: str, name: str, got, engine: dict) -> str | None:
     """None if ``got`` is dL/d``name`` of ``graph``, else what went wrong (no answer given away)."""
-    what = f"dL/d{name} of {graph}"
+    what = _("dL/d{name} of {graph}").format(name=name, graph=graph)
     if isinstance(got, bool) or not isinstance(got, int | float):
         return _("{what} is {type} {got!r:.40}; expected a number").format(
                    what=what, type=type(got).__name__, got=got)

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ...i18n import _
 from ..errors import LearnerError
 from ..runtime import runner
 
@@ -25,12 +26,15 @@ def unpack(answer: Any, names: list[str]) -> list[Any]:
             all(callable(item) for item in answer):
         return list(answer)
     if callable(answer):
-        got = f"one function ({getattr(answer, '__name__', 'a callable')})"
+        got = _("one function ({name})").format(
+            name=getattr(answer, "__name__", _("a callable")))
     elif isinstance(answer, tuple | list):
-        got = f"a {type(answer).__name__} of {len(answer)} item(s)"
+        got = _("a {kind} of {count} item(s)").format(kind=type(answer).__name__,
+                                                     count=len(answer))
     else:
-        got = f"a {type(answer).__name__}"
-    raise LearnerError(f"pass the tuple {wanted} of your functions; got {got}")
+        got = _("a {kind}").format(kind=type(answer).__name__)
+    raise LearnerError(_("pass the tuple {wanted} of your functions; got {got}").format(
+        wanted=wanted, got=got))
 
 
 @runner("ch04.functions")

@@ -244,16 +244,18 @@ _register_step(
 def _setting(output: Any) -> tuple[dict[str, float] | None, str | None]:
     """The (lr, momentum) of an answer, or a sentence saying what is missing."""
     if not isinstance(output, dict):
-        return None, (f"expected the damping explorer or a dict {{'lr': ..., 'momentum': ...}}; "
-                      f"got a {type(output).__name__}")
+        return None, _("expected the damping explorer or a dict {{'lr': ..., 'momentum': "
+                       "...}}; got a {kind}").format(kind=type(output).__name__)
     found = {}
     for key in ("lr", "momentum"):
         if key not in output:
-            return None, (f"the answer has no {key!r}; the explorer's settings are 'lr', "
-                          f"'momentum' and 'steps' (got the keys {sorted(output)})")
+            return None, _("the answer has no {key!r}; the explorer's settings are 'lr', "
+                           "'momentum' and 'steps' (got the keys {keys})").format(
+                key=key, keys=sorted(output))
         value = output[key]
         if isinstance(value, bool) or not isinstance(value, int | float):
-            return None, f"{key} must be a number; got {value!r:.40}"
+            return None, _("{key} must be a number; got {value!r:.40}").format(key=key,
+                                                                            value=value)
         found[key] = float(value)
     return found, None
 
@@ -277,7 +279,7 @@ def damping_judge(inputs: dict, output: Any) -> str | None:
                    lr=lr, beta=beta)
     found = regime(lr, beta, CURVATURES)
     rate, lam = found["rate"], found["curvature"]
-    where = "flat" if lam == min(CURVATURES) else "steep"
+    where = _("flat") if lam == min(CURVATURES) else _("steep")
     if found["kind"] == "diverges":
         big = max(CURVATURES)
         return (_("It diverges: the steep direction (curvature {big:g}) needs lr * "

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ...i18n import _
 from ..errors import LearnerError
 from ..runtime import runner
 
@@ -50,15 +51,19 @@ def optimizer_steps(answer: Any, inputs: dict, spec: dict) -> dict[str, list[np.
         extra = [int(inputs[counter]) + step] if counter else []
         returned = answer(param, grad, *state, *extra, *hyper)
         if not isinstance(returned, tuple | list) or len(returned) != 1 + len(state_names):
-            size = f" of {len(returned)} values" if isinstance(returned, tuple | list) else ""
-            raise LearnerError(f"your step function must return the tuple ({expected}) of "
-                               f"arrays shaped like param; at step {step + 1} it returned a "
-                               f"{type(returned).__name__}{size}")
+            kind = type(returned).__name__
+            got = _("a {kind} of {count} values").format(kind=kind, count=len(returned)) \
+                if isinstance(returned, tuple | list) else _("a {kind}").format(kind=kind)
+            raise LearnerError(_("your step function must return the tuple ({expected}) of "
+                                 "arrays shaped like param; at step {step} it returned "
+                                 "{got}").format(expected=expected, step=step + 1, got=got))
         for name, value in zip(record, returned, strict=True):
             if np.shape(value) != np.shape(inputs["param"]):
-                raise LearnerError(f"your step function returned {name} of shape "
-                                   f"{np.shape(value)} at step {step + 1}; it must keep the "
-                                   f"shape of param, {np.shape(inputs['param'])}")
+                raise LearnerError(_("your step function returned {name} of shape {shape} at "
+                                     "step {step}; it must keep the shape of param, "
+                                     "{param_shape}").format(
+                    name=name, shape=np.shape(value), step=step + 1,
+                    param_shape=np.shape(inputs["param"])))
         param, *state = returned
         for name, value in zip(record, returned, strict=True):
             record[name].append(np.array(value, dtype=np.float64, copy=True))

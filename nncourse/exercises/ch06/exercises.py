@@ -55,6 +55,10 @@ def _fans(shape: tuple[int, int]) -> dict[str, float]:
             "(fan_in + fan_out) / 2": (fan_in + fan_out) / 2}
 
 
+#: what spread_formula appends to a formula that is the variance (k / fan) rather than the std
+NO_ROOT = " (no square root)"
+
+
 def spread_formula(value: float, shape: tuple[int, int]) -> str | None:
     """The formula among sqrt(k / fan) and k / fan (k = 1, 2, 3, 6) that gives ``value``.
 
@@ -69,8 +73,15 @@ def spread_formula(value: float, shape: tuple[int, int]) -> str | None:
             if abs(value / np.sqrt(k / fan) - 1) < STD_TOLERANCE:
                 return f"sqrt({text})"
             if abs(value / (k / fan) - 1) < STD_TOLERANCE:
-                return f"{text} (no square root)"
+                return f"{text}{NO_ROOT}"
     return None
+
+
+def _formula_shown(formula: str) -> str:
+    """A formula of :func:`spread_formula` with its "(no square root)" in the current language."""
+    if formula.endswith(NO_ROOT):
+        return formula[:-len(NO_ROOT)] + " " + _("(no square root)")
+    return formula
 
 
 def _init_feedback(kind: str, shape: tuple[int, int], std: float, expected: float) -> str:
@@ -86,10 +97,10 @@ def _init_feedback(kind: str, shape: tuple[int, int], std: float, expected: floa
             return _("{where}: that is sqrt(1 / fan_in), LeCun's std; He has the "
                      "factor 2, sqrt(2 / fan_in)").format(
                        where=where)
-        if found and "no square root" in found:
+        if found and found.endswith(NO_ROOT):
             return (_("{where}: that is {found}, the variance used as the std; the std "
                       "of N(0, 2 / fan_in) is sqrt(2 / fan_in)").format(
-                        where=where, found=found))
+                        where=where, found=_formula_shown(found)))
         if found:
             return _("{where}: your std is {found}; He's std is sqrt(2 / fan_in) "
                      "(fan_in = shape[1])").format(
@@ -106,7 +117,7 @@ def _init_feedback(kind: str, shape: tuple[int, int], std: float, expected: floa
     if found:
         return (_("{where}: your limit b is {found}; Xavier's is sqrt(6 / (fan_in + "
                   "fan_out)) (a uniform U(-b, b) has std b / sqrt(3))").format(
-                    where=where, found=found))
+                    where=where, found=_formula_shown(found)))
     return (_("{where} ({std_expected:.3g} times): the limit is sqrt(6 / (fan_in + "
               "fan_out)) and U(-b, b) has std b / sqrt(3)").format(
                 where=where, std_expected=std / expected))
@@ -313,7 +324,7 @@ def gradcheck_judge(inputs: dict, output: Any) -> str | None:
     """grad_x against the central-difference gradient of the learner's own forward."""
     from ..compare import compare_arrays
 
-    message = compare_arrays("grad_x (against a numerical gradient of your forward)",
+    message = compare_arrays(_("grad_x (against a numerical gradient of your forward)"),
                              output["grad_x"], output["numeric_grad_x"], rtol=1e-5, atol=1e-7)
     return message
 

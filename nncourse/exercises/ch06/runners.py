@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ...i18n import _
 from ..errors import LearnerError
 from ..runtime import runner
 
@@ -25,8 +26,10 @@ def _pair(answer: Any, names: tuple[str, str]) -> tuple[Any, Any]:
     wanted = f"({', '.join(names)})"
     if isinstance(answer, tuple | list) and len(answer) == 2 and all(map(callable, answer)):
         return answer[0], answer[1]
-    got = "one function" if callable(answer) else f"a {type(answer).__name__}"
-    raise LearnerError(f"pass the tuple {wanted} of your two functions; got {got}")
+    got = _("one function") if callable(answer) else \
+        _("a {kind}").format(kind=type(answer).__name__)
+    raise LearnerError(_("pass the tuple {wanted} of your two functions; got {got}").format(
+        wanted=wanted, got=got))
 
 
 @runner("ch06.initialisers")
@@ -73,10 +76,11 @@ def forward_stats(answer: Any, inputs: dict, spec: dict) -> dict[str, np.ndarray
     except (TypeError, ValueError):
         table = None
     if table is None or table.ndim != 2 or table.shape[1] != 3:
-        shape = f"shape {table.shape}" if table is not None else "rows that are not numbers"
-        raise LearnerError(f"forward_with_stats must return one row (mean, std, dead_fraction) "
-                           f"per layer: a list of 3-tuples or an array of shape (layers, 3); "
-                           f"yours gave {shape}")
+        shape = _("shape {shape}").format(shape=table.shape) if table is not None else \
+            _("rows that are not numbers")
+        raise LearnerError(_("forward_with_stats must return one row (mean, std, "
+                             "dead_fraction) per layer: a list of 3-tuples or an array of shape "
+                             "(layers, 3); yours gave {shape}").format(shape=shape))
     return {"mean": table[:, 0], "std": table[:, 1], "dead_fraction": table[:, 2]}
 
 
@@ -95,13 +99,13 @@ def batchnorm(answer: Any, inputs: dict, spec: dict) -> dict[str, Any]:
     x, gamma, beta, eps = inputs["x"], inputs["gamma"], inputs["beta"], inputs["eps"]
     returned = forward(x, gamma, beta, eps)
     if not isinstance(returned, tuple | list) or len(returned) != 2:
-        raise LearnerError("batchnorm_forward must return the pair (out, cache); cache is "
-                           "whatever your backward needs")
+        raise LearnerError(_("batchnorm_forward must return the pair (out, cache); cache is "
+                             "whatever your backward needs"))
     out, cache = returned
     grads = backward(inputs["grad_out"], cache)
     if not isinstance(grads, tuple | list) or len(grads) != 3:
-        raise LearnerError("batchnorm_backward must return the tuple (grad_x, grad_gamma, "
-                           "grad_beta)")
+        raise LearnerError(_("batchnorm_backward must return the tuple (grad_x, grad_gamma, "
+                             "grad_beta)"))
     found = {"out": out, "grad_x": grads[0], "grad_gamma": grads[1], "grad_beta": grads[2]}
     if not inputs.get("gradcheck"):
         return found

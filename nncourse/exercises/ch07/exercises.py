@@ -174,7 +174,7 @@ def _stopping_inputs(kind: str):
 
 
 def _shown(value: Any) -> str:
-    return "not set" if value == "missing" else repr(value)
+    return _("not set") if value == "missing" else repr(value)
 
 
 def _stopping_judge(inputs: dict, output: dict, expected: dict) -> str | None:

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ...i18n import _
 from ..errors import LearnerError
 from ..runtime import runner
 
@@ -28,15 +29,17 @@ from ..runtime import runner
 def _pair(answer: Any, exercise_id: str, names: str) -> tuple[Any, Any]:
     if isinstance(answer, tuple | list) and len(answer) == 2 and all(map(callable, answer)):
         return answer[0], answer[1]
-    raise LearnerError(f"pass the two functions together, as a pair: "
-                       f"check({exercise_id!r}, ({names}))")
+    raise LearnerError(_("pass the two functions together, as a pair: "
+                         "check({exercise_id!r}, ({names}))").format(exercise_id=exercise_id,
+                                                                    names=names))
 
 
 def _output_pair(value: Any, first: str, second: str) -> tuple[Any, Any]:
     if isinstance(value, tuple | list) and len(value) == 2:
         return value[0], value[1]
-    raise LearnerError(f"the forward pass returned {type(value).__name__}; it should return the "
-                    f"tuple ({first}, {second})")
+    raise LearnerError(_("the forward pass returned {kind}; it should return the tuple "
+                         "({first}, {second})").format(kind=type(value).__name__, first=first,
+                                                       second=second))
 
 
 @runner("regularization.dropout")
@@ -59,10 +62,12 @@ def l2_run(answer: Any, inputs: dict, spec: dict) -> dict:
     value = penalty(params, inputs["strength"])
     grads = gradient(params, inputs["strength"])
     if not isinstance(grads, tuple | list) or len(grads) != len(params):
-        raise LearnerError(f"l2_penalty_grad returned {type(grads).__name__}"
-                           f"{f' of {len(grads)} items' if isinstance(grads, tuple | list) else ''}"
-                           f"; it should return a list with one gradient array per parameter "
-                           f"({len(params)} here)")
+        kind = type(grads).__name__
+        got = _("{kind} of {count} items").format(kind=kind, count=len(grads)) \
+            if isinstance(grads, tuple | list) else kind
+        raise LearnerError(_("l2_penalty_grad returned {got}; it should return a list with one "
+                             "gradient array per parameter ({count} here)").format(
+            got=got, count=len(params)))
     return {"penalty": value, **{f"grad[{i}]": grad for i, grad in enumerate(grads)}}
 
 
@@ -89,12 +94,13 @@ def _plain_number(value: Any) -> Any:
 def stopping_run(answer: Any, inputs: dict, spec: dict) -> dict:
     """Drive the class through ``inputs["losses"]`` ``inputs["runs"]`` times (one object)."""
     if not isinstance(answer, type):
-        raise LearnerError(f"pass the class itself, not {type(answer).__name__}: "
-                           f"check('regularization.early_stopping', EarlyStopping)")
+        raise LearnerError(_("pass the class itself, not {kind}: "
+                             "check('regularization.early_stopping', EarlyStopping)").format(
+            kind=type(answer).__name__))
     callback = answer(monitor="val_loss", patience=inputs["patience"])
     out: dict[str, list] = {"stopped_at": [], "restored_epoch": [], "best": [],
                             "best_epoch": []}
-    for _ in range(int(inputs.get("runs", 2))):
+    for _run in range(int(inputs.get("runs", 2))):
         callback.model = _Recorder()
         callback.on_train_begin({})
         last = len(inputs["losses"]) - 1

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ...i18n import _
 from ..errors import LearnerError
 from ..runtime import runner
 
@@ -33,9 +34,9 @@ def _returned(out: Any) -> tuple[Any, Any, Any]:
         return out.best_params, out.best_score, out.scores
     if not isinstance(out, tuple | list) or len(out) != 3:
         kind = type(out).__name__ if not isinstance(out, tuple | list) else \
-            f"a {type(out).__name__} of {len(out)} items"
-        raise LearnerError(f"random_search returned {kind}; it should return the tuple "
-                        f"(best_params, best_score, scores)")
+            _("a {kind} of {count} items").format(kind=type(out).__name__, count=len(out))
+        raise LearnerError(_("random_search returned {kind}; it should return the tuple "
+                             "(best_params, best_score, scores)").format(kind=kind))
     return out[0], out[1], out[2]
 
 
@@ -47,8 +48,9 @@ def search_run(answer: Any, inputs: dict, spec: dict) -> dict:
 
     def objective(params: dict) -> float:
         if not isinstance(params, dict) or not {"lr", "momentum"} <= set(params):
-            raise LearnerError(f"objective(params) received {params!r:.60}; pass it the dict "
-                               f"that sample(rng) returned (keys 'lr' and 'momentum')")
+            raise LearnerError(_("objective(params) received {params!r:.60}; pass it the dict "
+                                 "that sample(rng) returned (keys 'lr' and "
+                                 "'momentum')").format(params=params))
         calls.append([float(params["lr"]), float(params["momentum"])])
         if flat:
             return 1.0

@@ -45,8 +45,8 @@ def one_step_facts(seed: int, flags: dict) -> dict | str:
     model = small_cnn(5, seed=seed)
     params = dict(model.named_parameters())
     if set(flags["requires_grad"]) != set(params):
-        return ("the model's parameters are not those of the model you were given: change "
-                "model in place (requires_grad_ and eval on its layers) and return it")
+        return _("the model's parameters are not those of the model you were given: change "
+                 "model in place (requires_grad_ and eval on its layers) and return it")
     for name, p in params.items():
         p.requires_grad_(bool(flags["requires_grad"][name]))
     for name, module in model.named_modules():
@@ -205,10 +205,12 @@ def _groups_judge(inputs: dict, output: dict, expected: dict) -> str | None:
         body = [n for n in wrong if n not in head]
         parts = []
         if body:
-            parts.append(f"the backbone's {body[0]} has learning rate {got[body[0]][0]:g}, "
-                         f"expected lr * backbone_factor = {lr * factor:g}")
+            parts.append(_("the backbone's {name} has learning rate {got:g}, expected lr * "
+                           "backbone_factor = {want:g}").format(
+                name=body[0], got=got[body[0]][0], want=lr * factor))
         if head:
-            parts.append(f"the head's {head[0]} has {got[head[0]][0]:g}, expected lr = {lr:g}")
+            parts.append(_("the head's {name} has {got:g}, expected lr = {lr:g}").format(
+                name=head[0], got=got[head[0]][0], lr=lr))
         return "; ".join(parts)
     return None
 

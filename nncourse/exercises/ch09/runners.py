@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ...i18n import _
 from ..errors import LearnerError
 from ..runtime import runner
 
@@ -56,11 +57,11 @@ def replace_run(answer: Any, inputs: dict, spec: dict) -> dict:
     given = small_cnn(5, seed=inputs["seed"])
     new = answer(given, inputs["num_classes"])
     if new is None:
-        raise LearnerError("replace_head returned None: build the new Sequential and return "
-                           "it (changing model in place is not enough)")
+        raise LearnerError(_("replace_head returned None: build the new Sequential and return "
+                             "it (changing model in place is not enough)"))
     if not isinstance(new, torch.nn.Module):
-        raise LearnerError(f"replace_head returned {type(new).__name__}; it should return "
-                           f"the new model, a Sequential")
+        raise LearnerError(_("replace_head returned {kind}; it should return the new model, a "
+                             "Sequential").format(kind=type(new).__name__))
     new.eval()
     x = torch.randn(3, 1, 28, 28, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
@@ -71,14 +72,15 @@ def replace_run(answer: Any, inputs: dict, spec: dict) -> dict:
 
 def _group(group: Any, names: dict[int, str], index: int) -> dict:
     if not isinstance(group, dict) or "params" not in group:
-        raise LearnerError(f"group {index} is {type(group).__name__}; each group is a dict "
-                           f"{{'params': [list of parameters], 'lr': number}}")
+        raise LearnerError(_("group {index} is {kind}; each group is a dict {{'params': [list "
+                             "of parameters], 'lr': number}}").format(
+            index=index, kind=type(group).__name__))
     params = group["params"]
     params = [params] if hasattr(params, "data_ptr") else list(params)
     lr = group.get("lr")
     if isinstance(lr, bool) or not isinstance(lr, int | float):
-        raise LearnerError(f"group {index} has lr = {lr!r:.40}; each group needs a number "
-                           f"under 'lr'")
+        raise LearnerError(_("group {index} has lr = {lr!r:.40}; each group needs a number "
+                             "under 'lr'").format(index=index, lr=lr))
     return {"params": [names.get(id(p), "not a parameter of the model") for p in params],
             "lr": float(lr), "keys": sorted(map(str, group))}
 
@@ -91,11 +93,12 @@ def groups_run(answer: Any, inputs: dict, spec: dict) -> dict:
     model = small_cnn(5, seed=0)
     groups = answer(model, inputs["lr"], inputs["factor"])
     if isinstance(groups, dict):
-        raise LearnerError("make_param_groups returned a dict; the optimizer takes a list of "
-                           "groups, each a dict: [{'params': backbone_params, 'lr': lr * "
-                           "backbone_factor}, {'params': head_params, 'lr': lr}]")
+        raise LearnerError(_("make_param_groups returned a dict; the optimizer takes a list of "
+                             "groups, each a dict: [{'params': backbone_params, 'lr': lr * "
+                             "backbone_factor}, {'params': head_params, 'lr': lr}]"))
     if groups is None or not isinstance(groups, list | tuple):
-        raise LearnerError(f"make_param_groups returned {type(groups).__name__}; it should "
-                           f"return a list of two dicts {{'params': [...], 'lr': ...}}")
+        raise LearnerError(_("make_param_groups returned {kind}; it should return a list of "
+                             "two dicts {{'params': [...], 'lr': ...}}").format(
+            kind=type(groups).__name__))
     names = {id(p): name for name, p in model.named_parameters()}
     return {"groups": [_group(group, names, i) for i, group in enumerate(groups)]}

@@ -33,16 +33,18 @@ def _close(got: Any, expected: dict, atol: float) -> bool:
 # ----------------------------------------------------------------------------- device step
 def _loss_problem(record: dict, want: dict) -> str | None:
     if record["type"] != "Tensor":
-        return (f"device_step returned a {record['type']}; return the batch loss as a tensor "
-                f"on the device: loss.detach()")
+        return _("device_step returned a {kind}; return the batch loss as a tensor on the "
+                 "device: loss.detach()").format(kind=record["type"])
     if record["device"] != want["device"]:
-        return (f"the returned loss is on {record['device']}, not on the device passed in "
-                f"({want['device']}): return loss.detach(), which stays where the loss was "
-                f"computed")
+        return _("the returned loss is on {device}, not on the device passed in ({wanted}): "
+                 "return loss.detach(), which stays where the loss was computed").format(
+            device=record["device"], wanted=want["device"])
     if record["requires_grad"]:
-        return "return loss.detach(): the returned loss still holds the whole autograd graph"
+        return _("return loss.detach(): the returned loss still holds the whole autograd "
+                 "graph")
     if record["shape"] != want["shape"]:
-        return f"the returned loss has shape {record['shape']}; expected a scalar, shape []"
+        return _("the returned loss has shape {shape}; expected a scalar, shape "
+                 "[]").format(shape=record["shape"])
     return None
 
 

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from ...i18n import _
 from ..errors import LearnerError
 from ..runtime import runner
 
@@ -68,42 +69,47 @@ def state_arrays(model: Any) -> dict[str, np.ndarray]:
     return {k: plain(v) for k, v in model.state_dict().items()}
 
 
-_TORCH_ERRORS = (
-    (("copy out of meta",),
-     "your step copies the loss back to the CPU (.cpu(), .numpy() or .tolist()): on the meta "
-     "device there is no value, and on a GPU the copy makes the CPU wait at every step; return "
-     "loss.detach(), which stays on the device"),
-    (("cannot be called on meta", "meta tensor"),
-     "your step reads the loss's value (.item() or float()): on the meta device there is no "
-     "value, and on a GPU reading it makes the CPU wait at every step; return the tensor, "
-     "loss.detach(), on the device"),
-    (("float64 input", "Double", "same dtype"),
-     "x reached the model as float64 (NumPy's default) but the weights are float32: convert "
-     "it with torch.as_tensor(x, dtype=torch.float32, device=device)"),
-    (("targets must be integers", "expected scalar type Long"),
-     "the labels y must be int64 class indices on the device: "
-     "torch.as_tensor(y, dtype=torch.long, device=device)"),
-)
 _DEVICES = re.compile(r"is on (\w+)(?::\d+)? but its input is on (\w+)")
 
 
+def _says(text: str, *patterns: str) -> bool:
+    return any(pattern in text for pattern in patterns)
+
+
 def _translated(exc: Exception) -> LearnerError | None:
+    """Torch's error text as a sentence for the learner (None when it is none of these)."""
     text = str(exc)
-    for patterns, sentence in _TORCH_ERRORS:
-        if any(pattern in text for pattern in patterns):
-            return LearnerError(sentence)
+    if _says(text, "copy out of meta"):
+        return LearnerError(_("your step copies the loss back to the CPU (.cpu(), .numpy() or "
+                              ".tolist()): on the meta device there is no value, and on a GPU "
+                              "the copy makes the CPU wait at every step; return loss.detach(), "
+                              "which stays on the device"))
+    if _says(text, "cannot be called on meta", "meta tensor"):
+        return LearnerError(_("your step reads the loss's value (.item() or float()): on the "
+                              "meta device there is no value, and on a GPU reading it makes the "
+                              "CPU wait at every step; return the tensor, loss.detach(), on the "
+                              "device"))
+    if _says(text, "float64 input", "Double", "same dtype"):
+        return LearnerError(_("x reached the model as float64 (NumPy's default) but the "
+                              "weights are float32: convert it with torch.as_tensor(x, "
+                              "dtype=torch.float32, device=device)"))
+    if _says(text, "targets must be integers", "expected scalar type Long"):
+        return LearnerError(_("the labels y must be int64 class indices on the device: "
+                              "torch.as_tensor(y, dtype=torch.long, device=device)"))
     found = _DEVICES.search(text)
     if found and found.group(1) == "cpu":
-        return LearnerError(f"the model is still on the CPU while the batch is on "
-                            f"{found.group(2)}: move it with model.to(device) before the "
-                            f"forward pass")
+        return LearnerError(_("the model is still on the CPU while the batch is on {device}: "
+                              "move it with model.to(device) before the forward "
+                              "pass").format(device=found.group(2)))
     if found:
-        return LearnerError(f"the batch is still on {found.group(2)} while the model is on "
-                            f"{found.group(1)}: create x and y on the device, "
-                            f"torch.as_tensor(x, dtype=torch.float32, device=device)")
-    if "same device" in text or "Expected all tensors" in text:
-        return LearnerError("the model and the batch are on different devices: move the model "
-                            "with model.to(device) and create x and y with device=device")
+        return LearnerError(_("the batch is still on {batch_device} while the model is on "
+                              "{model_device}: create x and y on the device, "
+                              "torch.as_tensor(x, dtype=torch.float32, device=device)").format(
+            batch_device=found.group(2), model_device=found.group(1)))
+    if _says(text, "same device", "Expected all tensors"):
+        return LearnerError(_("the model and the batch are on different devices: move the "
+                              "model with model.to(device) and create x and y with "
+                              "device=device"))
     return None
 
 
@@ -157,7 +163,7 @@ def device_run(answer: Any, inputs: dict, spec: dict) -> dict:
     x, y = make_data(inputs["seed"], inputs["n"])
     device = inputs["device"]
     out: dict[str, Any] = {"losses": [], "weights": [], "loss_inputs": []}
-    for _ in range(1 if device == "meta" else 2):
+    for _step in range(1 if device == "meta" else 2):
         out["losses"].append(_loss_record(_call(answer, model, _RecordingLoss(
             out["loss_inputs"]), optimizer, x.copy(), y.copy(), device)))
         if device != "meta":
@@ -200,7 +206,7 @@ def amp_run(answer: Any, inputs: dict, spec: dict) -> dict:
     seen: list = []
     model.register_forward_hook(lambda *_: seen.append(
         str(torch.get_autocast_dtype("cpu")) if torch.is_autocast_enabled("cpu") else "none"))
-    for _ in range(2):
+    for _step in range(2):
         _call(answer, model, CrossEntropyLoss(), optimizer, x, y, scaler)
     return {"weights": state_arrays(model), "scale": float(scaler.get_scale()),
             "autocast": seen, "dtypes": sorted({str(p.dtype) for p in model.parameters()})}
@@ -212,7 +218,7 @@ def _resume_epochs(model: Any, optimizer: Any, x: Any, y: Any, start: int, stop:
 
     from nncourse.torch import CrossEntropyLoss, train_step
 
-    for _ in range(start, stop):
+    for _epoch in range(start, stop):
         order = torch.randperm(len(x))
         for i in range(0, len(x), RESUME_BATCH):
             index = order[i:i + RESUME_BATCH]
@@ -239,19 +245,17 @@ def _optimizer_arrays(optimizer: Any) -> dict[str, Any]:
             for index, entry in sorted(state.items()) for key, value in sorted(entry.items())}
 
 
-_UNREADABLE = ("torch.load(path, weights_only=True) could not read the checkpoint back: it "
-               "reads tensors, numbers, strings, lists and dicts only. Save the weights and the "
-               "optimizer as their state_dict() (not the objects themselves) and torch's "
-               "random state as the tensor torch.get_rng_state() (NumPy's "
-               "np.random.get_state() is a tuple of Python objects)")
-
-
 def _load(load_state: Any, path: str, model: Any, optimizer: Any) -> Any:
     try:
         return load_state(path, model, optimizer)
     except Exception as exc:
         if type(exc).__name__ == "UnpicklingError" or "weights_only" in str(exc):
-            raise LearnerError(_UNREADABLE) from exc
+            raise LearnerError(_("torch.load(path, weights_only=True) could not read the "
+                                 "checkpoint back: it reads tensors, numbers, strings, lists "
+                                 "and dicts only. Save the weights and the optimizer as their "
+                                 "state_dict() (not the objects themselves) and torch's random "
+                                 "state as the tensor torch.get_rng_state() (NumPy's "
+                                 "np.random.get_state() is a tuple of Python objects)")) from exc
         raise
 
 
@@ -261,8 +265,8 @@ def resume_run(answer: Any, inputs: dict, spec: dict) -> dict:
     import torch
 
     if not (isinstance(answer, tuple | list) and len(answer) == 2 and all(map(callable, answer))):
-        raise LearnerError("pass the two functions together, as a pair: "
-                           "check('scaling.resume', (save_state, load_state))")
+        raise LearnerError(_("pass the two functions together, as a pair: "
+                             "check('scaling.resume', (save_state, load_state))"))
     save_state, load_state = answer
     # A file in the working directory: the grading sandbox lets learner code write only there.
     handle, path = tempfile.mkstemp(suffix=".pt", prefix=".resume-check-", dir=os.getcwd())
