@@ -95,21 +95,26 @@ def set_language(language: str | None) -> None:
 def translations(language: str) -> gettext.NullTranslations:
     """The compiled catalogue of ``language`` (NullTranslations: English, or none found).
 
-    A compiled ``nncourse.mo`` is used when one is installed; otherwise the ``nncourse.po``
-    source is compiled in memory with babel.
+    A compiled ``nncourse.mo`` is used when one is installed and is not older than its
+    ``nncourse.po`` (Sphinx compiles every catalogue beside the book's when it builds the
+    Portuguese edition, and a later edit of the ``.po`` must not be hidden by that copy);
+    otherwise the ``nncourse.po`` source is compiled in memory with babel.
     """
     if language == "en":
         return gettext.NullTranslations()
     for folder in _CATALOGUE_DIRS:
         messages = folder / language / "LC_MESSAGES"
-        if (messages / f"{DOMAIN}.mo").is_file():
-            with (messages / f"{DOMAIN}.mo").open("rb") as handle:
+        compiled_file, source = messages / f"{DOMAIN}.mo", messages / f"{DOMAIN}.po"
+        if compiled_file.is_file() and (not source.is_file()
+                                        or compiled_file.stat().st_mtime
+                                        >= source.stat().st_mtime):
+            with compiled_file.open("rb") as handle:
                 return gettext.GNUTranslations(handle)
-        if (messages / f"{DOMAIN}.po").is_file():
+        if source.is_file():
             from babel.messages.mofile import write_mo
             from babel.messages.pofile import read_po
 
-            with (messages / f"{DOMAIN}.po").open("rb") as handle:
+            with source.open("rb") as handle:
                 catalog = read_po(handle)
             compiled = io.BytesIO()
             write_mo(compiled, catalog, use_fuzzy=False)

@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
 from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
 
 import yaml
 

@@ -376,3 +376,39 @@ def test_an_unreadable_progress_file_is_reported_in_portuguese(
     _, warning = _progress_output("pt_BR", capsys)
     assert "não foi possível ler" in warning and "não é JSON" in warning
     assert not PROGRESS_WORDS.search(warning.replace(str(tmp_path), " ")), warning
+
+
+def test_a_compiled_catalogue_older_than_its_source_is_not_used(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch):
+    """Building the Portuguese edition leaves an nncourse.mo beside nncourse.po (Sphinx compiles
+    every catalogue it finds); a later edit of the .po wins over that copy."""
+    import os
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import write_po
+
+    messages = tmp_path / "pt_BR" / "LC_MESSAGES"
+    messages.mkdir(parents=True)
+
+    def catalogue(translation: str) -> Catalog:
+        catalog = Catalog(locale="pt_BR")
+        catalog.add("Correct!", translation)
+        return catalog
+
+    with (messages / "nncourse.mo").open("wb") as handle:
+        write_mo(handle, catalogue("Certo (cópia antiga)!"))
+    with (messages / "nncourse.po").open("wb") as handle:
+        write_po(handle, catalogue("Certo!"))
+    old = (messages / "nncourse.po").stat().st_mtime - 60
+    monkeypatch.setattr(i18n, "_CATALOGUE_DIRS", (tmp_path,))
+    i18n.translations.cache_clear()
+    try:
+        os.utime(messages / "nncourse.mo", (old, old))          # the .po was edited later
+        assert i18n.translations("pt_BR").gettext("Correct!") == "Certo!"
+        i18n.translations.cache_clear()
+        new = old + 120
+        os.utime(messages / "nncourse.mo", (new, new))          # compiled after the edit
+        assert i18n.translations("pt_BR").gettext("Correct!") == "Certo (cópia antiga)!"
+    finally:
+        i18n.translations.cache_clear()
