@@ -12,6 +12,7 @@ Run time (one thread): about 20 s with the site built (`make book`); it is built
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -89,6 +90,39 @@ def test_translated_pages_and_notebooks_render_in_portuguese_with_the_same_code(
     portuguese = _read(site / "pt-br" / "notebooks" / "lab01_training_loop.html")
     for needle in ("iterate_minibatches", "perceptron_fit", "cell_output"):
         assert english.count(needle) == portuguese.count(needle), needle
+
+
+def test_exercise_titles_speak_the_editions_language(site):
+    """sphinx-exercise's own words ("Exercise 1", "Solution to") follow the edition."""
+    english = {page: _read(site / "en" / page) for page in toc_pages()}
+    titled = [page for page, html in english.items() if 'class="admonition-title"' in html
+              and re.search(r">\s*(Exercise \d+|Solution to)\b", html)]
+    assert titled, "no exercise or solution title in the English edition"
+    problems = []
+    for page in titled:
+        html = _read(site / "pt-br" / page)
+        problems += [f"pt-br/{page}: {word!r}" for word in
+                     re.findall(r">\s*(Exercise \d+|Solution to)\b", html)]
+        if not re.search(r"(Exercício \d+|Solução do)", html):
+            problems.append(f"pt-br/{page}: no Portuguese exercise title")
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_lab_pages_offer_the_notebook_in_their_language(site):
+    """A pt-BR lab page downloads and launches the translated student lab; chapters and English
+    pages the English one."""
+    for edition, folder in (("en", ""), ("pt-br", "pt-br/")):
+        html = _read(site / edition / "notebooks" / "lab01_training_loop.html")
+        published = f"_notebooks/{folder}lab01_training_loop.ipynb"
+        download = re.search(r'href="(\.\./[^"]*_notebooks/[^"]*lab01_training_loop\.ipynb)"', html)
+        assert download and download.group(1).endswith(published)
+        assert (site / edition / "notebooks" / download.group(1)).resolve().is_file()
+        assert f"tree/{published}" in html      # Binder
+        notebook = json.loads(_read(site / edition / published))
+        markdown = " ".join("".join(cell["source"]) for cell in notebook["cells"]
+                            if cell["cell_type"] == "markdown")
+        assert ("você" in markdown) == (edition == "pt-br"), edition
+        assert "BEGIN SOLUTION" not in json.dumps(notebook)
 
 
 @pytest.fixture(scope="module")

@@ -40,6 +40,20 @@ def test_links_open_the_student_notebook_on_the_published_branch():
                               "_notebooks/lab02_gradient_descent.ipynb")
 
 
+def test_the_portuguese_edition_opens_the_translated_labs(published: tuple[Path, list[Path]]):
+    folder, written = published
+    for docname, path in (("notebooks/lab02_gradient_descent",
+                           "_notebooks/pt-br/lab02_gradient_descent.ipynb"),
+                          ("book/02_gradient_descent", "_notebooks/02_gradient_descent.ipynb")):
+        links = {link["text"]: link["url"] for link in
+                 launch.launch_links(docname, "org", "repo", "student-notebooks", BUTTONS,
+                                     "pt_BR")}
+        assert links["Binder"].endswith(f"tree/{path}") and links["Colab"].endswith(path)
+        assert folder / path in written       # the English edition's release publishes it
+    assert launch.student_notebook("notebooks/lab02_gradient_descent") == \
+        "_notebooks/lab02_gradient_descent.ipynb"
+
+
 @pytest.mark.parametrize("hub, shown", [("", False), ("https://jupyterhub.example.org", False),
                                         ("https://hub.uni.edu/", True)])
 def test_hub_button_only_for_a_configured_hub(hub: str, shown: bool):

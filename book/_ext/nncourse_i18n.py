@@ -51,6 +51,10 @@ THEME_WORDS = {
         "togglebutton_hint": "Mostrar",
         "togglebutton_hint_hide": "Ocultar",
         "language_link": "Read this page in English",
+        # sphinx-exercise's titles: "Exercise 3" and "Solution to Exercise 3"
+        "exercise_number": "Exercício %s",
+        "Exercise": "Exercício",
+        "Solution to": "Solução do",
         "language_nav": "Idioma",
         "reference_note": (
             "A referência da API é gerada das docstrings do código e fica em inglês, como os "
@@ -108,6 +112,43 @@ def set_theme_words(app: Any, config: Any) -> None:
         options["search_bar_text"] = words["search_bar_text"]
         options["extra_footer"] = words["extra_footer"]
         config.html_theme_options = options
+        # sphinx_exercise (an earlier extension) has already put its English default here.
+        config.numfig_format = {**config.numfig_format, "exercise": words["exercise_number"]}
+
+
+def translate_exercise_titles(app: Any, doctree: Any, docname: str) -> None:
+    """sphinx-exercise writes "Exercise" and "Solution to" in English: use the edition's words.
+
+    Runs once the titles are final (after sphinx-exercise's post-transforms number them).
+    """
+    words = THEME_WORDS.get(_language(app), {})
+    if "Exercise" not in words:
+        return
+    from docutils import nodes
+    from sphinx_exercise.nodes import exercise_enumerable_node, exercise_node, solution_node
+
+    blocks = (exercise_node, exercise_enumerable_node, solution_node)
+    for block in doctree.findall(lambda node: isinstance(node, blocks)):
+        if not block.children or not isinstance(block.children[0], nodes.title):
+            continue
+        for text in list(block.children[0].findall(nodes.Text)):
+            translated = _translate_title_words(text.astext(), words)
+            if translated != text.astext():
+                text.parent.replace(text, nodes.Text(translated))
+
+
+def _translate_title_words(text: str, words: dict[str, str]) -> str:
+    """``" Exercise 1.1"`` -> ``" Exercício 1.1"``: the English word at the start, spaces kept.
+
+    Example:
+        >>> _translate_title_words(" Exercise 1.1", {"Exercise": "Exercício"})
+        ' Exercício 1.1'
+    """
+    stripped = text.lstrip()
+    for english in ("Solution to", "Exercise"):
+        if english in words and stripped.startswith(english):
+            return text[: len(text) - len(stripped)] + words[english] + stripped[len(english):]
+    return text
 
 
 def read_translated_source(app: Any, docname: str, source: list[str]) -> None:
@@ -203,6 +244,7 @@ def setup(app: Any) -> dict[str, Any]:
     # set by scripts/i18n.py for the gettext build that writes the templates
     app.add_config_value("nncourse_catalogue_pages_only", "", "env", [str])
     app.connect("config-inited", set_theme_words)
+    app.connect("doctree-resolved", translate_exercise_titles)
     app.connect("source-read", read_translated_source)
     app.connect("html-page-context", add_language_link)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

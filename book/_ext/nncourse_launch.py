@@ -38,13 +38,27 @@ _SOLUTION_BLOCK = re.compile(r"^(`{3,}|:{3,})\{solution\}.*?^\1[ \t]*$\n?",
                              re.MULTILINE | re.DOTALL)
 
 
-def student_notebook(docname: str) -> str:
-    """The published notebook of a page: ``notebooks/lab01_x`` -> ``_notebooks/lab01_x.ipynb``."""
-    return f"{NOTEBOOKS_DIR}/{Path(docname).name}.ipynb"
+def student_notebook(docname: str, language: str = "en") -> str:
+    """The published notebook of a page: ``notebooks/lab01_x`` -> ``_notebooks/lab01_x.ipynb``.
+
+    A lab page of the Portuguese edition opens the translated lab, which the release of
+    ``notebooks/`` writes under ``_notebooks/pt-br/``; chapters are published in English.
+
+    Example:
+        >>> student_notebook("notebooks/lab01_x", "pt_BR")
+        '_notebooks/pt-br/lab01_x.ipynb'
+    """
+    from nncourse_i18n import TRANSLATED_LABS
+
+    name = Path(docname).name
+    translated = TRANSLATED_LABS.get(language or "en")
+    if translated and docname.startswith("notebooks/lab"):
+        return f"{NOTEBOOKS_DIR}/{Path(translated).name}/{name}.ipynb"
+    return f"{NOTEBOOKS_DIR}/{name}.ipynb"
 
 
 def launch_links(docname: str, org: str, repo: str, branch: str,
-                 buttons: dict[str, Any]) -> list[dict[str, str]]:
+                 buttons: dict[str, Any], language: str = "en") -> list[dict[str, str]]:
     """Binder, JupyterHub (only when configured) and Colab links to a page's student notebook.
 
     Args:
@@ -52,11 +66,12 @@ def launch_links(docname: str, org: str, repo: str, branch: str,
         org, repo: the GitHub repository the site is published from.
         branch: the branch holding the built site (with ``_notebooks/`` and ``binder/``).
         buttons: the ``launch_buttons`` settings of _config.yml.
+        language: the edition (the Portuguese one opens the translated labs).
 
     Returns:
         One dict per service: ``text``, ``tooltip``, ``url``, ``icon`` (the theme's format).
     """
-    path = student_notebook(docname)
+    path = student_notebook(docname, language)
     links = []
     binder = (buttons.get("binderhub_url") or "").strip().rstrip("/")
     hub = (buttons.get("jupyterhub_url") or "").strip().rstrip("/")
@@ -169,14 +184,15 @@ def student_buttons(app: Any, pagename: str, templatename: str, context: dict[st
     if not _is_notebook_page(pagename):
         return
     org, repo = _repo_parts(app)
+    language = app.config.language or "en"
     buttons = app.config.html_theme_options.get("launch_buttons", {})
     branch = app.config.nncourse_published_branch
     for group in context.get("header_buttons", []):
         if group.get("label") == "launch-buttons":
-            group["buttons"] = launch_links(pagename, org, repo, branch, buttons)
+            group["buttons"] = launch_links(pagename, org, repo, branch, buttons, language)
             group["tooltip"] = "Launch the student notebook"
         elif group.get("label") == "download-buttons":
-            url = context["pathto"](student_notebook(pagename), 1)
+            url = context["pathto"](student_notebook(pagename, language), 1)
             group["buttons"] = [
                 {"type": "link", "url": url, "text": ".ipynb", "icon": "fas fa-code",
                  "tooltip": "Download the student notebook", "label": "download-notebook-button"},
