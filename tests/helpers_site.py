@@ -459,7 +459,8 @@ PARSER_BLOCKING_SCRIPT_BUDGET = 25_000
 
 # One explorer, already near the screen and marked data-loaded (its sprite decoded): the sprite,
 # the one image that holds every frame, is loaded, as large as its markup says, with a cell for
-# every frame, and the view has one frame's shape. Returns what is wrong (empty: nothing).
+# every frame; the view has one frame's shape and the sprite is drawn at the view's scale.
+# Returns what is wrong (empty: nothing).
 FRAME_SPRITE_JS = r"""(explorer) => {
   const image = explorer.querySelector("img");
   const view = explorer.querySelector(".nncourse-frames-view");
@@ -476,6 +477,9 @@ FRAME_SPRITE_JS = r"""(explorer) => {
   const box = view ? view.getBoundingClientRect() : {width: 0, height: 1};
   const ratio = (box.width / box.height) / ((w / columns) / (h / rows));
   if (!view || Math.abs(ratio - 1) > 0.02) problems.push(`the view is ${box.width}x${box.height}`);
+  const drawn = image.getBoundingClientRect().width;
+  if (Math.abs(drawn - columns * box.width) > 1)  // else the view shows part of another frame
+    problems.push(`the sprite is drawn ${drawn} px wide, not ${columns} views of ${box.width} px`);
   return problems;
 }"""
 

@@ -926,6 +926,47 @@ def test_planted_fetch_on_input_fails_the_frame_check(browser, base_url: str):
     assert unloaded == ["its frames never arrived (no data-loaded marker)"], unloaded
 
 
+# What a notebook's output area does to images (JupyterLab's rendered-HTML style), for the test
+# below: the explorer's own inline style must win.
+NOTEBOOK_IMAGE_CSS = ".output img, img { max-width: 100%; height: auto; }"
+
+
+def test_explorer_works_in_a_bare_page_like_a_notebook(browser):
+    """The notebook path: the explorer's HTML alone (sprite as a data: URI, no site styles, a
+    notebook's image style) shows one whole frame at its own size and answers a drag at once."""
+    from matplotlib.figure import Figure
+
+    from nncourse.widgets.static import frame_explorer
+
+    def figure(slope: float) -> Figure:
+        fig = Figure(figsize=(3, 2))
+        fig.add_subplot().plot([0, 1], [0, slope])
+        return fig
+
+    view = frame_explorer(figure, "slope", [0.5, 1.0, 1.5, 2.0, 2.5], label="slope",
+                          alt=lambda v: f"a line of slope {v}", initial=1.5)
+    page = browser.new_page(viewport=DESKTOP)
+    page.set_content(f"<!doctype html><style>{NOTEBOOK_IMAGE_CSS}</style>"
+                     f"<div class='output'>{view.html()}</div>")
+    explorer = page.locator("div.nncourse-frames").first
+    handle = explorer.element_handle()
+    page.wait_for_function("e => e.hasAttribute('data-loaded')", arg=handle, timeout=60_000)
+    assert page.evaluate(FRAME_SPRITE_JS, handle) == []
+    box = explorer.locator(".nncourse-frames-view").bounding_box()
+    assert box is not None and (round(box["width"]), round(box["height"])) == view.size
+    sweep = page.evaluate(FRAME_SWEEP_JS, handle)
+    assert sweep == {"moves": 5, "late": []}, sweep
+    assert explorer.locator("img").get_attribute("alt") == "a line of slope 2.5"
+    # A planted fault: without its own max-width, the notebook's style squeezes the whole sprite
+    # into the view.
+    page.set_content(f"<!doctype html><style>{NOTEBOOK_IMAGE_CSS}</style>"
+                     + view.html().replace("max-width:none;", ""))
+    handle = page.locator("div.nncourse-frames").first.element_handle()
+    page.wait_for_function("e => e.hasAttribute('data-loaded')", arg=handle, timeout=60_000)
+    assert any("views of" in p for p in page.evaluate(FRAME_SPRITE_JS, handle))
+    page.close()
+
+
 def test_explorer_frames_are_compact(site: Path):
     """Every chapter's explorers: one sprite each, an 8-bit palette PNG with a cell per frame,
     within FRAME_BYTES_BUDGET a frame; every chapter figure a palette PNG too."""

@@ -16,8 +16,8 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
-from nncourse.widgets import frame_images
-from nncourse.widgets.frame_images import compact_png, frame_sprite, is_palette_png
+from nncourse.widgets import _frame_images as frame_images
+from nncourse.widgets._frame_images import compact_png, frame_sprite, is_palette_png
 from nncourse.widgets.static import (
     _SCRIPT,
     FRAME_CLASS,

@@ -2,7 +2,7 @@
 
 A static page cannot run Python, so :func:`frame_explorer` calls a render function once per
 setting (10–40 of them) when the page is built and returns HTML that shows the frame for the
-slider's position. All frames sit in one image, a sprite (:mod:`nncourse.widgets.frame_images`:
+slider's position. All frames sit in one image, a sprite (``nncourse/widgets/_frame_images.py``:
 one request, one decode, a third of the bytes of separate frames); the page shows one frame of
 it, and a short script moves the sprite behind that window as the slider moves. The sprite is
 fetched and decoded as the explorer comes near the screen, so every position answers at once.
@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nncourse.widgets.frame_images import PNG_SIGNATURE, FrameSprite, compact_png, frame_sprite
+from nncourse.widgets._frame_images import PNG_SIGNATURE, FrameSprite, compact_png, frame_sprite
 
 __all__ = ["FrameExplorer", "frame_explorer", "frame_png", "externalize_frames", "figure_alt",
            "figure_html", "describe_figures", "externalize_figures", "plain_math",
@@ -286,7 +286,7 @@ def externalize_frames(page: str, folder: Path, url_prefix: str) -> tuple[str, l
     Files are named by content hash, so identical images are stored once and can be cached.
     An explorer from an older cached output (one data: URI per frame) gets today's markup, a
     sprite and script first; any image that is not a palette PNG is made one
-    (:func:`~nncourse.widgets.frame_images.compact_png`).
+    (``compact_png`` in ``_frame_images.py``).
 
     Args:
         page: the page's HTML.
@@ -399,7 +399,7 @@ def plain_math(text: str) -> str:
 def figure_html(figure: Any, dpi: int = 100) -> str:
     """A Figure as an ``<img>`` with alt text from :func:`figure_alt` (loads lazily).
 
-    The image is a palette PNG (:func:`~nncourse.widgets.frame_images.compact_png`), a third of
+    The image is a palette PNG (``compact_png`` in ``_frame_images.py``), a third of
     the bytes of matplotlib's RGBA PNG; figures are drawn on white, in dark mode as well.
     """
     from PIL import Image
