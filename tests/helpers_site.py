@@ -8,6 +8,7 @@ from __future__ import annotations
 import fcntl
 import functools
 import gzip
+import html
 import http.server
 import json
 import os
@@ -368,19 +369,29 @@ BAD_ALT_JS = r"""() => Array.from(document.querySelectorAll("article img"))
   .filter(alt => !alt || !alt.trim() || /\.(png|jpe?g|svg|gif|webp)$/i.test(alt.trim())
           || /^(figure|image|plot)\.?$/i.test(alt.trim()))"""
 
-# Moves one explorer's slider to each position in turn (as a drag does) and measures, per move,
-# the time from the input event to the first frame painted with that position's image loaded.
-# Returns [[position, milliseconds], ...].
-FRAME_LATENCY_JS = r"""async ([explorer, count]) => {
-  const slider = explorer.querySelector("input[type=range]");
+# Whether an explorer's view shows frame i of its sprite: the sprite loaded, and shifted so that
+# frame i (column i % data-columns, row i // data-columns) fills the view. Part of the two scripts
+# below.
+_SHOWS_FRAME = r"""
+const nncourseShows = (explorer, i) => {
   const image = explorer.querySelector("img");
-  const frames = JSON.parse(explorer.getAttribute("data-frames"));
+  const columns = +explorer.getAttribute("data-columns");
+  return image.complete && image.naturalWidth > 0
+    && image.style.left === `${-100 * (i % columns)}%`
+    && image.style.top === `${-100 * Math.floor(i / columns)}%`;
+};"""
+
+# Moves one explorer's slider to each position in turn (as a drag does) and measures, per move,
+# the time from the input event to the first frame painted with that position's frame shown
+# (_SHOWS_FRAME). Returns [[position, milliseconds], ...].
+FRAME_LATENCY_JS = "async ([explorer, count]) => {\n" + _SHOWS_FRAME + r"""
+  const slider = explorer.querySelector("input[type=range]");
+  const frames = JSON.parse(explorer.getAttribute("data-labels")).length;
   const frame = () => new Promise(r => requestAnimationFrame(() => r(performance.now())));
-  const wanted = url => new URL(url, location.href).href;
-  const last = frames.length - 1;
+  const last = frames - 1;
   const order = [];
-  for (let k = 0; k < Math.min(count, frames.length); k++)
-    order.push(Math.round(k * last / Math.max(1, Math.min(count, frames.length) - 1)));
+  for (let k = 0; k < Math.min(count, frames); k++)
+    order.push(Math.round(k * last / Math.max(1, Math.min(count, frames) - 1)));
   if (+slider.value === order[0]) order.reverse();
   const latencies = [];
   for (const i of order) {
@@ -389,7 +400,7 @@ FRAME_LATENCY_JS = r"""async ([explorer, count]) => {
     slider.value = String(i);
     slider.dispatchEvent(new Event("input", {bubbles: true}));
     let now = await frame();
-    while (!(image.src === wanted(frames[i]) && image.complete && image.naturalWidth > 0)) {
+    while (!nncourseShows(explorer, i)) {
       now = await frame();
       if (now - start > 10000) break;
     }
@@ -479,38 +490,53 @@ def contrast_ratio(first: tuple[int, int, int], second: tuple[int, int, int]) ->
 #: the most a script that may run before the first paint (parser-blocking or deferred) may weigh,
 #: uncompressed: the theme's own scripts fit; MathJax (over 1 MB) or a bundled library would not
 FIRST_PAINT_SCRIPT_BUDGET = 100_000
-#: the search index, which the theme loads in every page's head for its search box: data (one
-#: ``Search.setIndex`` call), read far faster than code of its size, with a budget of its own
-SEARCH_INDEX_BUDGET = 600_000
+#: the most a parser-blocking script (neither deferred nor async, inline or not) may weigh,
+#: uncompressed: the browser stops reading the page, and painting what follows, until it has
+#: fetched and run it. The course's and the theme's small scripts fit; the search index (Sphinx's
+#: ``searchindex.js``, about 460 kB) or the widget manager (3.6 MB) would not.
+PARSER_BLOCKING_SCRIPT_BUDGET = 25_000
 
-# One explorer, already near the screen and marked data-loaded: the explorer script's own frame
-# cache (d.nnFrames, filled as the explorer comes near) must hold every frame of data-frames, in
-# order, loaded (decoded before data-loaded was set). Returns the frames it does not hold.
-FRAME_CACHE_JS = r"""(explorer) => {
-  const urls = JSON.parse(explorer.getAttribute("data-frames"))
-    .map(u => new URL(u, location.href).href);
-  const cache = Array.isArray(explorer.nnFrames) ? explorer.nnFrames : [];
-  return urls.filter((url, i) => !(cache[i] && cache[i].src === url && cache[i].complete
-                                   && cache[i].naturalWidth > 0));
+# One explorer, already near the screen and marked data-loaded (its sprite decoded): the sprite,
+# the one image that holds every frame, is loaded, as large as its markup says, with a cell for
+# every frame; the view has one frame's shape and the sprite is drawn at the view's scale.
+# Returns what is wrong (empty: nothing).
+FRAME_SPRITE_JS = r"""(explorer) => {
+  const image = explorer.querySelector("img");
+  const view = explorer.querySelector(".nncourse-frames-view");
+  const frames = JSON.parse(explorer.getAttribute("data-labels")).length;
+  const columns = +explorer.getAttribute("data-columns");
+  const problems = [];
+  if (!(image.complete && image.naturalWidth > 0)) return ["the sprite is not loaded"];
+  const [w, h] = [+image.getAttribute("width"), +image.getAttribute("height")];
+  if (image.naturalWidth !== w || image.naturalHeight !== h)
+    problems.push(`the sprite is ${image.naturalWidth}x${image.naturalHeight}, not ${w}x${h}`);
+  const rows = Math.ceil(frames / columns);
+  if (!(columns > 0) || w % columns || h % rows)
+    problems.push(`a ${w}x${h} sprite does not hold ${frames} frames in ${columns} columns`);
+  const box = view ? view.getBoundingClientRect() : {width: 0, height: 1};
+  const ratio = (box.width / box.height) / ((w / columns) / (h / rows));
+  if (!view || Math.abs(ratio - 1) > 0.02) problems.push(`the view is ${box.width}x${box.height}`);
+  const drawn = image.getBoundingClientRect().width;
+  if (Math.abs(drawn - columns * box.width) > 1)  // else the view shows part of another frame
+    problems.push(`the sprite is drawn ${drawn} px wide, not ${columns} views of ${box.width} px`);
+  return problems;
 }"""
 
 # Moves the slider through every position, as a drag does (an input event per position, from the
-# far end first), and reports each position whose image was not complete in the very task of its
+# far end first), and reports each position not shown (_SHOWS_FRAME) in the very task of its
 # input event: a frame held in memory shows at once, one that must still be fetched cannot.
-FRAME_SWEEP_JS = r"""(explorer) => {
+FRAME_SWEEP_JS = "(explorer) => {\n" + _SHOWS_FRAME + r"""
   const slider = explorer.querySelector("input[type=range]");
-  const image = explorer.querySelector("img");
-  const urls = JSON.parse(explorer.getAttribute("data-frames"))
-    .map(u => new URL(u, location.href).href);
-  const order = urls.map((_, i) => i);
+  const frames = JSON.parse(explorer.getAttribute("data-labels")).length;
+  const order = Array.from({length: frames}, (_, i) => i);
   if (+slider.value === 0) order.reverse();
   const late = [];
   for (const i of order) {
     slider.value = String(i);
     slider.dispatchEvent(new Event("input", {bubbles: true}));
-    if (!(image.src === urls[i] && image.complete && image.naturalWidth > 0)) late.push(i);
+    if (!nncourseShows(explorer, i)) late.push(i);
   }
-  return {moves: order.length, late, urls};
+  return {moves: order.length, late};
 }"""
 
 # Records, from the very start of a page, every read of a layout-dependent property (which forces
@@ -556,15 +582,13 @@ EARLY_SCRIPTS_JS = r"""() => Array.from(document.scripts)
 
 
 def early_script_problems(scripts: list[dict], sizes: dict[str, int],
-                          budget: int = FIRST_PAINT_SCRIPT_BUDGET,
-                          search_index_budget: int = SEARCH_INDEX_BUDGET) -> list[str]:
+                          budget: int = FIRST_PAINT_SCRIPT_BUDGET) -> list[str]:
     """Scripts that may run before the first paint and weigh more than their budget.
 
     Args:
         scripts: what EARLY_SCRIPTS_JS returns for a page (``src``, or ``inline`` length).
         sizes: uncompressed bytes of each fetched script, by URL.
         budget: the most one script may weigh.
-        search_index_budget: the most ``searchindex.js`` may weigh.
 
     Returns:
         One ``"name: N bytes"`` string per script over the budget, or whose size is unknown.
@@ -584,6 +608,165 @@ def early_script_problems(scripts: list[dict], sizes: dict[str, int],
             if size < 0:
                 problems.append(f"{name}: size unknown (not fetched?)")
                 continue
-        if size > (search_index_budget if name == "searchindex.js" else budget):
+        if size > budget:
             problems.append(f"{name}: {size} bytes")
+    return problems
+
+
+class _Scripts(HTMLParser):
+    """The ``<script>`` elements of a page: attributes and the length of inline code."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.scripts: list[dict] = []
+        self._inline: dict | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script":
+            self._inline = {"attrs": dict(attrs), "inline": 0}
+            self.scripts.append(self._inline)
+
+    def handle_data(self, data: str) -> None:
+        if self._inline is not None:
+            self._inline["inline"] += len(data.encode("utf-8"))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._inline = None
+
+
+def parser_blocking_scripts(html_text: str, page: Path) -> list[tuple[str, int]]:
+    """Every script of a page that blocks the HTML parser, with its size in bytes.
+
+    A classic script (no ``type``, or a JavaScript one) without ``defer`` or ``async`` stops the
+    parser until it is fetched and run; a module, a deferred or async script, and data
+    (``application/json``, saved widget state) do not.
+
+    Args:
+        html_text: the page's HTML.
+        page: the page's file in the built site (a ``src`` resolves against its folder).
+
+    Returns:
+        ``(name, bytes)`` per blocking script, in page order: the file name of an external script
+        (-1 bytes when its file is missing), ``"inline"`` for code written in the page.
+
+    Example:
+        >>> parser_blocking_scripts('<script>var a;</script><script defer src="x.js"></script>'
+        ...                         '<script type="application/json">{}</script>', Path("p.html"))
+        [('inline', 6)]
+    """
+    parser = _Scripts()
+    parser.feed(html_text)
+    blocking = []
+    for script in parser.scripts:
+        attrs = script["attrs"]
+        kind = (attrs.get("type") or "text/javascript").lower()
+        if "defer" in attrs or "async" in attrs or "javascript" not in kind:
+            continue
+        source = attrs.get("src")
+        if not source:
+            blocking.append(("inline", script["inline"]))
+            continue
+        if re.match(r"^(https?:)?//", source):
+            blocking.append((source, -1))  # the site loads nothing from elsewhere
+            continue
+        target = page.parent / unquote(urlsplit(source).path)
+        blocking.append((target.name, target.stat().st_size if target.is_file() else -1))
+    return blocking
+
+
+def parser_blocking_problems(site: Path, budget: int = PARSER_BLOCKING_SCRIPT_BUDGET
+                             ) -> dict[str, list[str]]:
+    """Pages of a built site with a parser-blocking script over ``budget`` bytes, or missing.
+
+    Returns:
+        ``{page: ["name: N bytes", ...]}`` for each page with such a script (empty: none).
+    """
+    problems: dict[str, list[str]] = {}
+    for page in sorted(site.rglob("*.html")):
+        if "_static" in page.relative_to(site).parts:
+            continue  # the theme's template snippets, not pages
+        found = [f"{name}: {size} bytes" if size >= 0 else f"{name}: not in the site"
+                 for name, size in parser_blocking_scripts(page.read_text(encoding="utf-8"), page)
+                 if size > budget or size < 0]
+        if found:
+            problems[str(page.relative_to(site))] = found
+    return problems
+
+
+# --- compact explorer frames: what the built files hold, no browser needed ----------------------
+
+#: the most an explorer's sprite may weigh per frame it holds, in bytes. Chapter 5's damping map,
+#: the heaviest, takes about 8 kB a frame; the separate 128-colour PNGs before took 28 kB, and
+#: the same sprite as an RGBA PNG (a planted fault) 21 kB.
+FRAME_BYTES_BUDGET = 12_000
+_EXPLORER_BLOCK = re.compile(r'<div class="nncourse-frames"[^>]*>.*?<!-- /nncourse-frames -->',
+                             re.DOTALL)
+_FIGURE_IMAGE = re.compile(r'<img class="nncourse-figure"[^>]*>')
+
+
+def _attribute(tag: str, name: str) -> str | None:
+    found = re.search(rf'\s{name}="([^"]*)"', tag)
+    return html.unescape(found.group(1)) if found else None
+
+
+def png_header(path: Path) -> tuple[int, int, int] | None:
+    """(width, height, colour type) of a PNG file; None if it is not one. Colour type 3 is an
+    8-bit palette, 2 RGB, 6 RGBA."""
+    head = path.read_bytes()[:26] if path.is_file() else b""
+    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big"), head[25]
+
+
+def explorer_sprites(page: Path) -> list[Path]:
+    """The sprite file of every explorer on a built page, in page order."""
+    text = page.read_text(encoding="utf-8")
+    sources = [_attribute(re.search(r"<img [^>]*>", block).group(0), "src") or ""
+               for block in _EXPLORER_BLOCK.findall(text) if "<img " in block]
+    return [(page.parent / unquote(src)).resolve() for src in sources]
+
+
+def compact_image_problems(page: Path, budget: int = FRAME_BYTES_BUDGET) -> list[str]:
+    """Why the explorers and figures of a built page are not compact (empty: they are).
+
+    Each explorer shows its frames from one sprite file (``data-columns`` frames per row, one per
+    ``data-labels`` entry): an 8-bit palette PNG as large as its ``<img>`` says, with a cell for
+    every frame, of at most ``budget`` bytes per frame. Each chapter figure is a palette PNG.
+    """
+    text = page.read_text(encoding="utf-8")
+    problems = []
+    for number, block in enumerate(_EXPLORER_BLOCK.findall(text), 1):
+        head = block[:block.index(">") + 1]
+        frames = len(json.loads(_attribute(head, "data-labels") or "[]"))
+        columns = int(_attribute(head, "data-columns") or 0)
+        images = re.findall(r"<img [^>]*>", block)
+        where = f"explorer {number} ({_attribute(head, 'data-parameter')})"
+        if len(images) != 1 or columns < 1 or frames < 2:
+            problems.append(f"{where}: {len(images)} images, {columns} columns, {frames} frames")
+            continue
+        sprite = (page.parent / unquote(_attribute(images[0], "src") or "")).resolve()
+        header = png_header(sprite)
+        if header is None:
+            problems.append(f"{where}: its sprite {sprite.name} is not a PNG file of the site")
+            continue
+        width, height, colour = header
+        rows = -(-frames // columns)
+        size = sprite.stat().st_size
+        if colour != 3:
+            problems.append(f"{where}: {sprite.name} is not a palette PNG (colour type {colour})")
+        if (str(width), str(height)) != (_attribute(images[0], "width"),
+                                         _attribute(images[0], "height")):
+            problems.append(f"{where}: {sprite.name} is {width}x{height}, its <img> says "
+                            f"{_attribute(images[0], 'width')}x{_attribute(images[0], 'height')}")
+        if width % columns or height % rows:
+            problems.append(f"{where}: {width}x{height} is no grid of {frames} frames in "
+                            f"{columns} columns")
+        if size > budget * frames:
+            problems.append(f"{where}: {size} bytes for {frames} frames, over {budget} a frame")
+    for tag in _FIGURE_IMAGE.findall(text):
+        figure = (page.parent / unquote(_attribute(tag, "src") or "")).resolve()
+        header = png_header(figure)
+        if header is None or header[2] != 3:
+            problems.append(f"figure {figure.name}: not a palette PNG ({header})")
     return problems

@@ -60,3 +60,49 @@ def test_theme_tab_stop_check_is_handed_to_the_site_script(tmp_path: Path):
     assert THEME_SNIPPET.split("{const e=()=>{")[1][:40] in patched  # the original stays
     nncourse_book.spread_theme_tab_stops(_app(tmp_path), None)  # a second run changes nothing
     assert script.read_text(encoding="utf-8") == patched
+
+
+def _search_scripts(prefix: str) -> str:
+    """The three search scripts as pydata-sphinx-theme's layout writes them into a page's head."""
+    return (f'    <script src="{prefix}_static/searchtools.js"></script>\n'
+            f'    <script src="{prefix}_static/language_data.js"></script>\n'
+            f'    <script src="{prefix}searchindex.js"></script>\n')
+
+
+def _search_site(tmp_path: Path) -> tuple[Path, Path]:
+    (tmp_path / "book").mkdir()
+    chapter, search = tmp_path / "book" / "chapter.html", tmp_path / "search.html"
+    chapter.write_text(f"<head>\n{_search_scripts('../')}</head><p>searchindex.js</p>",
+                       encoding="utf-8")
+    search.write_text(f"<head>\n{_search_scripts('')}</head>", encoding="utf-8")
+    return chapter, search
+
+
+@pytest.mark.parametrize("as_you_type", [False, True])
+def test_search_index_loads_on_the_search_page_only_and_deferred(tmp_path: Path,
+                                                                  as_you_type: bool):
+    chapter, search = _search_site(tmp_path)
+    app = _app(tmp_path)
+    app.config.html_theme_options = {"search_as_you_type": as_you_type}
+    nncourse_book.search_scripts_where_searched(app, None)
+    page = chapter.read_text(encoding="utf-8")
+    if as_you_type:  # the theme's search box needs them on every page: deferred there too
+        assert page.count('<script defer="defer" src="../') == 3
+    else:
+        assert "<script" not in page and "<p>searchindex.js</p>" in page  # text stays
+    searched = search.read_text(encoding="utf-8")
+    assert searched.count('<script defer="defer" src="') == 3
+    assert '<script defer="defer" src="searchindex.js"></script>' in searched
+    nncourse_book.search_scripts_where_searched(app, None)  # a second run changes nothing
+    assert search.read_text(encoding="utf-8") == searched
+
+
+def test_a_search_page_without_its_scripts_is_reported(tmp_path: Path, caplog):
+    """A new theme version that writes the scripts differently fails the build (-W)."""
+    _, search = _search_site(tmp_path)
+    search.write_text("<head></head>", encoding="utf-8")
+    app = _app(tmp_path)
+    app.config.html_theme_options = {}
+    with caplog.at_level("WARNING"):
+        nncourse_book.search_scripts_where_searched(app, None)
+    assert "found 0 of the 3 search script tags" in caplog.text

@@ -42,8 +42,9 @@ from helpers_site import (
     CPU_BENCHMARK_JS,
     EARLY_SCRIPTS_JS,
     FRAME_BUDGET_MS,
-    FRAME_CACHE_JS,
+    FRAME_BYTES_BUDGET,
     FRAME_LATENCY_JS,
+    FRAME_SPRITE_JS,
     FRAME_SWEEP_JS,
     LAYOUT_READS_INIT_JS,
     LONG_TASKS_INIT_JS,
@@ -57,9 +58,12 @@ from helpers_site import (
     broken_internal_links,
     build_site,
     calibrated_slowdown,
+    compact_image_problems,
     early_script_problems,
+    explorer_sprites,
     gzip_size,
     page_links,
+    parser_blocking_problems,
     serve,
     student_notebook_problems,
     toc_pages,
@@ -447,14 +451,16 @@ def test_static_explorer_slider_changes_the_figure(open_page):
     explorer = page.locator("div.nncourse-frames").first
     explorer.scroll_into_view_if_needed()
     image, slider = explorer.locator("img"), explorer.locator("input[type=range]")
-    before = (image.get_attribute("src"), image.get_attribute("alt"))
-    width = image.evaluate("i => i.getBoundingClientRect().width")
+    shown = "i => [i.style.left, i.style.top, i.alt]"
+    before = image.evaluate(shown)
+    width = explorer.locator(".nncourse-frames-view").evaluate(
+        "v => v.getBoundingClientRect().width")
     assert width > 300, f"the figure is {width} px wide on a phone"
     slider.focus()
     page.keyboard.press("Home")
     page.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=image.element_handle())
-    after = (image.get_attribute("src"), image.get_attribute("alt"))
-    assert after[0] != before[0] and after[1] != before[1]
+    after = image.evaluate(shown)
+    assert after[:2] == ["0%", "0%"] and after[:2] != before[:2] and after[2] != before[2]
     assert explorer.locator("output").inner_text().strip() == "0.01"
     assert "runs in the lab" in explorer.inner_text()
     assert not record.problems()
@@ -502,6 +508,17 @@ def test_chapter_page_weight_within_budget(survey, path: str):
         f"{path} loads the widget manager but shows no live widget"
     assert not any("fontawesome.js" in url for url in urls)
     assert any("_images/frames/" in url for url in urls) or "frames" not in path
+
+
+@pytest.mark.parametrize("path", ALL_CHAPTERS)
+def test_chapter_page_with_every_explorer_frame_within_budget(site: Path, survey, path: str):
+    """The first load plus the sprites of the explorers it did not reach, gzipped: a reader who
+    moves every slider of the chapter still stays within PAGE_BUDGET_GZIP."""
+    sizes = survey[path, DESKTOP["width"], False]["weight"]
+    loaded = {urlsplit(url).path.rsplit("/", 1)[-1] for _, url in sizes}
+    rest = [sprite for sprite in explorer_sprites(site / path) if sprite.name not in loaded]
+    total = sum(size for size, _ in sizes) + sum(gzip_size(s.read_bytes()) for s in rest)
+    assert total <= PAGE_BUDGET_GZIP, f"{path}: {total / 1e6:.2f} MB gzipped with every frame"
 
 
 @pytest.mark.parametrize("path", [*CHAPTERS, *LABS])
@@ -762,7 +779,7 @@ def _frame_run(browser, base_url: str, path: str) -> tuple[int, float, list[int]
     _throttled(context, page, network=True)
     page.goto(base_url + path, wait_until="domcontentloaded")
     explorer = page.locator("div.nncourse-frames").first
-    frames = len(json.loads(explorer.get_attribute("data-frames")))
+    frames = len(json.loads(explorer.get_attribute("data-labels")))
     started = time.monotonic()
     explorer.scroll_into_view_if_needed()
     page.wait_for_function("e => e.hasAttribute('data-loaded')", arg=explorer.element_handle(),
@@ -778,10 +795,10 @@ def test_explorers_have_frames_for_a_smooth_drag(site: Path):
     counts = {}
     for path in ALL_CHAPTERS:
         text = (site / path).read_text(encoding="utf-8")
-        for parameter, frames in re.findall(
+        for parameter, labels in re.findall(
                 r'<div class="nncourse-frames"[^>]*data-parameter="([^"]+)"[^>]*'
-                r'data-frames="([^"]*)"', text):
-            counts[f"{path}:{parameter}"] = frames.count("_images/frames/")
+                r'data-labels="([^"]*)"', text):
+            counts[f"{path}:{parameter}"] = len(json.loads(labels.replace("&quot;", '"')))
     continuous = {k: v for k, v in counts.items() if k.split(":")[1] in
                   ("lr", "momentum", "l2", "threshold")}
     assert continuous, counts
@@ -847,10 +864,17 @@ def test_chapter_pages_do_not_block_the_main_thread(browser, base_url: str):
 # the browser, a large script before the first paint, the theme's forced layouts at load).
 
 FRAME_MARK = 'class="nncourse-frames"'
-# A planted fault: the explorer script's prefetch fetches nothing (new Image() loads no frame),
-# so each frame is fetched only when the slider reaches it.
-PREFETCH_OFF_JS = """window.Image = function () {
-  return {decode: () => Promise.resolve(), set src(url) {}, get src() { return ""; }}; };"""
+# A planted fault: each frame is fetched only when the slider reaches it (the explorer's image
+# gets a new address on every input, before the explorer's own script moves it).
+FETCH_ON_INPUT_JS = """document.addEventListener("input", event => {
+  const explorer = event.target.closest && event.target.closest("div.nncourse-frames");
+  if (!explorer) return;
+  const image = explorer.querySelector("img");
+  image.src = image.src.split("?")[0] + "?frame=" + event.target.value; }, true);"""
+# A planted fault: the explorer never learns that it came near the screen, so nothing loads its
+# frames ahead of the reader's touch.
+PREFETCH_OFF_JS = """window.IntersectionObserver = function () {
+  return {observe() {}, unobserve() {}, disconnect() {}}; };"""
 # A planted fault: the theme's tab-stop check finds no spread-out version and falls back to
 # reading the size of every code block in the load task.
 TAB_STOPS_OFF_JS = """Object.defineProperty(window, "nncourseTabStops",
@@ -883,12 +907,13 @@ def _logged_page(context, base_url: str, init_script: str = ""):
     return page, requests
 
 
-def _frame_prefetch_problems(context, base_url: str, path: str, init_script: str = "") -> list[str]:
+def _frame_prefetch_problems(context, base_url: str, path: str, init_script: str = "",
+                            wait_ms: int = 60_000) -> list[str]:
     """Why the first explorer of ``path`` would not answer a drag from memory (empty: it would).
 
-    The explorer is scrolled into view and its data-loaded marker awaited; then every frame must
-    be in the explorer script's cache, loaded, and a drag across every position must request no
-    frame and find each position's image complete in the task of its input event.
+    The explorer is scrolled into view and its data-loaded marker awaited (its sprite fetched and
+    decoded); then the sprite must hold every frame (FRAME_SPRITE_JS), and a drag across every
+    position must request no image and show each position in the task of its input event.
     """
     page, requests = _logged_page(context, base_url, init_script)
     page.goto(base_url + path, wait_until="load")
@@ -896,19 +921,17 @@ def _frame_prefetch_problems(context, base_url: str, path: str, init_script: str
     explorer.scroll_into_view_if_needed()
     handle = explorer.element_handle()
     try:  # a wait for a state, however long a busy machine takes; never a time budget
-        page.wait_for_function("e => e.hasAttribute('data-loaded')", arg=handle, timeout=60_000)
+        page.wait_for_function("e => e.hasAttribute('data-loaded')", arg=handle, timeout=wait_ms)
     except playwright_api.TimeoutError:
         page.close()
-        return ["its frames never all arrived (no data-loaded marker)"]
-    problems = [f"not in the explorer's cache before the first touch: {url.rsplit('/', 1)[-1]}"
-                for url in page.evaluate(FRAME_CACHE_JS, handle)]
+        return ["its frames never arrived (no data-loaded marker)"]
+    problems = [f"sprite: {found}" for found in page.evaluate(FRAME_SPRITE_JS, handle)]
     first_input = len(requests)
     sweep = page.evaluate(FRAME_SWEEP_JS, handle)
     # Whatever the drag asked for has been requested once the last frame shows.
     page.wait_for_function("e => e.querySelector('img').complete", arg=handle, timeout=60_000)
-    frames = set(sweep["urls"])
     problems += [f"frame requested after the first input event: {url.rsplit('/', 1)[-1]}"
-                 for url in requests[first_input:] if url in frames]
+                 for url in requests[first_input:] if "/_images/frames/" in url]
     problems += [f"position {i} not shown in the task of its input event" for i in sweep["late"]]
     if sweep["moves"] < 2:
         problems.append(f"an explorer with {sweep['moves']} positions")
@@ -931,11 +954,84 @@ def test_explorer_frames_are_in_memory_before_the_first_touch(browser, base_url:
 
 def test_planted_fetch_on_input_fails_the_frame_check(browser, base_url: str):
     context = _phone_or_desktop(browser, PHONE, False)
-    problems = _frame_prefetch_problems(context, base_url, "book/01_training_loop.html",
-                                        PREFETCH_OFF_JS)
+    fetching = _frame_prefetch_problems(context, base_url, "book/01_training_loop.html",
+                                        FETCH_ON_INPUT_JS)
+    # The planted explorer never marks itself loaded: a short wait is enough to see that.
+    unloaded = _frame_prefetch_problems(context, base_url, "book/01_training_loop.html",
+                                        PREFETCH_OFF_JS, wait_ms=5_000)
     context.close()
-    assert any("requested after the first input" in p for p in problems), problems
-    assert any("not in the explorer's cache" in p for p in problems), problems
+    assert any("requested after the first input" in p for p in fetching), fetching
+    assert any("not shown in the task of its input event" in p for p in fetching), fetching
+    assert unloaded == ["its frames never arrived (no data-loaded marker)"], unloaded
+
+
+# What a notebook's output area does to images (JupyterLab's rendered-HTML style), for the test
+# below: the explorer's own inline style must win.
+NOTEBOOK_IMAGE_CSS = ".output img, img { max-width: 100%; height: auto; }"
+
+
+def test_explorer_works_in_a_bare_page_like_a_notebook(browser):
+    """The notebook path: the explorer's HTML alone (sprite as a data: URI, no site styles, a
+    notebook's image style) shows one whole frame at its own size and answers a drag at once."""
+    from matplotlib.figure import Figure
+
+    from nncourse.widgets.static import frame_explorer
+
+    def figure(slope: float) -> Figure:
+        fig = Figure(figsize=(3, 2))
+        fig.add_subplot().plot([0, 1], [0, slope])
+        return fig
+
+    view = frame_explorer(figure, "slope", [0.5, 1.0, 1.5, 2.0, 2.5], label="slope",
+                          alt=lambda v: f"a line of slope {v}", initial=1.5)
+    page = browser.new_page(viewport=DESKTOP)
+    page.set_content(f"<!doctype html><style>{NOTEBOOK_IMAGE_CSS}</style>"
+                     f"<div class='output'>{view.html()}</div>")
+    explorer = page.locator("div.nncourse-frames").first
+    handle = explorer.element_handle()
+    page.wait_for_function("e => e.hasAttribute('data-loaded')", arg=handle, timeout=60_000)
+    assert page.evaluate(FRAME_SPRITE_JS, handle) == []
+    box = explorer.locator(".nncourse-frames-view").bounding_box()
+    assert box is not None and (round(box["width"]), round(box["height"])) == view.size
+    sweep = page.evaluate(FRAME_SWEEP_JS, handle)
+    assert sweep == {"moves": 5, "late": []}, sweep
+    assert explorer.locator("img").get_attribute("alt") == "a line of slope 2.5"
+    # A planted fault: without its own max-width, the notebook's style squeezes the whole sprite
+    # into the view.
+    page.set_content(f"<!doctype html><style>{NOTEBOOK_IMAGE_CSS}</style>"
+                     + view.html().replace("max-width:none;", ""))
+    handle = page.locator("div.nncourse-frames").first.element_handle()
+    page.wait_for_function("e => e.hasAttribute('data-loaded')", arg=handle, timeout=60_000)
+    assert any("views of" in p for p in page.evaluate(FRAME_SPRITE_JS, handle))
+    page.close()
+
+
+def test_explorer_frames_are_compact(site: Path):
+    """Every chapter's explorers: one sprite each, an 8-bit palette PNG with a cell per frame,
+    within FRAME_BYTES_BUDGET a frame; every chapter figure a palette PNG too."""
+    problems = {path: compact_image_problems(site / path) for path in ALL_CHAPTERS}
+    problems = {path: found for path, found in problems.items() if found}
+    assert not problems, json.dumps(problems, indent=1) + (
+        "\n(outputs from before sprites? delete _build/.jupyter_cache and rebuild)")
+    assert sum(len(explorer_sprites(site / path)) for path in ALL_CHAPTERS) >= 10
+
+
+def test_planted_rgba_sprite_fails_the_compact_check(site: Path, tmp_path: Path):
+    """Chapter 5's sprite written as an RGBA PNG again: no palette, and over the byte budget."""
+    from PIL import Image
+
+    path = "book/05_optimizers.html"
+    (sprite,) = explorer_sprites(site / path)
+    (tmp_path / "book").mkdir()
+    (tmp_path / path).write_bytes((site / path).read_bytes())
+    planted = tmp_path / sprite.relative_to(site)
+    planted.parent.mkdir(parents=True)
+    Image.open(sprite).convert("RGBA").save(planted, format="png")
+    for other in explorer_sprites(site / path)[1:]:
+        (tmp_path / other.relative_to(site)).write_bytes(other.read_bytes())
+    problems = compact_image_problems(tmp_path / path)
+    assert any("is not a palette PNG (colour type 6)" in p for p in problems), problems
+    assert any(f"over {FRAME_BYTES_BUDGET} a frame" in p for p in problems), problems
 
 
 def _main_thread_facts(context, base_url: str, path: str, init_script: str = "",
@@ -981,9 +1077,9 @@ def _main_thread_facts(context, base_url: str, path: str, init_script: str = "",
 
 def test_chapter_pages_hold_no_cause_of_long_tasks(browser, base_url: str, site: Path):
     """Every chapter page: no MathJax (formulas are typeset when the site is built), no script
-    over FIRST_PAINT_SCRIPT_BUDGET (the search index: SEARCH_INDEX_BUDGET) that may run before
-    the first paint, and none of the theme's layout reads at load that the site removed (its
-    tab-stop check is spread out, its sidebar position stored; book/_static/nncourse.js)."""
+    over FIRST_PAINT_SCRIPT_BUDGET that may run before the first paint (the search index loads on
+    the search page only), and none of the theme's layout reads at load that the site removed
+    (its tab-stop check is spread out, its sidebar position stored; book/_static/nncourse.js)."""
     theme = next((site / "_static" / "scripts").glob("pydata-sphinx-theme.js"))
     assert "window.nncourseTabStops?window.nncourseTabStops(" in theme.read_text(encoding="utf-8")
     context = _phone_or_desktop(browser, PHONE, False)
@@ -1010,6 +1106,43 @@ def test_planted_causes_of_long_tasks_fail_the_check(browser, base_url: str):
     assert any(read.endswith("of a code block") for read in unspread["layout_reads"]), unspread
     assert any(read.endswith("of a sidebar") for read in unstored["layout_reads"]), unstored
     assert any(p.startswith("nncourse.js") for p in heavy["heavy"]), heavy
+
+
+def test_no_page_blocks_the_parser_with_a_heavy_script(site: Path):
+    """Every page of the site: no script that stops the HTML parser (neither deferred nor async)
+    weighs over PARSER_BLOCKING_SCRIPT_BUDGET. Sphinx's search index loads on the search page only,
+    deferred (book/_ext/nncourse_book.py), and the widget manager of the labs is deferred."""
+    pages = [p for p in site.rglob("*.html") if "_static" not in p.relative_to(site).parts]
+    assert len(pages) > 50, pages
+    problems = parser_blocking_problems(site)
+    assert not problems, json.dumps(problems, indent=1)
+    search = (site / "search.html").read_text(encoding="utf-8")
+    assert re.search(r'<script defer="defer" src="searchindex\.js"', search), \
+        "the search page does not load its index"
+    chapter = (site / "book" / "01_training_loop.html").read_text(encoding="utf-8")
+    assert "searchindex.js" not in chapter
+
+
+def test_planted_blocking_scripts_fail_the_parser_check(site: Path, tmp_path: Path):
+    """The theme's search index in a chapter's head, and the lab's widget manager without defer."""
+    manager_file = "_static/site-js/@jupyter-widgets/html-manager/dist/embed-amd.js"
+    for folder in ("book", "notebooks", str(Path(manager_file).parent)):
+        (tmp_path / folder).mkdir(parents=True)
+    for name in ("searchindex.js", manager_file):
+        (tmp_path / name).write_bytes((site / name).read_bytes())
+    chapter = (site / "book" / "01_training_loop.html").read_text(encoding="utf-8")
+    (tmp_path / "book" / "01_training_loop.html").write_text(chapter.replace(
+        "</head>", '<script src="../searchindex.js"></script>\n</head>', 1), encoding="utf-8")
+    lab = (site / "notebooks" / "lab01_training_loop.html").read_text(encoding="utf-8")
+    manager = re.search(r'<script defer="defer" (src="[^"]*embed-amd\.js")', lab)
+    assert manager, "the lab page holds no deferred widget manager"
+    (tmp_path / "notebooks" / "lab01_training_loop.html").write_text(
+        lab.replace(manager.group(0), f"<script {manager.group(1)}"), encoding="utf-8")
+    problems = parser_blocking_problems(tmp_path)
+    assert any(p.startswith("searchindex.js: ") and "bytes" in p
+               for p in problems.get("book/01_training_loop.html", [])), problems
+    assert any(p.startswith("embed-amd.js: ") and "bytes" in p
+               for p in problems.get("notebooks/lab01_training_loop.html", [])), problems
 
 
 # --- planted faults: each check above fails when its fault is there -----------------------------
@@ -1046,11 +1179,14 @@ def test_planted_late_frame_fails_the_latency_check(browser, base_url: str):
     explorer = page.locator("div.nncourse-frames").first
     explorer.evaluate("""d => {  // the same explorer, without its prefetching script
         const late = d.cloneNode(true);
-        const urls = JSON.parse(d.getAttribute('data-frames')).map(u => u + '?late');
-        late.setAttribute('data-frames', JSON.stringify(urls));
         late.querySelectorAll('script').forEach(s => s.remove());
         const slider = late.querySelector('input[type=range]'), image = late.querySelector('img');
-        slider.addEventListener('input', () => { image.src = urls[+slider.value]; });
+        const columns = +late.getAttribute('data-columns'), sprite = image.src + '?late=';
+        slider.addEventListener('input', () => {  // fetches the image at every move
+            const i = +slider.value;
+            image.src = sprite + i;
+            image.style.left = -100 * (i % columns) + '%';
+            image.style.top = -100 * Math.floor(i / columns) + '%'; });
         d.replaceWith(late); }""")
     latencies = _explorer_latencies(page, page.locator("div.nncourse-frames").first, moves=2,
                                     wait_ready=False)

@@ -469,12 +469,18 @@ def test_an_untranslated_label_is_caught(monkeypatch: pytest.MonkeyPatch, name: 
 
 
 def test_a_language_chosen_later_applies_to_what_is_built_then() -> None:
+    import io
+
+    from PIL import Image
+
     from nncourse.widgets.gradient_descent import GradientDescentExplorer
     from nncourse.widgets.static import FrameExplorer
 
+    png = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(png, format="PNG")   # one tiny frame
     i18n.set_language("en")
     try:
-        view = FrameExplorer("v", "v", [1], [b""], ["v"], ["1"])
+        view = FrameExplorer("v", "v", [1], [png.getvalue()], ["v"], ["1"])
         english = GradientDescentExplorer(steps=5)
         i18n.set_language("pt_BR")
         translated = GradientDescentExplorer(steps=5)

@@ -1,19 +1,27 @@
-"""Kernel-free explorers (nncourse.widgets.static): frames, markup, and moving frames to files."""
+"""Kernel-free explorers (nncourse.widgets.static): frames, their sprite, markup, and moving
+images to files."""
 
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 import subprocess
 import sys
 from html.parser import HTMLParser
 
+import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from PIL import Image
 
+from nncourse.widgets import _frame_images as frame_images
+from nncourse.widgets._frame_images import compact_png, frame_sprite, is_palette_png
 from nncourse.widgets.static import (
+    _SCRIPT,
     FRAME_CLASS,
+    VIEW_CLASS,
     _demo_png,
     externalize_figures,
     externalize_frames,
@@ -72,12 +80,69 @@ def test_markup_has_slider_initial_frame_alt_note_and_script():
     assert slider["value"] == "2" and slider["aria-valuetext"] == "2.0"
     (img,) = tags["img"]
     assert img["alt"] == "a line" and img["loading"] == "lazy"
-    assert img["src"] == "data:image/png;base64," + base64.b64encode(view.frames[2]).decode()
+    assert img["src"] == "data:image/png;base64," + base64.b64encode(view.sprite.png).decode()
     (block,) = [d for d in tags["div"] if d.get("class") == FRAME_CLASS]
     assert json.loads(block["data-labels"]) == ["0.5", "1.0", "2.0"]
-    assert len(json.loads(block["data-frames"])) == 3
+    assert block["data-columns"] == "3" and "data-frames" not in block
+    # The window shows frame 2 of the row of 3: the sprite, 3 windows wide, shifted 2 left.
+    (window,) = [d for d in tags["div"] if d.get("class") == VIEW_CLASS]
+    width, height = view.size
+    assert f"max-width:{width}px" in window["style"]
+    assert f"aspect-ratio:{width}/{height}" in window["style"]
+    assert "width:300%" in img["style"] and "left:-200%" in img["style"]
+    assert "top:0%" in img["style"]
+    assert (img["width"], img["height"]) == (str(3 * width), str(height))
     assert "runs in the lab" in view.html()
-    assert "<script>" in view.html()
+    assert f"<script>{_SCRIPT}</script>" in view.html()
+
+
+def _on_white(png: bytes) -> np.ndarray:
+    image = Image.open(io.BytesIO(png)).convert("RGBA")
+    white = Image.new("RGBA", image.size, (255, 255, 255, 255))
+    return np.asarray(Image.alpha_composite(white, image).convert("RGB")).astype(int)
+
+
+def test_sprite_holds_every_frame_in_its_place_as_a_palette_png():
+    view = frame_explorer(_figure, "slope", [0.5, 1.0, 1.5, 2.0], label="slope", alt="a line")
+    sprite = view.sprite
+    assert is_palette_png(sprite.png) and (sprite.columns, sprite.rows) == (4, 1)
+    sheet = np.asarray(Image.open(io.BytesIO(sprite.png)).convert("RGB")).astype(int)
+    width, height = sprite.frame_size
+    assert sheet.shape == (height, 4 * width, 3)
+    for index, png in enumerate(view.frames):
+        cell = sheet[:, index * width:(index + 1) * width]
+        drawn = _on_white(png)
+        # Dithering moves single pixels; what the eye averages stays the colour drawn.
+        assert np.abs(cell - drawn).mean() < 2.0, index
+        others = [np.abs(cell - _on_white(o)).mean() for o in view.frames if o is not png]
+        assert min(others) > np.abs(cell - drawn).mean(), index
+
+
+def _png(width: int, height: int, color: tuple[int, ...], mode: str = "RGB") -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, (width, height), color).save(buffer, format="png")
+    return buffer.getvalue()
+
+
+def test_sprite_wraps_wide_rows_and_centres_smaller_frames(monkeypatch):
+    monkeypatch.setattr(frame_images, "MAX_SPRITE_WIDTH", 25)
+    frames = [_png(10, 6, (0, 114, 178)) for _ in range(4)] + [_png(4, 2, (0, 0, 0))]
+    sprite = frame_sprite(frames)
+    assert (sprite.columns, sprite.rows, sprite.frame_size) == (2, 3, (10, 6))
+    sheet = np.asarray(Image.open(io.BytesIO(sprite.png)).convert("RGB"))
+    last = sheet[12:18, 0:10]  # frame 4: row 2, column 0, a 4x2 frame centred on white
+    assert (last[2:4, 3:7] == 0).all() and (last[0, :] == 255).all()
+    assert (sheet[12:18, 10:20] == 255).all()  # the empty cell stays white
+    with pytest.raises(ValueError, match="at least one frame"):
+        frame_sprite([])
+
+
+def test_transparent_images_become_palette_pngs_on_white():
+    clear = _png(3, 3, (0, 0, 0, 0), mode="RGBA")
+    compact = compact_png(clear)
+    assert is_palette_png(compact) and not is_palette_png(clear)
+    assert (np.asarray(Image.open(io.BytesIO(compact)).convert("RGB")) == 255).all()
+    assert compact_png(compact) == compact  # a palette PNG is kept as it is
 
 
 def test_module_needs_no_ipywidgets():
@@ -91,6 +156,7 @@ def test_png_bytes_pass_through_unchanged():
     png = _demo_png()
     view = frame_explorer(lambda v: png, "v", [1, 2], label="v", alt="a square")
     assert view.frames == [png, png] and view.size == (4, 4)
+    assert view.sprite.frame_size == (4, 4) and view.sprite.columns == 2
 
 
 @pytest.mark.parametrize("values", [[], [1], list(range(41))])
@@ -116,18 +182,47 @@ def test_render_returning_something_else_is_refused():
         frame_png(b"GIF89a....")
 
 
-def test_externalize_moves_frames_to_files_and_keeps_other_data_uris(tmp_path):
+def test_externalize_moves_the_sprite_to_a_file_and_keeps_other_data_uris(tmp_path):
     view = frame_explorer(_figure, "slope", [0.5, 1.0], label="slope", alt="a line")
     other = '<img src="data:image/png;base64,' + base64.b64encode(_demo_png()).decode() + '">'
     page = other + view.html() + other
     out, written = externalize_frames(page, tmp_path / "frames", "../_frames/")
     assert out.count("data:image/png") == 2  # the two images outside the explorer stay
-    assert {p.read_bytes() for p in written} == set(view.frames)
-    block = re.search(r'data-frames="([^"]*)"', out).group(1).replace("&quot;", '"')
-    urls = json.loads(block)
-    assert all(u.startswith("../_frames/") and u.endswith(".png") for u in urls)
-    assert re.search(r'<img class="nncourse-frames-image" src="(\.\./_frames/[0-9a-f]+\.png)"',
+    assert [p.read_bytes() for p in written] == [view.sprite.png]
+    assert re.search(r'<img class="nncourse-frames-image" src="\.\./_frames/[0-9a-f]{16}\.png"',
                      out)
+    assert out.count("../_frames/") == 1 and 'data-columns="2"' in out
+
+
+def _older_block(frames: list[bytes], value: int) -> str:
+    """An explorer as the version before sprites wrote it: one data: URI per frame."""
+    urls = ["data:image/png;base64," + base64.b64encode(f).decode() for f in frames]
+    quoted = json.dumps(urls).replace('"', "&quot;")
+    return (f'<div class="{FRAME_CLASS}" id="nnx-old" data-parameter="v" data-frames="{quoted}" '
+            f'data-alts="[&quot;a&quot;, &quot;b &amp; c&quot;]" '
+            f'data-labels="[&quot;1&quot;, &quot;2&quot;]">\n<div class="nncourse-frames-controls">'
+            f'<label for="s">v</label><input type="range" id="s" min="0" max="1" step="1" '
+            f'value="{value}" aria-valuetext="2"><output for="s">2</output></div>\n'
+            f'<img class="nncourse-frames-image" src="{urls[value]}" alt="b &amp; c" width="4" '
+            f'height="4" loading="lazy" decoding="async">\n<p class="nncourse-frames-note">n</p>\n'
+            f'<script>(function(){{var ds=document.body;/* older */}})();</script>\n'
+            f'</div><!-- /{FRAME_CLASS} -->')
+
+
+def test_externalize_packs_an_older_explorer_into_a_sprite(tmp_path):
+    """A page built from an older cached output shows today's explorer (sprite and script)."""
+    frames = [_png(4, 4, (0, 114, 178)), _png(4, 4, (213, 94, 0))]
+    out, written = externalize_frames("<p>x</p>" + _older_block(frames, 1), tmp_path, "f/")
+    assert "data:image" not in out and "data-frames" not in out and "older" not in out
+    assert len(written) == 1 and is_palette_png(written[0].read_bytes())
+    tags = _parse(out)
+    (block,) = [d for d in tags["div"] if d.get("class") == FRAME_CLASS]
+    assert block["data-columns"] == "2"
+    (img,) = tags["img"]
+    assert img["alt"] == "b & c" and "left:-100%" in img["style"]
+    assert img["src"] == f"f/{written[0].name}" and out.count(_SCRIPT) == 1
+    sheet = np.asarray(Image.open(written[0]).convert("RGB"))
+    assert tuple(sheet[0, 0]) == (0, 114, 178) and tuple(sheet[0, 4]) == (213, 94, 0)
 
 
 def test_frame_values_linear_and_log():
@@ -169,9 +264,16 @@ def test_figure_html_is_a_lazy_image_with_alt_and_moves_to_a_file(tmp_path):
     tags = _parse(markup)
     (img,) = tags["img"]
     assert img["alt"] == "Figure: a line." and img["loading"] == "lazy"
+    assert is_palette_png(base64.b64decode(img["src"].split(",", 1)[1]))
     out, written = externalize_figures("<p>x</p>" + markup, tmp_path, "../_images/frames/")
     assert "data:image" not in out and len(written) == 1 and out.startswith("<p>x</p>")
     assert 'src="../_images/frames/' in out and 'alt="Figure: a line."' in out
+    # A figure from an older cached output (matplotlib's RGBA PNG) is written as a palette PNG.
+    rgba = _png(5, 3, (0, 114, 178, 255), mode="RGBA")
+    older = (f'<img class="nncourse-figure" src="data:image/png;base64,'
+             f'{base64.b64encode(rgba).decode()}" alt="x" width="5" height="3">')
+    _, (path,) = externalize_figures(older, tmp_path / "older", "f/")
+    assert is_palette_png(path.read_bytes())
 
 
 def test_alt_text_reads_tex_as_words():
@@ -184,8 +286,6 @@ def test_alt_text_reads_tex_as_words():
 
 def test_externalize_gives_every_explorer_the_current_script(tmp_path):
     """A page built from an older cached output runs this version's script (prefetching)."""
-    from nncourse.widgets.static import _SCRIPT
-
     view = frame_explorer(_figure, "slope", [0.5, 1.0], label="slope", alt="a line")
     old = view.html().replace(_SCRIPT, "(function(){var ds=document.body;/* older */})();")
     out, _ = externalize_frames(old + old, tmp_path / "frames", "../_frames/")

@@ -174,6 +174,52 @@ def drop_fontawesome_js(app: Any, exception: Exception | None) -> None:
         (out / "_static" / "scripts" / name).unlink(missing_ok=True)
 
 
+# The three scripts of Sphinx's search that pydata-sphinx-theme's layout puts in every page's
+# head, parser-blocking (the search page's own template puts the same three there too).
+SEARCH_SCRIPTS = re.compile(
+    r'[ \t]*<script (?P<defer>defer="defer" )?src="(?:\.\./)*(?:_static/searchtools\.js'
+    r'|_static/language_data\.js|searchindex\.js)"></script>\n?')
+
+
+def search_scripts_where_searched(app: Any, exception: Exception | None) -> None:
+    """Sphinx's search index (about 460 kB) and its two scripts load on the search page only.
+
+    pydata-sphinx-theme puts ``searchtools.js``, ``language_data.js`` and ``searchindex.js`` in
+    the head of every page, parser-blocking, for its search-as-you-type box. With that box off
+    (the theme's default, and this site's), the search field sends its query to search.html
+    and no other page uses them, so they are left out there. On the search page (and on every
+    page if search-as-you-type is turned on) they are deferred: the page paints before the
+    index is read, and searchtools.js holds the query until the index arrives
+    (``Search.deferQuery``/``Search.setIndex``).
+    """
+    if exception is not None or app.builder.name != "html":
+        return
+    from pathlib import Path
+
+    from sphinx.util import logging
+
+    options = app.config.html_theme_options or {}
+    everywhere = str(options.get("search_as_you_type", False)).lower() == "true"
+    out = Path(app.outdir)
+    search_page = out / "search.html"
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        if "searchindex.js" not in text and page != search_page:
+            continue
+        if page == search_page or everywhere:
+            changed, count = SEARCH_SCRIPTS.subn(
+                lambda m: m.group(0) if m.group("defer")
+                else m.group(0).replace("<script src=", '<script defer="defer" src=', 1), text)
+        else:
+            changed, count = SEARCH_SCRIPTS.subn("", text)
+        if page == search_page and count != 3:
+            logging.getLogger(__name__).warning(
+                "nncourse: found %d of the 3 search script tags in search.html, not 3 (a new "
+                "theme version?): the search page may not load or defer its index.", count)
+        if changed != text:
+            page.write_text(changed, encoding="utf-8")
+
+
 NOT_FOUND_PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -315,6 +361,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("html-page-context", strip_numbers_from_neighbours)
     app.connect("html-page-context", break_names_in_headings)
     app.connect("build-finished", drop_fontawesome_js)
+    app.connect("build-finished", search_scripts_where_searched)
     app.connect("build-finished", write_not_found_page)
     app.connect("build-finished", spread_theme_tab_stops)
     app.connect("env-get-updated", unnumber_labs, priority=900)

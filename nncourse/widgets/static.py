@@ -1,14 +1,16 @@
 """Explorers without a kernel: figures rendered ahead of time for a grid of settings.
 
 A static page cannot run Python, so :func:`frame_explorer` calls a render function once per
-setting (10–30 of them) when the page is built and returns HTML that shows the frame for the
-slider's position. A short script swaps the image; all other frames are fetched (and decoded)
-as the explorer comes near the screen, so every position answers at once. The page says plainly
-that the full explorer runs in the lab.
+setting (10–40 of them) when the page is built and returns HTML that shows the frame for the
+slider's position. All frames sit in one image, a sprite (``nncourse/widgets/_frame_images.py``:
+one request, one decode, a third of the bytes of separate frames); the page shows one frame of
+it, and a short script moves the sprite behind that window as the slider moves. The sprite is
+fetched and decoded as the explorer comes near the screen, so every position answers at once.
+The page says plainly that the full explorer runs in the lab.
 
-In a notebook the frames are inline ``data:`` URIs. On the website,
-:func:`externalize_frames` (called by the book's Sphinx extension) moves each one into its
-own file, so a page's first load carries no frame of an explorer far down the page.
+In a notebook the sprite is an inline ``data:`` URI. On the website, :func:`externalize_frames`
+(called by the book's Sphinx extension) moves it into its own file, so a page's first load
+carries no frame of an explorer far down the page.
 
 Nothing here imports ipywidgets: a render function calls a ``compute_*`` function and a plot.
 
@@ -35,13 +37,16 @@ from pathlib import Path
 from typing import Any
 
 from nncourse.i18n import _
+from nncourse.widgets._frame_images import PNG_SIGNATURE, FrameSprite, compact_png, frame_sprite
 
 __all__ = ["FrameExplorer", "frame_explorer", "frame_png", "externalize_frames", "figure_alt",
            "figure_html", "describe_figures", "externalize_figures", "plain_math",
-           "math_html", "frame_values", "default_note", "FRAME_CLASS", "MIN_FRAMES",
-           "MAX_FRAMES"]
+           "math_html", "frame_values", "default_note", "FRAME_CLASS", "VIEW_CLASS",
+           "MIN_FRAMES", "MAX_FRAMES"]
 
 FRAME_CLASS = "nncourse-frames"
+#: the window that shows one frame of the sprite
+VIEW_CLASS = "nncourse-frames-view"
 MIN_FRAMES, MAX_FRAMES = 2, 40
 
 
@@ -50,34 +55,34 @@ def default_note() -> str:
     return _("Precomputed frames: move the slider to see the figure for each setting. The full "
              "explorer, with every control, runs in the lab (it needs a running Python kernel).")
 
-# Swaps the frame for the slider position; runs once per explorer (idempotent), in a
-# notebook as on the website. Frame URLs sit in data-frames; alt texts in data-alts. Every
-# frame is fetched and decoded as soon as the explorer comes near the screen (600 px ahead),
-# so the frame under the finger is already in memory when the slider moves; the explorer then
-# carries data-loaded. Frames of explorers far down the page cost nothing on first load.
+# Shows the frame for the slider position: moves the sprite (the view's <img>) so that frame i,
+# at column i % data-columns and row i // data-columns, fills the view; sets its alt text
+# (data-alts) and readout (data-labels). Runs once per explorer (idempotent), in a notebook as
+# on the website. The sprite is fetched and decoded as soon as the explorer comes near the
+# screen (600 px ahead), so every frame is in memory when the slider moves; the explorer then
+# carries data-loaded. Explorers far down the page cost nothing on first load.
 _SCRIPT = """(function(){var ds=document.querySelectorAll('div.nncourse-frames:not([data-ready])');
-function load(d){if(d.nnFrames)return;var f=JSON.parse(d.getAttribute('data-frames')),
-left=f.length;function done(){if(--left===0)d.setAttribute('data-loaded','1');}
-d.nnFrames=f.map(function(u){var i=new Image();i.src=u;
-(i.decode?i.decode():Promise.resolve()).then(done,done);return i;});}
+function load(d){if(d.nnSprite)return;var im=d.nnSprite=d.querySelector('img');
+function done(){d.setAttribute('data-loaded','1');}im.loading='eager';
+(im.decode?im.decode():Promise.resolve()).then(done,done);}
 var io=window.IntersectionObserver?new IntersectionObserver(function(es){es.forEach(function(e){
 if(e.isIntersecting){io.unobserve(e.target);load(e.target);}});},{rootMargin:'600px 0px'}):null;
 ds.forEach(function(d){d.setAttribute('data-ready','1');var s=d.querySelector('input[type=range]'),
-im=d.querySelector('img'),o=d.querySelector('output'),f=JSON.parse(d.getAttribute('data-frames')),
+im=d.querySelector('img'),o=d.querySelector('output'),c=+d.getAttribute('data-columns'),
 a=JSON.parse(d.getAttribute('data-alts')),t=JSON.parse(d.getAttribute('data-labels'));
-function show(){var i=+s.value;im.src=f[i];im.alt=a[i];o.textContent=t[i];
-s.setAttribute('aria-valuetext',t[i]);}s.addEventListener('input',show);
-s.addEventListener('change',show);s.addEventListener('pointerdown',function(){load(d);});
-s.addEventListener('focus',function(){load(d);});if(io)io.observe(d);else load(d);});})();"""
+function show(){var i=+s.value;im.style.left=-100*(i%c)+'%';im.style.top=-100*Math.floor(i/c)+'%';
+im.alt=a[i];o.textContent=t[i];s.setAttribute('aria-valuetext',t[i]);}
+s.addEventListener('input',show);s.addEventListener('change',show);
+s.addEventListener('pointerdown',function(){load(d);});s.addEventListener('focus',function(){load(d);});
+if(io)io.observe(d);else load(d);});})();"""
 
 
-def frame_png(frame: Any, dpi: int = 72, colors: int = 128) -> bytes:
-    """One frame as compact PNG bytes.
+def frame_png(frame: Any, dpi: int = 72) -> bytes:
+    """One frame as PNG bytes, as drawn (the explorer packs its frames into one compact sprite).
 
     Args:
         frame: a matplotlib Figure (rendered, then closed) or PNG bytes (kept as they are).
         dpi: resolution for a Figure.
-        colors: palette size; an 8-bit palette PNG is 3–4 times smaller than RGBA.
 
     Returns:
         PNG bytes.
@@ -86,23 +91,17 @@ def frame_png(frame: Any, dpi: int = 72, colors: int = 128) -> bytes:
         TypeError: if ``frame`` is neither a Figure nor PNG bytes.
     """
     if isinstance(frame, bytes | bytearray):
-        if not bytes(frame[:8]) == b"\x89PNG\r\n\x1a\n":
+        if not bytes(frame[:8]) == PNG_SIGNATURE:
             raise TypeError("Expected PNG bytes (starting with the PNG signature) from the "
                             "render function; got other bytes. Return a Figure or PNG bytes.")
         return bytes(frame)
     if not hasattr(frame, "savefig"):
         raise TypeError(f"Expected the render function to return a matplotlib Figure or PNG "
                         f"bytes; got {type(frame).__name__}. Return the Figure it draws.")
-    from PIL import Image
-
     buffer = io.BytesIO()
     frame.savefig(buffer, format="png", dpi=dpi)
     _close(frame)
-    image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
-    out = io.BytesIO()
-    image.quantize(colors=colors, method=Image.Quantize.MEDIANCUT).save(out, format="png",
-                                                                       optimize=True)
-    return out.getvalue()
+    return buffer.getvalue()
 
 
 def _close(figure: Any) -> None:
@@ -123,13 +122,14 @@ class FrameExplorer:
         parameter: the setting the slider moves (for example ``"lr"``).
         label: the slider's visible label (may hold ``$...$`` math).
         values: the settings, one per frame.
-        frames: PNG bytes, one per value.
+        frames: PNG bytes, one per value, as drawn.
         alts: alt text, one per frame.
         labels: the readout shown beside the slider, one per frame.
         initial: index of the frame shown first.
         note: the line under the explorer; None: :func:`default_note`, in the language
             current when the explorer is shown.
         size: (width, height) in pixels of the frames.
+        sprite: every frame in one compact image (made from ``frames`` when left out).
     """
 
     parameter: str
@@ -142,6 +142,7 @@ class FrameExplorer:
     note: str | None = None
     size: tuple[int, int] = (0, 0)
     uid: str = field(default="")
+    sprite: FrameSprite | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         return (f"FrameExplorer({self.parameter!r}, {len(self.frames)} frames, "
@@ -151,17 +152,15 @@ class FrameExplorer:
         return self.html()
 
     def html(self) -> str:
-        """The explorer as one self-contained HTML block (frames as data: URIs)."""
-        urls = ["data:image/png;base64," + base64.b64encode(f).decode("ascii")
-                for f in self.frames]
+        """The explorer as one self-contained HTML block (the sprite as a data: URI)."""
+        sprite = self.sprite or frame_sprite(self.frames)
         i = self.initial
-        width, height = self.size
         attr = html.escape
         slider_id = f"{self.uid}-slider"
         note = default_note() if self.note is None else self.note
         return (
             f'<div class="{FRAME_CLASS}" id="{self.uid}" data-parameter="{attr(self.parameter)}" '
-            f'data-frames="{attr(json.dumps(urls))}" data-alts="{attr(json.dumps(self.alts))}" '
+            f'data-columns="{sprite.columns}" data-alts="{attr(json.dumps(self.alts))}" '
             f'data-labels="{attr(json.dumps(self.labels))}">\n'
             f'<div class="nncourse-frames-controls">'
             f'<label for="{slider_id}">{math_html(self.label)}</label>'
@@ -169,12 +168,33 @@ class FrameExplorer:
             f'step="1" value="{i}" aria-valuetext="{attr(self.labels[i])}">'
             f'<output for="{slider_id}" aria-live="polite">{html.escape(self.labels[i])}</output>'
             f'</div>\n'
-            f'<img class="nncourse-frames-image" src="{urls[i]}" alt="{attr(self.alts[i])}" '
-            f'width="{width}" height="{height}" loading="lazy" decoding="async">\n'
+            f'{_view_html(_data_uri(sprite.png), sprite, i, self.alts[i])}\n'
             f'<p class="nncourse-frames-note">{html.escape(note)}</p>\n'
             f'<script>{_SCRIPT}</script>\n'
             f'</div><!-- /{FRAME_CLASS} -->'
         )
+
+
+def _view_html(source: str, sprite: FrameSprite, index: int, alt: str) -> str:
+    """The window on frame ``index``: a box of one frame's shape holding the whole sprite.
+
+    Styled inline, so that it works in a notebook too: the sprite is ``columns`` times as wide
+    as the box, which scales with the column (never wider than a frame's own width), and is
+    shifted so that the frame fills it. Frames are drawn on white, in dark mode as well.
+    """
+    width, height = sprite.frame_size
+    column, row = index % sprite.columns, index // sprite.columns
+    return (f'<div class="{VIEW_CLASS}" style="position:relative;overflow:hidden;width:100%;'
+            f'max-width:{width}px;aspect-ratio:{width}/{height};background:#fff">'
+            f'<img class="nncourse-frames-image" src="{source}" alt="{html.escape(alt)}" '
+            f'width="{width * sprite.columns}" height="{height * sprite.rows}" loading="lazy" '
+            f'decoding="async" style="position:absolute;max-width:none;'
+            f'width:{100 * sprite.columns}%;height:auto;left:{-100 * column}%;top:{-100 * row}%">'
+            f'</div>')
+
+
+def _data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def frame_explorer(render: Callable[[Any], Any], parameter: str, values: Iterable[Any], *,
@@ -226,9 +246,10 @@ def frame_explorer(render: Callable[[Any], Any], parameter: str, values: Iterabl
         raise ValueError("Expected a non-empty alt text for every frame; say what the figure "
                          "shows (for example 'Loss curve diverging at learning rate 0.5').")
     digest = hashlib.sha1(b"".join(frames) + parameter.encode()).hexdigest()[:10]
+    sprite = frame_sprite(frames)
     return FrameExplorer(parameter=parameter, label=label, values=values, frames=frames,
                          alts=alts, labels=[fmt(v) for v in values], initial=start, note=note,
-                         size=_png_size(frames[start]), uid=f"nnx-{digest}")
+                         size=sprite.frame_size, uid=f"nnx-{digest}", sprite=sprite)
 
 
 _MATH = re.compile(r"\$([^$]+)\$")
@@ -247,11 +268,6 @@ def math_html(text: str) -> str:
                    for i, part in enumerate(parts))
 
 
-def _png_size(png: bytes) -> tuple[int, int]:
-    """(width, height) from a PNG's IHDR chunk."""
-    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
-
-
 def _demo_png() -> bytes:
     """A 4x4 PNG (for examples and tests)."""
     from PIL import Image
@@ -264,12 +280,20 @@ def _demo_png() -> bytes:
 _BLOCK = re.compile(rf'<div class="{FRAME_CLASS}".*?<!-- /{FRAME_CLASS} -->', re.DOTALL)
 _DATA_URI = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=]+)")
 _INLINE_SCRIPT = re.compile(r"<script>\(function\(\)\{var ds=.*?</script>", re.DOTALL)
+# An explorer made by an earlier version of this module: one data: URI per frame.
+_FRAME_LIST = re.compile(r' data-frames="([^"]*)"')
+_FRAME_IMAGE = re.compile(r'<img class="nncourse-frames-image"[^>]*>')
+_SLIDER_VALUE = re.compile(r'<input type="range"[^>]*? value="(\d+)"')
+_ALT = re.compile(r' alt="([^"]*)"')
 
 
 def externalize_frames(page: str, folder: Path, url_prefix: str) -> tuple[str, list[Path]]:
-    """Move every frame of every explorer on a page from a data: URI into its own file.
+    """Move the sprite of every explorer on a page from a data: URI into its own file.
 
-    Files are named by content hash, so identical frames are stored once and can be cached.
+    Files are named by content hash, so identical images are stored once and can be cached.
+    An explorer from an older cached output (one data: URI per frame) gets today's markup, a
+    sprite and script first; any image that is not a palette PNG is made one
+    (``compact_png`` in ``_frame_images.py``).
 
     Args:
         page: the page's HTML.
@@ -283,7 +307,7 @@ def externalize_frames(page: str, folder: Path, url_prefix: str) -> tuple[str, l
     written: list[Path] = []
 
     def to_file(match: re.Match[str]) -> str:
-        data = base64.b64decode(match.group(1))
+        data = compact_png(base64.b64decode(match.group(1)))
         name = hashlib.sha1(data).hexdigest()[:16] + ".png"
         path = folder / name
         if not path.exists():
@@ -296,9 +320,28 @@ def externalize_frames(page: str, folder: Path, url_prefix: str) -> tuple[str, l
         # The page's explorers run this version's script, whatever an older cached output held.
         current = _INLINE_SCRIPT.sub(lambda _old: f"<script>{_SCRIPT}</script>",
                                      match.group(0))
-        return _DATA_URI.sub(to_file, current)
+        return _DATA_URI.sub(to_file, _with_sprite(current))
 
     return _BLOCK.sub(block, page), written
+
+
+def _with_sprite(block: str) -> str:
+    """An explorer block with one data: URI per frame (an older version's) in today's markup."""
+    found = _FRAME_LIST.search(block)
+    image = _FRAME_IMAGE.search(block)
+    if found is None or image is None:
+        return block
+    urls = json.loads(html.unescape(found.group(1)))
+    frames = [base64.b64decode(m.group(1)) for m in map(_DATA_URI.fullmatch, urls) if m]
+    if not frames or len(frames) != len(urls):
+        return block  # its frames are files already: nothing to pack
+    sprite = frame_sprite(frames)
+    value = _SLIDER_VALUE.search(block)
+    alt = _ALT.search(image.group(0))
+    view = _view_html(_data_uri(sprite.png), sprite, int(value.group(1)) if value else 0,
+                      html.unescape(alt.group(1)) if alt else "")
+    return (block[:found.start()] + f' data-columns="{sprite.columns}"'
+            + block[found.end():image.start()] + view + block[image.end():])
 
 
 def figure_alt(figure: Any) -> str:
@@ -365,12 +408,16 @@ def plain_math(text: str) -> str:
 
 
 def figure_html(figure: Any, dpi: int = 100) -> str:
-    """A Figure as an ``<img>`` with alt text from :func:`figure_alt` (loads lazily)."""
+    """A Figure as an ``<img>`` with alt text from :func:`figure_alt` (loads lazily).
+
+    The image is a palette PNG (``compact_png`` in ``_frame_images.py``), a third of
+    the bytes of matplotlib's RGBA PNG; figures are drawn on white, in dark mode as well.
+    """
     from PIL import Image
 
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    png = buffer.getvalue()
+    png = compact_png(buffer.getvalue())
     width, height = Image.open(io.BytesIO(png)).size
     data = base64.b64encode(png).decode("ascii")
     return (f'<img class="nncourse-figure" src="data:image/png;base64,{data}" '
