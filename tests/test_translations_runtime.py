@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers_i18n import leave_untranslated
 
 from nncourse import i18n
 from nncourse.exercises import check, list_exercises
@@ -115,18 +116,8 @@ def test_an_untranslated_message_is_caught(monkeypatch: pytest.MonkeyPatch) -> N
     exercise = next(ex for ex in list_exercises() if ex.id == "backprop.relu_backward")
     mistake = exercise.mistakes[0]
     assert isinstance(mistake.message, str)
-    real = i18n.translations
 
-    class Planted:
-        """The Portuguese catalogue with one message left untranslated."""
-
-        def __init__(self, language: str) -> None:
-            self.catalogue = real(language)
-
-        def gettext(self, message: str) -> str:
-            return message if message == mistake.message else self.catalogue.gettext(message)
-
-    monkeypatch.setattr(i18n, "translations", Planted)
+    leave_untranslated(monkeypatch, mistake.message)
     translated, english = _both_languages(exercise.id, mistake.answer)
     assert english_sentences(translated, english)
 
@@ -214,18 +205,8 @@ def test_learner_errors_are_explained_in_portuguese(kind: str) -> None:
 ])
 def test_an_untranslated_error_sentence_is_caught(monkeypatch: pytest.MonkeyPatch, kind: str,
                                                   message: str) -> None:
-    real = i18n.translations
 
-    class Planted:
-        """The Portuguese catalogue with one sentence of errors.py/compare.py left English."""
-
-        def __init__(self, language: str) -> None:
-            self.catalogue = real(language)
-
-        def gettext(self, text: str) -> str:
-            return text if text == message else self.catalogue.gettext(text)
-
-    monkeypatch.setattr(i18n, "translations", Planted)
+    leave_untranslated(monkeypatch, message)
     translated, english = _both_languages("backprop.relu_backward", LEARNER_ERRORS[kind])
     assert english_sentences(translated, english)
 
@@ -296,19 +277,9 @@ def test_a_runners_refusal_is_portuguese(exercise_id: str) -> None:
 
 
 def test_an_untranslated_runner_sentence_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = i18n.translations
     planted = "pass the tuple {wanted} of your functions; got {got}"
 
-    class Planted:
-        """The Portuguese catalogue with one sentence of a chapter's runner left English."""
-
-        def __init__(self, language: str) -> None:
-            self.catalogue = real(language)
-
-        def gettext(self, text: str) -> str:
-            return text if text == planted else self.catalogue.gettext(text)
-
-    monkeypatch.setattr(i18n, "translations", Planted)
+    leave_untranslated(monkeypatch, planted)
     answer, _start = UNUSABLE_ANSWERS["activations.leaky_relu"]
     translated, english = _both_languages("activations.leaky_relu", answer)
     assert english_sentences(translated, english)
@@ -348,16 +319,8 @@ def test_progress_speaks_portuguese(tmp_path: Path, monkeypatch: pytest.MonkeyPa
                                     planted: str | None) -> None:
     _record_some_progress(tmp_path / "progress.json", monkeypatch)
     if planted:
-        real = i18n.translations
 
-        class Planted:
-            def __init__(self, language: str) -> None:
-                self.catalogue = real(language)
-
-            def gettext(self, text: str) -> str:
-                return text if text == planted else self.catalogue.gettext(text)
-
-        monkeypatch.setattr(i18n, "translations", Planted)
+        leave_untranslated(monkeypatch, planted)
     english, _ = _progress_output("en", capsys)
     translated, _ = _progress_output("pt_BR", capsys)
     prose = translated.replace(str(tmp_path), " ")

@@ -31,6 +31,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from helpers_i18n import leave_untranslated  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from nncourse import i18n  # noqa: E402
@@ -435,23 +436,6 @@ def test_a_warning_stays_a_warning(name: str) -> None:
     assert status_levels("pt_BR", BUILDERS[name]) == english
 
 
-def _planted(monkeypatch: pytest.MonkeyPatch, message: str) -> None:
-    """The Portuguese catalogue with ``message`` left untranslated."""
-    real = i18n.translations
-
-    class Planted:
-        def __init__(self, language: str) -> None:
-            self.catalogue = real(language)
-
-        def gettext(self, text: str) -> str:
-            return text if text == message else self.catalogue.gettext(text)
-
-        def ngettext(self, singular: str, plural: str, count: int) -> str:
-            return self.catalogue.ngettext(singular, plural, count)
-
-    monkeypatch.setattr(i18n, "translations", Planted)
-
-
 @pytest.mark.parametrize("name, message", [
     ("ActivationExplorer", "gradient scale factor"),                      # an axis label
     ("GradientDescentExplorer", "round bowl"),                            # an option label
@@ -463,7 +447,7 @@ def _planted(monkeypatch: pytest.MonkeyPatch, message: str) -> None:
 ])
 def test_an_untranslated_label_is_caught(monkeypatch: pytest.MonkeyPatch, name: str,
                                          message: str) -> None:
-    _planted(monkeypatch, message)
+    leave_untranslated(monkeypatch, message)
     english = message.split("{")[0].strip()
     assert any(english in text for text in still_english(both_languages(BUILDERS[name])))
 
