@@ -51,7 +51,10 @@ __all__ = ["PRETRAINED_DIR", "STRATEGIES", "TARGETS", "small_cnn", "backbone", "
            "load_pretrained", "source_data", "target_data", "digits_to_28", "train_steps",
            "accuracy", "run_transfer", "source_accuracy_after"]
 
-#: Where the shipped weights and their provenance live.
+#: Where the shipped weights and their provenance live: ``nncourse/pretrained`` in the
+#: installed package.
+#:
+#: :meta hide-value:
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
 STRATEGIES = ("scratch", "frozen", "finetune", "lower_lr")
 TARGETS = ("mnist59", "digits28")

@@ -76,16 +76,42 @@ def tool(name: str) -> str:
     return str(candidate) if candidate.exists() else name
 
 
-def run(command: list[str], **kwargs: object) -> None:
-    """Run a command from the repository root; raise with its output if it fails."""
-    env = {**os.environ,
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "book" / "_ext"), str(ROOT),
-                                                       os.environ.get("PYTHONPATH", "")]))}
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+def environment() -> dict[str, str]:
+    """The environment of every build step: the extensions and the library importable."""
+    return {**os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "book" / "_ext"), str(ROOT),
+                                                        os.environ.get("PYTHONPATH", "")]))}
+
+
+def run(command: list[str], echo: bool = False, **kwargs: object) -> None:
+    """Run a command from the repository root; raise with its output if it fails.
+
+    With ``echo``, what the command printed is shown once it has succeeded.
+    """
+    done = subprocess.run(command, cwd=ROOT, env=environment(), capture_output=True, text=True,
                           check=False, **kwargs)  # type: ignore[call-overload]
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed with exit code {done.returncode}:\n"
                            f"{done.stdout[-6000:]}\n{done.stderr[-6000:]}")
+    if echo:
+        print(done.stdout, end="", flush=True)
+
+
+def run_together(commands: list[list[str]]) -> None:
+    """Run independent commands at the same time; raise with the output of each that failed."""
+    with tempfile.TemporaryDirectory() as folder:
+        logs = [Path(folder) / f"{index}.log" for index in range(len(commands))]
+        running = []
+        for command, log in zip(commands, logs, strict=True):
+            with log.open("w", encoding="utf-8") as out:
+                running.append(subprocess.Popen(command, cwd=ROOT, env=environment(),
+                                                stdout=out, stderr=subprocess.STDOUT, text=True))
+        failures = [f"{' '.join(command)} failed with exit code {process.returncode}:\n"
+                    f"{log.read_text(encoding='utf-8')[-8000:]}"
+                    for command, process, log in zip(commands, running, logs, strict=True)
+                    if process.wait() != 0]
+    if failures:
+        raise RuntimeError("\n\n".join(failures))
 
 
 class SphinxConf:
@@ -118,14 +144,20 @@ class SphinxConf:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def sphinx(conf: SphinxConf, builder: str, out: Path, doctrees: Path, *overrides: str) -> None:
-    """One sphinx-build of the whole tree with the configuration ``conf``."""
+def sphinx_command(conf: SphinxConf, builder: str, out: Path, doctrees: Path,
+                   *overrides: str) -> list[str]:
+    """The sphinx-build command line for the whole tree with the configuration ``conf``."""
     command = [tool("sphinx-build"), "-b", builder, "-c", str(conf.folder), "-d", str(doctrees)]
     for override in overrides:
         command += ["-D", override]
     if builder == "html":
         command += ["-W", "--keep-going"]
-    run([*command, ".", str(out)])
+    return [*command, ".", str(out)]
+
+
+def sphinx(conf: SphinxConf, builder: str, out: Path, doctrees: Path, *overrides: str) -> None:
+    """One sphinx-build of the whole tree with the configuration ``conf``."""
+    run(sphinx_command(conf, builder, out, doctrees, *overrides))
 
 
 # ---------------------------------------------------------------------------------- templates
@@ -427,13 +459,17 @@ def build(languages: list[str]) -> None:
     """Build the editions into _build/html/<edition>/ sharing one execution cache.
 
     The chapters' code is the same in every language, so jupyter-cache (``_build/.jupyter_cache``)
-    runs each chapter once: the second edition reuses the first one's outputs.
+    runs each chapter once for every edition. The chapters missing from the cache run first,
+    side by side (scripts/execute_chapters.py); then the editions build at the same time, each
+    with its own doctrees and its own folder of executed chapters (book/_ext/nncourse_i18n.py).
     """
     site = BUILD / "html"
+    run([python(), str(ROOT / "scripts" / "execute_chapters.py")], echo=True)
     with SphinxConf() as conf:
-        for language in languages:
-            sphinx(conf, "html", site / EDITIONS[language], BUILD / "doctrees" / EDITIONS[language],
-                   f"language={language}")
+        run_together([sphinx_command(conf, "html", site / EDITIONS[language],
+                                     BUILD / "doctrees" / EDITIONS[language],
+                                     f"language={language}")
+                      for language in languages])
     site.mkdir(parents=True, exist_ok=True)
     (site / "index.html").write_text(REDIRECT.format(url="en/book/intro.html"), encoding="utf-8")
 

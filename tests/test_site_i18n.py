@@ -172,3 +172,24 @@ def test_root_address_opens_the_english_edition(browser, base_url):
         assert page.evaluate("document.documentElement.lang") == "en"
     finally:
         page.close()
+
+
+def build_machine_paths(folder: Path, checkout: Path) -> list[str]:
+    """Pages under ``folder`` that show an absolute path of the checkout the site was built in."""
+    return [str(page.relative_to(folder)) for page in sorted(folder.rglob("*.html"))
+            if str(checkout) in _read(page)]
+
+
+@pytest.mark.parametrize("edition", sorted(EDITIONS))
+def test_no_page_shows_where_the_site_was_built(site, edition):
+    """A constant or a default argument shows as written, not as this machine's path."""
+    checkout = Path(__file__).resolve().parents[1]
+    assert not build_machine_paths(site / edition, checkout)
+
+
+def test_planted_build_path_is_found(tmp_path: Path):
+    checkout = Path(__file__).resolve().parents[1]
+    (tmp_path / "clean.html").write_text("<p>PRETRAINED_DIR</p>", encoding="utf-8")
+    (tmp_path / "leaky.html").write_text(f"<p>PosixPath('{checkout}/nncourse')</p>",
+                                         encoding="utf-8")
+    assert build_machine_paths(tmp_path, checkout) == ["leaky.html"]

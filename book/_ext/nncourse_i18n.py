@@ -17,7 +17,10 @@ gettext catalogues cannot:
 * a translated paragraph that holds a ``{glue:md}`` role renders: Sphinx parses each translated
   message as a small document of its own, which lacks the notebook's glue data, so MyST-NB
   (1.4) would warn "No key ... found in glue data"; the glue lookup falls back to the notebook
-  being read.
+  being read;
+* each edition writes its executed chapters and their images into a folder of its own
+  (``_build/jupyter_execute/<edition>``): MyST-NB puts them beside the site's folder, which
+  both editions share, and scripts/i18n.py builds the two editions at the same time.
 
 Example:
     >>> other_edition_url("book/01_training_loop", "en")
@@ -238,12 +241,27 @@ def _glue_from_the_page_being_read(app: Any) -> None:
         module.retrieve_glue_data = retrieve_glue_data  # type: ignore[attr-defined]
 
 
+def separate_executed_outputs(app: Any) -> None:
+    """Point MyST-NB's folder of executed chapters at one for this edition alone.
+
+    MyST-NB (1.4) writes every executed chapter, its glue data and its images into
+    ``<outdir>/../jupyter_execute``; the editions' outdirs are ``_build/html/en`` and
+    ``_build/html/pt-br``, so both would write (and overwrite) ``_build/html/jupyter_execute``
+    while building side by side, inside the published site. Runs after MyST-NB's own
+    ``builder-inited`` handler, which sets that folder.
+    """
+    out = Path(app.outdir).resolve()
+    folder = out.parent.parent / "jupyter_execute" / out.name
+    app.env.mystnb_config = app.env.mystnb_config.copy(output_folder=str(folder))
+
+
 def setup(app: Any) -> dict[str, Any]:
     """Register the edition hooks with Sphinx."""
     _glue_from_the_page_being_read(app)
     # set by scripts/i18n.py for the gettext build that writes the templates
     app.add_config_value("nncourse_catalogue_pages_only", "", "env", [str])
     app.connect("config-inited", set_theme_words)
+    app.connect("builder-inited", separate_executed_outputs, priority=900)
     app.connect("doctree-resolved", translate_exercise_titles)
     app.connect("source-read", read_translated_source)
     app.connect("html-page-context", add_language_link)

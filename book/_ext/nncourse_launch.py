@@ -119,7 +119,7 @@ def publish_notebooks(root: Path, outdir: Path, chapters: list[str],
         requirement: how pip installs nncourse, for example
             ``"nncourse @ git+https://github.com/nncourse/nncourse@main"``.
         site_url: the published website (chapter notebooks link to its pages).
-        executed: the executed chapters (``_build/jupyter_execute``), for glued values.
+        executed: the executed chapters (MyST-NB's output folder), for glued values.
 
     Returns:
         The notebooks written.
@@ -208,7 +208,7 @@ def publish(app: Any, exception: Exception | None) -> None:
     chapters = sorted(d for d in app.env.found_docs if re.match(r"book/\d\d_", d))
     publish_notebooks(root, Path(app.outdir), chapters, app.config.nncourse_install,
                       site_url=app.config.html_baseurl or "",
-                      executed=Path(app.outdir).parent / "jupyter_execute")
+                      executed=Path(app.env.mystnb_config.output_folder))
 
 
 def setup(app: Any) -> dict[str, Any]:
