@@ -17,11 +17,11 @@ WORKSPACE ?= workspace
 # JupyterLab refuses to start as root (a container) without this flag.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup book lab workspace test test-unit test-notebooks test-grading bench lint \
+.PHONY: setup book lab workspace test test-notebooks test-grading bench lint \
 	browser-deps sandbox-deps site-perf clean translations gettext-deps
 
-# The grader's attack and class-fault batteries start real sandboxes: their own target, which
-# `make test` runs after the unit tests.
+# The grader's attack and class-fault batteries start real sandboxes (`make test-grading` runs
+# them alone; `make test` runs them with every other test).
 GRADING_TESTS := tests/test_grading_adversarial.py tests/test_grading_escapes.py \
 	tests/test_grading_class_faults.py
 
@@ -78,24 +78,35 @@ sandbox-deps:
 test: export OMP_NUM_THREADS = 1
 test: export OPENBLAS_NUM_THREADS = 1
 test: export MKL_NUM_THREADS = 1
+# The pt-BR labs' kernels run under another OpenBLAS kernel than this machine's (conftest.py).
+test: export NNCOURSE_TRANSLATED_LABS_BLAS = $(ALTERNATE_BLAS_KERNEL)
 test: setup book browser-deps sandbox-deps gettext-deps
 	$(VENV)/bin/ruff check nncourse tests benchmarks
 	$(PY) -m mypy nncourse
-	$(PY) -m pytest tests -n 2 --timeout 900 -m "not perf" $(addprefix --ignore=,$(GRADING_TESTS))
-	$(MAKE) test-grading
-	# nbval compares one notebook's cells in order: --dist loadfile keeps each notebook on one
-	# worker, in order, and runs two notebooks at a time. The English labs run under this
-	# machine's OpenBLAS kernel; the pt-BR labs (the same code cells against the same stored
+	# Every test in one session on two workers: the unit tests, the grader's sandbox batteries
+	# and nbval over the labs in both languages (one session starts once and leaves no worker
+	# idle between batches). --dist loadscope keeps each test module on one worker (its module
+	# fixtures, such as the browser's survey of the site, are made once) and each notebook's
+	# cells in order on one worker, in one kernel, as nbval needs. The English labs run under
+	# this machine's OpenBLAS kernel; the pt-BR labs (the same code cells against the same stored
 	# outputs, tests/test_translations.py) run under another one, so that a stored output that
 	# holds on this CPU only fails here and not on a learner's laptop: Sandybridge (AVX) runs on
 	# any x86-64 CPU with AVX and rounds matrix products differently from the Haswell/SkylakeX
 	# kernels OpenBLAS picks on newer CPUs (Nehalem when this machine already runs Sandybridge).
 	# Each lab's code thus runs once per kernel and once per language.
-	$(PY) -m pytest --nbval $(ENGLISH_LABS) --nbval-sanitize-with tests/nbval_sanitize.cfg \
-		--timeout 300 -n 2 --dist loadfile
-	OPENBLAS_CORETYPE=$(ALTERNATE_BLAS_KERNEL) $(PY) -m pytest --nbval $(TRANSLATED_LABS) \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg --timeout 300 -n 2 --dist loadfile
+	$(PY) -m pytest tests $(ENGLISH_LABS) $(TRANSLATED_LABS) -n 2 --dist loadscope \
+		--timeout 900 -m "not perf" \
+		--nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
+# The labs alone under nbval, as `make test` runs them.
+test-notebooks: export OMP_NUM_THREADS = 1
+test-notebooks: export OPENBLAS_NUM_THREADS = 1
+test-notebooks: export NNCOURSE_TRANSLATED_LABS_BLAS = $(ALTERNATE_BLAS_KERNEL)
+test-notebooks: setup
+	$(PY) -m pytest $(ENGLISH_LABS) $(TRANSLATED_LABS) -n 2 --dist loadscope --timeout 300 \
+		--nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+# The grader's attack and class-fault batteries alone (`make test` runs them with the rest).
 test-grading: export OMP_NUM_THREADS = 1
 test-grading: export OPENBLAS_NUM_THREADS = 1
 test-grading: export MKL_NUM_THREADS = 1

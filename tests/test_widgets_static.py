@@ -313,3 +313,29 @@ def test_backprop_graph_figure_says_what_each_node_holds():
     alt = figure_alt(figure)
     assert alt.startswith("Computation graph of squared_error") and "step 3 of" in alt
     assert alt != "Figure."
+
+
+def test_figure_only_draws_the_figure_once_and_the_same_figure():
+    """figure_only skips the widget's PNG; the saved figure is the one the widget path saves."""
+    from PIL import Image
+
+    from nncourse.widgets._base import figure_only
+    from nncourse.widgets.gradient_descent import GradientDescentExplorer
+
+    def pixels(figure) -> np.ndarray:
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=72)
+        return np.asarray(Image.open(buffer).convert("RGB"), dtype=float)
+
+    shown = GradientDescentExplorer(lr=0.05, steps=20)
+    assert len(shown.image.value) > 0                      # a live explorer shows its PNG
+    with figure_only():
+        saved = GradientDescentExplorer(lr=0.05, steps=20)
+    assert len(saved.image.value) == 0                     # never drawn for the widget
+    assert shown.status_text == saved.status_text          # computed all the same
+    widget_path, figure_path = pixels(shown.static()), pixels(saved.static())
+    assert widget_path.shape == figure_path.shape
+    # The same drawing; anti-aliased edges may differ by a pixel's shade.
+    assert np.mean(np.abs(widget_path - figure_path) > 32) < 0.002
+    later = GradientDescentExplorer(steps=5)               # outside the block: drawn again
+    assert len(later.image.value) > 0

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import html
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import ipywidgets as widgets
@@ -30,7 +33,30 @@ from nncourse.widgets._threads import single_threaded_blas
 #: a status line that starts with one of these is shown as a warning (English and Portuguese)
 WARNING_STARTS = ("diverged", "warning", "divergiu", "atenção")
 
-__all__ = ["Explorer", "figure_png", "single_threaded_blas"]
+__all__ = ["Explorer", "figure_only", "figure_png", "single_threaded_blas"]
+
+#: False while explorers are built for their figure alone (a book page's static figure, the
+#: frames of a slider): nobody sees their widget image, so it is not drawn.
+_SHOW_WIDGET_IMAGE: ContextVar[bool] = ContextVar("nncourse_show_widget_image", default=True)
+
+
+@contextmanager
+def figure_only() -> Iterator[None]:
+    """Build explorers for their Figure alone: they set the figure's artists but do not render
+    the widget's PNG (:meth:`Explorer.render`), so saving the figure draws it once, not twice.
+
+    Example:
+        >>> from nncourse.widgets.gradient_descent import GradientDescentExplorer
+        >>> with figure_only():
+        ...     figure = GradientDescentExplorer(steps=5).static()
+        >>> len(figure.axes)
+        2
+    """
+    token = _SHOW_WIDGET_IMAGE.set(False)
+    try:
+        yield
+    finally:
+        _SHOW_WIDGET_IMAGE.reset(token)
 
 
 def figure_png(fig: Figure, dpi: int = 72) -> bytes:
@@ -163,7 +189,10 @@ class Explorer:
 
         If ``draw`` listed the artists that changed in ``self.changed``, only their regions
         are restored and redrawn (text-heavy figures redraw a few boxes, not all of them).
+        Inside :func:`figure_only` nothing is drawn: the figure is saved later, drawn once then.
         """
+        if not _SHOW_WIDGET_IMAGE.get():
+            return
         canvas = self.figure.canvas
         changed, self.changed = self.changed, None
         if self._background is None:

@@ -23,7 +23,7 @@ from nncourse._checks import check_choice, check_int, check_positive
 from nncourse.i18n import _
 from nncourse.numpy import activations as act
 from nncourse.plots.style import COLORS, PALETTE
-from nncourse.widgets._base import Explorer, slider_style
+from nncourse.widgets._base import Explorer, figure_only, slider_style
 
 __all__ = ["ACTIVATION_NAMES", "evaluate_activation", "compute_activation",
            "ActivationExplorer", "static_figure", "static_alt"]
@@ -211,7 +211,8 @@ class ActivationExplorer(Explorer):
 
 def static_figure(**settings: Any) -> Figure:
     """The default state (sigmoid) as a static figure."""
-    return ActivationExplorer(**settings).static()
+    with figure_only():   # saved once, never shown as a widget
+        return ActivationExplorer(**settings).static()
 
 
 def static_alt(**settings: Any) -> str:

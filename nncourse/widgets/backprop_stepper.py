@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from nncourse.i18n import _
 from nncourse.numpy.autodiff import topological_order
 from nncourse.plots.style import PALETTE
-from nncourse.widgets._base import Explorer, slider_style
+from nncourse.widgets._base import Explorer, figure_only, slider_style
 from nncourse.widgets.backprop_graphs import EXPRESSIONS, build_expression  # widget-free
 
 __all__ = ["EXPRESSIONS", "build_expression", "expression_label", "expression_options",
@@ -219,10 +219,11 @@ class BackpropStepper(Explorer):
 
 def static_figure(expression: str = "neuron", step: int | None = None) -> Figure:
     """The graph at ``step`` (default: after the full backward pass) as a static figure."""
-    explorer = BackpropStepper(expression)
-    last = explorer.controls["step"].max
-    explorer.controls["step"].value = last if step is None else min(step, last)
-    return explorer.static()
+    with figure_only():   # saved once, never shown as a widget
+        explorer = BackpropStepper(expression)
+        last = explorer.controls["step"].max
+        explorer.controls["step"].value = last if step is None else min(step, last)
+        return explorer.static()
 
 
 def static_alt(expression: str = "neuron", step: int | None = None) -> str:

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 
 from nncourse.i18n import _
 from nncourse.plots.style import PALETTE
-from nncourse.widgets._base import Explorer, slider_style
+from nncourse.widgets._base import Explorer, figure_only, slider_style
 
 # The computation lives in capacity_core (no widgets); re-exported here for the explorer's users.
 from nncourse.widgets.capacity_core import (
@@ -160,4 +160,5 @@ class CapacityExplorer(Explorer):
 
 def static_figure(**settings: Any) -> Figure:
     """Default state (degree-9 polynomial on 15 points) as a static figure."""
-    return CapacityExplorer(**settings).static()
+    with figure_only():   # saved once, never shown as a widget
+        return CapacityExplorer(**settings).static()

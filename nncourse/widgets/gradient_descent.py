@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from nncourse.i18n import _
 from nncourse.plots.style import PALETTE
-from nncourse.widgets._base import Explorer, slider_style
+from nncourse.widgets._base import Explorer, figure_only, slider_style
 from nncourse.widgets._draw import clip_path, divergence_note, draw_contours, loss_gap
 from nncourse.widgets.surfaces import (
     Surface,
@@ -117,7 +117,8 @@ def describe(run: dict[str, Any]) -> str:
 
 def static_figure(**settings: Any) -> Figure:
     """The explorer's default state as a static figure (for pages without a kernel)."""
-    return GradientDescentExplorer(**settings).static()
+    with figure_only():   # saved once, never shown as a widget
+        return GradientDescentExplorer(**settings).static()
 
 
 def static_alt(**settings: Any) -> str:

@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 from nncourse._checks import check_choice
 from nncourse.i18n import _
 from nncourse.plots.style import PALETTE, SEQUENTIAL_CMAP
-from nncourse.widgets._base import Explorer, slider_style
+from nncourse.widgets._base import Explorer, figure_only, slider_style
 from nncourse.widgets.initialization_core import (  # the computation lives without widgets
     ACTIVATION_BINS,
     ACTIVATION_LAYERS,
@@ -147,7 +147,8 @@ class InitializationExplorer(Explorer):
 
 def static_figure(**settings: Any) -> Figure:
     """Default state (He normal + ReLU, depth 10, width 128) as a static figure."""
-    return InitializationExplorer(**settings).static()
+    with figure_only():   # saved once, never shown as a widget
+        return InitializationExplorer(**settings).static()
 
 
 def static_alt(**settings: Any) -> str:

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 
 from nncourse.i18n import _
 from nncourse.plots.style import COLORS
-from nncourse.widgets._base import Explorer, slider_style
+from nncourse.widgets._base import Explorer, figure_only, slider_style
 from nncourse.widgets._draw import clip_path, draw_contours, loss_gap
 from nncourse.widgets.surfaces import (
     OPTIMIZERS,
@@ -167,4 +167,5 @@ class OptimizerRaceExplorer(Explorer):
 
 def static_figure(**settings: Any) -> Figure:
     """The race in its default state as a static figure."""
-    return OptimizerRaceExplorer(**settings).static()
+    with figure_only():   # saved once, never shown as a widget
+        return OptimizerRaceExplorer(**settings).static()

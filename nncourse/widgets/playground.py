@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 
 from nncourse.i18n import _
 from nncourse.plots.style import CLASS_COLORS, PALETTE
-from nncourse.widgets._base import Explorer, slider_style
+from nncourse.widgets._base import Explorer, figure_only, slider_style
 from nncourse.widgets.playground_core import (
     ACTIVATIONS,
     DATASETS,
@@ -259,8 +259,9 @@ class PlaygroundExplorer(Explorer):
 
 def static_figure(epochs: int = 60, **settings: Any) -> Figure:
     """The default configuration after ``epochs`` epochs of training, as a static figure."""
-    explorer = PlaygroundExplorer(**settings)
-    assert explorer.playground is not None
-    explorer.playground.train(epochs - explorer.epochs_per_tick.value)
-    explorer.tick()
-    return explorer.static()
+    with figure_only():   # saved once, never shown as a widget
+        explorer = PlaygroundExplorer(**settings)
+        assert explorer.playground is not None
+        explorer.playground.train(epochs - explorer.epochs_per_tick.value)
+        explorer.tick()
+        return explorer.static()

@@ -26,7 +26,7 @@ from nncourse.i18n import _
 from nncourse.numpy.optim import SGD, schedule_values
 from nncourse.numpy.schedules import lr_range_test
 from nncourse.plots.style import COLORS, PALETTE
-from nncourse.widgets._base import Explorer, single_threaded_blas, slider_style
+from nncourse.widgets._base import Explorer, figure_only, single_threaded_blas, slider_style
 
 __all__ = ["SCHEDULE_NAMES", "schedule_label", "compute_schedules", "compute_lr_range_test",
            "ScheduleExplorer", "static_figure"]
@@ -234,4 +234,5 @@ class ScheduleExplorer(Explorer):
 
 def static_figure(**settings: Any) -> Figure:
     """Default schedules and a range test as a static figure."""
-    return ScheduleExplorer(**settings).static()
+    with figure_only():   # saved once, never shown as a widget
+        return ScheduleExplorer(**settings).static()
