@@ -1,28 +1,36 @@
-"""Run the chapters into the site's execution cache, several at a time, before Sphinx reads them.
+"""Run the chapters into the site's execution caches, several at a time, before Sphinx reads them.
 
 The site runs each chapter's code at build time (``execute_notebooks: cache`` in _config.yml):
-MyST-NB looks the chapter up in jupyter-cache (``_build/.jupyter_cache``) and, when its code
-changed, runs it there and then, one chapter after another. On a machine with several cores
-this module runs the chapters that are not in the cache side by side, exactly as MyST-NB would:
+MyST-NB looks the chapter up in jupyter-cache and, when its code changed, runs it there and
+then, one chapter after another. Each edition has its own cache, because what the chapters show
+depends on the language: the library's quizzes, figure titles, alt texts and messages come out
+in the kernel's language (``NNCOURSE_LANG``, nncourse/i18n.py). English is
+``_build/.jupyter_cache`` (_config.yml); another language adds its name
+(``_build/.jupyter_cache.pt_BR``). On a machine with several cores this module runs the
+chapters missing from these caches side by side, every language in one pool, exactly as MyST-NB
+would:
 
 * the same reader (``myst_nb.core.read.create_nb_reader`` with the site's MyST settings), so the
   notebook, and therefore its cache key (the hash of its code cells and kernel), is the one
   MyST-NB computes;
 * the same runner (``jupyter_cache.executors.utils.single_nb_execution``), in the chapter's
-  folder, with the site's timeout and ``allow_errors`` setting.
+  folder, with the site's timeout and ``allow_errors`` setting, in a kernel whose
+  ``NNCOURSE_LANG`` is the edition's language (scripts/i18n.py gives Sphinx the same).
 
 Each finished chapter goes into the cache from this process, one at a time (the cache is one
 SQLite database). A chapter that fails is left out: Sphinx then runs it again itself and reports
 the error on the page where it happened, as it always did, so this step can only save time.
 
 Usage:
-    python scripts/execute_chapters.py [--workers N]
+    python scripts/execute_chapters.py [--language en --language pt_BR] [--workers N]
 
 Example:
     >>> workers_for(10, cpu_count=2)
     2
     >>> workers_for(1, cpu_count=16)
     1
+    >>> cache_for(Path("/site/_build/.jupyter_cache"), "pt_BR").name
+    '.jupyter_cache.pt_BR'
 """
 
 from __future__ import annotations
@@ -55,9 +63,10 @@ class Settings:
 
 @dataclass
 class Outcome:
-    """One chapter's run: its executed notebook, or the error that stopped it."""
+    """One chapter's run in one language: its executed notebook, or the error that stopped it."""
 
     path: Path
+    language: str
     notebook: Any
     seconds: float
     error: str | None
@@ -73,6 +82,12 @@ def settings_from(config: dict[str, Any]) -> Settings:
         exclude_patterns=tuple(config.get("nb_execution_excludepatterns", ())),
         myst_extensions=frozenset(config.get("myst_enable_extensions", ())),
     )
+
+
+def cache_for(english_cache: Path, language: str) -> Path:
+    """The execution cache of an edition: English's own, or English's name plus the language."""
+    return english_cache if language == "en" else english_cache.with_name(
+        f"{english_cache.name}.{language}")
 
 
 def workers_for(chapters: int, cpu_count: int | None = None) -> int:
@@ -101,52 +116,64 @@ def read_chapters(settings: Settings, root: Path = ROOT) -> list[tuple[Path, Any
     return chapters
 
 
-def run_chapter(path: Path, notebook: Any, timeout: int, allow_errors: bool) -> Outcome:
-    """Run one chapter in its own kernel, in the chapter's folder (a worker process)."""
+def run_chapter(path: Path, notebook: Any, language: str, timeout: int,
+                allow_errors: bool) -> Outcome:
+    """Run one chapter in its own kernel, in ``language``, in the chapter's folder.
+
+    Runs in a worker process, one chapter at a time, so the worker's environment is the kernel's:
+    ``NNCOURSE_LANG`` is set for every chapter, English included (a reader's own setting must
+    not leak into the English edition).
+    """
     from jupyter_cache.executors.utils import single_nb_execution
 
+    os.environ["NNCOURSE_LANG"] = language
     result = single_nb_execution(notebook, cwd=str(path.parent), timeout=timeout,
                                  allow_errors=allow_errors, meta_override=True)
     error = None if result.err is None else f"{type(result.err).__name__}: {result.err}"
-    return Outcome(path, notebook, result.time, error)
+    return Outcome(path, language, notebook, result.time, error)
 
 
-def execute(settings: Settings, workers: int | None = None, root: Path = ROOT) -> list[Outcome]:
-    """Run every chapter missing from the cache, ``workers`` at a time, and cache the good ones.
+def execute(settings: Settings, languages: tuple[str, ...] = ("en",), workers: int | None = None,
+            root: Path = ROOT) -> list[Outcome]:
+    """Run every chapter missing from a language's cache, ``workers`` at a time; cache the good.
 
     Args:
         settings: the site's execution settings (:func:`settings_from`).
+        languages: the editions' languages (``"en"``, ``"pt_BR"``); each has its own cache.
         workers: chapters run at once (default: one per core, see :func:`workers_for`).
         root: the folder holding the site's pages (the repository).
 
     Returns:
-        One outcome per chapter that was run (none when the cache already holds them all).
+        One outcome per chapter and language that was run (none when every cache is complete).
     """
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
-    cache = get_cache(str(settings.cache_path))
+    caches = {language: get_cache(str(cache_for(settings.cache_path, language)))
+              for language in languages}
+    chapters = read_chapters(settings, root)
     missing = []
-    for path, notebook in read_chapters(settings, root):
-        try:
-            cache.match_cache_notebook(notebook)
-        except KeyError:
-            missing.append((path, notebook))
+    for language in languages:
+        for path, notebook in chapters:
+            try:
+                caches[language].match_cache_notebook(notebook)
+            except KeyError:
+                missing.append((path, notebook, language))
     if not missing:
         return []
     outcomes = []
     with ProcessPoolExecutor(max_workers=workers or workers_for(len(missing))) as pool:
-        futures = [pool.submit(run_chapter, path, notebook, settings.timeout,
-                               settings.allow_errors) for path, notebook in missing]
+        futures = [pool.submit(run_chapter, path, notebook, language, settings.timeout,
+                               settings.allow_errors) for path, notebook, language in missing]
         for future in as_completed(futures):
             outcome = future.result()
             outcomes.append(outcome)
             if outcome.error is None:   # a failed chapter is left to Sphinx, which reports it
-                cache.cache_notebook_bundle(
+                caches[outcome.language].cache_notebook_bundle(
                     CacheBundleIn(outcome.notebook, str(outcome.path),
                                   data={"execution_seconds": outcome.seconds}),
                     check_validity=False, overwrite=True)
-    return sorted(outcomes, key=lambda outcome: str(outcome.path))
+    return sorted(outcomes, key=lambda outcome: (outcome.language, str(outcome.path)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -154,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     from jupyter_book.config import get_final_config
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--language", action="append", default=None,
+                        help="an edition's language (repeatable; default: en)")
     parser.add_argument("--workers", type=int, default=None,
                         help="chapters run at once (default: one per core)")
     args = parser.parse_args(argv)
@@ -161,11 +190,12 @@ def main(argv: list[str] | None = None) -> int:
                                  cli_config={"external_toc_path": "_toc.yml",
                                              "latex_individualpages": False})
     started = time.perf_counter()
-    outcomes = execute(settings_from(config), args.workers)
+    outcomes = execute(settings_from(config), tuple(args.language or ["en"]), args.workers)
     for outcome in outcomes:
         state = ("ran" if outcome.error is None
                  else f"failed (Sphinx will report it): {outcome.error}")
-        print(f"{outcome.path.relative_to(ROOT)}: {state} in {outcome.seconds:.0f} s")
+        print(f"{outcome.path.relative_to(ROOT)} ({outcome.language}): {state} in "
+              f"{outcome.seconds:.0f} s")
     print(f"chapters: {len(outcomes)} run in {time.perf_counter() - started:.0f} s"
           if outcomes else "chapters: every one is in the execution cache")
     return 0

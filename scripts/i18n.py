@@ -45,6 +45,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
+from execute_chapters import cache_for
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALES = ROOT / "locales"
@@ -97,14 +98,19 @@ def run(command: list[str], echo: bool = False, **kwargs: object) -> None:
         print(done.stdout, end="", flush=True)
 
 
-def run_together(commands: list[list[str]]) -> None:
-    """Run independent commands at the same time; raise with the output of each that failed."""
+def run_together(commands: list[list[str]], settings: list[dict[str, str]] | None = None) -> None:
+    """Run independent commands at the same time; raise with the output of each that failed.
+
+    ``settings[i]`` adds environment variables for ``commands[i]`` only.
+    """
+    extra = settings or [{} for _ in commands]
     with tempfile.TemporaryDirectory() as folder:
         logs = [Path(folder) / f"{index}.log" for index in range(len(commands))]
         running = []
-        for command, log in zip(commands, logs, strict=True):
+        for command, variables, log in zip(commands, extra, logs, strict=True):
             with log.open("w", encoding="utf-8") as out:
-                running.append(subprocess.Popen(command, cwd=ROOT, env=environment(),
+                running.append(subprocess.Popen(command, cwd=ROOT,
+                                                env={**environment(), **variables},
                                                 stdout=out, stderr=subprocess.STDOUT, text=True))
         failures = [f"{' '.join(command)} failed with exit code {process.returncode}:\n"
                     f"{log.read_text(encoding='utf-8')[-8000:]}"
@@ -138,6 +144,9 @@ class SphinxConf:
         lines = ["# Written by scripts/i18n.py from _config.yml for one build."]
         lines += [f"{key} = {config[key]!r}" for key in sorted(config)]
         (self.folder / "conf.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        #: the English edition's jupyter-cache (scripts/execute_chapters.py names the others')
+        self.execution_cache = config.get("nb_execution_cache_path") or str(
+            BUILD / ".jupyter_cache")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -456,20 +465,29 @@ REDIRECT = """<!DOCTYPE html>
 
 
 def build(languages: list[str]) -> None:
-    """Build the editions into _build/html/<edition>/ sharing one execution cache.
+    """Build the editions into _build/html/<edition>/, each from its own execution cache.
 
-    The chapters' code is the same in every language, so jupyter-cache (``_build/.jupyter_cache``)
-    runs each chapter once for every edition. The chapters missing from the cache run first,
-    side by side (scripts/execute_chapters.py); then the editions build at the same time, each
-    with its own doctrees and its own folder of executed chapters (book/_ext/nncourse_i18n.py).
+    The chapters' code is the same in every language, but what it shows is not: the library's
+    quizzes, figure titles, alt texts and messages come out in the kernel's language
+    (``NNCOURSE_LANG``). Each edition therefore runs the chapters in its language into its own
+    jupyter-cache (``_build/.jupyter_cache``, ``_build/.jupyter_cache.pt_BR``), which re-runs a
+    chapter only when its code changed. The chapters missing from these caches run first, side by
+    side (scripts/execute_chapters.py); then the editions build at the same time, each with its
+    own doctrees and its own folder of executed chapters (book/_ext/nncourse_i18n.py), and a
+    Sphinx process whose ``NNCOURSE_LANG`` is its edition's (for a chapter it has to run itself).
     """
     site = BUILD / "html"
-    run([python(), str(ROOT / "scripts" / "execute_chapters.py")], echo=True)
+    run([python(), str(ROOT / "scripts" / "execute_chapters.py"),
+         *(f"--language={language}" for language in languages)], echo=True)
     with SphinxConf() as conf:
+        english_cache = Path(conf.execution_cache)
         run_together([sphinx_command(conf, "html", site / EDITIONS[language],
                                      BUILD / "doctrees" / EDITIONS[language],
-                                     f"language={language}")
-                      for language in languages])
+                                     f"language={language}",
+                                     "nb_execution_cache_path="
+                                     f"{cache_for(english_cache, language)}")
+                      for language in languages],
+                     [{"NNCOURSE_LANG": language} for language in languages])
     site.mkdir(parents=True, exist_ok=True)
     (site / "index.html").write_text(REDIRECT.format(url="en/book/intro.html"), encoding="utf-8")
 

@@ -82,7 +82,7 @@ def test_good_chapters_are_cached_and_a_failing_one_is_left_to_sphinx(tmp_path: 
     _page(tmp_path, "02_broken.md", "raise ValueError('a broken chapter')")
     settings = execute_chapters.settings_from(
         {**SITE_SETTINGS, "nb_execution_cache_path": str(tmp_path / "cache")})
-    outcomes = execute_chapters.execute(settings, workers=2, root=tmp_path)
+    outcomes = execute_chapters.execute(settings, ("en",), workers=2, root=tmp_path)
     assert [(o.path.name, o.error is None) for o in outcomes] == [("01_good.md", True),
                                                                  ("02_broken.md", False)]
     assert "a broken chapter" in (outcomes[1].error or "")
@@ -95,8 +95,29 @@ def test_good_chapters_are_cached_and_a_failing_one_is_left_to_sphinx(tmp_path: 
     with pytest.raises(KeyError):
         cache.match_cache_notebook(broken[1])
     # Run again: the cached chapter is found, only the broken one runs (and fails) again.
-    again = execute_chapters.execute(settings, workers=2, root=tmp_path)
+    again = execute_chapters.execute(settings, ("en",), workers=2, root=tmp_path)
     assert [o.path.name for o in again] == ["02_broken.md"]
+
+
+def test_each_language_runs_in_its_own_kernel_language_and_cache(tmp_path: Path, monkeypatch):
+    """The library speaks the edition's language; a reader's NNCOURSE_LANG never leaks in."""
+    from jupyter_cache import get_cache
+
+    monkeypatch.setenv("NNCOURSE_LANG", "pt_BR")   # a Portuguese reader building the site
+    _page(tmp_path, "01_words.md", "from nncourse.i18n import _, current_language\n"
+                                   "print(current_language(), _('Correct.'))")
+    english_cache = tmp_path / ".jupyter_cache"
+    settings = execute_chapters.settings_from(
+        {**SITE_SETTINGS, "nb_execution_cache_path": str(english_cache)})
+    outcomes = execute_chapters.execute(settings, ("en", "pt_BR"), workers=2, root=tmp_path)
+    assert [(o.language, o.error) for o in outcomes] == [("en", None), ("pt_BR", None)]
+    printed = {}
+    for language in ("en", "pt_BR"):
+        cache = get_cache(str(execute_chapters.cache_for(english_cache, language)))
+        (record,) = cache.list_cache_records()
+        printed[language] = cache.get_cache_bundle(record.pk).nb.cells[-1].outputs[0]["text"]
+    assert printed == {"en": "en Correct.\n", "pt_BR": "pt_BR Correto.\n"}
+    assert execute_chapters.cache_for(english_cache, "pt_BR") == tmp_path / ".jupyter_cache.pt_BR"
 
 
 def test_the_notebook_run_here_is_the_one_the_site_build_read():

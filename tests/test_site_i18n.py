@@ -108,6 +108,55 @@ def test_exercise_titles_speak_the_editions_language(site):
     assert not problems, "\n".join(problems[:20])
 
 
+QUIZ_LEGEND = re.compile(r"<legend>(.*?)</legend>", re.S)
+
+
+def _quiz_questions(html: str) -> list[str]:
+    """The questions of the static quizzes on a page, as plain text."""
+    return [" ".join(re.sub(r"<[^>]+>", " ", legend).split())
+            for legend in QUIZ_LEGEND.findall(html)]
+
+
+@pytest.mark.parametrize("edition", sorted(EDITIONS))
+def test_chapter_outputs_speak_the_editions_language(site, edition):
+    """What the chapters' code shows through the library (here: each chapter's quiz) comes out
+    in the edition's language: each edition runs the chapters in its own language."""
+    from nncourse.exercises import quiz
+    from nncourse.i18n import set_language
+
+    language = "pt_BR" if edition == "pt-br" else "en"
+    problems = []
+    chapters = [page for page in toc_pages() if re.fullmatch(r"book/\d\d_\w+\.html", page)]
+    for page in chapters:
+        chapter = f"ch{Path(page).name[:2]}"
+        set_language(language)
+        try:
+            expected = _quiz_questions(quiz(chapter).static_html())
+        finally:
+            set_language(None)
+        shown = _quiz_questions(_read(site / edition / page))
+        if not shown or shown != expected:
+            problems.append(f"{edition}/{page}: quiz shows {shown[:1]}, expected {expected[:1]}")
+    assert len(chapters) >= 10 and not problems, "\n".join(problems)
+
+
+def test_planted_english_quiz_on_a_portuguese_page_is_found():
+    from nncourse.exercises import quiz
+    from nncourse.i18n import set_language
+
+    set_language("en")
+    try:
+        english = _quiz_questions(quiz("ch01").static_html())
+    finally:
+        set_language(None)
+    set_language("pt_BR")
+    try:
+        portuguese = _quiz_questions(quiz("ch01").static_html())
+    finally:
+        set_language(None)
+    assert english and portuguese and english != portuguese
+
+
 def test_lab_pages_offer_the_notebook_in_their_language(site):
     """A pt-BR lab page downloads and launches the translated student lab; chapters and English
     pages the English one."""
