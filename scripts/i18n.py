@@ -45,7 +45,10 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
-from execute_chapters import cache_for
+
+# Its sibling scripts import however this one is loaded (as a script, or by path from the tests).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from execute_chapters import cache_for  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALES = ROOT / "locales"
@@ -485,7 +488,9 @@ def build(languages: list[str]) -> None:
                                      BUILD / "doctrees" / EDITIONS[language],
                                      f"language={language}",
                                      "nb_execution_cache_path="
-                                     f"{cache_for(english_cache, language)}")
+                                     f"{cache_for(english_cache, language)}",
+                                     "nncourse_executed_folder="
+                                     f"{BUILD / 'jupyter_execute' / EDITIONS[language]}")
                       for language in languages],
                      [{"NNCOURSE_LANG": language} for language in languages])
     site.mkdir(parents=True, exist_ok=True)

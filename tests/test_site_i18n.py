@@ -242,3 +242,13 @@ def test_planted_build_path_is_found(tmp_path: Path):
     (tmp_path / "leaky.html").write_text(f"<p>PosixPath('{checkout}/nncourse')</p>",
                                          encoding="utf-8")
     assert build_machine_paths(tmp_path, checkout) == ["leaky.html"]
+
+
+def test_each_edition_keeps_its_executed_chapters_outside_the_site(site):
+    """The editions build side by side: each writes its executed chapters (MyST-NB's output
+    folder) into its own folder under _build/, none into the published site."""
+    executed = site.parent / "jupyter_execute"
+    for edition in sorted(EDITIONS):
+        chapters = sorted((executed / edition / "book").glob("[0-9][0-9]_*.ipynb"))
+        assert len(chapters) >= 10, f"{edition}: {len(chapters)} executed chapters"
+    assert not (site / "jupyter_execute").exists()

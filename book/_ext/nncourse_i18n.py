@@ -19,8 +19,8 @@ gettext catalogues cannot:
   (1.4) would warn "No key ... found in glue data"; the glue lookup falls back to the notebook
   being read;
 * each edition writes its executed chapters and their images into a folder of its own
-  (``_build/jupyter_execute/<edition>``): MyST-NB puts them beside the site's folder, which
-  both editions share, and scripts/i18n.py builds the two editions at the same time.
+  (``_build/jupyter_execute/<edition>``, named by scripts/i18n.py): MyST-NB puts them beside
+  the site's folder, which both editions share, and the two editions build at the same time.
 
 Example:
     >>> other_edition_url("book/01_training_loop", "en")
@@ -242,17 +242,19 @@ def _glue_from_the_page_being_read(app: Any) -> None:
 
 
 def separate_executed_outputs(app: Any) -> None:
-    """Point MyST-NB's folder of executed chapters at one for this edition alone.
+    """Point MyST-NB's folder of executed chapters at the one this edition was given.
 
     MyST-NB (1.4) writes every executed chapter, its glue data and its images into
     ``<outdir>/../jupyter_execute``; the editions' outdirs are ``_build/html/en`` and
     ``_build/html/pt-br``, so both would write (and overwrite) ``_build/html/jupyter_execute``
-    while building side by side, inside the published site. Runs after MyST-NB's own
-    ``builder-inited`` handler, which sets that folder.
+    while building side by side, inside the published site. scripts/i18n.py gives each edition
+    its own (``-D nncourse_executed_folder=_build/jupyter_execute/<edition>``); without it,
+    MyST-NB's folder stays. Runs after MyST-NB's own ``builder-inited`` handler, which sets it.
     """
-    out = Path(app.outdir).resolve()
-    folder = out.parent.parent / "jupyter_execute" / out.name
-    app.env.mystnb_config = app.env.mystnb_config.copy(output_folder=str(folder))
+    folder = app.config.nncourse_executed_folder
+    if folder:
+        app.env.mystnb_config = app.env.mystnb_config.copy(
+            output_folder=str(Path(folder).resolve()))
 
 
 def setup(app: Any) -> dict[str, Any]:
@@ -260,6 +262,8 @@ def setup(app: Any) -> dict[str, Any]:
     _glue_from_the_page_being_read(app)
     # set by scripts/i18n.py for the gettext build that writes the templates
     app.add_config_value("nncourse_catalogue_pages_only", "", "env", [str])
+    # set by scripts/i18n.py for each edition's HTML build (separate_executed_outputs)
+    app.add_config_value("nncourse_executed_folder", "", "env", [str])
     app.connect("config-inited", set_theme_words)
     app.connect("builder-inited", separate_executed_outputs, priority=900)
     app.connect("doctree-resolved", translate_exercise_titles)
