@@ -5,8 +5,10 @@ English is the single source. Everything a translator edits is a gettext catalog
 
 * ``book/<page>.po``: the book pages (Sphinx's gettext builder, one catalogue per page);
 * ``labs/<lab>.po``: the labs, one message per markdown cell and per code comment, matched by
-  cell id (``msgctxt``), from which ``notebooks/pt-br/<lab>.ipynb`` is generated: the code and
-  the stored outputs are the English lab's, only the text a learner reads changes;
+  cell id (``msgctxt``), from which ``notebooks/pt-br/<lab>.ipynb`` is generated: the code is
+  the English lab's, only the text a learner reads changes, and the stored outputs are those of
+  a run in that language (``labs --execute``: a check's feedback, a figure's title), kept while
+  the lab's code is unchanged;
 * ``nncourse.po``: the messages the library prints at run time (``nncourse.i18n._``).
 
 Their templates (``locales/templates/**.pot``) are committed, so a change to an English sentence
@@ -16,6 +18,7 @@ Usage (from the repository root)::
 
     python scripts/i18n.py update     # after changing English text: templates, catalogues, labs
     python scripts/i18n.py labs       # after translating: regenerate notebooks/pt-br/
+    python scripts/i18n.py labs --execute   # after changing a lab's code: run them in pt-BR
     python scripts/i18n.py build      # both editions into _build/html/en and _build/html/pt-br
     python scripts/i18n.py build --language pt_BR
     python scripts/i18n.py check      # every stale-translation check, as the tests run them
@@ -412,8 +415,21 @@ def translate_code(source: str, cell_id: str, catalog: Catalog) -> str:
     return "\n".join(lines)
 
 
-def translate_lab(notebook: dict, catalog: Catalog, language: str) -> dict:
-    """A translated copy of a lab: same cells, ids, code and outputs; text from the catalogue."""
+def code_cells(notebook: dict) -> list[tuple[str, str]]:
+    """The lab's program: each code cell's id and source, in order."""
+    return [(cell["id"], "".join(cell["source"])) for cell in notebook["cells"]
+            if cell["cell_type"] == "code"]
+
+
+def translate_lab(notebook: dict, catalog: Catalog, language: str,
+                  previous: dict | None = None) -> dict:
+    """A translated copy of a lab: same cells, ids and code; text from the catalogue.
+
+    The stored outputs are ``previous``'s (the translated lab as committed, run in ``language``
+    by :func:`execute_labs`) when it holds the same program, cell for cell; otherwise the English
+    lab's, until the lab is run again in its language (nbval, which runs the translated labs in
+    their language, fails on any output that then differs).
+    """
     translated = copy.deepcopy(notebook)
     for cell in translated["cells"]:
         source = "".join(cell["source"])
@@ -427,6 +443,14 @@ def translate_lab(notebook: dict, catalog: Catalog, language: str) -> dict:
             continue
         cell["source"] = new.splitlines(keepends=True)
     translated["metadata"]["nncourse"] = {"language": language}
+    if previous is not None and code_cells(previous) == code_cells(translated):
+        ran = {cell["id"]: cell for cell in previous["cells"] if cell["cell_type"] == "code"}
+        for cell in translated["cells"]:
+            if cell["cell_type"] == "code":
+                cell["outputs"] = copy.deepcopy(ran[cell["id"]]["outputs"])
+                cell["execution_count"] = ran[cell["id"]]["execution_count"]
+        if "widgets" in previous["metadata"]:
+            translated["metadata"]["widgets"] = copy.deepcopy(previous["metadata"]["widgets"])
     return translated
 
 
@@ -447,13 +471,49 @@ def write_labs(target: dict[str, Path] | None = None) -> list[Path]:
         for stale in folder.glob("lab*.ipynb") if folder.exists() else []:
             if not (ENGLISH_LABS / stale.name).exists():
                 stale.unlink()
+        committed = LANGUAGES[language][1]
         for lab in sorted(ENGLISH_LABS.glob("lab*.ipynb")):
             notebook = json.loads(lab.read_text(encoding="utf-8"))
             catalog = read_catalog(messages / f"{lab.stem}.po")
+            previous = committed / lab.name
+            ran = json.loads(previous.read_text(encoding="utf-8")) if previous.exists() else None
             dest = folder / lab.name
-            write_notebook(translate_lab(notebook, catalog, language), dest)
+            write_notebook(translate_lab(notebook, catalog, language, ran), dest)
             written.append(dest)
     return written
+
+
+def _execute_lab(path: Path, language: str, timeout: int) -> str | None:
+    """Run one translated lab in its language, in its folder; store its outputs (None: ran)."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    os.environ["NNCOURSE_LANG"] = language   # a worker process runs one lab at a time
+    notebook = nbformat.read(str(path), as_version=4)
+    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", record_timing=False,
+                            resources={"metadata": {"path": str(path.parent)}})
+    try:
+        client.execute()
+    except CellExecutionError as error:
+        return f"{path.name}: {str(error).strip().splitlines()[-1]}"
+    write_notebook(json.loads(nbformat.writes(notebook)), path)
+    return None
+
+
+def execute_labs(timeout: int = 600) -> list[str]:
+    """Run every translated lab in its language, one per core; the errors (empty: all ran).
+
+    nbval runs them the same way (conftest.py gives their kernels the lab's language), so the
+    stored outputs are what a learner sees on running the lab: Portuguese feedback and figures.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    jobs = [(path, language) for language, (_, folder) in LANGUAGES.items()
+            for path in sorted(folder.glob("lab*.ipynb"))]
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        errors = pool.map(_execute_lab, *zip(*jobs, strict=True), [timeout] * len(jobs))
+    return [error for error in errors if error]
 
 
 # -------------------------------------------------------------------------------------- build
@@ -615,7 +675,10 @@ def main(argv: list[str] | None = None) -> int:
     update_parser = commands.add_parser("update", help="regenerate templates, catalogues, labs")
     update_parser.add_argument("--no-book", action="store_true",
                                help="skip the book pages' templates (no Sphinx run)")
-    commands.add_parser("labs", help="regenerate the translated labs from the catalogues")
+    labs_parser = commands.add_parser("labs",
+                                      help="regenerate the translated labs from the catalogues")
+    labs_parser.add_argument("--execute", action="store_true",
+                             help="then run each in its language and store its outputs")
     build_parser = commands.add_parser("build", help="build the site editions")
     build_parser.add_argument("--language", action="append", choices=sorted(EDITIONS),
                               help="one edition (repeatable); default: all")
@@ -626,6 +689,12 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "labs":
         for path in write_labs():
             print(f"wrote {path.relative_to(ROOT)}")
+        if args.execute:
+            errors = execute_labs()
+            print("\n".join(errors) or "ran every translated lab in its language")
+            if errors:
+                return 1
+            write_labs()   # the outputs just stored, everything else as generated
     elif args.command == "build":
         build(args.language or list(EDITIONS))
     elif args.command == "check":

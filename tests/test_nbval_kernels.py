@@ -1,8 +1,9 @@
-"""conftest.py (repository root): the pt-BR labs' kernels start under the other OpenBLAS kernel.
+"""conftest.py (repository root): a translated lab's kernel starts in its language and under the
+other OpenBLAS kernel.
 
 ``make test`` runs every lab in both languages under nbval in one session; a Portuguese lab's
-kernel must inherit ``OPENBLAS_CORETYPE`` from the Makefile's choice while, and only while,
-nbval starts it (the first cell's setup), and an English lab's kernel never does.
+kernel must inherit ``NNCOURSE_LANG=pt_BR`` and the Makefile's ``OPENBLAS_CORETYPE`` while, and
+only while, nbval starts it (the first cell's setup), and an English lab's kernel never does.
 """
 
 from __future__ import annotations
@@ -22,19 +23,22 @@ _spec.loader.exec_module(repository_conftest)
 
 ENGLISH_LAB = REPO / "notebooks" / "lab03_backpropagation.ipynb"
 TRANSLATED_LAB = REPO / "notebooks" / "pt-br" / "lab03_backpropagation.ipynb"
+MAKE = {"NNCOURSE_TRANSLATED_LABS_BLAS": "Sandybridge"}
 
 
-def test_only_translated_labs_get_the_other_kernel():
-    chosen = {"NNCOURSE_TRANSLATED_LABS_BLAS": "Sandybridge"}
-    assert repository_conftest.blas_kernel_for(TRANSLATED_LAB, chosen) == "Sandybridge"
-    assert repository_conftest.blas_kernel_for(ENGLISH_LAB, chosen) is None
-    assert repository_conftest.blas_kernel_for(REPO / "tests" / "test_labs.py", chosen) is None
-    assert repository_conftest.blas_kernel_for(TRANSLATED_LAB, {}) is None   # not under make
+def test_only_translated_labs_get_their_language_and_the_other_kernel():
+    settings = repository_conftest.kernel_settings_for
+    assert settings(TRANSLATED_LAB, MAKE) == {"NNCOURSE_LANG": "pt_BR",
+                                              "OPENBLAS_CORETYPE": "Sandybridge"}
+    assert settings(ENGLISH_LAB, MAKE) == {}
+    assert settings(REPO / "tests" / "test_labs.py", MAKE) == {}
+    assert settings(TRANSLATED_LAB, {}) == {"NNCOURSE_LANG": "pt_BR"}   # not under make
 
 
 @pytest.mark.parametrize("before", [None, "Haswell"])
-def test_the_kernel_is_set_while_nbval_starts_it_and_restored_after(monkeypatch, before):
+def test_settings_hold_while_nbval_starts_the_kernel_and_are_restored_after(monkeypatch, before):
     monkeypatch.setenv("NNCOURSE_TRANSLATED_LABS_BLAS", "Sandybridge")
+    monkeypatch.delenv("NNCOURSE_LANG", raising=False)
     if before is None:
         monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
     else:
@@ -43,8 +47,10 @@ def test_the_kernel_is_set_while_nbval_starts_it_and_restored_after(monkeypatch,
     for path in (TRANSLATED_LAB, ENGLISH_LAB):
         hook = repository_conftest.pytest_runtest_setup(SimpleNamespace(path=path))
         next(hook)                                   # nbval's setup (the kernel starts) runs here
-        seen[path.parent.name] = os.environ.get("OPENBLAS_CORETYPE")
+        seen[path.parent.name] = (os.environ.get("OPENBLAS_CORETYPE"),
+                                  os.environ.get("NNCOURSE_LANG"))
         with pytest.raises(StopIteration):
             next(hook)
         assert os.environ.get("OPENBLAS_CORETYPE") == before
-    assert seen == {"pt-br": "Sandybridge", "notebooks": before}
+        assert "NNCOURSE_LANG" not in os.environ
+    assert seen == {"pt-br": ("Sandybridge", "pt_BR"), "notebooks": (before, None)}
