@@ -88,12 +88,13 @@ test: setup book browser-deps sandbox-deps gettext-deps
 	# idle between batches). --dist loadscope keeps each test module on one worker (its module
 	# fixtures, such as the browser's survey of the site, are made once) and each notebook's
 	# cells in order on one worker, in one kernel, as nbval needs. The English labs run under
-	# this machine's OpenBLAS kernel; the pt-BR labs (the same code cells against the same stored
-	# outputs, tests/test_translations.py) run under another one, so that a stored output that
-	# holds on this CPU only fails here and not on a learner's laptop: Sandybridge (AVX) runs on
-	# any x86-64 CPU with AVX and rounds matrix products differently from the Haswell/SkylakeX
-	# kernels OpenBLAS picks on newer CPUs (Nehalem when this machine already runs Sandybridge).
-	# Each lab's code thus runs once per kernel and once per language.
+	# this machine's OpenBLAS kernel; the pt-BR labs (the same code, outputs stored from a run in
+	# Portuguese, tests/test_translations.py) run in Portuguese under another one (conftest.py),
+	# so that a stored output that holds on this CPU only fails here and not on a learner's
+	# laptop: Sandybridge (AVX) runs on any x86-64 CPU with AVX and rounds matrix products
+	# differently from the Haswell/SkylakeX kernels OpenBLAS picks on newer CPUs (Nehalem when
+	# this machine already runs Sandybridge). Each lab's code thus runs once per kernel and once
+	# per language.
 	$(PY) -m pytest tests $(ENGLISH_LABS) $(TRANSLATED_LABS) -n 2 --dist loadscope \
 		--timeout 900 -m "not perf" \
 		--nbval --nbval-sanitize-with tests/nbval_sanitize.cfg

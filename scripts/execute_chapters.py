@@ -116,13 +116,14 @@ def read_chapters(settings: Settings, root: Path = ROOT) -> list[tuple[Path, Any
     return chapters
 
 
-def run_chapter(path: Path, notebook: Any, language: str, timeout: int,
-                allow_errors: bool) -> Outcome:
-    """Run one chapter in its own kernel, in ``language``, in the chapter's folder.
+def run_notebook(path: Path, notebook: Any, language: str, timeout: int,
+                 allow_errors: bool) -> Outcome:
+    """Run one notebook (a chapter, a translated lab) in its own kernel, in ``language``, in
+    its folder; the notebook gets its outputs in place.
 
-    Runs in a worker process, one chapter at a time, so the worker's environment is the kernel's:
-    ``NNCOURSE_LANG`` is set for every chapter, English included (a reader's own setting must
-    not leak into the English edition).
+    Runs in a worker process, one notebook at a time, so the worker's environment is the
+    kernel's: ``NNCOURSE_LANG`` is set for every run, English included (a reader's own setting
+    must not leak into the English edition).
     """
     from jupyter_cache.executors.utils import single_nb_execution
 
@@ -163,7 +164,7 @@ def execute(settings: Settings, languages: tuple[str, ...] = ("en",), workers: i
         return []
     outcomes = []
     with ProcessPoolExecutor(max_workers=workers or workers_for(len(missing))) as pool:
-        futures = [pool.submit(run_chapter, path, notebook, language, settings.timeout,
+        futures = [pool.submit(run_notebook, path, notebook, language, settings.timeout,
                                settings.allow_errors) for path, notebook, language in missing]
         for future in as_completed(futures):
             outcome = future.result()

@@ -51,7 +51,7 @@ from babel.messages.pofile import read_po, write_po
 
 # Its sibling scripts import however this one is loaded (as a script, or by path from the tests).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from execute_chapters import cache_for  # noqa: E402
+from execute_chapters import cache_for, run_notebook  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALES = ROOT / "locales"
@@ -486,26 +486,21 @@ def write_labs(target: dict[str, Path] | None = None) -> list[Path]:
 def _execute_lab(path: Path, language: str, timeout: int) -> str | None:
     """Run one translated lab in its language, in its folder; store its outputs (None: ran)."""
     import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
 
-    os.environ["NNCOURSE_LANG"] = language   # a worker process runs one lab at a time
-    notebook = nbformat.read(str(path), as_version=4)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", record_timing=False,
-                            resources={"metadata": {"path": str(path.parent)}})
-    try:
-        client.execute()
-    except CellExecutionError as error:
-        return f"{path.name}: {str(error).strip().splitlines()[-1]}"
-    write_notebook(json.loads(nbformat.writes(notebook)), path)
+    ran = run_notebook(path, nbformat.read(str(path), as_version=4), language, timeout,
+                       allow_errors=False)
+    if ran.error is not None:
+        return f"{path.name}: {ran.error.strip().splitlines()[-1]}"
+    write_notebook(json.loads(nbformat.writes(ran.notebook)), path)
     return None
 
 
 def execute_labs(timeout: int = 600) -> list[str]:
     """Run every translated lab in its language, one per core; the errors (empty: all ran).
 
-    nbval runs them the same way (conftest.py gives their kernels the lab's language), so the
-    stored outputs are what a learner sees on running the lab: Portuguese feedback and figures.
+    They run as the chapters do (scripts/execute_chapters.py), and nbval runs them the same way
+    (conftest.py gives their kernels the lab's language), so the stored outputs are what a
+    learner sees on running the lab: Portuguese feedback and figures.
     """
     from concurrent.futures import ProcessPoolExecutor
 
