@@ -19,11 +19,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from helpers_site import CHROMIUM, CHROMIUM_ARGS, SITE, build_site, serve, toc_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
 ROOT = SITE.parent  # _build/html: both editions and the redirecting index.html
+REPO = Path(__file__).resolve().parents[1]
 EDITIONS = {"en": ("en", "pt-br", "pt-BR"), "pt-br": ("pt-BR", "en", "en")}
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
@@ -252,3 +254,49 @@ def test_each_edition_keeps_its_executed_chapters_outside_the_site(site):
         chapters = sorted((executed / edition / "book").glob("[0-9][0-9]_*.ipynb"))
         assert len(chapters) >= 10, f"{edition}: {len(chapters)} executed chapters"
     assert not (site / "jupyter_execute").exists()
+
+
+SAY_CALL = re.compile(r'say\(\s*"((?:[^"\\]|\\.)*)"(?:\s*\+\s*"((?:[^"\\]|\\.)*)")?')
+TOC_CAPTION = re.compile(r'caption-text">([^<]+)<')
+
+
+def test_the_sidebar_captions_speak_the_editions_language(site):
+    """The sidebar's section captions (_toc.yml) on every page: English in /en/, translated in
+    /pt-br/ (they reach the root page after Sphinx translated it; nncourse_i18n does it)."""
+    english = {part["caption"] for part in yaml.safe_load(
+        (REPO / "_toc.yml").read_text(encoding="utf-8"))["parts"]}
+    problems = []
+    for page in toc_pages():
+        shown = {edition: set(TOC_CAPTION.findall(_read(site / edition / page)))
+                 for edition in ("en", "pt-br")}
+        if shown["en"] != english:
+            problems.append(f"en/{page}: captions {sorted(shown['en'])}")
+        if len(shown["pt-br"]) != len(english) or shown["pt-br"] & english:
+            problems.append(f"pt-br/{page}: captions {sorted(shown['pt-br'])}")
+    assert not problems, "\n".join(problems[:10])
+
+
+def test_every_sentence_of_the_site_script_has_a_portuguese_version():
+    """book/_static/nncourse.js says everything through say(); each sentence has a pt-BR entry."""
+    script = (REPO / "book" / "_static" / "nncourse.js").read_text(encoding="utf-8")
+    said = {first + (second or "") for first, second in SAY_CALL.findall(script)}
+    table = script[script.index('"pt-BR": {'):script.index("function say(")]
+    translated = set(re.findall(r'^\s*"((?:[^"\\]|\\.)*)":', table, re.M))
+    assert len(said) >= 8 and said <= translated, sorted(said - translated)
+    assert not re.search(r'textContent = "[A-Z]|"aria-label", "[A-Z]|bar\("[A-Z]', script)
+
+
+def test_portuguese_notices_in_the_browser(browser, base_url):
+    """The launch bar under an explorer and its links, on a pt-BR chapter page."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    try:
+        for edition, words in {"pt-br": ("O explorador completo", "Abrir no "),
+                               "en": ("The full explorer", "Open in ")}.items():
+            page.goto(f"{base_url}{edition}/book/01_training_loop.html")
+            bar = page.locator(".nncourse-explorer-launch").first
+            bar.wait_for(state="attached")
+            assert bar.inner_text().startswith(words[0]), bar.inner_text()
+            assert bar.locator("a").first.inner_text().startswith(words[1])
+    finally:
+        context.close()

@@ -11,6 +11,8 @@ gettext catalogues cannot:
   notebook a student downloads say the same thing;
 * the API reference pages (``book/reference/*``, written from docstrings by autodoc) stay in
   English and say so in Portuguese at the top (docstrings are never put into the catalogues);
+* the sidebar's section captions (from _toc.yml) are translated from the root page's catalogue,
+  and the site's own script (book/_static/nncourse.js) words its notices by ``<html lang>``;
 * the theme's own words (title, search box, "Show"/"Hide") are set per language, and the
   translation glossary (``locales/pt_BR/glossary.md``, in the table of contents) is marked as
   Portuguese in both editions;
@@ -241,6 +243,31 @@ def _glue_from_the_page_being_read(app: Any) -> None:
         module.retrieve_glue_data = retrieve_glue_data  # type: ignore[attr-defined]
 
 
+def translate_toctree_captions(app: Any, doctree: Any) -> None:
+    """The sidebar's section captions ("Getting started") in the edition's language.
+
+    sphinx-external-toc puts the table of contents' toctrees (and their captions, from
+    _toc.yml) into the root page after Sphinx has translated it, so the captions, which are in
+    that page's catalogue, would stay English; they are translated here, from the same
+    catalogue, once the page is read.
+    """
+    language = _language(app)
+    if language == "en":
+        return
+    from sphinx import addnodes
+    from sphinx.locale import init as init_locale
+    from sphinx.util.i18n import docname_to_domain
+
+    toctrees = [node for node in doctree.findall(addnodes.toctree) if node.get("caption")]
+    if not toctrees:
+        return
+    folders = [str(Path(app.srcdir) / folder) for folder in app.config.locale_dirs]
+    domain = docname_to_domain(app.env.docname, app.config.gettext_compact)
+    catalogue, _ = init_locale(folders, language, domain)
+    for node in toctrees:
+        node["caption"] = catalogue.gettext(node["caption"])
+
+
 def separate_executed_outputs(app: Any) -> None:
     """Point MyST-NB's folder of executed chapters at the one this edition was given.
 
@@ -266,6 +293,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("nncourse_executed_folder", "", "env", [str])
     app.connect("config-inited", set_theme_words)
     app.connect("builder-inited", separate_executed_outputs, priority=900)
+    app.connect("doctree-read", translate_toctree_captions)
     app.connect("doctree-resolved", translate_exercise_titles)
     app.connect("source-read", read_translated_source)
     app.connect("html-page-context", add_language_link)

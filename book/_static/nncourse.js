@@ -3,6 +3,36 @@
 (function () {
   "use strict";
 
+  // The site's own sentences in the page's language (<html lang>, set per edition); English
+  // is the source and needs no entry.
+  var WORDS = {
+    "pt-BR": {
+      "Site navigation": "Navegação do site",
+      "On this page": "Nesta página",
+      "Open in {site}": "Abrir no {site}",
+      "The full explorer, with every control, runs in the lab notebook:":
+        "O explorador completo, com todos os controles, roda no notebook do laboratório:",
+      "This explorer needs a running Python kernel; the figure shows one setting.":
+        "Este explorador precisa de um kernel Python em execução; a figura mostra um ajuste.",
+      "Needs a running Python kernel: on this page the controls below are a saved picture and do nothing. Open the notebook to use them:":
+        "Precisa de um kernel Python em execução: nesta página, os controles abaixo são uma imagem salva e não fazem nada. Abra o notebook para usá-los:",
+      "Show or hide the sections of {entry}": "Mostrar ou ocultar as seções de {entry}",
+      "this entry": "este item",
+      "Explorer figure (saved state)": "Figura do explorador (estado salvo)",
+      "Choose an answer first, then press Check.":
+        "Escolha uma resposta primeiro e depois aperte Verificar.",
+    },
+  };
+  function say(text, values) {
+    var table = WORDS[document.documentElement.lang] || {};
+    var said = table[text] || text;
+    Object.keys(values || {}).forEach(function (name) {
+      said = said.replace("{" + name + "}", values[name]);
+    });
+    return said;
+  }
+
+
   // The main thread stays free while the page loads (a slow phone's budget is 300 ms of
   // blocking in all). The theme's script forces two full layouts of the page from script:
   // - at DOMContentLoaded it measures the active sidebar link to scroll the sidebar to it, before
@@ -102,7 +132,7 @@
         bound.click();
       });
       if (!button.getAttribute("aria-label")) {
-        button.setAttribute("aria-label", side === "primary" ? "Site navigation" : "On this page");
+        button.setAttribute("aria-label", say(side === "primary" ? "Site navigation" : "On this page"));
       }
     });
   });
@@ -140,7 +170,7 @@
       var a = document.createElement("a");
       a.className = "nncourse-launch";
       a.href = link.href;
-      a.textContent = "Open in " + link.label;
+      a.textContent = say("Open in {site}", { site: link.label });
       a.target = "_blank";
       a.rel = "noopener";
       box.appendChild(a);
@@ -156,8 +186,8 @@
         return;
       }
       var message = cell.querySelector(".nncourse-frames")
-        ? "The full explorer, with every control, runs in the lab notebook:"
-        : "This explorer needs a running Python kernel; the figure shows one setting.";
+        ? say("The full explorer, with every control, runs in the lab notebook:")
+        : say("This explorer needs a running Python kernel; the figure shows one setting.");
       cell.insertAdjacentElement("afterend", bar(message, "explorer-launch"));
     });
   }
@@ -173,8 +203,8 @@
           return;
         }
         seen.push(output);
-        var notice = bar("Needs a running Python kernel: on this page the controls below are a " +
-          "saved picture and do nothing. Open the notebook to use them:", "kernel-notice");
+        var notice = bar(say("Needs a running Python kernel: on this page the controls below " +
+          "are a saved picture and do nothing. Open the notebook to use them:"), "kernel-notice");
         notice.setAttribute("role", "note");
         output.insertAdjacentElement("beforebegin", notice);
       });
@@ -208,8 +238,8 @@
       if (!summary.getAttribute("aria-label") && !(summary.textContent || "").trim()) {
         var item = summary.closest("li");
         var link = item && item.querySelector("a");
-        summary.setAttribute("aria-label", "Show or hide the sections of " +
-          (link ? link.textContent.trim() : "this entry"));
+        summary.setAttribute("aria-label", say("Show or hide the sections of {entry}",
+          { entry: link ? link.textContent.trim() : say("this entry") }));
       }
     });
     // Folded cells: the toggle's visible text ("Show code cell source", or the exercise it
@@ -234,7 +264,7 @@
         var box = img.closest(".widget-vbox");
         var status = box && box.querySelector(".widget-html-content");
         var text = status && status.textContent.trim();
-        img.setAttribute("alt", "Explorer figure (saved state)" + (text ? ": " + text : ""));
+        img.setAttribute("alt", say("Explorer figure (saved state)") + (text ? ": " + text : ""));
       });
   }
 
@@ -248,7 +278,7 @@
         var hint = document.createElement("p");
         hint.className = "nncourse-quiz-hint";
         hint.hidden = true;
-        hint.textContent = "Choose an answer first, then press Check.";
+        hint.textContent = say("Choose an answer first, then press Check.");
         result.appendChild(hint);
         function clear() {
           hint.hidden = true;
