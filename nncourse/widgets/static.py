@@ -38,6 +38,7 @@ from typing import Any
 
 from nncourse.i18n import _
 from nncourse.widgets._frame_images import PNG_SIGNATURE, FrameSprite, compact_png, frame_sprite
+from nncourse.widgets._frame_layout import frames_in_one_layout
 
 __all__ = ["FrameExplorer", "frame_explorer", "frame_png", "externalize_frames", "figure_alt",
            "figure_html", "describe_figures", "externalize_figures", "plain_math",
@@ -240,7 +241,9 @@ def frame_explorer(render: Callable[[Any], Any], parameter: str, values: Iterabl
                          f"them (or None for the first).")
     fmt = readout.format if isinstance(readout, str) else readout
     alt_of = (lambda _v: alt) if isinstance(alt, str) else alt
-    frames = [frame_png(render(v), dpi=dpi) for v in values]
+    # One layout for all frames (the axes stay put as the slider moves; _frame_layout.py).
+    frames = frames_in_one_layout((render(v) for v in values), dpi=dpi, close=_close,
+                                  draw_alone=lambda frame: frame_png(frame, dpi=dpi))
     alts = [str(alt_of(v)) for v in values]
     if not all(a.strip() for a in alts):
         raise ValueError("Expected a non-empty alt text for every frame; say what the figure "
