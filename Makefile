@@ -34,12 +34,13 @@ $(STAMP): requirements.txt pyproject.toml
 	# packages are compiled below on every core instead. Bytecode must be written at install
 	# time: where PYTHONDONTWRITEBYTECODE is set, imports never write it, and every kernel and
 	# worker would compile what it imports again. As with pip, a file written for a newer
-	# Python (a test inside a package) is left uncompiled. The library is compiled too (it is
-	# imported by every kernel, test worker and grading sandbox).
+	# Python (a test inside a package) is left uncompiled, and so are the packages' own test
+	# suites, which nothing here imports (a quarter of the files). The library is compiled too
+	# (it is imported by every kernel, test worker and grading sandbox).
 	$(PY) -m pip install --quiet --no-compile -r requirements.txt
 	$(PY) -m pip install --quiet --no-compile --no-deps --no-build-isolation -e .
-	$(PY) -c "import compileall, sys; compileall.compile_dir(sys.argv[1], quiet=2, workers=0)" \
-		$(VENV)/lib
+	$(PY) -c "import compileall, re, sys; compileall.compile_dir(sys.argv[1], quiet=2, \
+		workers=0, rx=re.compile(r'/tests/|/testing/_internal/'))" $(VENV)/lib
 	$(PY) -m compileall -q -j 0 nncourse
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (nncourse)" >/dev/null
 	touch $(STAMP)
@@ -91,7 +92,9 @@ test: export MKL_NUM_THREADS = 1
 test: export NNCOURSE_TRANSLATED_LABS_BLAS = $(ALTERNATE_BLAS_KERNEL)
 test: setup book browser-deps sandbox-deps gettext-deps
 	$(VENV)/bin/ruff check nncourse tests benchmarks
-	$(PY) -m mypy nncourse
+	# mypy runs beside the tests' first seconds (it uses one core; their start-up and collection
+	# leave the other one half idle); its report follows the tests', and either one failing
+	# fails the target.
 	# Every test in one session on two workers: the unit tests, the grader's sandbox batteries
 	# and nbval over the labs in both languages (one session starts once and leaves no worker
 	# idle between batches). --dist loadscope keeps each test module on one worker (its module
@@ -104,9 +107,13 @@ test: setup book browser-deps sandbox-deps gettext-deps
 	# differently from the Haswell/SkylakeX kernels OpenBLAS picks on newer CPUs (Nehalem when
 	# this machine already runs Sandybridge). Each lab's code thus runs once per kernel and once
 	# per language.
+	mkdir -p _build
+	$(PY) -m mypy nncourse > _build/mypy.log 2>&1 & mypy=$$!; \
 	$(PY) -m pytest tests $(ENGLISH_LABS) $(TRANSLATED_LABS) -n 2 --dist loadscope \
 		--timeout 900 -m "not perf" \
-		--nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+		--nbval --nbval-sanitize-with tests/nbval_sanitize.cfg; tests=$$?; \
+	wait $$mypy; typed=$$?; echo "mypy nncourse:"; cat _build/mypy.log; \
+	test $$tests -eq 0 && test $$typed -eq 0
 
 # The labs alone under nbval, as `make test` runs them.
 test-notebooks: export OMP_NUM_THREADS = 1

@@ -376,7 +376,7 @@ def _plots() -> dict[str, Callable[[], list[Any]]]:
 BUILDERS = {**_explorers(), **_widget_figures(), **_plots()}
 #: public plot names that draw or say nothing themselves (style helpers, a grid computation)
 NOT_SHOWN = {"decision_grid", "PALETTE", "COLORS", "CLASS_COLORS", "use_style", "styled",
-             "new_figure", "class_colormap", "diverging_colormap"}
+             "new_figure", "CourseCanvas", "class_colormap", "diverging_colormap"}
 #: widget module functions that make a figure or an alt text
 WIDGET_FUNCTIONS = ("static_figure", "static_alt", "curve_figure", "budget_figure",
                     "budget_alt")
