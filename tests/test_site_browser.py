@@ -627,7 +627,11 @@ async def _reader_page(browser, base_url: str, path: str, viewport: dict, dark: 
     if await page.evaluate(f"() => !!document.querySelector('script[type=\"{WIDGET_VIEW}\"]')"):
         await page.wait_for_selector(".jupyter-widgets.widget-slider, .widget-image, "
                                      ".widget-button", state="attached", timeout=30_000)
-        await page.wait_for_timeout(500)  # the site's notices and labels follow the widgets
+        # The site's notice and names follow the widgets: wait for them (a state, not a time).
+        await page.wait_for_function(
+            "() => !!document.querySelector('.nncourse-kernel-notice') && Array.from("
+            "document.querySelectorAll('img.widget-image, .widget-image img'))"
+            ".every(i => i.hasAttribute('alt'))", timeout=30_000)
     # Sections off screen are laid out only when the reader gets there (content-visibility);
     # lay them all out, as scrolling through would, before measuring what they show.
     await page.add_style_tag(content="* { content-visibility: visible !important; }")

@@ -100,7 +100,11 @@ def answer_survives_reload(browser, base_url: str, **options) -> bool:
         page.goto(base_url + CHAPTER, wait_until="load")
         _ready(page)
         value = _answer(_first_choice_question(page), correct=False)
-        page.wait_for_timeout(300)   # the write is asynchronous
+        # The write is asynchronous: wait until the site's store holds it, however long a busy
+        # machine takes (a planted site that keeps nothing has no store to wait for).
+        page.wait_for_function("!window.nncourseProgress.allRecords || "
+                               "window.nncourseProgress.allRecords().then(r => r.length >= 1)",
+                               polling=100)
         page.reload(wait_until="load")
         _ready(page)
         form = _first_choice_question(page)
@@ -177,7 +181,10 @@ def test_the_progress_page_lists_exports_and_imports(browser, base_url: str, tmp
         page.locator("button.nncourse-progress-clear").click()
         page.wait_for_function("window.nncourseProgress.allRecords().then(r => r.length === 0)",
                                polling=100)
+        # The table is drawn again after the store is cleared: wait for that state, not a time.
+        page.locator("tr[data-chapter=ch03]").wait_for(state="detached")
         assert page.locator("tr[data-chapter=ch03]").count() == 0
+        assert page.locator(".nncourse-progress-status").inner_text().startswith("Forgotten")
 
         page.locator("input.nncourse-progress-import").set_input_files(str(exported))
         page.locator("tr[data-chapter=ch03]").wait_for()

@@ -207,6 +207,8 @@ def frame_explorer(render: Callable[[Any], Any], parameter: str, values: Iterabl
     Args:
         render: value -> matplotlib Figure (closed after rendering) or PNG bytes. Every
             frame should have the same size, so the page does not jump as the slider moves.
+            Frames after the first are drawn in the first frame's layout wherever their labels
+            fit in it, so the axes stay put too (``nncourse/widgets/_frame_layout.py``).
         parameter: the name of the setting (for the page's markup and tests).
         values: 2–40 settings (10–30 keeps a page light and the slider fine-grained).
         label: the slider's label, for example ``"learning rate $\\eta$"``.
