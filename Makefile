@@ -45,8 +45,9 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (nncourse)" >/dev/null
 	touch $(STAMP)
 
-# Widget JavaScript for the static site comes from the npm registry, never a CDN.
-widget-js: setup
+# Widget JavaScript for the static site comes from the npm registry, never a CDN. It needs no
+# Python, so `make -j2` installs it while pip installs .venv.
+widget-js:
 	bash scripts/build-widget-js.sh
 
 # Two editions from one tree: English into _build/html/en, Portuguese into _build/html/pt-br
