@@ -73,12 +73,12 @@ Classes
 }
 
 
-@pytest.fixture(scope="module")
-def toctrees(tmp_path_factory) -> dict[str, list[tuple[str, str]]]:
+def _build(source: Path, pages: dict[str, str]) -> dict[str, object]:
+    """Build ``pages`` in this process; per page, the shared and Sphinx's ``toctree()`` HTML for
+    each of SETTINGS, and under "shared" whether the theme's call used the shared tree."""
     from sphinx.application import Sphinx
 
-    source = tmp_path_factory.mktemp("project")
-    for name, text in PAGES.items():
+    for name, text in pages.items():
         (source / name).parent.mkdir(parents=True, exist_ok=True)
         (source / name).write_text(text, encoding="utf-8")
     (source / "conf.py").write_text(
@@ -116,6 +116,11 @@ def setup(app):
         sys.modules.pop("record_toctrees", None)
 
 
+@pytest.fixture(scope="module")
+def toctrees(tmp_path_factory) -> dict[str, object]:
+    return _build(tmp_path_factory.mktemp("project"), PAGES)
+
+
 def test_every_page_gets_sphinxs_own_sidebar(toctrees):
     pages = set(toctrees) - {"shared"}   # with the index and search pages, in no toctree
     assert {name[:-4] for name in PAGES} | {"genindex", "search"} <= pages, sorted(pages)
@@ -151,3 +156,12 @@ def test_calls_that_depend_on_the_page_are_left_to_sphinx(kwargs):
 
 def test_the_themes_call_is_shared():
     assert nncourse_sidebar.shared_settings(SETTINGS[0]) == (True, 4, True)
+
+
+def test_a_site_listing_a_page_twice_is_left_to_sphinx(tmp_path: Path):
+    pages = {**PAGES, "index.rst": PAGES["index.rst"] + "\n.. toctree::\n\n   one/nested\n"}
+    found = _build(tmp_path, pages)
+    assert not any(found.pop("shared").values())
+    for page, results in found.items():
+        for kwargs, (shared, sphinx) in zip(SETTINGS, results, strict=True):
+            assert shared == sphinx, (page, kwargs)

@@ -20,6 +20,7 @@ small project with nested sections in several folders.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -31,8 +32,19 @@ UNRESOLVED = "\x00"
 #: a page name that is in no table of contents: nothing in the shared tree is current
 NO_PAGE = "\x00no page"
 
-_TREES: WeakKeyDictionary[Any, dict[tuple[bool, int, bool], nodes.Element | None]] = \
-    WeakKeyDictionary()
+
+
+@dataclass
+class _Build:
+    """What one build's pages share: the pages its tables of contents list (once, or more for a
+    page listed twice) and the tree resolved for each setting of ``toctree()``."""
+
+    listed: frozenset[str]
+    listed_twice: bool
+    trees: dict[tuple[bool, int, bool], nodes.Element | None] = field(default_factory=dict)
+
+
+_BUILDS: WeakKeyDictionary[Any, _Build] = WeakKeyDictionary()
 
 
 class _LinksByName:
@@ -75,22 +87,26 @@ def sidebar_html(builder: Any, pagename: str, settings: tuple[bool, int, bool]) 
         Sphinx marks before cutting the tree, and every page of a site that lists a page twice.
         A page in no table of contents (the home page, the search page) marks nothing.
     """
-    trees = _TREES.setdefault(builder, {})
-    listed = [name for names in builder.env.toctree_includes.values() for name in names]
-    if settings not in trees:
+    build = _BUILDS.get(builder)
+    if build is None:
+        listed = [name for names in builder.env.toctree_includes.values() for name in names]
+        build = _BUILDS[builder] = _Build(frozenset(listed), len(listed) != len(set(listed)))
+    if build.listed_twice:
+        return None
+    if settings not in build.trees:
         includehidden, maxdepth, titles_only = settings
-        trees[settings] = None if len(listed) != len(set(listed)) else global_toctree_for_doc(
+        build.trees[settings] = global_toctree_for_doc(
             builder.env, NO_PAGE, _LinksByName(builder), collapse=False,
             includehidden=includehidden, maxdepth=maxdepth, titles_only=titles_only)
-    shared = trees[settings]
+    shared = build.trees[settings]
     if shared is None:
-        return None
+        return builder.render_partial(None)["fragment"]   # no entry at all, as Sphinx draws it
     tree = shared.deepcopy()
     references = [(reference, *_target(reference)) for reference in tree.findall(nodes.reference)
                   if reference.get("refuri", "").startswith(UNRESOLVED)]   # not links out
     own = [reference for reference, target, anchor in references
            if target == pagename and not anchor]
-    if not own and pagename in listed:
+    if not own and pagename in build.listed:
         return None   # listed, but not drawn: Sphinx marks the branch it was cut from
     for reference in own:
         branch: nodes.Element | None = reference

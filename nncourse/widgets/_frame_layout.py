@@ -101,7 +101,7 @@ def frames_in_one_layout(frames: Iterable[Any], dpi: int, draw_alone: Callable[[
     layout: SharedLayout | None = None
     pngs = []
     for frame in frames:
-        if not _laid_out_alone(frame):
+        if not _can_share_layout(frame):
             pngs.append(draw_alone(frame))
             continue
         png, first = _draw_in_layout(frame, dpi, layout)
@@ -111,7 +111,7 @@ def frames_in_one_layout(frames: Iterable[Any], dpi: int, draw_alone: Callable[[
     return pngs
 
 
-def _laid_out_alone(frame: Any) -> bool:
+def _can_share_layout(frame: Any) -> bool:
     """True for a Figure whose axes constrained layout places, with nothing at figure level
     (a suptitle, a figure legend or text, subfigures) that a shared layout would not measure.
     """
@@ -120,12 +120,11 @@ def _laid_out_alone(frame: Any) -> bool:
 
     if not isinstance(frame, Figure) or not frame.axes:
         return False
-    figure = frame
-    if not isinstance(figure.get_layout_engine(), ConstrainedLayoutEngine):
+    if not isinstance(frame.get_layout_engine(), ConstrainedLayoutEngine):
         return False
-    figure_level = [figure.texts, figure.legends, figure.subfigs,
-                    [getattr(figure, name, None) for name in ("_suptitle", "_supxlabel",
-                                                              "_supylabel")]]
+    figure_level = [frame.texts, frame.legends, frame.subfigs,
+                    [getattr(frame, name, None) for name in ("_suptitle", "_supxlabel",
+                                                             "_supylabel")]]
     return not any(artist is not None for group in figure_level for artist in group)
 
 
@@ -141,8 +140,8 @@ def _draw_in_layout(figure: Any, dpi: int,
     size = tuple(float(inches) for inches in figure.get_size_inches())
     if layout is not None and layout.size == size and len(figure.axes) == len(layout.positions):
         engine = figure.get_layout_engine()
-        own = [(axes.get_position(original=True).frozen(), axes.get_in_layout())
-               for axes in figure.axes]
+        started = [(axes.get_position(original=True).frozen(), axes.get_in_layout())
+                   for axes in figure.axes]
         figure.set_layout_engine("none")
         for axes, position in zip(figure.axes, layout.positions, strict=True):
             axes.set_position(position)
@@ -151,7 +150,7 @@ def _draw_in_layout(figure: Any, dpi: int,
             return _png(figure, dpi), None
         # It needs more room: its own layout, as before, from where its axes started (moving
         # an axes by hand takes it out of constrained layout: put it back).
-        for axes, (position, in_layout) in zip(figure.axes, own, strict=True):
+        for axes, (position, in_layout) in zip(figure.axes, started, strict=True):
             axes.set_position(position)
             axes.set_in_layout(in_layout)
         figure.set_layout_engine(engine)
