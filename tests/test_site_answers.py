@@ -13,6 +13,7 @@ test that shows it fails when it should. Site checks skip when the site has not 
 
 from __future__ import annotations
 
+import functools
 import html
 import inspect
 import json
@@ -21,6 +22,7 @@ import sys
 import textwrap
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import yaml
@@ -29,6 +31,9 @@ from docutils import nodes
 from nncourse.exercises import list_exercises
 from nncourse.grading.solutions import get_solution
 from nncourse.numpy.layers import linear_backward
+
+if TYPE_CHECKING:
+    from sphinx.search import SearchLanguage
 
 REPO = Path(__file__).resolve().parents[1]
 SITE = REPO / "_build" / "html" / "en"
@@ -302,11 +307,23 @@ def load_search_index(site: Path = SITE) -> dict:
     return json.loads(text[text.index("(") + 1:text.rindex(")")])
 
 
-def _stemmed_words(text: str) -> set[str]:
+@functools.cache
+def _english_search() -> SearchLanguage:
     from sphinx.search.en import SearchEnglish
 
-    language = SearchEnglish({})
-    return {language.stem(word).lower() for word in language.split(text)
+    return SearchEnglish({})
+
+
+@functools.cache
+def _stem(word: str) -> str:
+    """The index's term for one word (pages repeat their words: each is stemmed once)."""
+    return _english_search().stem(word).lower()
+
+
+def _stemmed_words(text: str) -> set[str]:
+    """The terms Sphinx's English indexer makes of ``text``."""
+    language = _english_search()
+    return {_stem(word) for word in set(language.split(text))
             if language.word_filter(word) and len(word) > 2}
 
 
@@ -333,6 +350,8 @@ def _tex_command_words() -> set[str]:
 def folded_words_indexed(page_html: str, terms: set[str],
                          formula_words: frozenset[str] = frozenset()) -> set[str]:
     """Words a page shows only in folded blocks, yet found by the search (empty: none)."""
+    if "<details" not in page_html and "dropdown" not in page_html:
+        return set()   # nothing on the page is folded (_Folds would find no block)
     page = _Folds()
     page.feed(page_html)
     visible = _stemmed_words(" ".join(page.visible)) | formula_words

@@ -339,3 +339,27 @@ def test_figure_only_draws_the_figure_once_and_the_same_figure():
     assert np.mean(np.abs(widget_path - figure_path) > 32) < 0.002
     later = GradientDescentExplorer(steps=5)               # outside the block: drawn again
     assert len(later.image.value) > 0
+
+
+def test_described_figures_are_drawn_once_as_html_with_alt_text():
+    """In a kernel, a figure's output is its alt-texted image only (no second PNG to draw)."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from nncourse.widgets.static import describe_figures
+
+    shell = InteractiveShell.instance()
+    try:
+        shell.run_cell("%matplotlib inline")
+        describe_figures()
+        # The inline backend configures itself again (a new %matplotlib): its PNG printer
+        # comes back, and the next cell's start takes it away again.
+        shell.run_cell("%matplotlib inline")
+        result = shell.run_cell("from nncourse.plots.style import new_figure\n"
+                                "fig, ax = new_figure(width=2, height=1.5)\n"
+                                "ax.set_title('a line'); fig")
+        data, _ = shell.display_formatter.format(result.result)
+        assert set(data) == {"text/html", "text/plain"}
+        (img,) = _parse(data["text/html"])["img"]
+        assert img["alt"] == "Figure: a line."
+    finally:
+        InteractiveShell.clear_instance()

@@ -433,7 +433,9 @@ def figure_html(figure: Any, dpi: int = 100) -> str:
 def describe_figures() -> None:
     """In a running IPython: show every matplotlib Figure as an image with real alt text.
 
-    Call once at the top of a page (the book's chapters do). Outside IPython it does nothing.
+    The figure is drawn once, as :func:`figure_html`; no other image of it is kept in the
+    notebook. Call once at the top of a page (the book's chapters and the labs do). Outside
+    IPython it does nothing.
     """
     try:
         from IPython import get_ipython
@@ -446,8 +448,15 @@ def describe_figures() -> None:
 
     def register(*_: Any) -> None:
         # matplotlib's inline backend drops every Figure printer when it (re)configures
-        # itself, so the printer is put back before each cell runs.
-        shell.display_formatter.formatters["text/html"].for_type(Figure, figure_html)
+        # itself, and adds its own PNG printer, so the printers are set before each cell runs.
+        # The image with alt text is the figure's one rendering: every front end (JupyterLab,
+        # Notebook, the site) shows HTML before PNG, and a second, PNG copy would be drawn
+        # again for nobody and double the notebook's size.
+        formatters = shell.display_formatter.formatters
+        formatters["text/html"].for_type(Figure, figure_html)
+        for mime, formatter in formatters.items():
+            if mime not in ("text/html", "text/plain"):
+                formatter.pop(Figure, None)
 
     import matplotlib.pyplot as plt
 
