@@ -29,16 +29,15 @@ setup: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --upgrade --quiet pip
-	# pip compiles every installed file to bytecode one at a time (45 of its 65 s here); the
-	# packages are compiled below on every core instead. Bytecode must be written at install
-	# time: where PYTHONDONTWRITEBYTECODE is set, imports never write it, and every kernel and
-	# worker would compile what it imports again. As with pip, a file written for a newer
-	# Python (a test inside a package) is left uncompiled, and so are the packages' own test
-	# suites, which nothing here imports (a quarter of the files). The library is compiled too
-	# (it is imported by every kernel, test worker and grading sandbox).
-	$(PY) -m pip install --quiet --no-compile -r requirements.txt
-	$(PY) -m pip install --quiet --no-compile --no-deps --no-build-isolation -e .
+	# uv installs the packages on every core (scripts/install_requirements.py; pip where uv is
+	# not at hand) and, like pip --no-compile, writes no bytecode: the packages are compiled
+	# below on every core instead. Bytecode must be written at install time: where
+	# PYTHONDONTWRITEBYTECODE is set, imports never write it, and every kernel and worker
+	# would compile what it imports again. As with pip, a file written for a newer Python (a
+	# test inside a package) is left uncompiled, and so are the packages' own test suites,
+	# which nothing here imports (a quarter of the files). The library is compiled too (it is
+	# imported by every kernel, test worker and grading sandbox).
+	$(PY) scripts/install_requirements.py requirements.txt
 	$(PY) -c "import compileall, re, sys; compileall.compile_dir(sys.argv[1], quiet=2, \
 		workers=0, rx=re.compile(r'/tests/|/testing/_internal/'))" $(VENV)/lib
 	$(PY) -m compileall -q -j 0 nncourse
