@@ -6,6 +6,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
+# Every process writes the bytecode of what it imports (into .venv and the repository's
+# __pycache__ folders, which git ignores), so the first kernel, worker or build to import a
+# module compiles it for all the others. Where PYTHONDONTWRITEBYTECODE is set, none would write
+# it and each would compile its imports again; compiling every installed file up front instead
+# takes 50 CPU-seconds for the four files in ten that anything here imports.
+unexport PYTHONDONTWRITEBYTECODE
+
 # The labs in each language (notebooks/pt-br/ is generated from the English labs by
 # `make translations`).
 ENGLISH_LABS := $(wildcard notebooks/lab*.ipynb)
@@ -29,23 +36,17 @@ setup: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	# uv installs the packages on every core (scripts/install_requirements.py; pip where uv is
-	# not at hand) and, like pip --no-compile, writes no bytecode: the packages are compiled
-	# below on every core instead. Bytecode must be written at install time: where
-	# PYTHONDONTWRITEBYTECODE is set, imports never write it, and every kernel and worker
-	# would compile what it imports again. As with pip, a file written for a newer Python (a
-	# test inside a package) is left uncompiled, and so are the packages' own test suites,
-	# which nothing here imports (a quarter of the files). The library is compiled too (it is
-	# imported by every kernel, test worker and grading sandbox).
+	# uv installs the packages, several at a time (scripts/install_requirements.py; pip where
+	# uv is not at hand), and compiles nothing: the modules are compiled when first imported
+	# (see PYTHONDONTWRITEBYTECODE above). The library is compiled now, for the grading
+	# sandboxes, which read it but cannot write beside it.
 	$(PY) scripts/install_requirements.py requirements.txt
-	$(PY) -c "import compileall, re, sys; compileall.compile_dir(sys.argv[1], quiet=2, \
-		workers=0, rx=re.compile(r'/tests/|/testing/_internal/'))" $(VENV)/lib
 	$(PY) -m compileall -q -j 0 nncourse
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (nncourse)" >/dev/null
 	touch $(STAMP)
 
 # Widget JavaScript for the static site comes from the npm registry, never a CDN. It needs no
-# Python, so `make -j2` installs it while pip installs .venv.
+# Python, so `make -j2` installs it while .venv is installed.
 widget-js:
 	bash scripts/build-widget-js.sh
 

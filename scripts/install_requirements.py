@@ -5,7 +5,8 @@ every core (about 10 s for everything here, where pip takes about 30 s one file 
 and falls back to pip when uv cannot be installed or fails. uv reads no pip settings, so pip's
 own (``pip config list``: pip.conf files and ``PIP_*`` variables, such as a folder of local
 wheels or a constraints file) are passed to it as options: both installers see the same
-packages. Nothing is compiled to bytecode here; the Makefile does that on every core.
+packages. Neither compiles bytecode here: each module is compiled when first imported
+(Makefile, PYTHONDONTWRITEBYTECODE).
 
 Usage:
     python scripts/install_requirements.py [requirements.txt]
