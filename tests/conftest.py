@@ -7,6 +7,7 @@ here or in CI, checks exactly the same cases and a failure reproduces. Set
 
 import os
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("nncourse", derandomize=True, deadline=None, print_blob=True)
@@ -17,6 +18,16 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "nncourse"))
 # real one in the home folder (tests that read it name their own file).
 os.environ.setdefault("NNCOURSE_PROGRESS", os.path.join(
     os.environ.get("TMPDIR", "/tmp"), f"nncourse-test-progress-{os.getpid()}.json"))
+
+
+@pytest.fixture
+def progress_not_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """check() without writing the progress file, for the batteries that check an answer on
+    hundreds of seeds: they test the judges, and rewriting the file after every check was a
+    fifth of their time (tests/test_progress.py tests the recording)."""
+    from nncourse.exercises import progress
+
+    monkeypatch.setattr(progress, "record", lambda *args, **kwargs: {})
 
 
 def pytest_collection_modifyitems(config, items) -> None:

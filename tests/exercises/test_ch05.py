@@ -213,6 +213,7 @@ def test_wrong_return_structure_is_named() -> None:
 
 
 # ----------------------------------------------------------------------------- property
+@pytest.mark.usefixtures("progress_not_recorded")
 @pytest.mark.parametrize("exercise_id", sorted(independent.ANSWERS))
 def test_answers_written_from_the_lab_get_full_marks(exercise_id: str) -> None:
     answer = independent.ANSWERS[exercise_id]

@@ -198,6 +198,7 @@ def test_uncatalogued_mistakes_are_named(exercise_id: str, answer, words) -> Non
 
 
 # ----------------------------------------------------------------------------- property
+@pytest.mark.usefixtures("progress_not_recorded")
 @pytest.mark.parametrize("exercise_id", sorted(independent.ANSWERS))
 def test_answers_written_from_the_lab_get_full_marks(exercise_id: str) -> None:
     answer = independent.ANSWERS[exercise_id]

@@ -128,6 +128,7 @@ def test_the_runner_reports_flags_and_the_judge_takes_the_step() -> None:
 
 
 # ----------------------------------------------------------------------------- property
+@pytest.mark.usefixtures("progress_not_recorded")
 @pytest.mark.parametrize("exercise_id", sorted(independent.ANSWERS))
 def test_answers_written_from_the_lab_get_full_marks(exercise_id: str) -> None:
     answer = independent.ANSWERS[exercise_id]

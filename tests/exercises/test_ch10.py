@@ -158,6 +158,7 @@ def test_the_memory_explorer_names_its_valid_settings() -> None:
 
 
 # ----------------------------------------------------------------------------- property
+@pytest.mark.usefixtures("progress_not_recorded")
 @pytest.mark.parametrize("exercise_id", sorted(independent.ANSWERS))
 def test_answers_written_from_the_lab_get_full_marks(exercise_id: str) -> None:
     answer = independent.ANSWERS[exercise_id]
