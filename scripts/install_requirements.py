@@ -37,11 +37,22 @@ def pip_settings() -> dict[str, str]:
     """pip's effective settings, as ``pip config list`` prints them (``"global.find-links"``)."""
     done = subprocess.run([sys.executable, "-m", "pip", "config", "list"], capture_output=True,
                           text=True, check=False)
+    return parse_pip_config(done.stdout)
+
+
+def parse_pip_config(listing: str) -> dict[str, str]:
+    """The settings in the output of ``pip config list`` (one ``where.name='value'`` a line).
+
+    Example:
+        >>> parse_pip_config(":env:.extra-index-url='https://a/simple https://b/simple'")
+        {':env:.extra-index-url': 'https://a/simple https://b/simple'}
+    """
     settings = {}
-    for line in done.stdout.splitlines():
+    for line in listing.splitlines():
         key, _, value = line.partition("=")
-        if value:
-            settings[key.strip()] = shlex.split(value)[0] if value.strip() else ""
+        words = shlex.split(value)
+        if key.strip() and words:
+            settings[key.strip()] = words[0]
     return settings
 
 
@@ -88,13 +99,19 @@ def install_with_pip(requirements: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Install; exit status 0 when everything is installed."""
+    """Install; exit status 0 when everything is installed, 1 when nothing could install it."""
     arguments = sys.argv[1:] if argv is None else argv
     requirements = Path(arguments[0]) if arguments else ROOT / "requirements.txt"
-    if not install_with_uv(requirements):
-        print("install_requirements: uv did not install the requirements; installing with pip",
-              file=sys.stderr)
+    if install_with_uv(requirements):
+        return 0
+    print("install_requirements: uv did not install the requirements; installing with pip",
+          file=sys.stderr)
+    try:
         install_with_pip(requirements)
+    except subprocess.CalledProcessError:
+        print(f"install_requirements: pip could not install {requirements} either (its message "
+              "is above); fix what it names and run `make setup` again", file=sys.stderr)
+        return 1
     return 0
 
 
