@@ -63,14 +63,12 @@ def uv_options(settings: dict[str, str]) -> list[str]:
     With extra indexes, uv is told to pick the best version over all of them, as pip does
     (by default it stops at the first index that has the package).
     """
-    options: list[str] = []
+    pairs: dict[tuple[str, str], None] = {}   # (option, value) in order, each once
     for key, value in settings.items():
         option = SETTINGS.get(key.rpartition(".")[2])
-        if option is None:
-            continue
-        for item in value.split():
-            if [option, item] != options[-2:] and item not in options:
-                options += [option, item]
+        if option is not None:
+            pairs.update(((option, item), None) for item in value.split())
+    options = [word for pair in pairs for word in pair]
     if "--extra-index-url" in options or "--find-links" in options:
         options += ["--index-strategy", "unsafe-best-match"]
     return options

@@ -95,3 +95,10 @@ def test_a_failing_pip_fails_the_install(monkeypatch: pytest.MonkeyPatch,
     assert capsys.readouterr().err.splitlines()[-1] == (
         "install_requirements: pip could not install requirements.txt either (its message is "
         "above); fix what it names and run `make setup` again")
+
+
+def test_a_value_repeated_under_another_setting_is_kept() -> None:
+    """The same folder as local wheels and as a constraint is two options, not one."""
+    options = install.uv_options({"global.find-links": "/x", ":env:.find-links": "/x",
+                                  "global.constraint": "/x"})
+    assert options[:4] == ["--find-links", "/x", "--constraint", "/x"]
